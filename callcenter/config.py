@@ -1,0 +1,205 @@
+"""The one place settings come from: ``CALLCENTER_*`` environment variables, read once at start.
+
+Nothing else in the code base reads ``os.environ``. ``Settings.from_env()`` fails fast with a
+:class:`SettingsError` naming the variable and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from callcenter.errors import CallCenterError
+
+PREFIX = "CALLCENTER_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SPEECH_MODES = ("twilio", "vosk")
+
+
+class SettingsError(CallCenterError):
+    """A ``CALLCENTER_*`` variable is missing or malformed."""
+
+    code = "settings"
+
+
+def _bool(name: str, raw: str) -> bool:
+    # Strict on purpose: "false" must never be read as true (the vosk-server bug).
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"{PREFIX}{name}={raw!r}: expected true or false")
+
+
+def _int(name: str, raw: str, *, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: expected an integer") from None
+    if value < minimum:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: must be at least {minimum}")
+    return value
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: expected a number") from None
+
+
+def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: expected an absolute {'/'.join(schemes)} URL")
+    return raw.rstrip("/")
+
+
+def _database_url(raw: str) -> str:
+    scheme = raw.split(":", 1)[0]
+    base = scheme.split("+", 1)[0]
+    if base not in ("sqlite", "postgresql", "postgres"):
+        raise SettingsError(
+            f"{PREFIX}DATABASE_URL={raw!r}: only sqlite:///PATH and postgresql://... are supported"
+        )
+    return raw
+
+
+def _dev_secrets(data_dir: Path) -> dict[str, str]:
+    """Credentials generated once for a development install, so a first run needs no Twilio account.
+
+    The server and the call simulator started from the same folder read the same file, so the
+    simulator can sign its webhooks exactly as Twilio would with a real auth token.
+    """
+    path = data_dir / "dev-secrets.json"
+    if path.exists():
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    values = {
+        "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "SECRET_KEY": secrets.token_urlsafe(32),
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(values, indent=2), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the server, immutable once built."""
+
+    database_url: str
+    data_dir: Path
+    public_url: str | None
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_api_url: str
+    twilio_phone_number: str | None
+    secret_key: str
+    flows_dir: Path
+    flow: str
+    flow_reload_seconds: float
+    language: str
+    voice: str
+    speech: str
+    host: str
+    port: int
+    log_level: str
+    redis_url: str | None
+    fallback_queue: str
+    dev_credentials: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``environ`` (``os.environ`` by default), failing fast."""
+        env = dict(os.environ if environ is None else environ)
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = env.get(PREFIX + name)
+            return default if value is None or value == "" else value
+
+        data_dir = Path(get("DATA_DIR", str(Path.cwd() / "var")) or "var").resolve()
+        database_url = _database_url(
+            get("DATABASE_URL") or f"sqlite:///{data_dir / 'callcenter.db'}"
+        )
+        public_url = get("PUBLIC_URL")
+        if public_url is not None:
+            public_url = _url("PUBLIC_URL", public_url, ("http", "https"))
+
+        sid, token, secret = get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN"), get("SECRET_KEY")
+        require = _bool("REQUIRE_CREDENTIALS", get("REQUIRE_CREDENTIALS", "false") or "false")
+        dev = not (sid and token and secret)
+        if dev and require:
+            missing = [n for n, v in (("TWILIO_ACCOUNT_SID", sid), ("TWILIO_AUTH_TOKEN", token),
+                                      ("SECRET_KEY", secret)) if not v]
+            raise SettingsError(
+                "missing " + ", ".join(PREFIX + n for n in missing)
+                + f" (required because {PREFIX}REQUIRE_CREDENTIALS=true)"
+            )
+        if dev:
+            generated = _dev_secrets(data_dir)
+            sid = sid or generated["TWILIO_ACCOUNT_SID"]
+            token = token or generated["TWILIO_AUTH_TOKEN"]
+            secret = secret or generated["SECRET_KEY"]
+        assert sid and token and secret
+        if not sid.startswith("AC") or len(sid) != 34:
+            raise SettingsError(f"{PREFIX}TWILIO_ACCOUNT_SID: expected 'AC' followed by 32 characters")
+
+        speech = (get("SPEECH", "twilio") or "twilio").lower()
+        if speech not in SPEECH_MODES:
+            raise SettingsError(f"{PREFIX}SPEECH={speech!r}: expected one of {', '.join(SPEECH_MODES)}")
+
+        flows_dir = Path(get("FLOWS_DIR", str(PROJECT_ROOT / "ivr_flows")) or "").resolve()
+        if not flows_dir.is_dir():
+            raise SettingsError(f"{PREFIX}FLOWS_DIR={str(flows_dir)!r}: not a directory")
+
+        redis_url = get("REDIS_URL")
+        if redis_url is not None:
+            redis_url = _url("REDIS_URL", redis_url, ("redis", "rediss"))
+
+        log_level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise SettingsError(f"{PREFIX}LOG_LEVEL={log_level!r}: expected DEBUG, INFO, WARNING or ERROR")
+
+        known = {PREFIX + n for n in (
+            "DATA_DIR", "DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+            "TWILIO_API_URL", "TWILIO_PHONE_NUMBER", "SECRET_KEY", "FLOWS_DIR", "FLOW",
+            "FLOW_RELOAD_SECONDS", "LANGUAGE", "VOICE", "SPEECH", "HOST", "PORT", "LOG_LEVEL",
+            "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS",
+        )}
+        extra = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
+
+        return cls(
+            database_url=database_url,
+            data_dir=data_dir,
+            public_url=public_url,
+            twilio_account_sid=sid,
+            twilio_auth_token=token,
+            twilio_api_url=_url("TWILIO_API_URL", get("TWILIO_API_URL", "https://api.twilio.com")
+                                or "", ("http", "https")),
+            twilio_phone_number=get("TWILIO_PHONE_NUMBER"),
+            secret_key=secret,
+            flows_dir=flows_dir,
+            flow=get("FLOW", "main") or "main",
+            flow_reload_seconds=_float("FLOW_RELOAD_SECONDS", get("FLOW_RELOAD_SECONDS", "2") or "2"),
+            language=get("LANGUAGE", "fr-FR") or "fr-FR",
+            voice=get("VOICE", "Polly.Lea") or "Polly.Lea",
+            speech=speech,
+            host=get("HOST", "127.0.0.1") or "127.0.0.1",
+            port=_int("PORT", get("PORT", "8080") or "8080", minimum=0),
+            log_level=log_level,
+            redis_url=redis_url,
+            fallback_queue=get("FALLBACK_QUEUE", "accueil") or "accueil",
+            dev_credentials=dev,
+            extra=extra,
+        )
