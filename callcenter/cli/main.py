@@ -13,10 +13,7 @@ from collections.abc import Sequence
 
 from callcenter.errors import CallCenterError
 
-COMMAND_MODULES = (
-    "callcenter.cli.serve",
-    "callcenter.cli.call",
-    "callcenter.cli.flows",
+COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
