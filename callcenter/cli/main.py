@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from callcenter.errors import CallCenterError
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "callcenter.cli.serve",
+    "callcenter.cli.call",
+    "callcenter.cli.flows",
 )
 
 

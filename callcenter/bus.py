@@ -1,0 +1,94 @@
+"""The one event bus: everything a live screen shows is a message published here.
+
+Each subscriber owns a bounded queue. Publishing never waits for a subscriber: a subscriber whose
+queue is full is dropped (a slow browser must never stall a call). In-process by default; a Redis
+pub/sub backend slots in behind the same interface when several server processes run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A bus message: a dotted ``topic`` (``call.updated``) and a JSON-ready ``data`` dict."""
+
+    topic: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Subscription:
+    """An async iterator of the messages whose topic starts with ``prefix``."""
+
+    def __init__(self, bus: MemoryBus, prefix: str, maxsize: int) -> None:
+        self._bus = bus
+        self.prefix = prefix
+        self.queue: asyncio.Queue[Message | None] = asyncio.Queue(maxsize)
+        self.dropped = False
+
+    def offer(self, message: Message) -> bool:
+        """Queue ``message`` without waiting; ``False`` when the subscriber is too slow."""
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    def close(self) -> None:
+        self._bus.unsubscribe(self)
+        try:
+            self.queue.put_nowait(None)
+        except asyncio.QueueFull:
+            pass
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Message]:
+        while True:
+            message = await self.queue.get()
+            if message is None:
+                return
+            yield message
+
+
+class EventBus(Protocol):
+    async def publish(self, topic: str, data: dict[str, Any]) -> None: ...
+
+    def subscribe(self, prefix: str = "", maxsize: int = 256) -> Subscription: ...
+
+
+class MemoryBus:
+    """In-process bus with bounded fan-out."""
+
+    def __init__(self) -> None:
+        self._subscriptions: set[Subscription] = set()
+
+    async def publish(self, topic: str, data: dict[str, Any]) -> None:
+        self.deliver(Message(topic, data))
+
+    def deliver(self, message: Message) -> None:
+        for sub in list(self._subscriptions):
+            if message.topic.startswith(sub.prefix) and not sub.offer(message):
+                _LOGGER.warning("bus subscriber on %r too slow, dropped", sub.prefix)
+                sub.dropped = True
+                sub.close()
+
+    def subscribe(self, prefix: str = "", maxsize: int = 256) -> Subscription:
+        sub = Subscription(self, prefix, maxsize)
+        self._subscriptions.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        self._subscriptions.discard(sub)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscriptions)

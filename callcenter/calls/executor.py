@@ -1,0 +1,44 @@
+"""The one executor of side effects the engine asks for (beyond the TwiML answer itself).
+
+Today: text messages through Twilio's Messaging REST API. A failing side effect is logged with
+the call id and never breaks the call: the caller already has their answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from callcenter.ivr import CallState, Command
+from callcenter.ivr import commands as cmd
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class SmsSender(Protocol):
+    async def send_sms(self, to: str, body: str) -> str: ...
+
+
+class Executor:
+    """Performs side-effect commands in order."""
+
+    def __init__(self, sms: SmsSender | None) -> None:
+        self.sms = sms
+
+    async def run(self, call_sid: str, commands: Sequence[Command], state: CallState) -> None:
+        for command in commands:
+            match command:
+                case cmd.SendSms():
+                    await self._send_sms(call_sid, command)
+
+    async def _send_sms(self, call_sid: str, command: cmd.SendSms) -> None:
+        if self.sms is None:
+            _LOGGER.error("call %s: SMS asked for but no sender number is configured", call_sid)
+            return
+        try:
+            sid = await self.sms.send_sms(command.to, command.body)
+        except Exception:  # noqa: BLE001 - any transport error must not reach the caller
+            _LOGGER.exception("call %s: SMS could not be sent", call_sid)
+            return
+        _LOGGER.info("call %s: SMS %s sent", call_sid, sid)

@@ -1,0 +1,123 @@
+"""The one path every call event takes: lock, load, step, log, save, then side effects.
+
+Adapters (Twilio webhooks, media streams, the browser phone) call :meth:`CallService.handle` with
+an event; they render the returned commands. The engine never sees the database, and the database
+never sees an unlogged state change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from callcenter.bus import EventBus
+from callcenter.calls.executor import Executor
+from callcenter.errors import CallCenterError
+from callcenter.flows.catalog import FlowCatalog
+from callcenter.ivr import (
+    CallStarted,
+    CallState,
+    Command,
+    Event,
+    IvrEngine,
+    command_to_dict,
+    event_to_dict,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Renderer = Callable[[Sequence[Command], CallState], str]
+INPUT_KINDS = frozenset({"digits", "speech", "no_input"})
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnknownCall(CallCenterError):
+    code = "unknown_call"
+
+
+class FlowUnavailable(CallCenterError):
+    code = "flow_unavailable"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What handling one event produced. ``replayed`` is true for a retry answered from storage."""
+
+    response: str
+    state: CallState | None
+    commands: tuple[Command, ...] = ()
+    replayed: bool = False
+
+
+class CallService:
+    """Runs call events through the engine with the store as the source of truth."""
+
+    def __init__(self, db: Any, catalog: FlowCatalog, executor: Executor, bus: EventBus,
+                 flow_id: str, clock: Clock = utc_now) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.executor = executor
+        self.bus = bus
+        self.flow_id = flow_id
+        self.clock = clock
+
+    async def _engine_for(self, flow_id: str, version: int) -> IvrEngine:
+        flow = await self.catalog.version(flow_id, version)
+        if flow is None:
+            raise FlowUnavailable(f"flow {flow_id} version {version} is not available")
+        return IvrEngine(flow)
+
+    async def handle(self, call_sid: str, event: Event, *, render: Renderer, request_key: str | None,
+                     turn: int | None = None, source: str = "twilio") -> Outcome:
+        """Apply ``event`` to the call once, even if the same request arrives again."""
+        now = self.clock()
+        create = None
+        if isinstance(event, CallStarted):
+            flow = self.catalog.current(self.flow_id)
+            if flow is None:
+                raise FlowUnavailable(f"no valid flow {self.flow_id!r} is loaded")
+            initial = IvrEngine(flow).new_call(call_sid)
+            create = dict(flow_id=flow.id, flow_version=flow.version, caller=event.caller or None,
+                          called=event.called or None, status=initial.status,
+                          state=initial.to_dict(), next_seq=0, created_at=now, updated_at=now)
+        async with self.db.call_transaction(call_sid, create=create) as tx:
+            call = tx.call
+            if call is None:
+                raise UnknownCall(f"call {call_sid} is not known")
+            if request_key is not None:
+                previous = await tx.receipt(request_key)
+                if previous is not None:
+                    return Outcome(previous, None, replayed=True)
+            state = CallState.from_dict(call.state)
+            if turn is not None and event.kind in INPUT_KINDS and turn != state.turn:
+                # An answer to a question that is no longer asked: repeat the current one.
+                _LOGGER.info("call %s: stale answer for turn %d (now %d)", call_sid, turn, state.turn)
+                return Outcome(call.last_response or render([], state), state, replayed=True)
+            engine = await self._engine_for(call.flow_id, call.flow_version)
+            new_state, commands = engine.step(state, event, now)
+            tx.append(now, "event", event.kind, event_to_dict(event), source)
+            for command in commands:
+                tx.append(now, "command", command.kind, command_to_dict(command), "engine")
+            response = render(commands, new_state)
+            call.state = new_state.to_dict()
+            call.status = new_state.status
+            call.updated_at = now
+            if commands:
+                call.last_response = response
+            if new_state.status == "ended" and call.ended_at is None:
+                call.ended_at = now
+            if request_key is not None:
+                tx.remember(request_key, call_sid, response, now)
+        await self.executor.run(call_sid, commands, new_state)
+        await self.bus.publish("call.updated", {
+            "call_sid": call_sid, "status": new_state.status, "node": new_state.node,
+            "event": event.kind, "commands": [c.kind for c in commands],
+        })
+        return Outcome(response, new_state, tuple(commands))

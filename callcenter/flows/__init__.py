@@ -1,0 +1,27 @@
+"""IVR flow files: format, JSON Schema, loader, graph checks, and the registry of live flows."""
+
+from __future__ import annotations
+
+from callcenter.flows.loader import FlowError, FlowProblem, load_flow, parse_flow
+from callcenter.flows.model import (
+    Ask,
+    Branch,
+    Condition,
+    Flow,
+    FlowSettings,
+    Goto,
+    Hangup,
+    InputSettings,
+    Menu,
+    MenuOption,
+    Node,
+    Retry,
+    Say,
+    Transfer,
+)
+
+__all__ = [
+    "Ask", "Branch", "Condition", "Flow", "FlowError", "FlowProblem", "FlowSettings", "Goto",
+    "Hangup", "InputSettings", "Menu", "MenuOption", "Node", "Retry", "Say", "Transfer",
+    "load_flow", "parse_flow",
+]

@@ -1,0 +1,111 @@
+"""Graph rules of a flow: every target exists, every node is reachable, nobody gets stuck.
+
+Works on the IR plus the raw data (only to point each fault at the line of the field at fault).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from callcenter.flows.model import Ask, Flow, Goto, Hangup, Menu, Say, Transfer
+
+Fault = tuple[tuple[str | int, ...], str]
+
+
+def _targets(flow: Flow, raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
+    """(path of the field, node id holding it, target) for every reference in the file."""
+    yield ("start",), "", flow.start
+    if flow.settings.human:
+        yield ("human",), "", flow.settings.human
+    for node_id, node in flow.nodes.items():
+        base: tuple[str | int, ...] = ("nodes", node_id)
+        match node:
+            case Say() | Ask():
+                yield (*base, "next"), node_id, node.next
+            case Goto():
+                yield (*base, "next"), node_id, node.next
+                for i, branch in enumerate(node.branches):
+                    yield (*base, "branches", i, "next"), node_id, branch.next
+            case Menu():
+                for i, option in enumerate(node.options):
+                    yield (*base, "options", i, "next"), node_id, option.next
+        if isinstance(node, Menu | Ask):
+            for key in ("no_input", "no_match"):
+                if "next" in raw["nodes"][node_id].get(key, {}):
+                    yield (*base, key, "next"), node_id, getattr(node.input, key).next
+
+
+def _cycle_through(flow: Flow, start: str, stuck: set[str]) -> tuple[list[str], list[str]]:
+    """(nodes walked, the cycle they end in) following stuck nodes from ``start``."""
+    path, seen = [start], {start}
+    current = start
+    while True:
+        nxt = next(t for t in flow.successors(flow.nodes[current]) if t in stuck)
+        if nxt in seen:
+            return path, [*path[path.index(nxt):], nxt]
+        path.append(nxt)
+        seen.add(nxt)
+        current = nxt
+
+
+def check_graph(flow: Flow, raw: dict[str, Any]) -> list[Fault]:
+    """Every graph fault of ``flow`` as (path in the file, reason)."""
+    faults: list[Fault] = []
+    unknown = False
+    for path, holder, target in _targets(flow, raw):
+        if target not in flow.nodes:
+            unknown = True
+            who = f"node {holder!r}: " if holder else ""
+            faults.append((path, f"{who}unknown target {target!r}"))
+
+    human = flow.settings.human
+    if not human:
+        faults.append(((), "no way out to a person: set 'human' to the id of a transfer node"))
+    elif human in flow.nodes and not isinstance(flow.nodes[human], Transfer):
+        faults.append((("human",), f"'human' must name a transfer node, {human!r} is a "
+                                   f"{flow.nodes[human].kind}"))
+    if unknown or not human:
+        return faults  # reachability is meaningless with dangling edges
+
+    reachable: set[str] = set()
+    todo = [flow.start]
+    while todo:
+        node_id = todo.pop()
+        if node_id in reachable:
+            continue
+        reachable.add(node_id)
+        todo.extend(flow.successors(flow.nodes[node_id]))
+    for node_id in flow.nodes:
+        if node_id not in reachable:
+            faults.append((("nodes", node_id), f"node {node_id!r} is unreachable from {flow.start!r}"))
+
+    for node_id, node in flow.nodes.items():
+        if isinstance(node, Menu | Ask):
+            own = [n for n in (node.input.no_input.next, node.input.no_match.next) if n == node_id]
+            onward = [t for t in flow.successors(node) if t not in (node_id, human)]
+            if own:
+                faults.append((("nodes", node_id), f"input node {node_id!r} has no way out: when its "
+                                                   "retries run out it comes back to itself"))
+            elif not onward and node_id != human:
+                faults.append((("nodes", node_id), f"input node {node_id!r} has no way out: every "
+                                                   "choice leads back to itself"))
+
+    # A node is safe if some path from it ends the IVR part of the call (transfer or hang-up).
+    safe = {n for n, node in flow.nodes.items() if isinstance(node, Transfer | Hangup)}
+    changed = True
+    while changed:
+        changed = False
+        for node_id, node in flow.nodes.items():
+            if node_id not in safe and any(t in safe for t in flow.successors(node)):
+                safe.add(node_id)
+                changed = True
+    stuck = set(flow.nodes) - safe
+    reported: set[str] = set()
+    for node_id in flow.nodes:
+        if node_id in stuck and node_id not in reported:
+            walked, cycle = _cycle_through(flow, node_id, stuck)
+            reported.update(walked)
+            faults.append((("nodes", cycle[0]), "loop with no exit: " + " -> ".join(cycle)
+                           + " never reaches a transfer or a hang-up"))
+    return faults

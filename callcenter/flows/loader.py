@@ -1,0 +1,260 @@
+"""Read a flow file, check it against the JSON Schema and the graph rules, and build the IR.
+
+Every fault is reported as ``file:line: reason``; a file with any fault yields no flow at all, so
+a broken file can never reach the engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from callcenter.errors import CallCenterError
+from callcenter.flows.graph import check_graph
+from callcenter.flows.model import (
+    Ask,
+    Branch,
+    Condition,
+    Flow,
+    FlowSettings,
+    Goto,
+    Hangup,
+    InputMode,
+    InputSettings,
+    Menu,
+    MenuOption,
+    Node,
+    Retry,
+    Say,
+    Transfer,
+)
+from callcenter.flows.yaml_lines import LinedDocument, YamlSyntaxError, load_with_lines
+
+SCHEMA_PATH = Path(__file__).with_name("flow.schema.json")
+
+DEFAULTS: dict[str, Any] = {
+    "timeout": 6,
+    "retries": 2,
+    "input": "both",
+    "human_key": "0",
+    "human_words": ["conseiller", "conseillère", "un humain", "une personne", "quelqu'un",
+                    "un agent", "opérateur", "opératrice"],
+    "min_confidence": 0.4,
+    "no_input_prompt": "Je ne vous ai pas entendu.",
+    "no_match_prompt": "Je n'ai pas bien compris.",
+    "apology": "Veuillez nous excuser, un incident technique est survenu. "
+               "Nous vous mettons en relation avec un conseiller.",
+}
+
+
+@dataclass(frozen=True)
+class FlowProblem:
+    """One fault of a flow file."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+class FlowError(CallCenterError):
+    """A flow file is refused; ``problems`` lists every fault found."""
+
+    code = "flow"
+
+    def __init__(self, problems: list[FlowProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _schema_problems(name: str, doc: LinedDocument) -> list[FlowProblem]:
+    problems = []
+    for err in _validator().iter_errors(doc.data):
+        path = tuple(err.absolute_path)
+        where = ".".join(str(p) for p in path) or "flow"
+        message = err.message
+        if err.validator == "additionalProperties" and path:
+            # Point at the unexpected key itself rather than at the mapping that holds it.
+            extra = [k for k in (err.instance or {}) if k not in err.schema.get("properties", {})]
+            if extra:
+                path = (*path, str(extra[0]))
+        problems.append(FlowProblem(name, doc.line_of(path), f"{where}: {message}"))
+    problems.sort(key=lambda p: p.line)
+    return problems
+
+
+def _modes(value: Any) -> tuple[InputMode, ...]:
+    if value == "both":
+        return ("dtmf", "speech")
+    if isinstance(value, str):
+        return (value,)  # type: ignore[return-value]
+    return tuple(value)
+
+
+def _input(raw: dict[str, Any], defaults: dict[str, Any], human: str) -> InputSettings:
+    def retry(key: str) -> Retry:
+        spec = raw.get(key, {})
+        return Retry(
+            retries=int(spec.get("retries", defaults["retries"])),
+            prompt=str(spec.get("prompt", defaults[f"{key}_prompt"])),
+            next=str(spec.get("next", human)),
+        )
+
+    return InputSettings(
+        prompt=str(raw["prompt"]),
+        modes=_modes(raw.get("input", defaults["input"])),
+        timeout=int(raw.get("timeout", defaults["timeout"])),
+        no_input=retry("no_input"),
+        no_match=retry("no_match"),
+        hints=tuple(str(h) for h in raw.get("hints", ())),
+    )
+
+
+def _node(node_id: str, raw: dict[str, Any], defaults: dict[str, Any], human: str) -> Node:
+    match raw["kind"]:
+        case "say":
+            return Say(id=node_id, text=raw["text"], next=raw["next"])
+        case "menu":
+            options = tuple(
+                MenuOption(
+                    next=o["next"],
+                    key=None if o.get("key") is None else str(o["key"]),
+                    words=tuple(o.get("words", ())),
+                    label=o.get("label"),
+                )
+                for o in raw["options"]
+            )
+            return Menu(id=node_id, input=_input(raw, defaults, human), options=options)
+        case "ask":
+            return Ask(
+                id=node_id,
+                input=_input(raw, defaults, human),
+                variable=raw["into"],
+                next=raw["next"],
+                max_digits=raw.get("max_digits"),
+                finish_on_key=raw.get("finish_on_key", "#"),
+                pattern=raw.get("pattern"),
+            )
+        case "transfer":
+            return Transfer(id=node_id, queue=raw["queue"], skill=raw.get("skill"),
+                            priority=int(raw.get("priority", 0)), text=raw.get("text"))
+        case "goto":
+            branches = tuple(
+                Branch(
+                    when=Condition(
+                        variable=b["when"]["variable"],
+                        equals=None if "equals" not in b["when"] else str(b["when"]["equals"]),
+                        one_of=tuple(str(v) for v in b["when"].get("one_of", ())),
+                        present=b["when"].get("present"),
+                    ),
+                    next=b["next"],
+                )
+                for b in raw.get("branches", ())
+            )
+            return Goto(id=node_id, next=raw["next"], branches=branches)
+        case "hangup":
+            return Hangup(id=node_id, text=raw.get("text"))
+    raise AssertionError(f"schema let through unknown kind {raw['kind']!r}")
+
+
+def _local_problems(name: str, doc: LinedDocument, expected_id: str | None) -> list[FlowProblem]:
+    """Checks a JSON Schema cannot express: id vs file name, regexes, duplicate keys and words."""
+    data = doc.data
+    problems = []
+    if expected_id is not None and data["flow"] != expected_id:
+        problems.append(FlowProblem(name, doc.line_of(("flow",)),
+                                    f"flow id {data['flow']!r} does not match the file name "
+                                    f"{expected_id!r}"))
+    human_key = str(data.get("defaults", {}).get("human_key", DEFAULTS["human_key"]))
+    for node_id, raw in data["nodes"].items():
+        if raw["kind"] == "ask" and "pattern" in raw:
+            try:
+                re.compile(raw["pattern"])
+            except re.error as exc:
+                problems.append(FlowProblem(name, doc.line_of(("nodes", node_id, "pattern")),
+                                            f"node {node_id!r}: invalid pattern: {exc}"))
+        if raw["kind"] != "menu":
+            continue
+        seen_keys: dict[str, int] = {}
+        for i, option in enumerate(raw["options"]):
+            key = option.get("key")
+            if key is None:
+                continue
+            key = str(key)
+            where = doc.line_of(("nodes", node_id, "options", i, "key"))
+            if key == human_key:
+                problems.append(FlowProblem(name, where, f"node {node_id!r}: key {key} is reserved "
+                                            "for the way out to a person"))
+            elif key in seen_keys:
+                problems.append(FlowProblem(name, where, f"node {node_id!r}: key {key} is used "
+                                            f"twice (also line {seen_keys[key]})"))
+            seen_keys[key] = where
+    return problems
+
+
+def parse_flow(text: str, name: str, expected_id: str | None = None) -> Flow:
+    """Parse and check flow text; ``name`` is used in messages. Raises :class:`FlowError`."""
+    try:
+        doc = load_with_lines(text)
+    except YamlSyntaxError as exc:
+        raise FlowError([FlowProblem(name, exc.line, exc.reason)]) from None
+    if not isinstance(doc.data, dict):
+        raise FlowError([FlowProblem(name, 1, "a flow file must be a mapping with flow, start, nodes")])
+    problems = _schema_problems(name, doc)
+    if problems:
+        raise FlowError(problems)
+    problems = _local_problems(name, doc, expected_id)
+
+    data = doc.data
+    defaults = {**DEFAULTS, **data.get("defaults", {})}
+    human = data.get("human", "")
+    nodes = {node_id: _node(node_id, raw, defaults, human) for node_id, raw in data["nodes"].items()}
+    flow = Flow(
+        id=data["flow"],
+        title=data.get("title", data["flow"]),
+        start=data["start"],
+        settings=FlowSettings(
+            human=human,
+            human_key=str(defaults["human_key"]),
+            human_words=tuple(defaults["human_words"]),
+            min_confidence=float(defaults["min_confidence"]),
+            apology=str(defaults["apology"]),
+        ),
+        nodes=nodes,
+        source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        path=name,
+        lines={node_id: doc.line_of(("nodes", node_id)) for node_id in nodes},
+    )
+    problems += [FlowProblem(name, doc.line_of(path), reason) for path, reason in check_graph(flow, data)]
+    if problems:
+        raise FlowError(sorted(problems, key=lambda p: p.line))
+    return flow
+
+
+def load_flow(path: Path) -> Flow:
+    """Read and check one flow file; its id must match the file name."""
+    return parse_flow(read_flow_text(path), str(path), expected_id=path.stem)
+
+
+def read_flow_text(path: Path) -> str:
+    """The text of a flow file, or a :class:`FlowError` saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlowError([FlowProblem(str(path), 1, f"cannot read: {exc}")]) from None

@@ -1,0 +1,172 @@
+"""The flow IR: what a flow file means once it is parsed and checked.
+
+The engine runs on these frozen dataclasses only; it never sees YAML. ``next`` is always the id of
+another node of the same flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+InputMode = Literal["dtmf", "speech"]
+NodeKind = Literal["say", "menu", "ask", "transfer", "goto", "hangup"]
+
+
+@dataclass(frozen=True)
+class Retry:
+    """What an input node does when the caller says nothing, or nothing it understands."""
+
+    retries: int
+    prompt: str
+    next: str
+
+
+@dataclass(frozen=True)
+class InputSettings:
+    """Shared by ``menu`` and ``ask``: how the caller is listened to."""
+
+    prompt: str
+    modes: tuple[InputMode, ...]
+    timeout: int
+    no_input: Retry
+    no_match: Retry
+    hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Say:
+    id: str
+    text: str
+    next: str
+    kind: Literal["say"] = "say"
+
+
+@dataclass(frozen=True)
+class MenuOption:
+    """One choice of a menu: a key, the words that pick it by voice, and where it leads."""
+
+    next: str
+    key: str | None = None
+    words: tuple[str, ...] = ()
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Menu:
+    id: str
+    input: InputSettings
+    options: tuple[MenuOption, ...]
+    kind: Literal["menu"] = "menu"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Collects a free answer (speech or keys) into ``variable``."""
+
+    id: str
+    input: InputSettings
+    variable: str
+    next: str
+    max_digits: int | None = None
+    finish_on_key: str = "#"
+    pattern: str | None = None
+    kind: Literal["ask"] = "ask"
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Hands the caller to a person: a queue, the skill wanted, and a priority (higher is sooner)."""
+
+    id: str
+    queue: str
+    skill: str | None
+    priority: int
+    text: str | None = None
+    kind: Literal["transfer"] = "transfer"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``variable`` compared with one of ``equals`` / ``one_of`` / ``present``."""
+
+    variable: str
+    equals: str | None = None
+    one_of: tuple[str, ...] = ()
+    present: bool | None = None
+
+
+@dataclass(frozen=True)
+class Branch:
+    when: Condition
+    next: str
+
+
+@dataclass(frozen=True)
+class Goto:
+    """Jumps to ``next``, or to the first branch whose condition holds."""
+
+    id: str
+    next: str
+    branches: tuple[Branch, ...] = ()
+    kind: Literal["goto"] = "goto"
+
+
+@dataclass(frozen=True)
+class Hangup:
+    id: str
+    text: str | None = None
+    kind: Literal["hangup"] = "hangup"
+
+
+Node = Say | Menu | Ask | Transfer | Goto | Hangup
+InputNode = Menu | Ask
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """Flow-wide defaults and the way out to a person."""
+
+    human: str
+    human_key: str
+    human_words: tuple[str, ...]
+    min_confidence: float
+    apology: str
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A whole validated flow. ``version`` is assigned when the flow is stored."""
+
+    id: str
+    title: str
+    start: str
+    settings: FlowSettings
+    nodes: Mapping[str, Node]
+    source_sha256: str = ""
+    version: int = 0
+    path: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    def node(self, node_id: str) -> Node:
+        return self.nodes[node_id]
+
+    def successors(self, node: Node) -> tuple[str, ...]:
+        """Every node id ``node`` can lead to, the way out to a person included for input nodes."""
+        match node:
+            case Say() | Ask():
+                out: tuple[str, ...] = (node.next,)
+            case Menu():
+                out = tuple(o.next for o in node.options)
+            case Goto():
+                out = (*(b.next for b in node.branches), node.next)
+            case Transfer() | Hangup():
+                return ()
+        if isinstance(node, Menu | Ask):
+            out = (*out, node.input.no_input.next, node.input.no_match.next, self.settings.human)
+        return out
+
+
+def is_input(node: Node) -> bool:
+    return isinstance(node, Menu | Ask)

@@ -1,0 +1,27 @@
+"""The pure IVR core: call state, events in, commands out, and replay."""
+
+from __future__ import annotations
+
+from callcenter.ivr import commands
+from callcenter.ivr.commands import Command, command_to_dict
+from callcenter.ivr.engine import IvrEngine
+from callcenter.ivr.events import (
+    CallEnded,
+    CallStarted,
+    DigitsReceived,
+    Event,
+    Failure,
+    NoInput,
+    QueueLeft,
+    SpeechReceived,
+    event_from_dict,
+    event_to_dict,
+)
+from callcenter.ivr.replay import replay
+from callcenter.ivr.state import CallState, TransferRecord, Utterance
+
+__all__ = [
+    "CallEnded", "CallStarted", "CallState", "Command", "DigitsReceived", "Event", "Failure",
+    "IvrEngine", "NoInput", "QueueLeft", "SpeechReceived", "TransferRecord", "Utterance",
+    "command_to_dict", "commands", "event_from_dict", "event_to_dict", "replay",
+]

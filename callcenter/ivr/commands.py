@@ -1,0 +1,65 @@
+"""What the engine asks the outside world to do: its output vocabulary.
+
+The Twilio adapter renders ``Say``/``Gather``/``Transfer``/``Hangup`` as TwiML; side effects
+(``SendSms``) go through the one executor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak ``text`` to the caller."""
+
+    text: str
+    kind: Literal["say"] = "say"
+
+
+@dataclass(frozen=True)
+class Gather:
+    """Listen to the caller while ``prompt`` plays; ``turn`` ties the answer to this question."""
+
+    node: str
+    turn: int
+    prompt: str
+    modes: tuple[str, ...]
+    timeout: int
+    max_digits: int | None = None
+    finish_on_key: str = "#"
+    hints: tuple[str, ...] = ()
+    kind: Literal["gather"] = "gather"
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Hand the caller to a person. ``reason`` says why the IVR gave up or chose a person."""
+
+    queue: str
+    skill: str | None
+    priority: int
+    reason: str
+    kind: Literal["transfer"] = "transfer"
+
+
+@dataclass(frozen=True)
+class SendSms:
+    """Send a text message to the caller (only ever with their consent)."""
+
+    to: str
+    body: str
+    kind: Literal["send_sms"] = "send_sms"
+
+
+@dataclass(frozen=True)
+class Hangup:
+    kind: Literal["hangup"] = "hangup"
+
+
+Command = Say | Gather | Transfer | SendSms | Hangup
+
+
+def command_to_dict(command: Command) -> dict[str, Any]:
+    return asdict(command)

@@ -1,0 +1,93 @@
+"""What can happen to a call: the engine's input vocabulary.
+
+Events are frozen, JSON-simple dataclasses; each has a ``kind`` used as its tag in the event log.
+Adapters (Twilio webhooks, media streams, the browser phone) only ever build these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class CallStarted:
+    """A new call reached the IVR. ``caller`` is the caller's number as the network gave it."""
+
+    caller: str = ""
+    called: str = ""
+    kind: Literal["call_started"] = "call_started"
+
+
+@dataclass(frozen=True)
+class DigitsReceived:
+    """The caller typed keys (``#`` excluded when it ended the entry)."""
+
+    digits: str
+    kind: Literal["digits"] = "digits"
+
+
+@dataclass(frozen=True)
+class SpeechReceived:
+    """A final transcript of what the caller said, already redacted, with its confidence (0-1)."""
+
+    text: str
+    confidence: float | None = None
+    kind: Literal["speech"] = "speech"
+
+
+@dataclass(frozen=True)
+class NoInput:
+    """The caller said and typed nothing before the timeout."""
+
+    kind: Literal["no_input"] = "no_input"
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    """The call is over (caller hung up, network failure...). ``status`` is Twilio's CallStatus."""
+
+    status: str = "completed"
+    kind: Literal["call_ended"] = "call_ended"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Something inside failed while serving the call; the caller must reach a person."""
+
+    reason: str
+    kind: Literal["failure"] = "failure"
+
+
+@dataclass(frozen=True)
+class QueueLeft:
+    """The caller left the waiting queue: ``result`` is Twilio's QueueResult (bridged, hangup...)."""
+
+    result: str
+    seconds: int = 0
+    kind: Literal["queue_left"] = "queue_left"
+
+
+Event = CallStarted | DigitsReceived | SpeechReceived | NoInput | CallEnded | Failure | QueueLeft
+
+EVENT_TYPES: dict[str, type[Any]] = {
+    cls.kind: cls  # type: ignore[attr-defined]
+    for cls in (CallStarted, DigitsReceived, SpeechReceived, NoInput, CallEnded, Failure, QueueLeft)
+}
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    return asdict(event)
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from the log; unknown kinds or fields raise ``ValueError``."""
+    cls = EVENT_TYPES.get(str(data.get("kind")))
+    if cls is None:
+        raise ValueError(f"unknown event kind {data.get('kind')!r}")
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"unknown fields for {cls.__name__}: {sorted(unknown)}")
+    event: Event = cls(**data)
+    return event

@@ -1,0 +1,87 @@
+"""Match what a caller said against a menu's options and the way out to a person.
+
+Speech arrives as recogniser output: no punctuation, accents sometimes lost, words split or
+misheard. Phrases are compared on normalised tokens first, then fuzzily for longer words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz
+
+from callcenter.flows.model import MenuOption
+
+SPOKEN_KEYS = {
+    "zero": "0", "un": "1", "une": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5",
+    "six": "6", "sept": "7", "huit": "8", "neuf": "9", "etoile": "*", "diese": "#",
+}
+# Words callers put around a key they say aloud: "le un", "tapez deux", "touche trois".
+KEY_FILLERS = frozenset({"le", "la", "l", "touche", "tapez", "tape", "taper", "option", "choix",
+                         "numero", "je", "veux", "voudrais", "c", "est", "euh", "alors", "bah"})
+FUZZY_MIN_LENGTH = 5
+FUZZY_THRESHOLD = 88.0
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, apostrophes and hyphens as spaces, single spaces."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[^a-z0-9*#]+", " ", text)
+    return " ".join(text.split())
+
+
+def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
+    n = len(phrase)
+    return any(list(tokens[i:i + n]) == list(phrase) for i in range(len(tokens) - n + 1))
+
+
+def phrase_score(text: str, phrase: str) -> float:
+    """How well ``phrase`` appears in ``text`` (both normalised); 0 when it does not."""
+    p_tokens = phrase.split()
+    if not p_tokens:
+        return 0.0
+    if _contains(text.split(), p_tokens):
+        return 100.0 + len(phrase)
+    if len(phrase) >= FUZZY_MIN_LENGTH and fuzz.partial_ratio(phrase, text) >= FUZZY_THRESHOLD:
+        return float(len(phrase))
+    return 0.0
+
+
+def spoken_key(text: str) -> str | None:
+    """The key a caller said aloud ("le deux", "tapez 3"), if that is all they said."""
+    words = [w for w in normalise(text).split() if w not in KEY_FILLERS]
+    if len(words) != 1:
+        return None
+    word = words[0]
+    if len(word) == 1 and word in "0123456789*#":
+        return word
+    return SPOKEN_KEYS.get(word)
+
+
+def asks_for_person(text: str, human_words: Sequence[str]) -> bool:
+    norm = normalise(text)
+    return any(phrase_score(norm, normalise(w)) >= 100.0 for w in human_words)
+
+
+def match_option(text: str, options: Sequence[MenuOption]) -> MenuOption | None:
+    """The option the caller named; ``None`` when nothing matches or two options tie."""
+    key = spoken_key(text)
+    if key is not None:
+        for option in options:
+            if option.key == key:
+                return option
+    norm = normalise(text)
+    scored: list[tuple[float, int]] = []
+    for index, option in enumerate(options):
+        best = max((phrase_score(norm, normalise(w)) for w in option.words), default=0.0)
+        if best > 0:
+            scored.append((best, index))
+    if not scored:
+        return None
+    scored.sort(reverse=True)
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    return options[scored[0][1]]

@@ -1,0 +1,80 @@
+"""The state of one call inside the IVR, as the engine sees it.
+
+It is rebuilt by replaying the call's event log, and stored as JSON beside the log so any server
+process can take the next webhook of the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+Status = Literal["new", "in_ivr", "transferred", "ended"]
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One thing the caller said (redacted), where and when."""
+
+    text: str
+    node: str
+    at: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class TransferRecord:
+    queue: str
+    skill: str | None
+    priority: int
+    reason: str
+    at: str
+
+
+@dataclass(frozen=True)
+class CallState:
+    """Everything the engine needs to take the next step of a call."""
+
+    call_sid: str
+    flow_id: str
+    flow_version: int
+    status: Status = "new"
+    node: str | None = None
+    turn: int = 0
+    no_input: int = 0
+    no_match: int = 0
+    total_no_input: int = 0
+    total_no_match: int = 0
+    asked_for_person: bool = False
+    variables: Mapping[str, str] = field(default_factory=dict)
+    path: tuple[str, ...] = ()
+    utterances: tuple[Utterance, ...] = ()
+    transfer: TransferRecord | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    end_status: str | None = None
+
+    def evolve(self, **changes: Any) -> CallState:
+        return replace(self, **changes)
+
+    def seconds_in_ivr(self, now: datetime) -> float:
+        if self.started_at is None:
+            return 0.0
+        return max(0.0, (now - datetime.fromisoformat(self.started_at)).total_seconds())
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["variables"] = dict(self.variables)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CallState:
+        raw = dict(data)
+        raw["path"] = tuple(raw.get("path", ()))
+        raw["utterances"] = tuple(Utterance(**u) for u in raw.get("utterances", ()))
+        raw["variables"] = dict(raw.get("variables", {}))
+        if raw.get("transfer") is not None:
+            raw["transfer"] = TransferRecord(**raw["transfer"])
+        return cls(**raw)

@@ -1,0 +1,102 @@
+"""SQLAlchemy mapped classes: calls, their ordered log, webhook receipts, flow versions.
+
+The same schema runs on SQLite and PostgreSQL; the Alembic migrations in ``migrations/`` create it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UtcDateTime}
+
+
+class Call(Base):
+    """One phone call and its current IVR state (a cache of the replayed log)."""
+
+    __tablename__ = "calls"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    flow_version: Mapped[int] = mapped_column(Integer)
+    caller: Mapped[str | None] = mapped_column(String(40))
+    called: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    last_response: Mapped[str | None] = mapped_column(Text)
+    next_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CallLogEntry(Base):
+    """Every event a call received and every command the engine gave, in order."""
+
+    __tablename__ = "call_log"
+    __table_args__ = (UniqueConstraint("call_sid", "seq", name="uq_call_log_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_sid: Mapped[str] = mapped_column(ForeignKey("calls.call_sid", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    entry: Mapped[str] = mapped_column(String(8))  # "event" or "command"
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(String(32))
+
+
+class WebhookReceipt(Base):
+    """The answer given to one webhook request, so a retry gets the same answer, not a new step."""
+
+    __tablename__ = "webhook_receipts"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FlowVersion(Base):
+    """Each distinct content of a flow file that the server ever ran."""
+
+    __tablename__ = "flow_versions"
+    __table_args__ = (
+        UniqueConstraint("flow_id", "version", name="uq_flow_version"),
+        Index("ix_flow_versions_sha", "flow_id", "sha256", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

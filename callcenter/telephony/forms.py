@@ -1,0 +1,78 @@
+"""Twilio webhook forms -> engine events. Anything malformed raises :class:`MalformedRequest` (400)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from callcenter.errors import CallCenterError
+from callcenter.ivr import CallEnded, DigitsReceived, Event, NoInput, QueueLeft, SpeechReceived
+from callcenter.privacy import redact
+
+CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+DIGITS = re.compile(r"^[0-9*#]{1,40}$")
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+ALL_STATUSES = FINAL_STATUSES | {"queued", "initiated", "ringing", "in-progress"}
+QUEUE_RESULTS = frozenset({"bridged", "bridging-in-process", "queue-full", "hangup", "leave",
+                           "redirected", "error", "system-error"})
+
+
+class MalformedRequest(CallCenterError):
+    code = "malformed"
+
+
+def call_sid(form: Mapping[str, str]) -> str:
+    sid = form.get("CallSid", "")
+    if not CALL_SID.match(sid):
+        raise MalformedRequest("CallSid is missing or malformed")
+    return sid
+
+
+def turn(query: Mapping[str, str]) -> int:
+    raw = query.get("turn", "")
+    if not raw.isdigit():
+        raise MalformedRequest("turn is missing or not a number")
+    return int(raw)
+
+
+def gather_event(form: Mapping[str, str]) -> Event:
+    """What a ``<Gather>`` action carries: keys, speech (with its confidence), or nothing."""
+    digits = form.get("Digits", "")
+    speech = form.get("SpeechResult", "").strip()
+    if digits:
+        if not DIGITS.match(digits):
+            raise MalformedRequest("Digits holds characters other than 0-9 * #")
+        return DigitsReceived(digits)
+    if speech:
+        confidence: float | None = None
+        raw = form.get("Confidence", "")
+        if raw != "":
+            try:
+                confidence = float(raw)
+            except ValueError:
+                raise MalformedRequest("Confidence is not a number") from None
+            if not 0.0 <= confidence <= 1.0:
+                raise MalformedRequest("Confidence is outside 0-1")
+        return SpeechReceived(redact(speech[:2000]), confidence)
+    return NoInput()
+
+
+def status_event(form: Mapping[str, str]) -> CallEnded | None:
+    """A final call status becomes ``CallEnded``; intermediate ones carry nothing for the engine."""
+    status = form.get("CallStatus", "")
+    if status not in ALL_STATUSES:
+        raise MalformedRequest("CallStatus is missing or unknown")
+    return CallEnded(status) if status in FINAL_STATUSES else None
+
+
+def queue_event(form: Mapping[str, str]) -> QueueLeft:
+    result = form.get("QueueResult", "")
+    if result not in QUEUE_RESULTS:
+        raise MalformedRequest("QueueResult is missing or unknown")
+    seconds = form.get("QueueTime", "0")
+    return QueueLeft(result, int(seconds) if seconds.isdigit() else 0)
+
+
+def queue_position(form: Mapping[str, str]) -> int | None:
+    raw = form.get("QueuePosition", "")
+    return int(raw) if raw.isdigit() else None

@@ -1,0 +1,186 @@
+"""Twilio Programmable Voice webhooks under ``/twilio/``: translate, hand to the call service, answer.
+
+Every request is signature-checked first (see :func:`signature_middleware`). A malformed form gets
+400; anything failing inside during a call gets the caller an apology and a person, never a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from aiohttp import web
+from multidict import MultiDict, MultiDictProxy
+
+from callcenter.calls import CallService, UnknownCall
+from callcenter.config import Settings
+from callcenter.ivr import CallStarted, Event, Failure
+from callcenter.telephony import forms, twiml
+from callcenter.telephony.signature import is_valid, signed_url
+from callcenter.web import keys
+
+_LOGGER = logging.getLogger(__name__)
+FORM = "twilio_form"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _xml(body: str) -> web.Response:
+    return web.Response(text=body, content_type="text/xml", charset="utf-8")
+
+
+def _form(request: web.Request) -> MultiDictProxy[str]:
+    form: MultiDictProxy[str] = request[FORM]
+    return form
+
+
+def request_key(request: web.Request, form: Mapping[str, str]) -> str:
+    """The same for a request and its retries: Twilio's idempotency token, else a content hash."""
+    token = request.headers.get("I-Twilio-Idempotency-Token")
+    if token:
+        return "tok:" + token[:120]
+    digest = hashlib.sha256(request.method.encode() + b" " + request.raw_path.encode())
+    for name, value in sorted((k, str(v)) for k, v in form.items()):
+        digest.update(b"\0" + name.encode() + b"=" + value.encode())
+    return "sha:" + digest.hexdigest()
+
+
+@web.middleware
+async def signature_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse any ``/twilio/`` request whose ``X-Twilio-Signature`` does not match."""
+    if not request.path.startswith("/twilio/"):
+        return await handler(request)
+    settings: Settings = request.app[keys.SETTINGS]
+    if request.method == "POST":
+        try:
+            form = await request.post()
+        except Exception:  # noqa: BLE001 - any undecodable body is the client's fault
+            raise web.HTTPBadRequest(text="malformed form body") from None
+    else:
+        form = MultiDictProxy(MultiDict())  # Twilio signs a GET's URL alone
+    signature = request.headers.get("X-Twilio-Signature")
+    url = signed_url(request, settings.public_url)
+    if not is_valid(settings.twilio_auth_token, url, form, signature):
+        _LOGGER.warning("refused %s %s: %s Twilio signature", request.method, request.path,
+                        "missing" if not signature else "invalid")
+        raise web.HTTPForbidden(text="invalid Twilio signature")
+    account = form.get("AccountSid")
+    if account is not None and account != settings.twilio_account_sid:
+        _LOGGER.warning("refused %s: request for another Twilio account", request.path)
+        raise web.HTTPForbidden(text="unknown account")
+    request[FORM] = form
+    return await handler(request)
+
+
+async def _run(request: web.Request, sid: str, event: Event, turn: int | None = None) -> web.Response:
+    service: CallService = request.app[keys.SERVICE]
+    voice: twiml.Voice = request.app[keys.VOICE]
+    try:
+        outcome = await service.handle(sid, event, render=lambda c, _s: twiml.render(c, voice),
+                                       request_key=request_key(request, _form(request)), turn=turn)
+        return _xml(outcome.response)
+    except Exception as exc:  # noqa: BLE001 - the caller must never hear dead air
+        if isinstance(exc, UnknownCall):
+            _LOGGER.warning("call %s: unknown call, sending the caller to a person", sid)
+        else:
+            _LOGGER.exception("call %s: failed on %s, sending the caller to a person", sid, event.kind)
+        return await _safe_path(request, sid, f"{type(exc).__name__} on {event.kind}")
+
+
+async def _safe_path(request: web.Request, sid: str, reason: str) -> web.Response:
+    """Apology and a person, through the engine if it still works, else straight from here."""
+    service: CallService = request.app[keys.SERVICE]
+    voice: twiml.Voice = request.app[keys.VOICE]
+    settings: Settings = request.app[keys.SETTINGS]
+    try:
+        outcome = await service.handle(sid, Failure(reason[:200]),
+                                       render=lambda c, _s: twiml.render(c, voice), request_key=None)
+        if outcome.commands:
+            return _xml(outcome.response)
+    except Exception:  # noqa: BLE001
+        _LOGGER.warning("call %s: engine unavailable, static fallback", sid)
+    flow = service.catalog.current(settings.flow)
+    text = flow.settings.apology if flow else twiml.APOLOGY
+    return _xml(twiml.fallback(text, settings.fallback_queue, voice))
+
+
+async def voice(request: web.Request) -> web.Response:
+    """A new incoming call."""
+    form = _form(request)
+    try:
+        sid = forms.call_sid(form)
+    except forms.MalformedRequest as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    return await _run(request, sid, CallStarted(caller=form.get("From", ""), called=form.get("To", "")))
+
+
+async def gather(request: web.Request) -> web.Response:
+    """The answer to a ``<Gather>``: keys, speech, or nothing (timeout)."""
+    form = _form(request)
+    try:
+        sid = forms.call_sid(form)
+        turn = forms.turn(request.query)
+        event = forms.gather_event(form)
+    except forms.MalformedRequest as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    return await _run(request, sid, event, turn)
+
+
+async def queue_result(request: web.Request) -> web.Response:
+    """The caller left the waiting queue (answered, hung up, queue full...)."""
+    form = _form(request)
+    try:
+        sid = forms.call_sid(form)
+        event = forms.queue_event(form)
+    except forms.MalformedRequest as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    return await _run(request, sid, event)
+
+
+async def hold(request: web.Request) -> web.Response:
+    """The wait URL of a queue: position and a reassuring message, replayed by Twilio."""
+    form = _form(request)
+    return _xml(twiml.hold(forms.queue_position(form), request.app[keys.VOICE]))
+
+
+async def status(request: web.Request) -> web.Response:
+    """Call status callbacks; a final status ends the call in the engine."""
+    form = _form(request)
+    try:
+        sid = forms.call_sid(form)
+        event = forms.status_event(form)
+    except forms.MalformedRequest as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    if event is None:
+        return web.Response(status=204)
+    service: CallService = request.app[keys.SERVICE]
+    try:
+        await service.handle(sid, event, render=lambda _c, _s: "",
+                             request_key=request_key(request, form))
+    except UnknownCall:
+        _LOGGER.info("status callback for unknown call %s", sid)
+    except Exception:  # noqa: BLE001 - ask Twilio to retry rather than lose the end of the call
+        _LOGGER.exception("call %s: status callback not recorded", sid)
+        return web.Response(status=503, text="try again")
+    return web.Response(status=204)
+
+
+async def fallback(request: web.Request) -> web.Response:
+    """Twilio's Fallback URL: our primary answer failed or timed out on Twilio's side."""
+    form = _form(request)
+    try:
+        sid = forms.call_sid(form)
+    except forms.MalformedRequest as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    code = form.get("ErrorCode", "unknown")
+    _LOGGER.error("call %s: Twilio fell back (error %s)", sid, code[:16])
+    return await _safe_path(request, sid, f"twilio fallback {code[:16]}")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/twilio/voice", voice)
+    app.router.add_post("/twilio/gather", gather)
+    app.router.add_post("/twilio/status", status)
+    app.router.add_post("/twilio/queue-result", queue_result)
+    app.router.add_route("*", "/twilio/hold", hold)
+    app.router.add_post("/twilio/fallback", fallback)

@@ -1,0 +1,104 @@
+"""The aiohttp application factory: wiring only, no decisions.
+
+Start-up order: database (migrations applied), flows (versions recorded), then the call service.
+A configured flow that fails its checks stops the start with its ``file:line: reason`` faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from callcenter.bus import MemoryBus
+from callcenter.calls import CallService, Executor, utc_now
+from callcenter.calls.service import Clock
+from callcenter.config import Settings, SettingsError
+from callcenter.flows.catalog import FlowCatalog
+from callcenter.store import Database, upgrade
+from callcenter.telephony import webhooks
+from callcenter.telephony.rest import TwilioRest
+from callcenter.telephony.twiml import Voice
+from callcenter.web import health, keys
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def init_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
+    """Build the application for ``settings``; resources open when it starts."""
+    app = web.Application(middlewares=[webhooks.signature_middleware])
+    app[keys.SETTINGS] = settings
+    app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice)
+    app[keys.BUS] = MemoryBus()
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_flows)
+    app.cleanup_ctx.append(_service_factory(clock))
+    webhooks.setup_routes(app)
+    health.setup_routes(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    await asyncio.to_thread(upgrade, settings.database_url)
+    db = Database(settings.database_url)
+    app[keys.DATABASE] = db
+    yield
+    await db.close()
+
+
+async def _flows(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    db = app[keys.DATABASE]
+
+    async def record(flow_id: str, sha: str, source: str, path: str) -> int:
+        return await db.flow_version(flow_id, sha, source, path, utc_now())
+
+    async def lookup(flow_id: str, version: int) -> tuple[str, str] | None:
+        row = await db.flow_source(flow_id, version)
+        return None if row is None else (row.source, row.path)
+
+    catalog = FlowCatalog(settings.flows_dir, record, lookup)
+    problems = await catalog.reload()
+    if catalog.current(settings.flow) is None:
+        detail = "\n".join(str(p) for p in problems) or f"no file {settings.flow}.yaml"
+        raise SettingsError(f"flow {settings.flow!r} cannot be loaded from {settings.flows_dir}:\n"
+                            f"{detail}")
+    app[keys.CATALOG] = catalog
+    task = asyncio.create_task(_watch_flows(catalog, settings.flow_reload_seconds))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _watch_flows(catalog: FlowCatalog, every: float) -> None:
+    """Reload flow files when they change; a broken edit is refused and the old flow stays."""
+    if every <= 0:
+        return
+    while True:
+        await asyncio.sleep(every)
+        try:
+            if catalog.changed():
+                await catalog.reload()
+        except Exception:  # noqa: BLE001 - the watcher must outlive any one bad reload
+            _LOGGER.exception("flow reload failed; running flows unchanged")
+
+
+def _service_factory(clock: Clock):  # type: ignore[no-untyped-def]
+    async def _service(app: web.Application) -> AsyncIterator[None]:
+        settings = app[keys.SETTINGS]
+        rest = None
+        if settings.twilio_phone_number:
+            rest = TwilioRest(settings.twilio_account_sid, settings.twilio_auth_token,
+                              settings.twilio_api_url, settings.twilio_phone_number)
+        app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest),
+                                        app[keys.BUS], settings.flow, clock=clock)
+        yield
+        if rest is not None:
+            await rest.close()
+
+    return _service
