@@ -82,12 +82,12 @@ def check_graph(flow: Flow, raw: dict[str, Any]) -> list[Fault]:
 
     for node_id, node in flow.nodes.items():
         if isinstance(node, Menu | Ask):
-            own = [n for n in (node.input.no_input.next, node.input.no_match.next) if n == node_id]
-            onward = [t for t in flow.successors(node) if t not in (node_id, human)]
-            if own:
+            retries_back = node_id in (node.input.no_input.next, node.input.no_match.next)
+            choices = [o.next for o in node.options] if isinstance(node, Menu) else [node.next]
+            if retries_back:
                 faults.append((("nodes", node_id), f"input node {node_id!r} has no way out: when its "
                                                    "retries run out it comes back to itself"))
-            elif not onward and node_id != human:
+            elif all(c == node_id for c in choices):
                 faults.append((("nodes", node_id), f"input node {node_id!r} has no way out: every "
                                                    "choice leads back to itself"))
 

@@ -65,7 +65,10 @@ def load_with_lines(text: str) -> LinedDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise YamlSyntaxError(line, f"invalid YAML: {exc.problem or exc.context}") from None
+        reason = exc.problem or ""
+        if exc.context and exc.context_mark is not None:
+            reason = f"{exc.context} (line {exc.context_mark.line + 1}): {reason}"
+        raise YamlSyntaxError(line, f"invalid YAML: {reason}") from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(1, f"invalid YAML: {exc}") from None
     if root is None:

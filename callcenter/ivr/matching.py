@@ -74,14 +74,27 @@ def match_option(text: str, options: Sequence[MenuOption]) -> MenuOption | None:
             if option.key == key:
                 return option
     norm = normalise(text)
-    scored: list[tuple[float, int]] = []
+    exact: list[tuple[str, int]] = []
+    fuzzy: list[tuple[float, int]] = []
     for index, option in enumerate(options):
-        best = max((phrase_score(norm, normalise(w)) for w in option.words), default=0.0)
+        phrases = [normalise(w) for w in option.words]
+        hits = [p for p in phrases if phrase_score(norm, p) >= 100.0]
+        if hits:
+            exact.append((max(hits, key=len), index))
+            continue
+        best = max((phrase_score(norm, p) for p in phrases), default=0.0)
         if best > 0:
-            scored.append((best, index))
-    if not scored:
+            fuzzy.append((best, index))
+    if exact:
+        # "carte vitale" beats "carte" (it says more); two unrelated names are ambiguous.
+        exact.sort(key=lambda hit: len(hit[0]), reverse=True)
+        longest = exact[0][0]
+        if all(other in longest for other, _ in exact[1:]):
+            return options[exact[0][1]]
         return None
-    scored.sort(reverse=True)
-    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+    if not fuzzy:
         return None
-    return options[scored[0][1]]
+    fuzzy.sort(reverse=True)
+    if len(fuzzy) > 1 and fuzzy[0][0] == fuzzy[1][0]:
+        return None
+    return options[fuzzy[0][1]]

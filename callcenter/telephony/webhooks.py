@@ -21,7 +21,7 @@ from callcenter.telephony.signature import is_valid, signed_url
 from callcenter.web import keys
 
 _LOGGER = logging.getLogger(__name__)
-FORM = "twilio_form"
+FORM = web.RequestKey("twilio_form", MultiDictProxy)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

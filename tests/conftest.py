@@ -1,0 +1,177 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL when CALLCENTER_DATABASE_URL
+points at one), settings built from an explicit environment, the app under test, and a
+Twilio-faithful client that signs every webhook exactly as Twilio does."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiohttp.test_utils import TestClient
+from sqlalchemy.engine import make_url
+
+from callcenter.config import PROJECT_ROOT, Settings
+from callcenter.store.urls import sync_url
+from callcenter.telephony.signature import sign
+from callcenter.web.app import init_app
+
+ACCOUNT_SID = "AC" + "a1" * 16
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+FIXTURES = Path(__file__).parent / "fixtures"
+# Every table of the schema; a test run on PostgreSQL empties them between tests.
+TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions")
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("CALLCENTER_DATABASE_URL", "")
+    return url if url.startswith(("postgresql", "postgres")) else None
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """A throw-away PostgreSQL database for the session, or ``None`` on the SQLite run."""
+    base = _postgres_url()
+    if base is None:
+        yield None
+        return
+    name = "cc_test_" + secrets.token_hex(4)
+    admin = sa.create_engine(sync_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(postgres_database: str | None, tmp_path: Path) -> Iterator[str]:
+    """A clean database for one test."""
+    if postgres_database is None:
+        yield f"sqlite:///{tmp_path / 'callcenter.db'}"
+        return
+    engine = sa.create_engine(sync_url(postgres_database))
+    with engine.begin() as conn:
+        existing = set(sa.inspect(conn).get_table_names())
+        if existing and not set(TABLES) <= existing:
+            # A test broke the schema on purpose: start again from nothing (migrations rebuild it).
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        elif existing:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
+    engine.dispose()
+    yield postgres_database
+
+
+@pytest.fixture
+def flows_dir(tmp_path: Path) -> Path:
+    """A private copy of the bundled flows, so a test may edit them."""
+    target = tmp_path / "ivr_flows"
+    shutil.copytree(PROJECT_ROOT / "ivr_flows", target)
+    return target
+
+
+def make_env(tmp_path: Path, database_url: str, flows_dir: Path, **extra: str) -> dict[str, str]:
+    env = {
+        "CALLCENTER_DATA_DIR": str(tmp_path / "var"),
+        "CALLCENTER_DATABASE_URL": database_url,
+        "CALLCENTER_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "CALLCENTER_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "CALLCENTER_SECRET_KEY": "test-secret-key",
+        "CALLCENTER_FLOWS_DIR": str(flows_dir),
+        "CALLCENTER_FLOW_RELOAD_SECONDS": "0",
+    }
+    env.update({f"CALLCENTER_{k.upper()}": v for k, v in extra.items()})
+    return env
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, flows_dir: Path) -> Settings:
+    return Settings.from_env(make_env(tmp_path, database_url, flows_dir))
+
+
+class FakeClock:
+    """Time as an input: starts at a fixed instant and moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@dataclass
+class TwilioCall:
+    """Plays Twilio's side of one call against the test server."""
+
+    client: TestClient  # type: ignore[type-arg]
+    call_sid: str
+    caller: str = "+33612345678"
+    called: str = "+33900000000"
+    signed_base: str | None = None
+
+    def params(self, **extra: str) -> dict[str, str]:
+        params = {"CallSid": self.call_sid, "AccountSid": ACCOUNT_SID, "From": self.caller,
+                  "To": self.called, "CallStatus": "in-progress", "Direction": "inbound",
+                  "ApiVersion": "2010-04-01"}
+        params.update(extra)
+        return params
+
+    def url_for(self, path: str) -> str:
+        if self.signed_base:
+            return self.signed_base + path
+        return str(self.client.make_url(path))
+
+    async def post(self, path: str, params: dict[str, str] | None = None, *,
+                   signature: str | None = "auto", headers: dict[str, str] | None = None) -> Any:
+        params = self.params() if params is None else params
+        all_headers = dict(headers or {})
+        if signature == "auto":
+            all_headers["X-Twilio-Signature"] = sign(AUTH_TOKEN, self.url_for(path), params)
+        elif signature is not None:
+            all_headers["X-Twilio-Signature"] = signature
+        return await self.client.post(path, data=params, headers=all_headers)
+
+    async def start(self) -> str:
+        resp = await self.post("/twilio/voice", self.params(CallStatus="ringing"))
+        assert resp.status == 200, await resp.text()
+        return str(await resp.text())
+
+    async def gather(self, turn: int, **answer: str) -> str:
+        resp = await self.post(f"/twilio/gather?turn={turn}", self.params(**answer))
+        assert resp.status == 200, await resp.text()
+        return str(await resp.text())
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, settings: Settings, clock: FakeClock) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+    app = init_app(settings, clock=clock)
+    yield await aiohttp_client(app)
+
+
+@pytest.fixture
+def new_call(client: TestClient) -> Any:  # type: ignore[type-arg]
+    def factory(**kwargs: Any) -> TwilioCall:
+        return TwilioCall(client, "CA" + secrets.token_hex(16), **kwargs)
+    return factory

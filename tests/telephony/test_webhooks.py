@@ -1,0 +1,262 @@
+"""The Twilio adapter with Twilio-shaped webhooks: signatures, retries, malformed input, failures."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiohttp.test_utils import TestClient
+
+from callcenter.config import Settings
+from callcenter.flows import load_flow
+from callcenter.ivr import CallState, IvrEngine, event_from_dict, replay
+from callcenter.web import keys
+from callcenter.web.app import init_app
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, TwilioCall, make_env
+
+
+def verbs(twiml: str) -> list[str]:
+    return [el.tag for el in ET.fromstring(twiml)]
+
+
+def said(twiml: str) -> str:
+    return " ".join(el.text or "" for el in ET.fromstring(twiml).iter("Say"))
+
+
+async def log_of(client: TestClient, sid: str) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    rows = await client.app[keys.DATABASE].call_log(sid)
+    return [(r.entry, r.kind) for r in rows]
+
+
+async def test_incoming_call_gets_french_twiml_with_a_gather(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    resp = await call.post("/twilio/voice", call.params(CallStatus="ringing"))
+    assert resp.status == 200
+    assert resp.content_type == "text/xml"
+    root = ET.fromstring(await resp.text())
+    assert [el.tag for el in root] == ["Say", "Gather", "Redirect"]
+    gather = root.find("Gather")
+    assert gather is not None
+    assert gather.get("input") == "dtmf speech"
+    assert gather.get("language") == "fr-FR"
+    assert gather.get("action") == "/twilio/gather?turn=1"
+    assert gather.get("actionOnEmptyResult") == "true"
+    assert root.find("Say").get("language") == "fr-FR"  # type: ignore[union-attr]
+    assert "objet de votre appel" in said(await resp.text())
+
+
+async def test_digits_and_speech_both_move_the_call(new_call: Any) -> None:
+    by_key, by_voice = new_call(), new_call()
+    await by_key.start()
+    await by_voice.start()
+    keyed = await by_key.gather(1, Digits="3")
+    spoken = await by_voice.gather(1, SpeechResult="j'ai perdu ma carte vitale", Confidence="0.83")
+    assert "Pour l'Assurance maladie" in said(keyed)
+    assert said(keyed) == said(spoken)
+
+
+@pytest.mark.parametrize(("signature", "status"), [(None, 403), ("bm90IGEgc2lnbmF0dXJl", 403)])
+async def test_missing_or_wrong_signature_is_refused(new_call: Any, signature: str | None,
+                                                     status: int, caplog: Any) -> None:
+    call: TwilioCall = new_call()
+    resp = await call.post("/twilio/voice", call.params(), signature=signature)
+    assert resp.status == status
+    assert "Twilio signature" in caplog.text
+    assert call.caller not in caplog.text
+    db = call.client.app[keys.DATABASE]
+    assert await db.get_call(call.call_sid) is None
+
+
+async def test_signature_over_other_params_is_refused(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    from callcenter.telephony.signature import sign
+    good = sign(AUTH_TOKEN, call.url_for("/twilio/voice"), call.params())
+    tampered = call.params(From="+33700000000")
+    resp = await call.post("/twilio/voice", tampered, signature=good)
+    assert resp.status == 403
+
+
+async def test_other_account_is_refused(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    resp = await call.post("/twilio/voice", call.params(AccountSid="AC" + "b2" * 16))
+    assert resp.status == 403
+
+
+async def test_retry_of_the_same_request_runs_the_step_once(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    first = await call.gather(1, Digits="9")
+    log_before = await log_of(call.client, call.call_sid)
+    again = await call.gather(1, Digits="9")
+    assert again == first
+    assert await log_of(call.client, call.call_sid) == log_before
+
+
+async def test_retry_with_idempotency_token(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    headers = {"I-Twilio-Idempotency-Token": "tok-123"}
+    one = await call.post("/twilio/gather?turn=1", call.params(Digits="1"), headers=headers)
+    two = await call.post("/twilio/gather?turn=1", call.params(Digits="1"), headers=headers)
+    assert await one.text() == await two.text()
+    kinds = [k for e, k in await log_of(call.client, call.call_sid) if e == "event"]
+    assert kinds == ["call_started", "digits"]
+
+
+async def test_stale_answer_repeats_the_current_question(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    current = await call.gather(1, Digits="1")            # now in the CAF menu, turn 2
+    stale = await call.gather(1, Digits="5")              # a late answer to turn 1
+    assert stale == current
+    state = (await call.client.app[keys.DATABASE].get_call(call.call_sid)).state
+    assert state["node"] == "menu_caf" and state["turn"] == 2
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/twilio/voice", {"CallSid": "not-a-sid"}),
+    ("/twilio/voice", {}),
+    ("/twilio/gather?turn=1", {"Digits": "12a"}),
+    ("/twilio/gather?turn=abc", {"Digits": "1"}),
+    ("/twilio/gather", {"Digits": "1"}),
+    ("/twilio/gather?turn=1", {"SpeechResult": "bonjour", "Confidence": "high"}),
+    ("/twilio/gather?turn=1", {"SpeechResult": "bonjour", "Confidence": "1.7"}),
+    ("/twilio/status", {"CallStatus": "exploded"}),
+    ("/twilio/queue-result", {"QueueResult": "maybe"}),
+])
+async def test_malformed_requests_get_400(new_call: Any, path: str, params: dict[str, str]) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    base = call.params()
+    base.update(params)
+    if "CallSid" in params or not params:
+        base = {k: v for k, v in base.items() if k != "CallSid"} | params
+    resp = await call.post(path, base)
+    assert resp.status == 400
+
+
+async def test_undecodable_body_gets_400(client: TestClient) -> None:  # type: ignore[type-arg]
+    resp = await client.post("/twilio/voice", data=b"\xff\xfe", headers={
+        "Content-Type": "multipart/form-data; boundary=x", "X-Twilio-Signature": "x"})
+    assert resp.status in (400, 403)
+
+
+async def test_unknown_call_gets_apology_and_a_person(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    twiml = await call.gather(1, Digits="1")
+    assert verbs(twiml) == ["Say", "Enqueue"]
+    assert "incident technique" in said(twiml)
+
+
+async def test_internal_failure_gets_apology_and_a_person(new_call: Any, caplog: Any) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    db = call.client.app[keys.DATABASE]
+    async with db.engine.begin() as conn:   # a real failure: the log table is gone
+        await conn.execute(sa.text("DROP TABLE call_log"))
+    twiml = await call.gather(1, SpeechResult="mon numéro est le 06 12 34 56 78", Confidence="0.9")
+    assert verbs(twiml) == ["Say", "Enqueue"]
+    assert "incident technique" in said(twiml)
+    assert "06 12" not in caplog.text
+
+
+async def test_status_callback_ends_the_call(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    ringing = await call.post("/twilio/status", call.params(CallStatus="ringing"))
+    assert ringing.status == 204
+    done = await call.post("/twilio/status", call.params(CallStatus="completed", CallDuration="12"))
+    assert done.status == 204
+    row = await call.client.app[keys.DATABASE].get_call(call.call_sid)
+    assert row.status == "ended" and row.ended_at is not None
+    assert row.state["end_status"] == "completed"
+
+
+async def test_status_for_unknown_call_is_accepted(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    resp = await call.post("/twilio/status", call.params(CallStatus="completed"))
+    assert resp.status == 204
+
+
+async def test_transfer_enqueues_with_hold_and_queue_result(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    twiml = await call.gather(1, Digits="0")
+    root = ET.fromstring(twiml)
+    enqueue = root.find("Enqueue")
+    assert enqueue is not None and enqueue.text == "accueil"
+    assert enqueue.get("waitUrl") == "/twilio/hold?queue=accueil"
+    hold = await call.post("/twilio/hold?queue=accueil", call.params(QueuePosition="3"))
+    assert "position 3" in said(await hold.text())
+    left = await call.post("/twilio/queue-result", call.params(QueueResult="bridged", QueueTime="40"))
+    assert verbs(await left.text()) == ["Hangup"]
+
+
+async def test_public_url_is_what_gets_signed(tmp_path: Path, database_url: str, flows_dir: Path,
+                                              aiohttp_client: Any) -> None:
+    public = "https://ivr.example.fr/base"
+    settings = Settings.from_env(make_env(tmp_path, database_url, flows_dir, public_url=public))
+    client = await aiohttp_client(init_app(settings))
+    behind_proxy = TwilioCall(client, "CA" + "c3" * 16, signed_base=public)
+    resp = await behind_proxy.post("/twilio/voice", behind_proxy.params())
+    assert resp.status == 200
+    direct = TwilioCall(client, "CA" + "d4" * 16)   # signed for the internal URL: not what Twilio signs
+    resp = await direct.post("/twilio/voice", direct.params())
+    assert resp.status == 403
+
+
+async def test_log_replays_to_the_stored_state(new_call: Any, clock: Any) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    clock.advance(4)
+    await call.gather(1, SpeechResult="c'est pour la caf", Confidence="0.77")
+    clock.advance(6)
+    await call.gather(2)                                   # silence
+    clock.advance(3)
+    await call.gather(3, Digits="2")
+    clock.advance(9)
+    await call.gather(4, Digits="7654321")
+    db = call.client.app[keys.DATABASE]
+    rows = await db.call_log(call.call_sid)
+    row = await db.get_call(call.call_sid)
+    flow = await call.client.app[keys.CATALOG].version(row.flow_id, row.flow_version)
+    events = [(event_from_dict(r.payload), r.at) for r in rows if r.entry == "event"]
+    rebuilt = replay(IvrEngine(flow), call.call_sid, events)
+    assert rebuilt == CallState.from_dict(row.state)
+    assert [r.seq for r in rows] == list(range(len(rows)))
+    assert rebuilt.status == "transferred"
+
+
+async def test_transcripts_are_redacted_before_storage(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    await call.gather(1, SpeechResult="mon numéro c'est le 06 12 34 56 78 pour la caf", Confidence="0.9")
+    db = call.client.app[keys.DATABASE]
+    row = await db.get_call(call.call_sid)
+    assert row.state["utterances"][0]["text"] == "mon numéro c'est le [téléphone] pour la caf"
+    payloads = [r.payload for r in await db.call_log(call.call_sid)]
+    assert "06 12" not in str(payloads)
+
+
+async def test_healthz(client: TestClient) -> None:  # type: ignore[type-arg]
+    resp = await client.get("/healthz")
+    body = await resp.json()
+    assert resp.status == 200
+    assert body["database"] == "ok" and body["flow"]["id"] == "main" and body["status"] == "ok"
+
+
+async def test_healthz_reports_a_dead_database(client: TestClient) -> None:  # type: ignore[type-arg]
+    db = client.app[keys.DATABASE]
+    await db.engine.dispose()
+    db.engine.sync_engine.pool._creator = lambda *a: (_ for _ in ()).throw(OSError("down"))  # type: ignore[attr-defined]
+    resp = await client.get("/healthz")
+    assert resp.status == 503
+    assert (await resp.json())["database"] == "unreachable"
+
+
+def test_main_flow_loads(flows_dir: Path) -> None:
+    assert load_flow(flows_dir / "main.yaml").id == "main"
+    assert ACCOUNT_SID.startswith("AC")
