@@ -8,6 +8,7 @@ pub/sub backend slots in behind the same interface when several server processes
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -92,3 +93,50 @@ class MemoryBus:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscriptions)
+
+
+class RedisBus(MemoryBus):
+    """Fan-out across server processes through Redis pub/sub.
+
+    Publishing goes to Redis only; every process (this one included) receives it back from its
+    listener and hands it to its own subscribers, so all processes see the same order.
+    """
+
+    CHANNEL_PREFIX = "callcenter:"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis.asyncio as redis  # imported here so the memory-only install never needs it
+
+        self._redis = redis.from_url(url)
+        self._pubsub = self._redis.pubsub()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._pubsub.psubscribe(self.CHANNEL_PREFIX + "*")
+        self._task = asyncio.create_task(self._listen())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self._pubsub.aclose()
+        await self._redis.aclose()
+
+    async def publish(self, topic: str, data: dict[str, Any]) -> None:
+        await self._redis.publish(self.CHANNEL_PREFIX + topic, json.dumps(data, ensure_ascii=False))
+
+    async def _listen(self) -> None:
+        async for raw in self._pubsub.listen():
+            if raw.get("type") != "pmessage":
+                continue
+            channel = raw["channel"].decode() if isinstance(raw["channel"], bytes) else raw["channel"]
+            try:
+                data = json.loads(raw["data"])
+            except (TypeError, ValueError):
+                _LOGGER.warning("bus: undecodable message on %s", channel)
+                continue
+            self.deliver(Message(channel.removeprefix(self.CHANNEL_PREFIX), data))

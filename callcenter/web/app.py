@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from callcenter.bus import MemoryBus
+from callcenter.bus import MemoryBus, RedisBus
 from callcenter.calls import CallService, Executor, utc_now
 from callcenter.calls.service import Clock
 from callcenter.config import Settings, SettingsError
@@ -32,13 +32,26 @@ def init_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     app = web.Application(middlewares=[webhooks.signature_middleware])
     app[keys.SETTINGS] = settings
     app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice)
-    app[keys.BUS] = MemoryBus()
+    app.cleanup_ctx.append(_bus)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_flows)
     app.cleanup_ctx.append(_service_factory(clock))
     webhooks.setup_routes(app)
     health.setup_routes(app)
     return app
+
+
+async def _bus(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    if settings.redis_url is None:
+        app[keys.BUS] = MemoryBus()
+        yield
+        return
+    bus = RedisBus(settings.redis_url)
+    await bus.start()
+    app[keys.BUS] = bus
+    yield
+    await bus.close()
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -260,3 +260,16 @@ async def test_healthz_reports_a_dead_database(client: TestClient) -> None:  # t
 def test_main_flow_loads(flows_dir: Path) -> None:
     assert load_flow(flows_dir / "main.yaml").id == "main"
     assert ACCOUNT_SID.startswith("AC")
+
+
+async def test_every_step_is_published_on_the_bus(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    subscription = call.client.app[keys.BUS].subscribe("call.")
+    import asyncio
+    await asyncio.sleep(0.05)  # with Redis, let the listener attach
+    await call.start()
+    message = await asyncio.wait_for(subscription.queue.get(), 2)
+    assert message is not None
+    assert message.data["call_sid"] == call.call_sid
+    assert message.data["event"] == "call_started" and message.data["node"] == "objet"
+    assert "caller" not in message.data

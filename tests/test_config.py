@@ -1,0 +1,79 @@
+"""Settings: one frozen object from CALLCENTER_* variables, failing fast with a clear message."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from callcenter.config import Settings, SettingsError
+
+
+def env(tmp_path: Path, **values: str) -> dict[str, str]:
+    base = {"CALLCENTER_DATA_DIR": str(tmp_path)}
+    base.update({f"CALLCENTER_{k}": v for k, v in values.items()})
+    return base
+
+
+def test_defaults_run_on_an_embedded_sqlite_file(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path))
+    assert settings.database_url == f"sqlite:///{tmp_path / 'callcenter.db'}"
+    assert settings.flow == "main"
+    assert settings.language == "fr-FR"
+    assert settings.speech == "twilio"
+    assert settings.public_url is None
+    assert settings.flows_dir.name == "ivr_flows"
+
+
+def test_settings_are_frozen(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.flow = "other"  # type: ignore[misc]
+
+
+def test_development_credentials_are_generated_once_and_shared(tmp_path: Path) -> None:
+    first = Settings.from_env(env(tmp_path))
+    second = Settings.from_env(env(tmp_path))
+    assert first.dev_credentials
+    assert first.twilio_auth_token == second.twilio_auth_token
+    assert first.twilio_account_sid.startswith("AC") and len(first.twilio_account_sid) == 34
+    assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0
+
+
+def test_real_credentials_are_used_as_given(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path, TWILIO_ACCOUNT_SID="AC" + "f" * 32,
+                                     TWILIO_AUTH_TOKEN="tok", SECRET_KEY="k"))
+    assert not settings.dev_credentials
+    assert settings.twilio_auth_token == "tok"
+    assert not (tmp_path / "dev-secrets.json").exists()
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"DATABASE_URL": "mysql://x/y"}, "CALLCENTER_DATABASE_URL='mysql://x/y': only sqlite"),
+    ({"PUBLIC_URL": "ivr.example.fr"}, "CALLCENTER_PUBLIC_URL='ivr.example.fr': expected an absolute"),
+    ({"PORT": "eighty"}, "CALLCENTER_PORT='eighty': expected an integer"),
+    ({"SPEECH": "cloud"}, "CALLCENTER_SPEECH='cloud': expected one of twilio, vosk"),
+    ({"REQUIRE_CREDENTIALS": "perhaps"}, "expected true or false"),
+    ({"REQUIRE_CREDENTIALS": "true"}, "missing CALLCENTER_TWILIO_ACCOUNT_SID"),
+    ({"TWILIO_ACCOUNT_SID": "XX1", "TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"},
+     "CALLCENTER_TWILIO_ACCOUNT_SID: expected 'AC'"),
+    ({"FLOWS_DIR": "/nonexistent/flows"}, "CALLCENTER_FLOWS_DIR='/nonexistent/flows': not a directory"),
+    ({"LOG_LEVEL": "chatty"}, "CALLCENTER_LOG_LEVEL='CHATTY'"),
+    ({"REDIS_URL": "http://x"}, "CALLCENTER_REDIS_URL='http://x'"),
+])
+def test_bad_values_fail_fast(tmp_path: Path, values: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env(env(tmp_path, **values))
+    assert message in info.value.message
+
+
+def test_strict_booleans(tmp_path: Path) -> None:
+    # "false" must mean false (a classic bug reads any non-empty string as true).
+    settings = Settings.from_env(env(tmp_path, REQUIRE_CREDENTIALS="false"))
+    assert settings.dev_credentials
+
+
+def test_public_url_loses_its_trailing_slash(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path, PUBLIC_URL="https://ivr.example.fr/"))
+    assert settings.public_url == "https://ivr.example.fr"

@@ -1,0 +1,45 @@
+"""Side effects go through the executor: SMS through Twilio's REST API (a faithful local fake)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callcenter.calls import Executor
+from callcenter.ivr import CallState
+from callcenter.ivr import commands as cmd
+from callcenter.telephony.rest import TwilioRest
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.fakes.twilio_api import FakeTwilioApi
+
+STATE = CallState(call_sid="CA" + "0" * 32, flow_id="main", flow_version=1)
+
+
+async def test_sms_is_sent_through_the_rest_api(aiohttp_server: Any) -> None:
+    fake = FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN)
+    server = await aiohttp_server(fake.app())
+    rest = TwilioRest(ACCOUNT_SID, AUTH_TOKEN, str(server.make_url("")), "+33900000000")
+    try:
+        await Executor(rest).run(STATE.call_sid, [cmd.Say("x"), cmd.SendSms("+33611111111", "Bonjour")],
+                                 STATE)
+    finally:
+        await rest.close()
+    assert [(m["to"], m["from"], m["body"]) for m in fake.messages] == [
+        ("+33611111111", "+33900000000", "Bonjour")]
+
+
+async def test_failing_sms_never_raises(aiohttp_server: Any, caplog: Any) -> None:
+    fake = FakeTwilioApi(ACCOUNT_SID, "another-token")
+    server = await aiohttp_server(fake.app())
+    rest = TwilioRest(ACCOUNT_SID, AUTH_TOKEN, str(server.make_url("")), "+33900000000")
+    try:
+        await Executor(rest).run(STATE.call_sid, [cmd.SendSms("+33611111111", "Bonjour")], STATE)
+    finally:
+        await rest.close()
+    assert fake.messages == []
+    assert "SMS could not be sent" in caplog.text
+    assert "+33611111111" not in caplog.text
+
+
+async def test_sms_without_a_sender_number_is_logged(caplog: Any) -> None:
+    await Executor(None).run(STATE.call_sid, [cmd.SendSms("+33611111111", "Bonjour")], STATE)
+    assert "no sender number" in caplog.text
