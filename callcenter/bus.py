@@ -123,7 +123,7 @@ class RedisBus(MemoryBus):
                 await self._task
             except asyncio.CancelledError:
                 pass
-        await self._pubsub.aclose()
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self._redis.aclose()
 
     async def publish(self, topic: str, data: dict[str, Any]) -> None:

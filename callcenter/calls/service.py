@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from callcenter.bus import EventBus
 from callcenter.calls.executor import Executor
@@ -26,6 +25,7 @@ from callcenter.ivr import (
     command_to_dict,
     event_to_dict,
 )
+from callcenter.store import Database
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Outcome:
 class CallService:
     """Runs call events through the engine with the store as the source of truth."""
 
-    def __init__(self, db: Any, catalog: FlowCatalog, executor: Executor, bus: EventBus,
+    def __init__(self, db: Database, catalog: FlowCatalog, executor: Executor, bus: EventBus,
                  flow_id: str, clock: Clock = utc_now) -> None:
         self.db = db
         self.catalog = catalog

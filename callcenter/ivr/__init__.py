@@ -14,6 +14,8 @@ from callcenter.ivr.events import (
     NoInput,
     QueueLeft,
     SpeechReceived,
+    StatusChanged,
+    Waiting,
     event_from_dict,
     event_to_dict,
 )
@@ -22,6 +24,6 @@ from callcenter.ivr.state import CallState, TransferRecord, Utterance
 
 __all__ = [
     "CallEnded", "CallStarted", "CallState", "Command", "DigitsReceived", "Event", "Failure",
-    "IvrEngine", "NoInput", "QueueLeft", "SpeechReceived", "TransferRecord", "Utterance",
+    "IvrEngine", "NoInput", "QueueLeft", "SpeechReceived", "StatusChanged", "TransferRecord", "Utterance", "Waiting",
     "command_to_dict", "commands", "event_from_dict", "event_to_dict", "replay",
 ]

@@ -21,6 +21,8 @@ from callcenter.ivr.events import (
     NoInput,
     QueueLeft,
     SpeechReceived,
+    StatusChanged,
+    Waiting,
 )
 from callcenter.ivr.matching import asks_for_person, match_option
 from callcenter.ivr.state import CallState, TransferRecord, Utterance
@@ -72,6 +74,8 @@ class IvrEngine:
                                    [cmd.Say(self.flow.settings.apology)], reason="failure")
             case QueueLeft():
                 return self._queue_left(state, event, at)
+            case StatusChanged() | Waiting():
+                return state, []  # recorded in the log; nothing changes in the IVR
         if state.status != "in_ivr" or state.node is None:
             return state, []
         node = self.flow.node(state.node)

@@ -68,11 +68,29 @@ class QueueLeft:
     kind: Literal["queue_left"] = "queue_left"
 
 
-Event = CallStarted | DigitsReceived | SpeechReceived | NoInput | CallEnded | Failure | QueueLeft
+@dataclass(frozen=True)
+class StatusChanged:
+    """A call status that does not end the call (ringing, in-progress...), kept for the record."""
+
+    status: str
+    kind: Literal["status"] = "status"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The caller is still waiting in a queue; ``position`` as Twilio reports it."""
+
+    position: int | None = None
+    kind: Literal["waiting"] = "waiting"
+
+
+Event = (CallStarted | DigitsReceived | SpeechReceived | NoInput | CallEnded | Failure | QueueLeft
+         | StatusChanged | Waiting)
 
 EVENT_TYPES: dict[str, type[Any]] = {
-    cls.kind: cls  # type: ignore[attr-defined]
-    for cls in (CallStarted, DigitsReceived, SpeechReceived, NoInput, CallEnded, Failure, QueueLeft)
+    cls.kind: cls
+    for cls in (CallStarted, DigitsReceived, SpeechReceived, NoInput, CallEnded, Failure, QueueLeft,
+                StatusChanged, Waiting)
 }
 
 

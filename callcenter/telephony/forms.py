@@ -6,7 +6,15 @@ import re
 from collections.abc import Mapping
 
 from callcenter.errors import CallCenterError
-from callcenter.ivr import CallEnded, DigitsReceived, Event, NoInput, QueueLeft, SpeechReceived
+from callcenter.ivr import (
+    CallEnded,
+    DigitsReceived,
+    Event,
+    NoInput,
+    QueueLeft,
+    SpeechReceived,
+    StatusChanged,
+)
 from callcenter.privacy import redact
 
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
@@ -57,12 +65,12 @@ def gather_event(form: Mapping[str, str]) -> Event:
     return NoInput()
 
 
-def status_event(form: Mapping[str, str]) -> CallEnded | None:
-    """A final call status becomes ``CallEnded``; intermediate ones carry nothing for the engine."""
+def status_event(form: Mapping[str, str]) -> CallEnded | StatusChanged:
+    """A final call status ends the call; the others are only recorded."""
     status = form.get("CallStatus", "")
     if status not in ALL_STATUSES:
         raise MalformedRequest("CallStatus is missing or unknown")
-    return CallEnded(status) if status in FINAL_STATUSES else None
+    return CallEnded(status) if status in FINAL_STATUSES else StatusChanged(status)
 
 
 def queue_event(form: Mapping[str, str]) -> QueueLeft:

@@ -15,7 +15,7 @@ from multidict import MultiDict, MultiDictProxy
 
 from callcenter.calls import CallService, UnknownCall
 from callcenter.config import Settings
-from callcenter.ivr import CallStarted, Event, Failure
+from callcenter.ivr import CallStarted, Event, Failure, Waiting
 from callcenter.telephony import forms, twiml
 from callcenter.telephony.signature import is_valid, signed_url
 from callcenter.web import keys
@@ -138,9 +138,25 @@ async def queue_result(request: web.Request) -> web.Response:
 
 
 async def hold(request: web.Request) -> web.Response:
-    """The wait URL of a queue: position and a reassuring message, replayed by Twilio."""
+    """The wait URL of a queue: position and a reassuring message, replayed by Twilio.
+
+    The wait is logged on the call; if that fails the caller still hears the hold message.
+    """
     form = _form(request)
-    return _xml(twiml.hold(forms.queue_position(form), request.app[keys.VOICE]))
+    position = forms.queue_position(form)
+    answer = twiml.hold(position, request.app[keys.VOICE])
+    sid = form.get("CallSid", "")
+    if not forms.CALL_SID.match(sid):
+        return _xml(answer)
+    service: CallService = request.app[keys.SERVICE]
+    try:
+        await service.handle(sid, Waiting(position), render=lambda _c, _s: answer,
+                             request_key=request_key(request, form))
+    except UnknownCall:
+        _LOGGER.info("hold for unknown call %s", sid)
+    except Exception:  # noqa: BLE001 - a waiting caller must keep waiting, whatever fails
+        _LOGGER.exception("call %s: wait not recorded", sid)
+    return _xml(answer)
 
 
 async def status(request: web.Request) -> web.Response:
@@ -151,8 +167,6 @@ async def status(request: web.Request) -> web.Response:
         event = forms.status_event(form)
     except forms.MalformedRequest as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
-    if event is None:
-        return web.Response(status=204)
     service: CallService = request.app[keys.SERVICE]
     try:
         await service.handle(sid, event, render=lambda _c, _s: "",

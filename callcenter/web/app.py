@@ -68,7 +68,8 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
     db = app[keys.DATABASE]
 
     async def record(flow_id: str, sha: str, source: str, path: str) -> int:
-        return await db.flow_version(flow_id, sha, source, path, utc_now())
+        version: int = await db.flow_version(flow_id, sha, source, path, utc_now())
+        return version
 
     async def lookup(flow_id: str, version: int) -> tuple[str, str] | None:
         row = await db.flow_source(flow_id, version)

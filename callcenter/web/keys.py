@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from callcenter.bus import MemoryBus
-    from callcenter.calls import CallService
-    from callcenter.config import Settings
-    from callcenter.flows.catalog import FlowCatalog
-    from callcenter.store import Database
-    from callcenter.telephony.twiml import Voice
+from callcenter.bus import MemoryBus
+from callcenter.calls import CallService
+from callcenter.config import Settings
+from callcenter.flows.catalog import FlowCatalog
+from callcenter.store import Database
+from callcenter.telephony.twiml import Voice
 
-SETTINGS = web.AppKey("settings", "Settings")
-DATABASE = web.AppKey("database", "Database")
-CATALOG = web.AppKey("catalog", "FlowCatalog")
-BUS = web.AppKey("bus", "MemoryBus")
-SERVICE = web.AppKey("service", "CallService")
-VOICE = web.AppKey("voice", "Voice")
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+CATALOG = web.AppKey("catalog", FlowCatalog)
+BUS = web.AppKey("bus", MemoryBus)
+SERVICE = web.AppKey("service", CallService)
+VOICE = web.AppKey("voice", Voice)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 from aiohttp import web

@@ -18,6 +18,8 @@ from callcenter.ivr import (
     NoInput,
     QueueLeft,
     SpeechReceived,
+    StatusChanged,
+    Waiting,
 )
 from tests.ivr.helpers import T0, run, sample_engine
 
@@ -78,6 +80,8 @@ CASES: list[tuple[str, list[Event], list[tuple[Any, ...]], str]] = [
      "transferred"),
     ("queue answered then hung up", [START, DigitsReceived("1"), QueueLeft("bridged", 30)],
      [("hangup",)], "ended"),
+    ("status and waiting change nothing", [START, StatusChanged("in-progress"), Waiting(2)], [],
+     "in_ivr"),
     ("queue full", [START, DigitsReceived("1"), QueueLeft("queue-full")],
      [("say", "Tous nos conseillers sont occupés et nous ne pouvons pas vous faire patienter. "
               "Merci de rappeler un peu plus tard. Au revoir."), ("hangup",)], "ended"),

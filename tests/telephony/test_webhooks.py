@@ -173,6 +173,8 @@ async def test_status_callback_ends_the_call(new_call: Any) -> None:
     row = await call.client.app[keys.DATABASE].get_call(call.call_sid)
     assert row.status == "ended" and row.ended_at is not None
     assert row.state["end_status"] == "completed"
+    events = [k for e, k in await log_of(call.client, call.call_sid) if e == "event"]
+    assert events == ["call_started", "status", "call_ended"]   # every webhook is in the log
 
 
 async def test_status_for_unknown_call_is_accepted(new_call: Any) -> None:
@@ -191,6 +193,8 @@ async def test_transfer_enqueues_with_hold_and_queue_result(new_call: Any) -> No
     assert enqueue.get("waitUrl") == "/twilio/hold?queue=accueil"
     hold = await call.post("/twilio/hold?queue=accueil", call.params(QueuePosition="3"))
     assert "position 3" in said(await hold.text())
+    assert verbs(await hold.text()) == ["Say", "Say", "Pause"]
+    assert ("event", "waiting") in await log_of(call.client, call.call_sid)
     left = await call.post("/twilio/queue-result", call.params(QueueResult="bridged", QueueTime="40"))
     assert verbs(await left.text()) == ["Hangup"]
 
