@@ -27,7 +27,7 @@ ACCOUNT_SID = "AC" + "a1" * 16
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 FIXTURES = Path(__file__).parent / "fixtures"
 # Every table of the schema; a test run on PostgreSQL empties them between tests.
-TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions")
+TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions", "agent_presence", "users")
 
 
 def _postgres_url() -> str | None:

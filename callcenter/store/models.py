@@ -100,3 +100,33 @@ class FlowVersion(Base):
     source: Mapped[str] = mapped_column(Text)
     path: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class User(Base):
+    """A person who logs in: an agent, a supervisor or an admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Agents: skill -> expert level (1 basic .. 3 expert), spoken languages, how to reach them.
+    skills: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    languages: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AgentPresence(Base):
+    """An agent's current state: offline, available, busy, or wrap-up until a time."""
+
+    __tablename__ = "agent_presence"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+    wrapup_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    call_sid: Mapped[str | None] = mapped_column(String(64))

@@ -22,15 +22,17 @@ from callcenter.store import Database, upgrade
 from callcenter.telephony import webhooks
 from callcenter.telephony.rest import TwilioRest
 from callcenter.telephony.twiml import Voice
-from callcenter.web import health, keys
+from callcenter.web import auth, health, keys
+from callcenter.web.templates import UI_DIR
 
 _LOGGER = logging.getLogger(__name__)
 
 
 def init_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     """Build the application for ``settings``; resources open when it starts."""
-    app = web.Application(middlewares=[webhooks.signature_middleware])
+    app = web.Application(middlewares=[webhooks.signature_middleware, auth.auth_middleware])
     app[keys.SETTINGS] = settings
+    app[keys.LOGIN_FAILURES] = {}
     app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice)
     app.cleanup_ctx.append(_bus)
     app.cleanup_ctx.append(_database)
@@ -38,6 +40,8 @@ def init_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     app.cleanup_ctx.append(_service_factory(clock))
     webhooks.setup_routes(app)
     health.setup_routes(app)
+    auth.setup_routes(app)
+    app.router.add_static("/static/", UI_DIR / "static")
     return app
 
 

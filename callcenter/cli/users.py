@@ -1,0 +1,106 @@
+"""``callcenter users add|list|disable|enable``: the people who log in, their roles and skills."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+from callcenter.auth import ROLES, hash_password
+from callcenter.calls import utc_now
+from callcenter.config import Settings
+from callcenter.errors import CallCenterError
+from callcenter.store import Database, upgrade
+from callcenter.store.users import add_user, list_users, set_active
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("users", help="manage agents, supervisors and admins")
+    users = parser.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = users.add_parser("add", help="create a user")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input (else asked on the terminal)")
+    add.add_argument("--display-name")
+    add.add_argument("--skill", action="append", default=[], metavar="SKILL[:LEVEL]",
+                     help="a skill the agent handles, level 1 (basic) to 3 (expert); repeatable")
+    add.add_argument("--language", action="append", default=[], help="a language spoken (default fr)")
+    add.add_argument("--phone", help="how to reach the agent: +33... or client:IDENTITY")
+    add.set_defaults(func=run_add)
+    lst = users.add_parser("list", help="list users")
+    lst.set_defaults(func=run_list)
+    for name, active in (("disable", False), ("enable", True)):
+        p = users.add_parser(name, help=f"{name} a user's login")
+        p.add_argument("name")
+        p.set_defaults(func=run_set_active, active=active)
+
+
+def _skills(values: list[str]) -> dict[str, int]:
+    skills = {}
+    for value in values:
+        name, _, level = value.partition(":")
+        if not name or (level and level not in ("1", "2", "3")):
+            raise CallCenterError(f"--skill {value!r}: expected NAME or NAME:LEVEL with LEVEL 1-3")
+        skills[name] = int(level or 1)
+    return skills
+
+
+def _database() -> Database:
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    return Database(settings.database_url)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Mot de passe : ")
+    try:
+        password_hash = hash_password(password)
+    except ValueError as exc:
+        raise CallCenterError(str(exc)) from None
+    skills = _skills(args.skill)
+
+    async def go() -> None:
+        db = _database()
+        try:
+            await add_user(db, username=args.name, password_hash=password_hash, role=args.role, now=utc_now(),
+                           display_name=args.display_name, skills=skills, languages=args.language or None,
+                           phone=args.phone)
+        finally:
+            await db.close()
+
+    asyncio.run(go())
+    print(f"user {args.name} added ({args.role})")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    async def go() -> None:
+        db = _database()
+        try:
+            for user in await list_users(db):
+                skills = ", ".join(f"{k}:{v}" for k, v in sorted(user.skills.items())) or "-"
+                state = "active" if user.active else "disabled"
+                print(f"{user.username:20} {user.role:11} {state:9} {skills}")
+        finally:
+            await db.close()
+
+    asyncio.run(go())
+    return 0
+
+
+def run_set_active(args: argparse.Namespace) -> int:
+    async def go() -> None:
+        db = _database()
+        try:
+            await set_active(db, args.name, args.active)
+        finally:
+            await db.close()
+
+    asyncio.run(go())
+    print(f"user {args.name} {'enabled' if args.active else 'disabled'}")
+    return 0

@@ -1,0 +1,91 @@
+"""Pure routing decisions: order the waiting callers, match them with agents, estimate waits."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from callcenter.routing.model import GENERAL_SKILL, Agent, Assignment, QueueStatus, RoutingPolicy, WaitingCall
+
+
+def score(call: WaitingCall, now: float, policy: RoutingPolicy) -> float:
+    waited = max(0.0, now - call.enqueued_at)
+    return policy.tier_weight.get(call.tier, 0.0) + 10.0 * call.priority + policy.ageing_per_second * waited
+
+
+def ordered(calls: Sequence[WaitingCall], now: float, policy: RoutingPolicy) -> list[WaitingCall]:
+    """Highest score first; at equal score, who came first goes first."""
+    return sorted(calls, key=lambda c: (-score(c, now, policy), c.enqueued_at, c.call_sid))
+
+
+def relaxation(call: WaitingCall, now: float, policy: RoutingPolicy) -> str:
+    """"expert", "skill" or "anyone": how wide the search for an agent is at this point."""
+    waited = now - call.enqueued_at
+    if waited >= policy.relax_to_anyone_after:
+        return "anyone"
+    if call.tier != "normal" and waited < policy.relax_to_skill_after:
+        return "expert"
+    return "skill"
+
+
+def _level(agent: Agent, skill: str | None) -> int:
+    if skill is None or skill == GENERAL_SKILL:
+        # Every agent can take a general call; a declared general level still ranks them.
+        return max(1, agent.skills.get(GENERAL_SKILL, 1))
+    return agent.skills.get(skill, 0)
+
+
+def eligible(call: WaitingCall, agent: Agent, now: float, policy: RoutingPolicy) -> bool:
+    if agent.state != "available" or agent.id in call.declined_by:
+        return False
+    level = _level(agent, call.skill)
+    match relaxation(call, now, policy):
+        case "expert":
+            return level >= policy.expert_level
+        case "skill":
+            return level >= 1
+        case _:
+            return True
+
+
+def decide(calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
+           policy: RoutingPolicy) -> list[Assignment]:
+    """New offers to make now: each waiting caller not yet offered gets the best free agent."""
+    free = [a for a in agents if a.state == "available"]
+    taken: set[int] = {c.offered_to for c in calls if c.offered_to is not None}
+    out: list[Assignment] = []
+    for call in ordered([c for c in calls if c.offered_to is None], now, policy):
+        candidates = [a for a in free if a.id not in taken and eligible(call, a, now, policy)]
+        if not candidates:
+            continue
+        # The most skilled first, then whoever has been free the longest (fair spread of work).
+        best = min(candidates, key=lambda a: (-_level(a, call.skill), a.since, a.id))
+        taken.add(best.id)
+        s = score(call, now, policy)
+        waited = int(now - call.enqueued_at)
+        why = ", ".join(call.reasons) if call.reasons else "aucune"
+        out.append(Assignment(call.call_sid, best.id, s, (
+            f"{call.tier} (raisons : {why}), attente {waited} s, score {s:.0f} ; "
+            f"agent {best.name} niveau {_level(best, call.skill)} en {call.skill or GENERAL_SKILL} ; "
+            f"recherche {relaxation(call, now, policy)}")))
+    return out
+
+
+def expired_offers(calls: Sequence[WaitingCall], now: float, policy: RoutingPolicy) -> list[WaitingCall]:
+    """Offers nobody accepted in time: they go to the next agent."""
+    return [c for c in calls if c.offered_at is not None and now - c.offered_at >= policy.offer_timeout]
+
+
+def queue_status(call_sid: str, calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
+                 policy: RoutingPolicy) -> QueueStatus | None:
+    """Position (1 = next) and estimated wait: callers ahead x handle time / agents staffed."""
+    order = ordered(calls, now, policy)
+    position = next((i for i, c in enumerate(order, start=1) if c.call_sid == call_sid), None)
+    if position is None:
+        return None
+    staffed = max(1, sum(1 for a in agents if a.state != "offline"))
+    ahead = position - 1
+    wait = math.ceil(ahead / staffed) * policy.average_handle_seconds if ahead else 0.0
+    if not any(a.state == "available" for a in agents):
+        wait = max(wait, policy.average_handle_seconds / staffed)
+    return QueueStatus(position, wait, wait >= policy.callback_offer_after)

@@ -1,0 +1,85 @@
+"""The routing vocabulary: callers waiting, agents, and the policy that orders them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Tier = Literal["urgent", "fragile", "normal"]
+AgentState = Literal["offline", "available", "busy", "wrapup"]
+GENERAL_SKILL = "general"
+
+
+@dataclass(frozen=True)
+class WaitingCall:
+    """A caller waiting for a person. Times are seconds since the epoch (given, never read)."""
+
+    call_sid: str
+    queue: str
+    skill: str | None
+    tier: Tier
+    enqueued_at: float
+    priority: int = 0
+    reasons: tuple[str, ...] = ()
+    offered_to: int | None = None
+    offered_at: float | None = None
+    declined_by: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An agent as routing sees them: skills (name -> level 1..3), state, and since when."""
+
+    id: int
+    name: str
+    skills: Mapping[str, int]
+    state: AgentState
+    since: float
+    languages: tuple[str, ...] = ("fr",)
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    """Who goes first, and how long before a caller may go to a less specialised agent.
+
+    Score = tier weight + 10 x flow priority + ageing x seconds waited. Ageing is what makes
+    starvation impossible: any caller's score grows without bound while they wait.
+    """
+
+    tier_weight: Mapping[str, float] = field(
+        default_factory=lambda: {"urgent": 10_000.0, "fragile": 1_000.0, "normal": 0.0})
+    ageing_per_second: float = 2.0
+    # Fragile and urgent callers first look for an expert (level >= expert_level) of their skill.
+    expert_level: int = 3
+    # After this wait, any agent with the skill will do; after the second, any available agent.
+    relax_to_skill_after: float = 60.0
+    relax_to_anyone_after: float = 180.0
+    offer_timeout: float = 20.0
+    average_handle_seconds: float = 300.0
+    callback_offer_after: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.ageing_per_second <= 0:
+            raise ValueError("ageing must be positive, or a caller could wait forever")
+        if not 0 <= self.relax_to_skill_after <= self.relax_to_anyone_after:
+            raise ValueError("relaxation delays must be increasing")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Offer ``call_sid`` to ``agent_id``; ``reason`` says why, in words a supervisor can audit."""
+
+    call_sid: str
+    agent_id: int
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """What a waiting caller is told: their position and the estimated wait."""
+
+    position: int
+    estimated_wait_seconds: float
+    offer_callback: bool

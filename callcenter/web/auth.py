@@ -1,0 +1,173 @@
+"""Logins, sessions, roles on every page and API route, and CSRF checks on every state change.
+
+Deny by default: a route is public only if listed in ``PUBLIC_PREFIXES``; any other handler must
+declare its role with :func:`requires`, or it is reserved to admins.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import quote
+
+from aiohttp import web
+
+from callcenter.auth import Role, csrf_token, new_nonce, read_signed, role_allows, sign_payload
+from callcenter.auth.passwords import verify_password
+from callcenter.store.users import user_by_id, user_by_name
+from callcenter.web import keys
+from callcenter.web.templates import render
+
+_LOGGER = logging.getLogger(__name__)
+SESSION_COOKIE = "cc_session"
+LOGIN_COOKIE = "cc_login"
+SESSION_TTL = 12 * 3600
+PUBLIC_PATHS = frozenset({"/", "/login", "/healthz"})
+PUBLIC_PREFIXES = ("/static/", "/twilio/")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_FAILURES = 5
+LOCKOUT_SECONDS = 300
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+H = TypeVar("H", bound=Handler)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is logged in on this request."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    csrf: str
+
+
+IDENTITY = web.RequestKey("identity", Identity)
+
+
+def requires(role: Role) -> Callable[[H], H]:
+    """Declare the least role a handler needs."""
+    def mark(handler: H) -> H:
+        handler.__required_role__ = role  # type: ignore[attr-defined]
+        return handler
+    return mark
+
+
+def identity(request: web.Request) -> Identity:
+    return request[IDENTITY]
+
+
+def _is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _wants_json(request: web.Request) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if _is_public(request.path):
+        return await handler(request)
+    settings = request.app[keys.SETTINGS]
+    payload = read_signed(settings.secret_key, "session", request.cookies.get(SESSION_COOKIE), time.time())
+    user = None
+    if payload is not None and isinstance(payload.get("uid"), int):
+        user = await user_by_id(request.app[keys.DATABASE], payload["uid"])
+    if user is None or not user.active:
+        if _wants_json(request):
+            raise web.HTTPUnauthorized(text='{"error": "login required"}', content_type="application/json")
+        raise web.HTTPFound("/login?next=" + quote(request.path_qs, safe=""))
+    route_handler = request.match_info.route.handler
+    need: Role = getattr(route_handler, "__required_role__", "admin")
+    if not role_allows(user.role, need):
+        _LOGGER.warning("user %d (%s) refused %s: needs %s", user.id, user.role, request.path, need)
+        raise web.HTTPForbidden(text="forbidden")
+    token = csrf_token(settings.secret_key, str(payload["nonce"]))  # type: ignore[index]
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get("X-CSRF-Token")
+        if sent is None and request.content_type in ("application/x-www-form-urlencoded",
+                                                     "multipart/form-data"):
+            sent = str((await request.post()).get("csrf_token", ""))
+        if sent != token:
+            _LOGGER.warning("user %d: CSRF token missing or wrong on %s %s", user.id, request.method,
+                            request.path)
+            raise web.HTTPForbidden(text="CSRF token missing or invalid")
+    request[IDENTITY] = Identity(user.id, user.username, user.display_name, user.role, token)
+    return await handler(request)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would let a phishing link bounce through our login.
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+async def login_form(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
+    settings = request.app[keys.SETTINGS]
+    nonce = request.cookies.get(LOGIN_COOKIE) or new_nonce()
+    response = render("login.html", status=status, csrf_token=csrf_token(settings.secret_key, nonce),
+                      next=_safe_next(request.query.get("next")), error=error)
+    response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="Strict", secure=_secure(request),
+                        max_age=3600)
+    return response
+
+
+def _secure(request: web.Request) -> bool:
+    public = request.app[keys.SETTINGS].public_url
+    return bool(public and public.startswith("https://"))
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    settings = request.app[keys.SETTINGS]
+    form = await request.post()
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if not nonce or str(form.get("csrf_token", "")) != csrf_token(settings.secret_key, nonce):
+        _LOGGER.warning("login refused: CSRF token missing or wrong")
+        raise web.HTTPForbidden(text="CSRF token missing or invalid")
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    failures: dict[str, tuple[int, float]] = request.app[keys.LOGIN_FAILURES]
+    count, since = failures.get(username, (0, 0.0))
+    now = time.time()
+    if count >= MAX_FAILURES and now - since < LOCKOUT_SECONDS:
+        return await login_form(request, "Trop d'essais. Réessayez dans quelques minutes.", 429)
+    user = await user_by_name(request.app[keys.DATABASE], username)
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        failures[username] = (count + 1 if now - since < LOCKOUT_SECONDS else 1, now if count == 0 else since)
+        _LOGGER.info("login failed for a user name (%d failures)", failures[username][0])
+        return await login_form(request, "Identifiant ou mot de passe incorrect.", 401)
+    failures.pop(username, None)
+    session = sign_payload(settings.secret_key, "session", {"uid": user.id, "nonce": new_nonce()}, now,
+                           SESSION_TTL)
+    default = "/board" if role_allows(user.role, "supervisor") else "/agent"
+    target = _safe_next(str(form.get("next", ""))) if form.get("next") not in (None, "", "/") else default
+    response = web.HTTPFound(target)
+    response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="Lax", secure=_secure(request),
+                        max_age=SESSION_TTL)
+    response.del_cookie(LOGIN_COOKIE)
+    _LOGGER.info("user %d logged in", user.id)
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    response = web.HTTPFound("/login")
+    response.del_cookie(SESSION_COOKIE)
+    raise response
+
+
+async def root(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/login")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/login", login_form)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", requires("agent")(logout))
+    app.router.add_get("/", root)
+

@@ -1,0 +1,22 @@
+"""Jinja2 rendering of the pages in ``agent_ui/templates`` (autoescaped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from callcenter.config import PROJECT_ROOT
+
+UI_DIR = PROJECT_ROOT / "agent_ui"
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(UI_DIR / "templates")),
+    autoescape=jinja2.select_autoescape(("html",)),
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def render(name: str, status: int = 200, **context: Any) -> web.Response:
+    html = _ENV.get_template(name).render(**context)
+    return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)

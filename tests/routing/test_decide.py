@@ -1,0 +1,110 @@
+"""Routing as tables: priority, ageing, skill relaxation, declines, no starvation."""
+
+from __future__ import annotations
+
+import pytest
+
+from callcenter.routing import Agent, RoutingPolicy, WaitingCall, decide, expired_offers, ordered, queue_status
+
+P = RoutingPolicy()
+T = 1_000_000.0
+
+
+def call(sid: str, tier: str = "normal", waited: float = 0, skill: str | None = "caf", **kw: object) -> WaitingCall:
+    return WaitingCall(call_sid=sid, queue=skill or "accueil", skill=skill, tier=tier,  # type: ignore[arg-type]
+                       enqueued_at=T - waited, **kw)  # type: ignore[arg-type]
+
+
+def agent(aid: int, skills: dict[str, int], state: str = "available", idle: float = 0) -> Agent:
+    return Agent(id=aid, name=f"a{aid}", skills=skills, state=state, since=T - idle)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("calls", "expected"), [
+    ([call("n", "normal", 30), call("f", "fragile", 1), call("u", "urgent", 0)], ["u", "f", "n"]),
+    ([call("old", waited=100), call("new", waited=10)], ["old", "new"]),
+    # ageing: a normal caller who has waited 10 minutes passes a fragile one who just arrived
+    ([call("f", "fragile", 0), call("n", "normal", 600)], ["n", "f"]),
+    ([call("n1", waited=5), call("n2", waited=5, priority=3)], ["n2", "n1"]),
+])
+def test_order(calls: list[WaitingCall], expected: list[str]) -> None:
+    assert [c.call_sid for c in ordered(calls, T, P)] == expected
+
+
+@pytest.mark.parametrize(("waiting", "agents", "expected"), [
+    # the most urgent caller gets the only agent
+    ([call("n", waited=50), call("u", "urgent")], [agent(1, {"caf": 3})], [("u", 1)]),
+    # a fragile caller waits for an expert at first...
+    ([call("f", "fragile", 10)], [agent(1, {"caf": 1})], []),
+    # ...and is offered to any caf agent after relax_to_skill_after
+    ([call("f", "fragile", 61)], [agent(1, {"caf": 1})], [("f", 1)]),
+    # ...and to anybody after relax_to_anyone_after
+    ([call("f", "fragile", 181)], [agent(1, {"impots": 2})], [("f", 1)]),
+    # normal callers take any agent of their skill at once, not other skills
+    ([call("n", waited=5)], [agent(1, {"impots": 3}), agent(2, {"caf": 1})], [("n", 2)]),
+    ([call("n", waited=5)], [agent(1, {"impots": 3})], []),
+    # the best level first, then the agent free the longest
+    ([call("n")], [agent(1, {"caf": 1}, idle=500), agent(2, {"caf": 3}, idle=5)], [("n", 2)]),
+    ([call("n")], [agent(1, {"caf": 2}, idle=5), agent(2, {"caf": 2}, idle=500)], [("n", 2)]),
+    # busy, wrap-up and offline agents get nothing; an agent already offered a call neither
+    ([call("n")], [agent(1, {"caf": 3}, "busy"), agent(2, {"caf": 3}, "wrapup"),
+                   agent(3, {"caf": 3}, "offline")], []),
+    ([call("a", offered_to=1, offered_at=T), call("b", waited=3)], [agent(1, {"caf": 3})], []),
+    # an agent who declined is not asked again
+    ([call("n", declined_by=frozenset({1}))], [agent(1, {"caf": 3}), agent(2, {"caf": 1})], [("n", 2)]),
+    # general calls can go to anyone
+    ([call("g", skill="general")], [agent(1, {"impots": 1})], [("g", 1)]),
+    # two callers, two agents: both served
+    ([call("x", waited=9), call("y", waited=3)], [agent(1, {"caf": 1}), agent(2, {"caf": 1})],
+     [("x", 1), ("y", 2)]),
+])
+def test_decide(waiting: list[WaitingCall], agents: list[Agent], expected: list[tuple[str, int]]) -> None:
+    assert [(a.call_sid, a.agent_id) for a in decide(waiting, agents, T, P)] == expected
+
+
+def test_decision_reason_is_explainable() -> None:
+    [assignment] = decide([call("f", "fragile", 12, reasons=("logement",))], [agent(7, {"caf": 3})], T, P)
+    assert "fragile" in assignment.reason and "logement" in assignment.reason
+    assert "attente 12 s" in assignment.reason and "a7 niveau 3" in assignment.reason
+
+
+def test_no_starvation_under_a_stream_of_fragile_callers() -> None:
+    # One agent, one normal caller, and a fragile caller arriving every 60 s, each call 60 s long.
+    now = T
+    waiting = [WaitingCall("normal", "caf", "caf", "normal", now)]
+    served: list[str] = []
+    for minute in range(40):
+        waiting.append(WaitingCall(f"f{minute}", "caf", "caf", "fragile", now))
+        [assignment] = decide(waiting, [agent(1, {"caf": 3})], now, P)
+        served.append(assignment.call_sid)
+        waiting = [c for c in waiting if c.call_sid != assignment.call_sid]
+        if assignment.call_sid == "normal":
+            break
+        now += 60
+    assert served[-1] == "normal"
+    assert len(served) < 40
+
+
+def test_expired_offers() -> None:
+    fresh = call("a", offered_to=1, offered_at=T - 5)
+    stale = call("b", offered_to=2, offered_at=T - 25)
+    assert expired_offers([fresh, stale, call("c")], T, P) == [stale]
+
+
+def test_queue_status_and_callback_offer() -> None:
+    waiting = [call(f"c{i}", waited=100 - i) for i in range(5)]
+    agents = [agent(1, {"caf": 1}, "busy"), agent(2, {"caf": 1}, "busy")]
+    status = queue_status("c2", waiting, agents, T, P)
+    assert status is not None and status.position == 3
+    assert status.estimated_wait_seconds == P.average_handle_seconds
+    assert status.offer_callback is False
+    long = queue_status("c4", waiting, [agent(1, {"caf": 1}, "busy")], T, P)
+    assert long is not None and long.estimated_wait_seconds == 4 * P.average_handle_seconds
+    assert long.offer_callback is True
+    assert queue_status("absent", waiting, agents, T, P) is None
+
+
+def test_policy_refuses_settings_that_allow_starvation() -> None:
+    with pytest.raises(ValueError, match="ageing"):
+        RoutingPolicy(ageing_per_second=0)
+    with pytest.raises(ValueError, match="increasing"):
+        RoutingPolicy(relax_to_skill_after=300, relax_to_anyone_after=100)
