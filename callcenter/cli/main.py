@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcenter.cli.serve",
     "callcenter.cli.call",
     "callcenter.cli.flows",
+    "callcenter.cli.users",
 )
 
 
