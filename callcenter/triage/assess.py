@@ -1,0 +1,184 @@
+"""The triage itself: rules and call facts in, a decision with its evidence out. No I/O, no clock."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from callcenter.triage.model import Reason, SetAside, TriageDecision, TriageInput
+from callcenter.triage.rules import Entry, TriageRules
+from callcenter.triage.text import BOUNDARY, Stream, normalise
+
+
+@dataclass(frozen=True)
+class _Hit:
+    entry: Entry
+    quote: str
+
+
+def assess(rules: TriageRules, call: TriageInput) -> TriageDecision:
+    """Decide whether the caller is fragile and/or urgent, and say why."""
+    hits: list[_Hit] = []
+    cue_ids: set[str] = set()
+    aside: list[SetAside] = []
+    for utterance in call.utterances:
+        scan = _Scan(rules, utterance)
+        for entry in rules.entries:
+            for first, last in scan.spans(entry.patterns):
+                quote = scan.quote(first, last)
+                why = scan.why_not(first, last, entry.subject, entry.literal)
+                if why is None:
+                    hits.append(_Hit(entry, quote))
+                else:
+                    aside.append(SetAside(entry.reason, quote, why))
+        for cue in rules.cues:
+            if any(scan.why_not(f, t, "any", False) is None for f, t in scan.spans(cue.patterns)):
+                cue_ids.add(cue.id)
+
+    weights: dict[str, float] = {}
+    evidence: dict[str, list[str]] = {}
+    # Each entry counts once however often it is said; distinct entries add up, so two weak
+    # signs of one reason ("je suis coincée", "une avance") can decide together.
+    for entry in _unique(hit.entry for hit in hits):
+        for reason in (entry.reason, *entry.also):
+            weights[reason] = weights.get(reason, 0.0) + entry.weight
+    for hit in hits:
+        for reason in (hit.entry.reason, *hit.entry.also):
+            evidence.setdefault(reason, []).append(hit.quote)
+    for signal in rules.signals:
+        if signal.profile is not None:
+            fired = signal.profile in call.profile
+            said = signal.label
+        else:
+            value = sum(call.numeric(name) for name in signal.inputs)
+            fired = value >= signal.at_least
+            said = f"{signal.label}: {value:g}"
+        if fired:
+            weights[signal.reason] = weights.get(signal.reason, 0.0) + signal.weight
+            evidence.setdefault(signal.reason, []).append(said)
+
+    present = {hit.entry.id for hit in hits} | cue_ids
+    triggers = [e.id for e in _unique(hit.entry for hit in hits) if e.urgent]
+    numbers = {n for hit in hits if hit.entry.urgent for n in hit.entry.emergency}
+    for combo in rules.combinations:
+        if all(part in present for part in combo.all):
+            triggers.append(combo.id)
+            numbers.update(combo.emergency)
+    urgent = bool(triggers)
+    if urgent and not numbers:
+        numbers.update(rules.default_emergency)
+
+    score = round(float(sum(weights.values())), 2)
+    fragile = urgent or score >= rules.fragile_threshold
+    found = tuple(Reason(r, _essential(evidence[r])) for r in rules.reasons if r in weights)
+    kept = {r.id for r in found}
+    return TriageDecision(
+        fragile=fragile,
+        urgent=urgent,
+        score=score,
+        reasons=found if fragile else (),
+        rules_version=rules.version,
+        rules_digest=rules.digest,
+        emergency_numbers=tuple(n for n, _ in rules.emergency_numbers if n in numbers),
+        urgent_triggers=tuple(triggers),
+        hints=() if fragile else found,
+        set_aside=tuple(_unique(s for s in aside if s.reason not in kept)),
+    )
+
+
+_T = TypeVar("_T")
+
+
+def _unique(items: Iterable[_T]) -> list[_T]:
+    return list(dict.fromkeys(items))
+
+
+def _essential(quotes: list[str]) -> tuple[str, ...]:
+    """Distinct quotes, dropping any already contained in a longer quote of the same reason."""
+    distinct = _unique(quotes)
+    return tuple(q for q in distinct if not any(q != other and q in other for other in distinct))
+
+
+class _Scan:
+    """One utterance, normalised once, with the spans every phrase check needs."""
+
+    def __init__(self, rules: TriageRules, utterance: str) -> None:
+        self.rules = rules
+        self.utterance = utterance
+        self.stream = Stream.of(normalise(utterance, rules.text))
+        scopes = rules.scopes
+        self.masks = [(f, t, m.id) for m in rules.masks for f, t in self.spans(m.patterns)]
+        not_negation = {i for f, t in self.spans(scopes.not_negation) for i in range(f, t)}
+        self.cues = {i for i, tok in enumerate(self.stream.tokens)
+                     if tok.norm in scopes.negation_cues and i not in not_negation}
+        self.hypotheses = self.spans(scopes.hypothetical)
+        self.subjects = sorted([(f, t, "self") for f, t in self.spans(scopes.first_person)]
+                               + [(f, t, "other") for f, t in self.spans(scopes.third_person)])
+
+    def spans(self, patterns: tuple[re.Pattern[str], ...]) -> list[tuple[int, int]]:
+        """Token spans matched by any of ``patterns``; overlapping spans are merged so the
+        evidence quotes the longest stretch of the caller's words."""
+        found = sorted(self.stream.token_span(m.start(), m.end())
+                       for p in patterns for m in p.finditer(self.stream.text))
+        merged: list[tuple[int, int]] = []
+        for first, last in found:
+            if merged and first < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+            else:
+                merged.append((first, last))
+        return merged
+
+    def quote(self, first: int, last: int) -> str:
+        return self.stream.quote(self.utterance, first, last)
+
+    def why_not(self, first: int, last: int, subject: str, literal: bool) -> str | None:
+        """Why the phrase at tokens ``[first, last)`` does not count, or ``None`` if it does."""
+        for f, t, mask_id in self.masks:
+            if f < last and first < t:
+                return mask_id
+        if not literal:
+            if self._negated(first):
+                return "negated"
+            if self._hypothetical(first):
+                return "hypothetical"
+        if subject == "self" and self._subject(first, last) == "other":
+            return "third_person"
+        return None
+
+    def _boundary_between(self, start: int, stop: int) -> bool:
+        return any(self.stream.tokens[i].norm == BOUNDARY for i in range(max(start, 0), stop))
+
+    def _negated(self, first: int) -> bool:
+        scopes = self.rules.scopes
+        head = self.stream.tokens[first].norm
+        if first in self.cues or head in scopes.negation_stops:
+            # The phrase opens its own clause or is itself a negation ("plus de salaire plus
+            # rien"): a negation before it belongs to something else.
+            return False
+        for i in range(first - 1, max(first - 1 - scopes.negation_window, -1), -1):
+            word = self.stream.tokens[i].norm
+            if i in self.cues:
+                return True
+            if word == BOUNDARY or word in scopes.negation_stops:
+                return False
+        return False
+
+    def _hypothetical(self, first: int) -> bool:
+        window = self.rules.scopes.hypothetical_window
+        return any(f < first and first - t <= window and not self._boundary_between(t, first)
+                   for f, t in self.hypotheses)
+
+    def _subject(self, first: int, last: int) -> str:
+        """``self`` or ``other``: who the clause holding tokens ``[first, last)`` is about."""
+        if any(kind == "self" and first <= f < last for f, _, kind in self.subjects):
+            return "self"
+        before = [(f, kind) for f, _, kind in self.subjects if f < first]
+        if not before:
+            return "self"
+        start, kind = before[-1]
+        if first - start > self.rules.scopes.subject_window or self._boundary_between(start, first):
+            # Too far back to bind this clause: callers mostly speak of themselves.
+            return "self"
+        return kind

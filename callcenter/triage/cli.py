@@ -1,0 +1,131 @@
+"""``callcenter triage``: run the fragility triage on text typed or piped in.
+
+``callcenter triage "TEXT" ["TEXT" ...]`` assesses the utterances as one call and prints the
+decision with its evidence; ``--jsonl`` reads one utterance per line on stdin and writes one JSON
+object per line (the contract of ``shared/eval/score.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from callcenter.errors import CallCenterError
+from callcenter.triage.assess import assess
+from callcenter.triage.loader import load_rules
+from callcenter.triage.model import TriageDecision, TriageInput
+from callcenter.triage.rules import TriageRules
+
+
+class TriageUsageError(CallCenterError):
+    """The command line asks for something the triage cannot do."""
+
+    code = "triage_usage"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "triage",
+        help="assess the fragility of a caller from what they said",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("text", nargs="*", help="caller utterances, oldest first (one call)")
+    parser.add_argument("--jsonl", action="store_true",
+                        help="read one utterance per line on stdin, write one JSON object per line")
+    parser.add_argument("--json", action="store_true", help="print the whole decision as JSON")
+    parser.add_argument("--rules", metavar="PATH", help="rules file (default: the bundled one)")
+    group = parser.add_argument_group("call facts (optional)")
+    group.add_argument("--no-input", type=int, default=0, metavar="N", help="no-input turns")
+    group.add_argument("--no-match", type=int, default=0, metavar="N", help="no-match turns")
+    group.add_argument("--asked-for-person", action="store_true")
+    group.add_argument("--seconds-in-ivr", type=float, default=0.0, metavar="S")
+    group.add_argument("--calls-7d", type=int, default=0, metavar="N")
+    group.add_argument("--calls-30d", type=int, default=0, metavar="N")
+    group.add_argument("--unresolved", type=int, default=0, metavar="N",
+                       help="previous calls left unresolved")
+    group.add_argument("--missed-callbacks", type=int, default=0, metavar="N")
+    group.add_argument("--profile", action="append", default=[], metavar="FACT",
+                       help="a profile fact declared in the rules file (repeatable)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    rules = load_rules(args.rules)
+    unknown = sorted(set(args.profile) - set(rules.profile_facts))
+    if unknown:
+        known = ", ".join(sorted(rules.profile_facts)) or "none"
+        raise TriageUsageError(f"unknown profile fact {unknown[0]!r} (known: {known})")
+    if args.jsonl:
+        if args.text:
+            raise TriageUsageError("--jsonl reads stdin; give no TEXT argument")
+        return _jsonl(rules, args, sys.stdin, sys.stdout)
+    if not args.text:
+        raise TriageUsageError("give the caller's words as TEXT, or use --jsonl")
+    decision = assess(rules, _input(args, tuple(args.text)))
+    if args.json:
+        print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render(rules, decision))
+    return 0
+
+
+def _input(args: argparse.Namespace, utterances: tuple[str, ...]) -> TriageInput:
+    return TriageInput(
+        utterances=utterances,
+        no_input_count=args.no_input,
+        no_match_count=args.no_match,
+        asked_for_person=args.asked_for_person,
+        seconds_in_ivr=args.seconds_in_ivr,
+        calls_last_7_days=args.calls_7d,
+        calls_last_30_days=args.calls_30d,
+        unresolved_previous_calls=args.unresolved,
+        missed_callbacks=args.missed_callbacks,
+        profile=frozenset(args.profile),
+    )
+
+
+def _jsonl(rules: TriageRules, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    for stream in (stdin, stdout):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    # One answer per input line, blank lines included, so answers stay aligned with the input.
+    for line in stdin:
+        text = line.rstrip("\r\n")
+        decision = assess(rules, _input(args, (text,)))
+        row = {
+            "text": text,
+            "fragile": decision.fragile,
+            "urgent": decision.urgent,
+            "reasons": list(decision.reason_ids),
+            "score": decision.score,
+        }
+        stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    stdout.flush()
+    return 0
+
+
+def render(rules: TriageRules, decision: TriageDecision) -> str:
+    """A decision as an agent or a reviewer reads it."""
+    lines = [
+        f"fragile: {'yes' if decision.fragile else 'no'}   urgent: {'YES' if decision.urgent else 'no'}"
+        f"   score: {decision.score:.2f}   rules: {decision.rules_version} ({decision.rules_digest})"
+    ]
+    if decision.urgent:
+        lines.append("emergency numbers:")
+        lines.extend(f"  {n}  {rules.emergency_label(n)}" for n in decision.emergency_numbers)
+        lines.append(f"urgent because: {', '.join(decision.urgent_triggers)}")
+    for title, reasons in (("reasons", decision.reasons), ("weak signs (not enough alone)", decision.hints)):
+        if reasons:
+            lines.append(f"{title}:")
+            for reason in reasons:
+                lines.append(f"  {reason.id}")
+                lines.extend(f"    « {e} »" for e in reason.evidence)
+    if decision.set_aside:
+        lines.append("set aside:")
+        lines.extend(f"  {s.reason}: « {s.evidence} » ({s.why})" for s in decision.set_aside)
+    if not (decision.reasons or decision.hints or decision.set_aside):
+        lines.append("no sign of fragility found")
+    return "\n".join(lines)
