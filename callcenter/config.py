@@ -116,8 +116,16 @@ class Settings:
     log_level: str
     redis_url: str | None
     fallback_queue: str
+    tick_seconds: float = 1.0
+    offer_timeout: float = 20.0
+    wrapup_seconds: float = 60.0
     dev_credentials: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def callback_base(self) -> str:
+        """Absolute base URL for callbacks Twilio must reach (REST-created legs need one)."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -175,7 +183,8 @@ class Settings:
             "DATA_DIR", "DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
             "TWILIO_API_URL", "TWILIO_PHONE_NUMBER", "SECRET_KEY", "FLOWS_DIR", "FLOW",
             "FLOW_RELOAD_SECONDS", "LANGUAGE", "VOICE", "SPEECH", "HOST", "PORT", "LOG_LEVEL",
-            "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS",
+            "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS", "TICK_SECONDS", "OFFER_TIMEOUT",
+            "WRAPUP_SECONDS",
         )}
         extra = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
 
@@ -200,6 +209,9 @@ class Settings:
             log_level=log_level,
             redis_url=redis_url,
             fallback_queue=get("FALLBACK_QUEUE", "accueil") or "accueil",
+            tick_seconds=_float("TICK_SECONDS", get("TICK_SECONDS", "1") or "1"),
+            offer_timeout=_float("OFFER_TIMEOUT", get("OFFER_TIMEOUT", "20") or "20"),
+            wrapup_seconds=_float("WRAPUP_SECONDS", get("WRAPUP_SECONDS", "60") or "60"),
             dev_credentials=dev,
             extra=extra,
         )

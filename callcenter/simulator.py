@@ -8,6 +8,7 @@ the final status callback. What the caller would hear is printed; the tester typ
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -108,7 +109,8 @@ class PhoneSimulator:
 
     def __init__(self, base_url: str, auth_token: str, account_sid: str, *, caller: str,
                  called: str = "+33900000000", signed_base: str | None = None,
-                 out: Callable[[str], None] = print) -> None:
+                 out: Callable[[str], None] = print, fake_twilio: str | None = None,
+                 wait_seconds: float = 120.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.signed_base = (signed_base or base_url).rstrip("/")
         self.auth_token = auth_token
@@ -117,6 +119,9 @@ class PhoneSimulator:
         self.called = called
         self.out = out
         self.call_sid = "CA" + secrets.token_hex(16)
+        # A `callcenter fake-twilio` server, to play conferences (warm transfer) like Twilio does.
+        self.fake_twilio = fake_twilio.rstrip("/") if fake_twilio else None
+        self.wait_seconds = wait_seconds
         self._heard_since_input: list[str] = []
 
     def _params(self, status: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -198,6 +203,8 @@ class PhoneSimulator:
                     return await self._post(session, target, self._params("in-progress")), target, ""
                 case "Enqueue":
                     return await self._enqueue(session, verb, current, result)
+                case "Dial":
+                    return await self._dial(session, verb, current, actions, result)
                 case "Hangup":
                     return "", current, "l'IVR a raccroché"
                 case other:
@@ -226,6 +233,28 @@ class PhoneSimulator:
             return {"SpeechResult": action.value, "Confidence": f"{action.confidence:.2f}"}
         return {}  # silence, or input the gather does not listen to
 
+    async def _dial(self, session: aiohttp.ClientSession, verb: ET.Element, current: str,
+                    actions: Iterator[CallerAction], result: CallResult) -> tuple[str, str, str]:
+        conference = verb.find("Conference")
+        if conference is None:
+            raise SimulatorError("the simulator only plays <Dial><Conference>")
+        name = (conference.text or "").strip()
+        self.out("  ---- transfert vers un conseiller ----")
+        wait_url = conference.get("waitUrl")
+        if wait_url:
+            hold = await self._post(session, urljoin(current, wait_url), self._params("in-progress"))
+            for say in ET.fromstring(hold).iter("Say"):
+                self._hear(say.text or "", result)
+        if self.fake_twilio is None:
+            outcome, status = "transféré, l'appelant raccroche en attente", "canceled"
+        else:
+            outcome = await _conference_wait(self, session, name, conference, current, actions)
+            status = "completed"
+        target = urljoin(current, verb.get("action") or current)
+        document = await self._post(session, target, self._params("completed", {
+            "DialCallStatus": status, "DialCallDuration": "0"}))
+        return document, target, outcome
+
     async def _enqueue(self, session: aiohttp.ClientSession, verb: ET.Element, current: str,
                        result: CallResult) -> tuple[str, str, str]:
         queue = (verb.text or "").strip()
@@ -246,6 +275,42 @@ class PhoneSimulator:
                 "QueueResult": "hangup", "QueueSid": "QU" + "0" * 32, "QueueTime": "5"}))
             return document, target, outcome
         return "", current, outcome
+
+
+async def _conference_wait(sim: PhoneSimulator, session: aiohttp.ClientSession, name: str,
+                           conference: ET.Element, current: str, actions: Iterator[CallerAction]) -> str:
+    """Join the fake Twilio's conference and follow it until it ends; the outcome in words."""
+    assert sim.fake_twilio is not None
+    callback = urljoin(sim.signed_base + urlsplit(current).path, conference.get("statusCallback") or "")
+    async with session.post(sim.fake_twilio + "/_fake/conferences/join", json={
+            "name": name, "call_sid": sim.call_sid, "label": conference.get("participantLabel", "caller"),
+            "status_callback": callback, "events": conference.get("statusCallbackEvent", ""),
+            "start_conference_on_enter": conference.get("startConferenceOnEnter") != "false",
+            "end_conference_on_exit": conference.get("endConferenceOnExit") == "true",
+            "from": sim.caller, "to": sim.called}) as resp:
+        if resp.status != 200:
+            raise SimulatorError(f"fake Twilio refused the conference: {resp.status}")
+    sim.out("  ---- en attente d'un conseiller ----")
+    seen: tuple[object, ...] = ()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + sim.wait_seconds
+    outcome = "l'appelant a raccroché en attente"
+    while loop.time() < deadline:
+        async with session.get(f"{sim.fake_twilio}/_fake/calls/{sim.call_sid}") as resp:
+            state = await resp.json()
+        agents = tuple(sorted(p["label"] or "" for p in state["with"]))
+        now = (agents, state["on_hold"], state["conference_status"])
+        if now != seen:
+            seen = now
+            if state["conference_status"] == "completed" or state["conference"] is None:
+                return "conversation terminée" if outcome.startswith("en relation") else outcome
+            if agents:
+                outcome = "en relation avec " + ", ".join(agents)
+                sim.out(f"  ---- {outcome}{' (en attente)' if state['on_hold'] else ''} ----")
+        await asyncio.sleep(0.2)
+    async with session.post(f"{sim.fake_twilio}/_fake/calls/{sim.call_sid}/hangup"):
+        pass
+    return outcome
 
 
 def load_script(path: Path) -> list[CallerAction]:

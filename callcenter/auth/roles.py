@@ -6,7 +6,7 @@ from typing import Literal
 
 Role = Literal["agent", "supervisor", "admin"]
 ROLES: tuple[Role, ...] = ("agent", "supervisor", "admin")
-_LEVEL = {role: level for level, role in enumerate(ROLES, start=1)}
+_LEVEL: dict[str, int] = {role: level for level, role in enumerate(ROLES, start=1)}
 
 
 def role_allows(have: str, need: Role) -> bool:

@@ -20,17 +20,31 @@ class SmsSender(Protocol):
     async def send_sms(self, to: str, body: str) -> str: ...
 
 
+class Queueing(Protocol):
+    async def enqueue(self, call_sid: str, transfer: cmd.Transfer, tier: str = "normal",
+                      reasons: tuple[str, ...] = ()) -> None: ...
+
+
 class Executor:
     """Performs side-effect commands in order."""
 
-    def __init__(self, sms: SmsSender | None) -> None:
+    def __init__(self, sms: SmsSender | None, desk: Queueing | None = None) -> None:
         self.sms = sms
+        self.desk = desk
 
     async def run(self, call_sid: str, commands: Sequence[Command], state: CallState) -> None:
         for command in commands:
             match command:
                 case cmd.SendSms():
                     await self._send_sms(call_sid, command)
+                case cmd.Transfer() if self.desk is not None:
+                    await self._enqueue(call_sid, command)
+
+    async def _enqueue(self, call_sid: str, command: cmd.Transfer) -> None:
+        try:
+            await self.desk.enqueue(call_sid, command, command.tier, command.reasons)  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - the caller is already waiting; the board shows the gap
+            _LOGGER.exception("call %s: could not be queued for an agent", call_sid)
 
     async def _send_sms(self, call_sid: str, command: cmd.SendSms) -> None:
         if self.sms is None:

@@ -41,6 +41,8 @@ class Transfer:
     skill: str | None
     priority: int
     reason: str
+    tier: str = "normal"
+    reasons: tuple[str, ...] = ()
     kind: Literal["transfer"] = "transfer"
 
 

@@ -130,3 +130,54 @@ class AgentPresence(Base):
     since: Mapped[datetime] = mapped_column(UtcDateTime)
     wrapup_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     call_sid: Mapped[str | None] = mapped_column(String(64))
+
+
+class QueueEntry(Base):
+    """A caller handed to a person: waiting, offered to an agent, connected, or gone."""
+
+    __tablename__ = "queue_entries"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64), index=True)
+    skill: Mapped[str | None] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # waiting|offered|connected|ended|abandoned
+    enqueued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    offered_to: Mapped[int | None] = mapped_column(Integer)
+    offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    declined_by: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    conference_sid: Mapped[str | None] = mapped_column(String(64))
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    agent_call_sid: Mapped[str | None] = mapped_column(String(64))
+    transfer_to: Mapped[int | None] = mapped_column(Integer)
+    transfer_call_sid: Mapped[str | None] = mapped_column(String(64))
+    connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RoutingDecision(Base):
+    """Every routing step of a call, with the reason in words: the audit trail of priority."""
+
+    __tablename__ = "routing_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String(24))
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class CallNote(Base):
+    """What an agent wrote about a call, and the wrap-up code they chose."""
+
+    __tablename__ = "call_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)
+    author_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    text: Mapped[str] = mapped_column(Text)
+    wrapup_code: Mapped[str | None] = mapped_column(String(48))

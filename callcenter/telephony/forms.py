@@ -81,6 +81,19 @@ def queue_event(form: Mapping[str, str]) -> QueueLeft:
     return QueueLeft(result, int(seconds) if seconds.isdigit() else 0)
 
 
+DIAL_RESULTS = {"completed": "bridged", "answered": "bridged", "canceled": "hangup", "busy": "error",
+                "no-answer": "error", "failed": "error"}
+
+
+def dial_event(form: Mapping[str, str]) -> QueueLeft:
+    """The end of the caller's ``<Dial>`` into their conference."""
+    status = form.get("DialCallStatus", "")
+    if status not in DIAL_RESULTS:
+        raise MalformedRequest("DialCallStatus is missing or unknown")
+    seconds = form.get("DialCallDuration", "0")
+    return QueueLeft(DIAL_RESULTS[status], int(seconds) if seconds.isdigit() else 0)
+
+
 def queue_position(form: Mapping[str, str]) -> int | None:
     raw = form.get("QueuePosition", "")
     return int(raw) if raw.isdigit() else None

@@ -22,3 +22,32 @@ class TwilioRest:
 
     async def close(self) -> None:
         await self._http.close()
+
+
+class ConferenceControl:
+    """Warm-transfer moves on a call's conference, through the REST API (the executor's tools)."""
+
+    def __init__(self, rest: TwilioRest, public_url: str) -> None:
+        self.client = rest.client
+        self.from_number = rest.from_number
+        self.public_url = public_url.rstrip("/")
+
+    async def add_agent(self, conference_sid: str, to: str, label: str) -> str:
+        """Ring an agent into the conference; they start it (the caller hears the hold message until then)."""
+        participant = await self.client.conferences(conference_sid).participants.create_async(
+            from_=self.from_number, to=to, label=label, start_conference_on_enter=True,
+            end_conference_on_exit=False, beep="false", timeout=20,
+            status_callback=f"{self.public_url}/twilio/agent-leg",
+            status_callback_event=["answered", "completed"],
+        )
+        return str(participant.call_sid)
+
+    async def hold(self, conference_sid: str, participant: str, on_hold: bool) -> None:
+        await self.client.conferences(conference_sid).participants(participant).update_async(
+            hold=on_hold, **({"hold_url": f"{self.public_url}/twilio/hold-music"} if on_hold else {}))
+
+    async def remove(self, conference_sid: str, participant: str) -> None:
+        await self.client.conferences(conference_sid).participants(participant).delete_async()
+
+    async def end(self, conference_sid: str) -> None:
+        await self.client.conferences(conference_sid).update_async(status="completed")

@@ -18,22 +18,31 @@ APOLOGY = ("Veuillez nous excuser, un incident technique est survenu. "
 HOLD_TEXT = ("Merci de patienter, un conseiller va vous répondre. "
              "Votre appel est important pour nous.")
 HOLD_POSITION = "Vous êtes en position {position} dans la file d'attente."
+HOLD_WAIT = "Le temps d'attente est estimé à environ {minutes} minutes."
+HOLD_MUSIC = "Merci de rester en ligne, votre conseiller revient vers vous."
 
 
 @dataclass(frozen=True)
 class Voice:
-    """How the IVR speaks: a Twilio TTS voice and its language."""
+    """How the IVR speaks (a Twilio TTS voice and its language), and where callbacks go."""
 
     language: str = "fr-FR"
     voice: str = "Polly.Lea"
+    # Absolute base for callback URLs when a public URL is configured; relative paths otherwise.
+    base_url: str = ""
 
 
 def _say(parent: VoiceResponse, text: str, voice: Voice) -> None:
     parent.say(text, language=voice.language, voice=voice.voice)
 
 
-def render(commands: Sequence[cmd.Command], voice: Voice) -> str:
-    """The TwiML document for ``commands``; action URLs are relative to ``/twilio/``."""
+def conference_name(call_sid: str) -> str:
+    """The conference a caller waits in when handed to a person (one per caller)."""
+    return f"conf-{call_sid}"
+
+
+def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "") -> str:
+    """The TwiML document for ``commands`` of call ``call_sid``."""
     response = VoiceResponse()
     for command in commands:
         match command:
@@ -57,12 +66,20 @@ def render(commands: Sequence[cmd.Command], voice: Voice) -> str:
                 # Twilio runs the next verb if it ever skips the action: never leave dead air.
                 response.redirect(action, method="POST")
             case cmd.Transfer():
-                response.enqueue(
-                    command.queue,
-                    action="/twilio/queue-result",
-                    method="POST",
-                    wait_url=f"/twilio/hold?queue={quote(command.queue)}",
-                    wait_url_method="POST",
+                # The caller waits alone in their own conference; the agent is added by REST once
+                # they accepted with the context on screen (warm transfer). The caller leaving ends it.
+                dial = response.dial(action="/twilio/dial-result", method="POST")
+                dial.conference(
+                    conference_name(call_sid),
+                    start_conference_on_enter=False,
+                    end_conference_on_exit=True,
+                    beep=False,
+                    wait_url=f"/twilio/hold?call={quote(call_sid)}",
+                    wait_method="POST",
+                    participant_label="caller",
+                    status_callback=f"{voice.base_url}/twilio/conference",
+                    status_callback_method="POST",
+                    status_callback_event="start end join leave hold",
                 )
             case cmd.Hangup():
                 response.hangup()
@@ -71,20 +88,33 @@ def render(commands: Sequence[cmd.Command], voice: Voice) -> str:
     return str(response)
 
 
-def hold(position: int | None, voice: Voice) -> str:
+def hold(position: int | None, voice: Voice, wait_seconds: float | None = None) -> str:
     """What a caller hears while waiting; Twilio replays the wait URL when this ends."""
     response = VoiceResponse()
     if position is not None and position > 0:
         _say(response, HOLD_POSITION.format(position=position), voice)
+    if wait_seconds is not None and wait_seconds >= 60:
+        _say(response, HOLD_WAIT.format(minutes=max(1, round(wait_seconds / 60))), voice)
     _say(response, HOLD_TEXT, voice)
     response.pause(length=20)
     return str(response)
 
 
+def hold_music(voice: Voice) -> str:
+    """What a caller put on hold by an agent hears."""
+    response = VoiceResponse()
+    _say(response, HOLD_MUSIC, voice)
+    response.pause(length=15)
+    return str(response)
+
+
 def fallback(apology: str, queue: str, voice: Voice) -> str:
-    """The answer when anything inside failed: an apology, then a person. Needs no database."""
-    return render([cmd.Say(apology), cmd.Transfer(queue=queue, skill=None, priority=50,
-                                                  reason="failure")], voice)
+    """The answer when anything inside failed: an apology, then a person. Needs no database:
+    the caller waits in Twilio's own queue, which agents' phones can take calls from."""
+    response = VoiceResponse()
+    _say(response, apology, voice)
+    response.enqueue(queue, wait_url="/twilio/hold", wait_url_method="POST")
+    return str(response)
 
 
 def empty() -> str:

@@ -15,7 +15,7 @@ from multidict import MultiDict, MultiDictProxy
 
 from callcenter.calls import CallService, UnknownCall
 from callcenter.config import Settings
-from callcenter.ivr import CallStarted, Event, Failure, Waiting
+from callcenter.ivr import CallEnded, CallStarted, Event, Failure, Waiting
 from callcenter.telephony import forms, twiml
 from callcenter.telephony.signature import is_valid, signed_url
 from callcenter.web import keys
@@ -76,7 +76,7 @@ async def _run(request: web.Request, sid: str, event: Event, turn: int | None = 
     service: CallService = request.app[keys.SERVICE]
     voice: twiml.Voice = request.app[keys.VOICE]
     try:
-        outcome = await service.handle(sid, event, render=lambda c, _s: twiml.render(c, voice),
+        outcome = await service.handle(sid, event, render=lambda c, s: twiml.render(c, voice, s.call_sid),
                                        request_key=request_key(request, _form(request)), turn=turn)
         return _xml(outcome.response)
     except Exception as exc:  # noqa: BLE001 - the caller must never hear dead air
@@ -94,7 +94,7 @@ async def _safe_path(request: web.Request, sid: str, reason: str) -> web.Respons
     settings: Settings = request.app[keys.SETTINGS]
     try:
         outcome = await service.handle(sid, Failure(reason[:200]),
-                                       render=lambda c, _s: twiml.render(c, voice), request_key=None)
+                                       render=lambda c, s: twiml.render(c, voice, s.call_sid), request_key=None)
         if outcome.commands:
             return _xml(outcome.response)
     except Exception:  # noqa: BLE001
@@ -143,8 +143,17 @@ async def hold(request: web.Request) -> web.Response:
     The wait is logged on the call; if that fails the caller still hears the hold message.
     """
     form = _form(request)
-    position = forms.queue_position(form)
-    answer = twiml.hold(position, request.app[keys.VOICE])
+    position, wait = forms.queue_position(form), None
+    waiting_sid = request.query.get("call", "")
+    if forms.CALL_SID.match(waiting_sid):
+        try:
+            status = await request.app[keys.DESK].status_of(waiting_sid)
+        except Exception:  # noqa: BLE001 - the hold message must play whatever happens
+            _LOGGER.exception("call %s: queue status unavailable", waiting_sid)
+            status = None
+        if status is not None:
+            position, wait = status.position, status.estimated_wait_seconds
+    answer = twiml.hold(position, request.app[keys.VOICE], wait)
     sid = form.get("CallSid", "")
     if not forms.CALL_SID.match(sid):
         return _xml(answer)
@@ -171,6 +180,8 @@ async def status(request: web.Request) -> web.Response:
     try:
         await service.handle(sid, event, render=lambda _c, _s: "",
                              request_key=request_key(request, form))
+        if isinstance(event, CallEnded):
+            await request.app[keys.DESK].caller_left(sid)
     except UnknownCall:
         _LOGGER.info("status callback for unknown call %s", sid)
     except Exception:  # noqa: BLE001 - ask Twilio to retry rather than lose the end of the call
@@ -191,6 +202,47 @@ async def fallback(request: web.Request) -> web.Response:
     return await _safe_path(request, sid, f"twilio fallback {code[:16]}")
 
 
+async def dial_result(request: web.Request) -> web.Response:
+    """The caller's ``<Dial><Conference>`` is over (the conversation ended, or it failed)."""
+    form = _form(request)
+    try:
+        sid = forms.call_sid(form)
+        event = forms.dial_event(form)
+    except forms.MalformedRequest as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    return await _run(request, sid, event)
+
+
+async def conference(request: web.Request) -> web.Response:
+    """Conference status callbacks: who joined and left the caller's conference."""
+    form = _form(request)
+    if not form.get("StatusCallbackEvent") or not form.get("ConferenceSid"):
+        raise web.HTTPBadRequest(text="StatusCallbackEvent and ConferenceSid are required")
+    try:
+        await request.app[keys.DESK].on_conference_event({k: str(v) for k, v in form.items()})
+    except Exception:  # noqa: BLE001 - ask Twilio to retry rather than lose a join or leave
+        _LOGGER.exception("conference event %s not handled", form.get("StatusCallbackEvent"))
+        return web.Response(status=503, text="try again")
+    return web.Response(status=204)
+
+
+async def agent_leg(request: web.Request) -> web.Response:
+    """Status of an agent's leg rung by the REST API: unanswered means the next agent."""
+    form = _form(request)
+    try:
+        sid = forms.call_sid(form)
+        status = forms.status_event(form)
+    except forms.MalformedRequest as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    if isinstance(status, CallEnded) and status.status != "completed":
+        await request.app[keys.DESK].agent_leg_failed(sid, status.status)
+    return web.Response(status=204)
+
+
+async def hold_music(request: web.Request) -> web.Response:
+    return _xml(twiml.hold_music(request.app[keys.VOICE]))
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_post("/twilio/voice", voice)
     app.router.add_post("/twilio/gather", gather)
@@ -198,3 +250,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/twilio/queue-result", queue_result)
     app.router.add_route("*", "/twilio/hold", hold)
     app.router.add_post("/twilio/fallback", fallback)
+    app.router.add_post("/twilio/dial-result", dial_result)
+    app.router.add_post("/twilio/conference", conference)
+    app.router.add_post("/twilio/agent-leg", agent_leg)
+    app.router.add_route("*", "/twilio/hold-music", hold_music)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
@@ -17,10 +17,12 @@ from callcenter.bus import MemoryBus, RedisBus
 from callcenter.calls import CallService, Executor, utc_now
 from callcenter.calls.service import Clock
 from callcenter.config import Settings, SettingsError
+from callcenter.desk import Desk
 from callcenter.flows.catalog import FlowCatalog
+from callcenter.routing import RoutingPolicy
 from callcenter.store import Database, upgrade
 from callcenter.telephony import webhooks
-from callcenter.telephony.rest import TwilioRest
+from callcenter.telephony.rest import ConferenceControl, TwilioRest
 from callcenter.telephony.twiml import Voice
 from callcenter.web import auth, health, keys
 from callcenter.web.templates import UI_DIR
@@ -33,7 +35,8 @@ def init_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     app = web.Application(middlewares=[webhooks.signature_middleware, auth.auth_middleware])
     app[keys.SETTINGS] = settings
     app[keys.LOGIN_FAILURES] = {}
-    app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice)
+    app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice,
+                            base_url=settings.public_url or "")
     app.cleanup_ctx.append(_bus)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_flows)
@@ -106,17 +109,37 @@ async def _watch_flows(catalog: FlowCatalog, every: float) -> None:
             _LOGGER.exception("flow reload failed; running flows unchanged")
 
 
-def _service_factory(clock: Clock):  # type: ignore[no-untyped-def]
+def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     async def _service(app: web.Application) -> AsyncIterator[None]:
         settings = app[keys.SETTINGS]
-        rest = None
+        rest = conference = None
         if settings.twilio_phone_number:
             rest = TwilioRest(settings.twilio_account_sid, settings.twilio_auth_token,
                               settings.twilio_api_url, settings.twilio_phone_number)
-        app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest),
+            conference = ConferenceControl(rest, settings.callback_base)
+        policy = RoutingPolicy(offer_timeout=settings.offer_timeout)
+        desk = Desk(app[keys.DATABASE], app[keys.BUS], conference, policy, clock, settings.wrapup_seconds)
+        app[keys.DESK] = desk
+        app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk),
                                         app[keys.BUS], settings.flow, clock=clock)
+        ticker = asyncio.create_task(_tick(desk, settings.tick_seconds))
         yield
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
         if rest is not None:
             await rest.close()
 
     return _service
+
+
+async def _tick(desk: Desk, every: float) -> None:
+    """Time as an input: offer timeouts and wrap-up ends, fed to the desk."""
+    if every <= 0:
+        return
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await desk.tick()
+        except Exception:  # noqa: BLE001 - one failed tick must not stop the next
+            _LOGGER.exception("desk tick failed")

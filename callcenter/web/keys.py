@@ -7,6 +7,7 @@ from aiohttp import web
 from callcenter.bus import MemoryBus
 from callcenter.calls import CallService
 from callcenter.config import Settings
+from callcenter.desk import Desk
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.store import Database
 from callcenter.telephony.twiml import Voice
@@ -18,3 +19,4 @@ BUS = web.AppKey("bus", MemoryBus)
 SERVICE = web.AppKey("service", CallService)
 VOICE = web.AppKey("voice", Voice)
 LOGIN_FAILURES = web.AppKey("login_failures", dict)
+DESK = web.AppKey("desk", Desk)

@@ -126,6 +126,8 @@ async def test_stale_answer_repeats_the_current_question(new_call: Any) -> None:
     ("/twilio/gather?turn=1", {"SpeechResult": "bonjour", "Confidence": "1.7"}),
     ("/twilio/status", {"CallStatus": "exploded"}),
     ("/twilio/queue-result", {"QueueResult": "maybe"}),
+    ("/twilio/dial-result", {"DialCallStatus": "exploded"}),
+    ("/twilio/conference", {"StatusCallbackEvent": ""}),
 ])
 async def test_malformed_requests_get_400(new_call: Any, path: str, params: dict[str, str]) -> None:
     call: TwilioCall = new_call()
@@ -147,7 +149,7 @@ async def test_undecodable_body_gets_400(client: TestClient) -> None:  # type: i
 async def test_unknown_call_gets_apology_and_a_person(new_call: Any) -> None:
     call: TwilioCall = new_call()
     twiml = await call.gather(1, Digits="1")
-    assert verbs(twiml) == ["Say", "Enqueue"]
+    assert verbs(twiml) == ["Say", "Enqueue"]       # Twilio's own queue: needs nothing of ours
     assert "incident technique" in said(twiml)
 
 
@@ -158,7 +160,7 @@ async def test_internal_failure_gets_apology_and_a_person(new_call: Any, caplog:
     async with db.engine.begin() as conn:   # a real failure: the log table is gone
         await conn.execute(sa.text("DROP TABLE call_log"))
     twiml = await call.gather(1, SpeechResult="mon numéro est le 06 12 34 56 78", Confidence="0.9")
-    assert verbs(twiml) == ["Say", "Enqueue"]
+    assert verbs(twiml) == ["Say", "Enqueue"]       # static fallback: the engine could not log
     assert "incident technique" in said(twiml)
     assert "06 12" not in caplog.text
 
@@ -183,20 +185,39 @@ async def test_status_for_unknown_call_is_accepted(new_call: Any) -> None:
     assert resp.status == 204
 
 
-async def test_transfer_enqueues_with_hold_and_queue_result(new_call: Any) -> None:
+async def test_transfer_puts_the_caller_in_their_own_conference(new_call: Any) -> None:
     call: TwilioCall = new_call()
     await call.start()
     twiml = await call.gather(1, Digits="0")
     root = ET.fromstring(twiml)
-    enqueue = root.find("Enqueue")
-    assert enqueue is not None and enqueue.text == "accueil"
-    assert enqueue.get("waitUrl") == "/twilio/hold?queue=accueil"
-    hold = await call.post("/twilio/hold?queue=accueil", call.params(QueuePosition="3"))
-    assert "position 3" in said(await hold.text())
-    assert verbs(await hold.text()) == ["Say", "Say", "Pause"]
+    assert [el.tag for el in root] == ["Say", "Dial"]
+    dial = root.find("Dial")
+    assert dial is not None and dial.get("action") == "/twilio/dial-result"
+    conference = dial.find("Conference")
+    assert conference is not None and conference.text == f"conf-{call.call_sid}"
+    assert conference.get("startConferenceOnEnter") == "false"
+    assert conference.get("endConferenceOnExit") == "true"
+    assert conference.get("waitUrl") == f"/twilio/hold?call={call.call_sid}"
+    assert conference.get("statusCallback") == "/twilio/conference"
+    assert "join" in (conference.get("statusCallbackEvent") or "")
+    hold = await call.post(f"/twilio/hold?call={call.call_sid}", call.params())
+    assert "position 1" in said(await hold.text())
+    assert "environ 5 minutes" in said(await hold.text())      # nobody staffed: one handle time
+    assert verbs(await hold.text()) == ["Say", "Say", "Say", "Pause"]
     assert ("event", "waiting") in await log_of(call.client, call.call_sid)
-    left = await call.post("/twilio/queue-result", call.params(QueueResult="bridged", QueueTime="40"))
+    snapshot = await call.client.app[keys.DESK].snapshot()
+    assert [w["call_sid"] for w in snapshot["waiting"]] == [call.call_sid]
+    left = await call.post("/twilio/dial-result", call.params(DialCallStatus="completed", DialCallDuration="40"))
     assert verbs(await left.text()) == ["Hangup"]
+
+
+async def test_fallback_queue_position_from_twilio(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    hold = await call.post("/twilio/hold", call.params(QueuePosition="3"))
+    assert "position 3" in said(await hold.text())
+    left = await call.post("/twilio/queue-result", call.params(QueueResult="queue-full", QueueTime="0"))
+    assert "occupés" in said(await left.text())
 
 
 async def test_public_url_is_what_gets_signed(tmp_path: Path, database_url: str, flows_dir: Path,

@@ -1,0 +1,7 @@
+"""The agent desk: queues, offers, warm transfers and presence, around the pure routing core."""
+
+from __future__ import annotations
+
+from callcenter.desk.service import Desk, DeskError, agent_label, conference_name
+
+__all__ = ["Desk", "DeskError", "agent_label", "conference_name"]

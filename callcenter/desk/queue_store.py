@@ -1,0 +1,92 @@
+"""Storage of the desk: queue entries, agents' presence, routing decisions, notes.
+
+Conversions between rows and the routing core's dataclasses live here too, so the core never sees
+a database type.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.routing import Agent, WaitingCall
+from callcenter.store.models import AgentPresence, CallNote, QueueEntry, RoutingDecision, User
+
+OPEN = ("waiting", "offered", "connected")
+
+
+def to_waiting(entry: QueueEntry) -> WaitingCall:
+    return WaitingCall(
+        call_sid=entry.call_sid, queue=entry.queue, skill=entry.skill,
+        tier=entry.tier,  # type: ignore[arg-type]
+        enqueued_at=entry.enqueued_at.timestamp(), priority=entry.priority,
+        reasons=tuple(entry.reasons.get("ids", ())),
+        offered_to=entry.offered_to,
+        offered_at=entry.offered_at.timestamp() if entry.offered_at else None,
+        declined_by=frozenset(entry.declined_by.get("agents", ())),
+    )
+
+
+def to_agent(user: User, presence: AgentPresence | None) -> Agent:
+    state = presence.state if presence is not None else "offline"
+    since = presence.since.timestamp() if presence is not None else 0.0
+    return Agent(id=user.id, name=user.display_name, skills=dict(user.skills),
+                 state=state,  # type: ignore[arg-type]
+                 since=since, languages=tuple(user.languages.get("spoken", ("fr",))))
+
+
+async def waiting_entries(session: AsyncSession) -> list[QueueEntry]:
+    rows = await session.scalars(select(QueueEntry).where(QueueEntry.status.in_(("waiting", "offered")))
+                                 .order_by(QueueEntry.enqueued_at))
+    return list(rows)
+
+
+async def open_entries(session: AsyncSession) -> list[QueueEntry]:
+    rows = await session.scalars(select(QueueEntry).where(QueueEntry.status.in_(OPEN))
+                                 .order_by(QueueEntry.enqueued_at))
+    return list(rows)
+
+
+async def agents(session: AsyncSession) -> list[tuple[User, AgentPresence | None]]:
+    users = list(await session.scalars(select(User).where(User.active.is_(True), User.role == "agent")
+                                       .order_by(User.id)))
+    presences = {p.user_id: p for p in await session.scalars(select(AgentPresence))}
+    return [(u, presences.get(u.id)) for u in users]
+
+
+async def set_presence(session: AsyncSession, user_id: int, state: str, now: datetime,
+                       call_sid: str | None = None, wrapup_seconds: float | None = None) -> AgentPresence:
+    presence = await session.get(AgentPresence, user_id)
+    if presence is None:
+        presence = AgentPresence(user_id=user_id, state=state, since=now)
+        session.add(presence)
+    presence.state = state
+    presence.since = now
+    presence.call_sid = call_sid
+    presence.wrapup_until = now + timedelta(seconds=wrapup_seconds) if wrapup_seconds is not None else None
+    return presence
+
+
+def decision(session: AsyncSession, call_sid: str, at: datetime, kind: str, reason: str,
+             agent_id: int | None = None) -> None:
+    session.add(RoutingDecision(call_sid=call_sid, at=at, kind=kind, reason=reason, agent_id=agent_id))
+
+
+async def decisions(session: AsyncSession, call_sid: str) -> list[RoutingDecision]:
+    rows = await session.scalars(select(RoutingDecision).where(RoutingDecision.call_sid == call_sid)
+                                 .order_by(RoutingDecision.id))
+    return list(rows)
+
+
+async def notes(session: AsyncSession, call_sids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    if not call_sids:
+        return {}
+    rows = await session.scalars(select(CallNote).where(CallNote.call_sid.in_(call_sids)).order_by(CallNote.id))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row.call_sid, []).append(
+            {"text": row.text, "wrapup_code": row.wrapup_code, "at": row.at.isoformat(), "author_id": row.author_id})
+    return out
