@@ -187,7 +187,8 @@ class FakeTwilio:
         call = self.calls.get(call_sid)
         if call is not None:
             call.conference = None
-        await self._conference_event(conf, "participant-leave", call_sid, ReasonParticipantLeft=reason)
+        await self._conference_event(conf, "participant-leave", call_sid, ReasonParticipantLeft=reason,
+                                     **({"ParticipantLabel": participant.label} if participant.label else {}))
         if participant.end_conference_on_exit or not conf.participants:
             await self.end(conf, "participant-with-end-conference-on-exit-left"
                            if participant.end_conference_on_exit else "last-participant-left")
@@ -196,13 +197,14 @@ class FakeTwilio:
         if conf.status == "completed":
             return
         for sid in list(conf.participants):
-            conf.participants.pop(sid)
+            participant = conf.participants.pop(sid)
             call = self.calls.get(sid)
             if call is not None:
                 call.conference = None
-            await self._conference_event(conf, "participant-leave", sid,
-                                         ReasonParticipantLeft="conference_ended_via_api"
-                                         if reason == "api" else "participant_left")
+            await self._conference_event(
+                conf, "participant-leave", sid,
+                ReasonParticipantLeft="conference_ended_via_api" if reason == "api" else "participant_left",
+                **({"ParticipantLabel": participant.label} if participant.label else {}))
         conf.status = "completed"
         await self._conference_event(conf, "conference-end", ReasonConferenceEnded=reason)
 
