@@ -1,0 +1,359 @@
+"""Search of the knowledge base: a weighted term index, spelling repair, and the answer decision.
+
+How a query is scored (all pure, nothing read or written):
+
+1. The caller's words are normalised (``normalise.words``). Words the knowledge base does not
+   know are repaired first: pieces a recogniser split apart are glued back when together they make
+   a known word ("prélève man" -> "prélèvement", "c pam" -> "cpam", "a pe" + "elle" -> "apl"),
+   then a remaining unknown word is replaced by a known word that sounds the same ("paul emploi"
+   -> "pôle emploi") or is spelled almost the same (rapidfuzz ratio above ``fuzzy_cutoff``), at a
+   reduced similarity.
+2. Terms and adjacent pairs of terms are looked up in posting lists. An entry's weight for a term
+   adds up the fields it appears in: a synonym or the title (a one-word synonym counts fully, a word
+   inside a longer phrase half, the phrase itself as a pair), the examples (more when several
+   examples use it), the body (little), and the name of the body that handles it. That weight is
+   multiplied by the term's rarity across entries (an idf), so "rsa" counts for much and "demande"
+   for little.
+3. The summed evidence ranks entries. The best entry's evidence is discounted by the share of the
+   query it leaves unexplained (its coverage), and the IVR answers (``match``) only when that is
+   high enough and the runner-up is clearly behind; otherwise it asks again or hands over.
+
+The index is immutable once built: ``KnowledgeIndex.build(kb)`` again after a change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import product
+from operator import itemgetter
+from types import MappingProxyType
+
+from rapidfuzz import fuzz, process
+
+from callcenter.kb.entry import Entry, KnowledgeBase
+from callcenter.kb.normalise import is_marker, is_stop, letter_of, stem, terms, words
+from callcenter.kb.organismes import ORGANISME_NAMES
+from callcenter.kb.phonetic import phonetic_key
+
+PAIR_JOIN = " "
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Weights and thresholds of the search; the defaults are the calibrated ones (see docs)."""
+
+    synonym_weight: float = 1.0
+    title_weight: float = 0.8
+    example_weight: float = 0.6
+    # Examples count fully for a term used in this many of them, proportionally below.
+    example_saturation: int = 2
+    organisme_weight: float = 0.4
+    body_weight: float = 0.15
+    # A word inside a multi-word synonym or title counts this share; the phrase counts as a pair.
+    phrase_word_share: float = 0.5
+    pair_weight: float = 0.8
+    # A "channel" entry (how to reach a service) yields to a "subject" entry the caller also names:
+    # "je veux m'inscrire mais j'ai pas d'ordinateur" is about registering, done without internet.
+    channel_weight: float = 0.8
+    max_term_weight: float = 2.5
+    # Confidence discounts the best entry's evidence by the share of the query it leaves unexplained
+    # (words it does not contain, unknown words counting as rare): "les horaires du train pour
+    # lyon" matches one word of an entry, "rsa" matches all of one. At most this share is removed.
+    coverage_discount: float = 0.5
+    # Answer only above this confidence evidence, and only if the runner-up has at most this share
+    # of the best entry's evidence. Evidence is a sum of (field weight x relative idf) per term.
+    min_evidence: float = 0.9
+    max_runner_up: float = 0.9
+    # Evidence at which the reported score is 0.5: scores are evidence / (evidence + this). Equal
+    # to min_evidence, so the IVR answers from a confidence of 0.5.
+    half_score_evidence: float = 0.9
+    fuzzy_cutoff: float = 86.0
+    min_fuzzy_length: int = 5
+    phonetic_similarity: float = 0.85
+    min_phonetic_key: int = 3
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What the search found for one query.
+
+    ``results`` are ``(entry_id, score)`` pairs, best first, scores in [0, 1). ``match`` is the
+    entry the IVR would answer with, or None when it should ask again or hand over to a person.
+    ``terms`` are the query's terms as the index understood them (after repair), for display.
+    """
+
+    query: str
+    match: Entry | None
+    results: tuple[tuple[str, float], ...]
+    terms: tuple[str, ...] = ()
+    # Confidence in the best entry, in [0, 1): its evidence discounted for the unexplained part of
+    # the query, on the same scale as the scores. ``match`` is set only when it is high enough.
+    confidence: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return self.results[0][1] if self.results else 0.0
+
+
+def _pairs(seq: Sequence[str]) -> list[str]:
+    return [a + PAIR_JOIN + b for a, b in zip(seq, seq[1:], strict=False)]
+
+
+def _phrase_weights(texts: Iterable[str], weight: float, share: float) -> dict[str, float]:
+    """Weights from short phrases (synonyms, title, body names)."""
+    out: dict[str, float] = {}
+    for text in texts:
+        seq = terms(words(text, spelled=True))
+        unigrams = [t for t in seq if not is_marker(t)]
+        # "pas d'internet" is a phrase: its word alone ("internet") does not carry it.
+        w_uni = weight if len(seq) == 1 else weight * share
+        for t in unigrams:
+            out[t] = max(out.get(t, 0.0), w_uni)
+        for p in _pairs(seq):
+            out[p] = max(out.get(p, 0.0), weight)
+    return out
+
+
+def _example_weights(texts: Sequence[str], weight: float, saturation: int) -> dict[str, float]:
+    counts: Counter[str] = Counter()
+    for text in texts:
+        seq = terms(words(text))
+        counts.update({t for t in seq if not is_marker(t)} | set(_pairs(seq)))
+    return {f: weight * min(1.0, c / saturation) for f, c in counts.items()}
+
+
+def _body_weights(texts: Iterable[str], weight: float) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for text in texts:
+        seq = terms(words(text))
+        for f in [t for t in seq if not is_marker(t)] + _pairs(seq):
+            out[f] = weight
+    return out
+
+
+def _entry_weights(entry: Entry, s: SearchSettings) -> dict[str, float]:
+    parts = (
+        _phrase_weights(entry.synonyms, s.synonym_weight, s.phrase_word_share),
+        _phrase_weights((entry.title,), s.title_weight, s.phrase_word_share),
+        _phrase_weights(ORGANISME_NAMES.get(entry.organisme, ()), s.organisme_weight,
+                        s.phrase_word_share),
+        _example_weights(entry.examples, s.example_weight, s.example_saturation),
+        _body_weights((entry.spoken_answer, entry.written_answer), s.body_weight),
+    )
+    total: dict[str, float] = defaultdict(float)
+    for part in parts:
+        for f, w in part.items():
+            total[f] += w
+    factor = s.channel_weight if entry.kind == "channel" else 1.0
+    return {f: min(w, s.max_term_weight) * factor for f, w in total.items()}
+
+
+def _keywords(entry: Entry) -> set[str]:
+    """Words worth repairing a misheard word towards: not the body's, which is long prose."""
+    texts = (*entry.synonyms, entry.title, *entry.examples, *ORGANISME_NAMES.get(entry.organisme, ()))
+    return {w for text in texts for w in words(text) if not is_stop(w) and not is_marker(w)}
+
+
+def _length_pools(keywords: Sequence[str], s: SearchSettings) -> dict[int, tuple[str, ...]]:
+    """For each word length, the keywords whose length allows a ratio above the cutoff.
+
+    fuzz.ratio is 2 * common / (len_a + len_b), so ratio c needs len_b between
+    len_a * c / (2 - c) and len_a * (2 - c) / c. The last pool also serves longer words.
+    """
+    c = s.fuzzy_cutoff / 100.0
+    longest = max((len(w) for w in keywords), default=0)
+    pools = {}
+    for size in range(s.min_fuzzy_length, longest + 1):
+        low, high = size * c / (2 - c), size * (2 - c) / c
+        pools[size] = tuple(w for w in keywords if low <= len(w) <= high)
+    return pools
+
+
+@dataclass(frozen=True, eq=False)
+class KnowledgeIndex:
+    """An immutable search index over a :class:`KnowledgeBase`; safe to share between threads."""
+
+    kb: KnowledgeBase
+    settings: SearchSettings
+    _postings: Mapping[str, tuple[tuple[int, float], ...]] = field(repr=False)
+    _idf: Mapping[str, float] = field(repr=False)
+    # Terms that are a whole synonym of three to five letters: the acronyms ("rsa", "apl", "aspa").
+    _acronyms: frozenset[str] = field(repr=False)
+    # Each entry's terms, for the coverage of a query by its best entry.
+    _entry_terms: tuple[frozenset[str], ...] = field(repr=False)
+    # Repair targets by the length of the word to repair: a spelling close enough has a close
+    # length, so each word is compared with a small pool, keeping a query well under a millisecond.
+    _fuzzy_pools: Mapping[int, tuple[str, ...]] = field(repr=False)
+    _phonetic: Mapping[str, tuple[str, ...]] = field(repr=False)
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, settings: SearchSettings | None = None) -> KnowledgeIndex:
+        s = settings or SearchSettings()
+        per_entry = [_entry_weights(e, s) for e in kb.entries]
+        n = len(per_entry)
+        # Document frequency counts an entry fully once a term weighs as much as a synonym.
+        df: dict[str, float] = defaultdict(float)
+        for weights in per_entry:
+            for f, w in weights.items():
+                df[f] += min(1.0, w / s.synonym_weight)
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # idf relative to that of a term found in no entry, so evidence keeps one scale (and the
+        # thresholds their meaning) whether the base has forty entries or four hundred.
+        rarest = math.log((n + 1) / 0.5)
+        idfs = {f: math.log((n + 1) / (d + 0.5)) / rarest for f, d in df.items()}
+        for i, weights in enumerate(per_entry):
+            for f, w in weights.items():
+                idf = idfs[f]
+                if idf > 0:
+                    scale = s.pair_weight if PAIR_JOIN in f else 1.0
+                    postings[f].append((i, w * idf * scale))
+        keywords = sorted(set().union(*(_keywords(e) for e in kb.entries)) if n else set())
+        phonetic: dict[str, list[str]] = defaultdict(list)
+        for word in keywords:
+            key = phonetic_key(word)
+            if len(key) >= s.min_phonetic_key:
+                phonetic[key].append(word)
+        acronyms = frozenset(
+            seq[0] for e in kb.entries for syn in e.synonyms
+            if len(seq := terms(words(syn, spelled=True))) == 1 and 3 <= len(seq[0]) <= 5 and seq[0].isalpha()
+        )
+        return cls(
+            kb=kb,
+            settings=s,
+            _acronyms=acronyms,
+            _entry_terms=tuple(frozenset(f for f in w if PAIR_JOIN not in f) for w in per_entry),
+            _postings=MappingProxyType({f: tuple(p) for f, p in postings.items()}),
+            _idf=MappingProxyType({f: max(v, 0.0) for f, v in idfs.items()}),
+            _fuzzy_pools=MappingProxyType(_length_pools(keywords, s)),
+            _phonetic=MappingProxyType({k: tuple(v) for k, v in phonetic.items()}),
+        )
+
+    # -- query side -----------------------------------------------------------------------------
+
+    def _known(self, word: str) -> bool:
+        return stem(word) in self._postings
+
+    def _fuzzy(self, word: str) -> tuple[str, float] | None:
+        if len(word) < self.settings.min_fuzzy_length:
+            return None
+        pool = self._fuzzy_pools.get(min(len(word), max(self._fuzzy_pools, default=0)), ())
+        found = process.extractOne(word, pool, scorer=fuzz.ratio,
+                                   score_cutoff=self.settings.fuzzy_cutoff)
+        return (found[0], found[1] / 100.0) if found is not None else None
+
+    def _closest(self, word: str) -> tuple[str, float] | None:
+        """A known word for an unknown one: an acronym with a stray letter, same sound, close spelling."""
+        s = self.settings
+        # "l'a p l a baissé": the spelled run swallowed the next word ("a"); try without it.
+        if len(word) <= 6:
+            for trimmed in (word[:-1], word[1:]):
+                if trimmed in self._acronyms:
+                    return trimmed, s.phonetic_similarity
+        key = phonetic_key(word)
+        if len(key) >= s.min_phonetic_key and key in self._phonetic:
+            best = max(self._phonetic[key], key=lambda k: fuzz.ratio(word, k))
+            return best, s.phonetic_similarity
+        return self._fuzzy(word)
+
+    def _glue(self, parts: Sequence[str]) -> tuple[str, float] | None:
+        """A known word made of pieces the recogniser split ("vit a le" -> "vitale")."""
+        spellings = [(p,) if letter_of(p) is None else (p, letter_of(p) or p) for p in parts]
+        for combo in product(*spellings):
+            joined = "".join(combo)
+            if len(joined) >= 3 and self._known(joined):
+                return joined, 1.0
+        # Fuzzy gluing only for fragments (a short piece that is not a common word): two whole
+        # unknown words, or a word and its article, stay apart.
+        if not any(len(p) <= 3 and not is_stop(p) for p in parts):
+            return None
+        joined = "".join(parts)
+        return self._fuzzy(joined) if len(joined) >= 6 else None
+
+    def _repair(self, heard: Sequence[str]) -> list[tuple[str, float]]:
+        """Words with a similarity each: 1.0 as heard, less when repaired."""
+        unknown = [
+            (len(w) == 1 and w.isalpha())
+            or (not is_stop(w) and not is_marker(w) and not w.isdigit() and not self._known(w))
+            for w in heard
+        ]
+        out: list[tuple[str, float]] = []
+        i = 0
+        n = len(heard)
+        while i < n:
+            glued = None
+            for size in (3, 2):
+                if i + size <= n and any(unknown[i:i + size]) \
+                        and not all(is_stop(p) for p in heard[i:i + size]):
+                    glued = self._glue(heard[i:i + size])
+                    if glued is not None:
+                        i += size
+                        break
+            if glued is not None:
+                out.append(glued)
+                continue
+            word = heard[i]
+            closest = self._closest(word) if unknown[i] and len(word) > 2 else None
+            out.append(closest if closest is not None else (word, 1.0))
+            i += 1
+        return out
+
+    def search(self, text: str, top: int = 3) -> SearchResult:
+        """Rank entries for a caller's sentence and decide whether to answer."""
+        s = self.settings
+        seq: list[tuple[str, float]] = []
+        for word, sim in self._repair(words(text)):
+            term = terms([word])
+            if term:
+                seq.append((term[0], sim))
+        wanted: dict[str, float] = {}
+        for t, sim in seq:
+            if not is_marker(t):
+                wanted[t] = max(wanted.get(t, 0.0), sim)
+        for (a, sa), (b, sb) in zip(seq, seq[1:], strict=False):
+            pair = a + PAIR_JOIN + b
+            wanted[pair] = max(wanted.get(pair, 0.0), min(sa, sb))
+
+        evidence: dict[int, float] = defaultdict(float)
+        for feature, sim in wanted.items():
+            for idx, w in self._postings.get(feature, ()):
+                evidence[idx] += sim * w
+        # Entries are in id order and the sort is stable: on a tie the lower index, the smaller id,
+        # comes first. Two sorts keyed in C are cheaper than one keyed by a Python function.
+        ranked = sorted(sorted(evidence.items()), key=itemgetter(1), reverse=True)
+        results = tuple(
+            (self.kb.entries[idx].id, self._score(ev)) for idx, ev in ranked[: max(top, 0)]
+        )
+        match = None
+        confidence = 0.0
+        if ranked:
+            best_idx, best = ranked[0]
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            coverage = self._coverage(best_idx, [t for t, _ in seq])
+            sure = best * (1.0 - s.coverage_discount * (1.0 - coverage))
+            confidence = self._score(sure)
+            if sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
+                match = self.kb.entries[best_idx]
+        return SearchResult(query=text, match=match, results=results,
+                            terms=tuple(t for t, _ in seq), confidence=confidence)
+
+    def _score(self, evidence: float) -> float:
+        return round(evidence / (evidence + self.settings.half_score_evidence), 4)
+
+    def _coverage(self, entry_idx: int, query_terms: Sequence[str]) -> float:
+        """Share of the query's information (idf mass of its words) that the entry contains."""
+        unknown_idf = 1.0  # a word no entry has is as informative as the rarest term
+        total = covered = 0.0
+        for t in set(query_terms):
+            if is_marker(t) or t.isdigit():
+                continue
+            if t not in self._postings:
+                total += unknown_idf
+                continue
+            idf = self._idf.get(t, 0.0)
+            total += idf
+            if t in self._entry_terms[entry_idx]:
+                covered += idf
+        return covered / total if total else 0.0

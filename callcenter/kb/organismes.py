@@ -1,0 +1,24 @@
+"""How callers name each body, so every entry is also found by the name of the body behind it.
+
+An entry says which body handles it (``organisme`` in the file); callers say "la caf", "la sécu",
+"pôle emploi" (the old name of France Travail) or a misheard form of it. These names are indexed
+with every entry of that body at a low weight: they separate "la caf n'a pas payé" from "le chômage
+n'est pas arrivé" without outweighing the words of the question itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+ORGANISME_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "caf": ("caf", "c a f", "la caf", "caisse d'allocations familiales", "allocations", "la gaffe",
+            "msa"),
+    "france_travail": ("france travail", "pôle emploi", "paul emploi", "pole emploi", "chômage"),
+    "assurance_maladie": ("assurance maladie", "cpam", "c pam", "sécurité sociale", "sécu",
+                          "caisse primaire", "ameli", "amélie"),
+    "assurance_retraite": ("assurance retraite", "retraite", "carsat", "cnav", "caisse de retraite"),
+    "impots": ("impôts", "impôt", "finances publiques", "trésor public", "fisc"),
+    "ants": ("ants", "antes", "agence nationale des titres sécurisés", "préfecture", "mairie"),
+    "tous": (),
+})
