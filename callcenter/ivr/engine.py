@@ -205,11 +205,9 @@ class IvrEngine:
     # -- after the IVR --------------------------------------------------------------------------
 
     def _queue_left(self, state: CallState, event: QueueLeft, at: str) -> Step:
-        variables = {**state.variables, "queue_result": event.result}
         if state.status == "ended":
-            return state.evolve(variables=variables), []
-        ended = state.evolve(variables=variables, status="ended", ended_at=at,
-                             end_status=f"queue_{event.result}")
+            return state, []
+        ended = state.evolve(status="ended", ended_at=at, end_status=f"queue_{event.result}")
         if event.result in QUEUE_FAILURES:
             return ended, [cmd.Say(QUEUE_FULL_TEXT), cmd.Hangup()]
         return ended, [cmd.Hangup()]

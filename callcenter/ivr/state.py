@@ -25,6 +25,16 @@ class Utterance:
 
 
 @dataclass(frozen=True)
+class AnswerRecord:
+    """A knowledge-base answer read to the caller, with the search score that chose it."""
+
+    kb_id: str
+    score: float
+    node: str
+    at: str
+
+
+@dataclass(frozen=True)
 class TransferRecord:
     queue: str
     skill: str | None
@@ -52,6 +62,9 @@ class CallState:
     path: tuple[str, ...] = ()
     utterances: tuple[Utterance, ...] = ()
     transfer: TransferRecord | None = None
+    answers: tuple[AnswerRecord, ...] = ()
+    # The latest triage decision (TriageDecision.to_dict()), with its evidence and rules version.
+    triage: Mapping[str, Any] | None = None
     started_at: str | None = None
     ended_at: str | None = None
     end_status: str | None = None
@@ -67,6 +80,7 @@ class CallState:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["variables"] = dict(self.variables)
+        data["triage"] = None if self.triage is None else dict(self.triage)
         return data
 
     @classmethod
@@ -77,4 +91,5 @@ class CallState:
         raw["variables"] = dict(raw.get("variables", {}))
         if raw.get("transfer") is not None:
             raw["transfer"] = TransferRecord(**raw["transfer"])
+        raw["answers"] = tuple(AnswerRecord(**a) for a in raw.get("answers", ()))
         return cls(**raw)
