@@ -176,3 +176,7 @@ def new_call(client: TestClient) -> Any:  # type: ignore[type-arg]
     def factory(**kwargs: Any) -> TwilioCall:
         return TwilioCall(client, "CA" + secrets.token_hex(16), **kwargs)
     return factory
+
+
+# The loopback contact centre (server + fake Twilio + agents), shared by desk and web tests.
+from tests.centre import centre  # noqa: E402,F401

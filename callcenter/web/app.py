@@ -24,7 +24,7 @@ from callcenter.store import Database, upgrade
 from callcenter.telephony import webhooks
 from callcenter.telephony.rest import ConferenceControl, TwilioRest
 from callcenter.telephony.twiml import Voice
-from callcenter.web import auth, health, keys
+from callcenter.web import api, auth, health, keys, pages
 from callcenter.web.templates import UI_DIR
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ def init_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     webhooks.setup_routes(app)
     health.setup_routes(app)
     auth.setup_routes(app)
+    api.setup_routes(app)
+    pages.setup_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
     return app
 

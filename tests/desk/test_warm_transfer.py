@@ -6,7 +6,7 @@ import pytest
 
 from callcenter.desk import DeskError
 from callcenter.store.models import AgentPresence, RoutingDecision
-from tests.desk.conftest import Centre
+from tests.centre import Centre
 
 
 async def presence(centre: Centre, agent_id: int) -> str:
@@ -41,7 +41,7 @@ async def test_accept_connects_the_agent_after_they_saw_the_context(centre: Cent
     await centre.settle()
     entry = await centre.entry(call.call_sid)
     assert entry.status == "connected" and entry.agent_id == alice and entry.connected_at is not None
-    assert participants(centre, call.call_sid) == ["agent-%d" % alice, "caller"]
+    assert participants(centre, call.call_sid) == [f"agent-{alice}", "caller"]
     conf = next(iter(centre.fake.conferences.values()))
     assert conf.status == "in-progress"
     assert await presence(centre, alice) == "busy"

@@ -1,0 +1,224 @@
+"""The JSON API behind the agent screen and the queue board. Every route declares its role.
+
+An agent sees only the calls offered to them or that they are on; supervisors see every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.auth import role_allows
+from callcenter.bus import Message
+from callcenter.desk import DeskError
+from callcenter.desk import queue_store as qs
+from callcenter.desk.context import call_context
+from callcenter.store.models import CallNote, QueueEntry
+from callcenter.web import keys
+from callcenter.web.auth import Identity, identity, requires
+
+_LOGGER = logging.getLogger(__name__)
+KEEPALIVE_SECONDS = 15.0
+WRAPUP_CODES = ("renseignement", "demarche_faite", "rendez_vous", "rappel", "reclamation",
+                "orientation_partenaire", "urgence_sociale", "autre")
+
+
+def _now(request: web.Request) -> datetime:
+    return request.app[keys.SERVICE].clock()
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise web.HTTPBadRequest(text='{"error": "JSON body expected"}', content_type="application/json") from None
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(text='{"error": "JSON object expected"}', content_type="application/json")
+    return data
+
+
+def _error(exc: DeskError, status: int = 409) -> web.HTTPException:
+    return web.HTTPConflict(text=json.dumps({"error": exc.message}), content_type="application/json") \
+        if status == 409 else web.HTTPBadRequest(text=json.dumps({"error": exc.message}),
+                                                 content_type="application/json")
+
+
+async def _may_see(request: web.Request, who: Identity, call_sid: str) -> bool:
+    if role_allows(who.role, "supervisor"):
+        return True
+    async with request.app[keys.DATABASE].sessions() as session:
+        entry = await session.get(QueueEntry, call_sid)
+    return entry is not None and who.user_id in (entry.offered_to, entry.agent_id, entry.transfer_to)
+
+
+@requires("agent")
+async def get_call(request: web.Request) -> web.Response:
+    call_sid = request.match_info["call_sid"]
+    if not await _may_see(request, identity(request), call_sid):
+        raise web.HTTPForbidden(text='{"error": "not your call"}', content_type="application/json")
+    context = await call_context(request.app[keys.DATABASE], call_sid, _now(request))
+    if context is None:
+        raise web.HTTPNotFound(text='{"error": "unknown call"}', content_type="application/json")
+    return web.json_response(context)
+
+
+@requires("agent")
+async def me(request: web.Request) -> web.Response:
+    who = identity(request)
+    async with request.app[keys.DATABASE].sessions() as session:
+        from callcenter.store.models import AgentPresence
+        presence = await session.get(AgentPresence, who.user_id)
+        entries = await qs.open_entries(session)
+    offers = [e.call_sid for e in entries if e.offered_to == who.user_id]
+    calls = [e.call_sid for e in entries if e.status == "connected" and who.user_id in (e.agent_id, e.transfer_to)]
+    return web.json_response({"user_id": who.user_id, "username": who.username, "name": who.display_name,
+                              "role": who.role, "state": presence.state if presence else "offline",
+                              "offers": offers, "calls": calls, "wrapup_codes": list(WRAPUP_CODES)})
+
+
+@requires("agent")
+async def set_presence(request: web.Request) -> web.Response:
+    data = await _json(request)
+    try:
+        await request.app[keys.DESK].set_state(identity(request).user_id, str(data.get("state", "")))
+    except DeskError as exc:
+        raise _error(exc, 400) from None
+    return web.json_response({"state": data["state"]})
+
+
+def _offer_action(action: str):  # type: ignore[no-untyped-def]
+    @requires("agent")
+    async def handler(request: web.Request) -> web.Response:
+        desk, who, call_sid = request.app[keys.DESK], identity(request), request.match_info["call_sid"]
+        try:
+            if action == "accept":
+                await desk.accept(who.user_id, call_sid)
+            else:
+                await desk.decline(who.user_id, call_sid)
+        except DeskError as exc:
+            raise _error(exc) from None
+        return web.json_response({"call_sid": call_sid, "done": action})
+    return handler
+
+
+@requires("agent")
+async def control(request: web.Request) -> web.Response:
+    """In-call controls: hold, resume, end, warm or cold transfer, complete a transfer."""
+    desk, who, call_sid = request.app[keys.DESK], identity(request), request.match_info["call_sid"]
+    action = request.match_info["action"]
+    data = await _json(request) if request.can_read_body else {}
+    try:
+        match action:
+            case "hold" | "resume":
+                await desk.hold(who.user_id, call_sid, action == "hold")
+            case "end":
+                await desk.end_call(who.user_id, call_sid)
+            case "transfer":
+                if data.get("agent_id") is not None:
+                    await desk.warm_transfer(who.user_id, call_sid, int(data["agent_id"]))
+                elif data.get("queue"):
+                    await desk.cold_transfer(who.user_id, call_sid, str(data["queue"]),
+                                             str(data.get("skill") or data["queue"]))
+                else:
+                    raise DeskError("say agent_id (warm transfer) or queue (cold transfer)")
+            case "complete-transfer":
+                await desk.complete_transfer(who.user_id, call_sid)
+            case _:
+                raise web.HTTPNotFound()
+    except DeskError as exc:
+        raise _error(exc) from None
+    except (TypeError, ValueError):
+        raise web.HTTPBadRequest(text='{"error": "bad parameters"}', content_type="application/json") from None
+    return web.json_response({"call_sid": call_sid, "done": action})
+
+
+@requires("agent")
+async def add_note(request: web.Request) -> web.Response:
+    who, call_sid = identity(request), request.match_info["call_sid"]
+    if not await _may_see(request, who, call_sid):
+        raise web.HTTPForbidden(text='{"error": "not your call"}', content_type="application/json")
+    data = await _json(request)
+    text = str(data.get("text", "")).strip()[:4000]
+    code = data.get("wrapup_code")
+    if code is not None and code not in WRAPUP_CODES:
+        raise web.HTTPBadRequest(text='{"error": "unknown wrap-up code"}', content_type="application/json")
+    if not text and code is None:
+        raise web.HTTPBadRequest(text='{"error": "empty note"}', content_type="application/json")
+    from callcenter.privacy import redact
+    async with request.app[keys.DATABASE].sessions() as session, session.begin():
+        session.add(CallNote(call_sid=call_sid, author_id=who.user_id, at=_now(request), text=redact(text),
+                             wrapup_code=code))
+    await request.app[keys.BUS].publish("call.updated", {"call_sid": call_sid, "note": True})
+    return web.json_response({"call_sid": call_sid, "saved": True}, status=201)
+
+
+@requires("supervisor")
+async def board(request: web.Request) -> web.Response:
+    snapshot = await request.app[keys.DESK].snapshot()
+    snapshot["service_level"] = await request.app[keys.DESK].service_level()
+    return web.json_response(snapshot)
+
+
+def _concerns(who: Identity, message: Message, mine: set[str]) -> bool:
+    if role_allows(who.role, "supervisor"):
+        return True
+    data = message.data
+    if data.get("agent_id") == who.user_id:
+        if message.topic in ("desk.offer", "desk.connected"):
+            mine.add(str(data.get("call_sid")))
+        return True
+    return message.topic == "call.updated" and data.get("call_sid") in mine
+
+
+@requires("agent")
+async def events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: what this user's screen must show, as it happens."""
+    who = identity(request)
+    bus = request.app[keys.BUS]
+    subscription = bus.subscribe("", maxsize=512)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                                           "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    async with request.app[keys.DATABASE].sessions() as session:
+        mine = {e.call_sid for e in await qs.open_entries(session)
+                if who.user_id in (e.offered_to, e.agent_id, e.transfer_to)}
+    try:
+        await response.write(b": connected\n\n")
+        iterator = subscription.__aiter__()
+        while True:
+            try:
+                message = await asyncio.wait_for(iterator.__anext__(), KEEPALIVE_SECONDS)
+            except TimeoutError:
+                await response.write(b": keep-alive\n\n")
+                continue
+            except StopAsyncIteration:
+                break
+            if _concerns(who, message, mine):
+                payload = json.dumps(message.data, ensure_ascii=False)
+                await response.write(f"event: {message.topic}\ndata: {payload}\n\n".encode())
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        subscription.close()
+    with contextlib.suppress(Exception):
+        await response.write_eof()
+    return response
+
+
+def setup_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/api/me", me)
+    r.add_get("/api/events", events)
+    r.add_post("/api/presence", set_presence)
+    r.add_get("/api/calls/{call_sid}", get_call)
+    r.add_post("/api/offers/{call_sid}/accept", _offer_action("accept"))
+    r.add_post("/api/offers/{call_sid}/decline", _offer_action("decline"))
+    r.add_post("/api/calls/{call_sid}/notes", add_note)
+    r.add_post("/api/calls/{call_sid}/{action}", control)
+    r.add_get("/api/board", board)
