@@ -106,6 +106,8 @@ class Settings:
     twilio_phone_number: str | None
     secret_key: str
     flows_dir: Path
+    kb_dir: Path
+    triage_rules: Path | None
     flow: str
     flow_reload_seconds: float
     language: str
@@ -171,6 +173,12 @@ class Settings:
         if not flows_dir.is_dir():
             raise SettingsError(f"{PREFIX}FLOWS_DIR={str(flows_dir)!r}: not a directory")
 
+        kb_dir = Path(get("KB_DIR", str(PROJECT_ROOT / "knowledge_base")) or "").resolve()
+        rules = get("TRIAGE_RULES")
+        triage_rules = Path(rules).resolve() if rules else None
+        if triage_rules is not None and not triage_rules.is_file():
+            raise SettingsError(f"{PREFIX}TRIAGE_RULES={rules!r}: no such file")
+
         redis_url = get("REDIS_URL")
         if redis_url is not None:
             redis_url = _url("REDIS_URL", redis_url, ("redis", "rediss"))
@@ -184,7 +192,7 @@ class Settings:
             "TWILIO_API_URL", "TWILIO_PHONE_NUMBER", "SECRET_KEY", "FLOWS_DIR", "FLOW",
             "FLOW_RELOAD_SECONDS", "LANGUAGE", "VOICE", "SPEECH", "HOST", "PORT", "LOG_LEVEL",
             "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS", "TICK_SECONDS", "OFFER_TIMEOUT",
-            "WRAPUP_SECONDS",
+            "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES",
         )}
         extra = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
 
@@ -199,6 +207,8 @@ class Settings:
             twilio_phone_number=get("TWILIO_PHONE_NUMBER"),
             secret_key=secret,
             flows_dir=flows_dir,
+            kb_dir=kb_dir,
+            triage_rules=triage_rules,
             flow=get("FLOW", "main") or "main",
             flow_reload_seconds=_float("FLOW_RELOAD_SECONDS", get("FLOW_RELOAD_SECONDS", "2") or "2"),
             language=get("LANGUAGE", "fr-FR") or "fr-FR",

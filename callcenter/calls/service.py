@@ -7,13 +7,16 @@ never sees an unlogged state change.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from callcenter.bus import EventBus
+from callcenter.calls.cores import Cores
 from callcenter.calls.executor import Executor
+from callcenter.calls.history import caller_history
 from callcenter.errors import CallCenterError
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.ivr import (
@@ -60,19 +63,31 @@ class CallService:
     """Runs call events through the engine with the store as the source of truth."""
 
     def __init__(self, db: Database, catalog: FlowCatalog, executor: Executor, bus: EventBus,
-                 flow_id: str, clock: Clock = utc_now) -> None:
+                 flow_id: str, clock: Clock = utc_now, cores: Cores | None = None) -> None:
         self.db = db
         self.catalog = catalog
+        self.cores = cores
         self.executor = executor
         self.bus = bus
         self.flow_id = flow_id
         self.clock = clock
 
-    async def _engine_for(self, flow_id: str, version: int) -> IvrEngine:
+    async def engine_for(self, flow_id: str, version: int) -> IvrEngine:
+        """The engine for a flow version, with the knowledge and triage in force (also for replay)."""
         flow = await self.catalog.version(flow_id, version)
         if flow is None:
             raise FlowUnavailable(f"flow {flow_id} version {version} is not available")
-        return IvrEngine(flow)
+        cores = self.cores
+        return IvrEngine(flow, cores.knowledge if cores else None, cores.triage if cores else None)
+
+    async def _with_history(self, event: CallStarted, call_sid: str, now: datetime) -> CallStarted:
+        """The caller's recent calls, counted now, ride on the start event (the engine reads no DB)."""
+        if not event.caller or event.caller.lower() in ("anonymous", "unknown", "restricted"):
+            return event
+        counts = await caller_history(self.db, event.caller, call_sid, now)
+        return dataclasses.replace(
+            event, calls_last_7_days=counts["calls_last_7_days"], calls_last_30_days=counts["calls_last_30_days"],
+            unresolved_previous_calls=counts["unresolved_previous_calls"], missed_callbacks=counts["missed_callbacks"])
 
     async def handle(self, call_sid: str, event: Event, *, render: Renderer, request_key: str | None,
                      turn: int | None = None, source: str = "twilio") -> Outcome:
@@ -80,6 +95,7 @@ class CallService:
         now = self.clock()
         create = None
         if isinstance(event, CallStarted):
+            event = await self._with_history(event, call_sid, now)
             flow = self.catalog.current(self.flow_id)
             if flow is None:
                 raise FlowUnavailable(f"no valid flow {self.flow_id!r} is loaded")
@@ -100,7 +116,7 @@ class CallService:
                 # An answer to a question that is no longer asked: repeat the current one.
                 _LOGGER.info("call %s: stale answer for turn %d (now %d)", call_sid, turn, state.turn)
                 return Outcome(call.last_response or render([], state), state, replayed=True)
-            engine = await self._engine_for(call.flow_id, call.flow_version)
+            engine = await self.engine_for(call.flow_id, call.flow_version)
             new_state, commands = engine.step(state, event, now)
             tx.append(now, "event", event.kind, event_to_dict(event), source)
             for command in commands:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from callcenter.flows.loader import FlowError, FlowProblem, load_flow, parse_flow
 from callcenter.flows.model import (
+    Answer,
     Ask,
     Branch,
     Condition,
@@ -21,7 +22,7 @@ from callcenter.flows.model import (
 )
 
 __all__ = [
-    "Ask", "Branch", "Condition", "Flow", "FlowError", "FlowProblem", "FlowSettings", "Goto",
+    "Answer", "Ask", "Branch", "Condition", "Flow", "FlowError", "FlowProblem", "FlowSettings", "Goto",
     "Hangup", "InputSettings", "Menu", "MenuOption", "Node", "Retry", "Say", "Transfer",
     "load_flow", "parse_flow",
 ]

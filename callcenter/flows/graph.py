@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from callcenter.flows.model import Ask, Flow, Goto, Hangup, Menu, Say, Transfer
+from callcenter.flows.model import Answer, Ask, Flow, Goto, Hangup, Menu, Say, Transfer
 
 Fault = tuple[tuple[str | int, ...], str]
 
@@ -16,12 +16,13 @@ Fault = tuple[tuple[str | int, ...], str]
 def _targets(flow: Flow, raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     """(path of the field, node id holding it, target) for every reference in the file."""
     yield ("start",), "", flow.start
-    if flow.settings.human:
-        yield ("human",), "", flow.settings.human
+    for key in ("human", "urgent", "fragile"):
+        if getattr(flow.settings, key):
+            yield (key,), "", getattr(flow.settings, key)
     for node_id, node in flow.nodes.items():
         base: tuple[str | int, ...] = ("nodes", node_id)
         match node:
-            case Say() | Ask():
+            case Say() | Ask() | Answer():
                 yield (*base, "next"), node_id, node.next
             case Goto():
                 yield (*base, "next"), node_id, node.next
@@ -30,7 +31,9 @@ def _targets(flow: Flow, raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int,
             case Menu():
                 for i, option in enumerate(node.options):
                     yield (*base, "options", i, "next"), node_id, option.next
-        if isinstance(node, Menu | Ask):
+                if node.knowledge:
+                    yield (*base, "knowledge"), node_id, node.knowledge
+        if isinstance(node, Menu | Ask | Answer):
             for key in ("no_input", "no_match"):
                 if "next" in raw["nodes"][node_id].get(key, {}):
                     yield (*base, key, "next"), node_id, getattr(node.input, key).next
@@ -62,9 +65,16 @@ def check_graph(flow: Flow, raw: dict[str, Any]) -> list[Fault]:
     human = flow.settings.human
     if not human:
         faults.append(((), "no way out to a person: set 'human' to the id of a transfer node"))
-    elif human in flow.nodes and not isinstance(flow.nodes[human], Transfer):
-        faults.append((("human",), f"'human' must name a transfer node, {human!r} is a "
-                                   f"{flow.nodes[human].kind}"))
+    for key in ("human", "urgent", "fragile"):
+        target = getattr(flow.settings, key)
+        if target in flow.nodes and not isinstance(flow.nodes[target], Transfer):
+            faults.append(((key,), f"{key!r} must name a transfer node, {target!r} is a "
+                                   f"{flow.nodes[target].kind}"))
+    for node_id, node in flow.nodes.items():
+        if isinstance(node, Menu) and node.knowledge is not None and node.knowledge in flow.nodes \
+                and not isinstance(flow.nodes[node.knowledge], Answer):
+            faults.append((("nodes", node_id, "knowledge"), f"node {node_id!r}: 'knowledge' must name an "
+                           f"answer node, {node.knowledge!r} is a {flow.nodes[node.knowledge].kind}"))
     if unknown or not human:
         return faults  # reachability is meaningless with dangling edges
 
@@ -81,7 +91,7 @@ def check_graph(flow: Flow, raw: dict[str, Any]) -> list[Fault]:
             faults.append((("nodes", node_id), f"node {node_id!r} is unreachable from {flow.start!r}"))
 
     for node_id, node in flow.nodes.items():
-        if isinstance(node, Menu | Ask):
+        if isinstance(node, Menu | Ask | Answer):
             retries_back = node_id in (node.input.no_input.next, node.input.no_match.next)
             choices = [o.next for o in node.options] if isinstance(node, Menu) else [node.next]
             if retries_back:

@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from callcenter.errors import CallCenterError
 from callcenter.flows.graph import check_graph
 from callcenter.flows.model import (
+    Answer,
     Ask,
     Branch,
     Condition,
@@ -51,6 +52,15 @@ DEFAULTS: dict[str, Any] = {
     "no_match_prompt": "Je n'ai pas bien compris.",
     "apology": "Veuillez nous excuser, un incident technique est survenu. "
                "Nous vous mettons en relation avec un conseiller.",
+    "reassurance": "Je comprends. Je vous passe en priorité un conseiller qui va prendre le temps "
+                   "de vous aider. Restez en ligne.",
+}
+ANSWER_DEFAULTS = {
+    "prompt": "Posez votre question en quelques mots.",
+    "followup": "Pour réécouter, tapez 1. Pour recevoir le détail par SMS, tapez 2. Pour une autre "
+                "question, tapez 3. Si c'est tout, tapez 4. Pour parler à un conseiller, tapez 0.",
+    "sms_sent": "C'est envoyé. Vous allez recevoir un SMS avec le détail et le lien officiel.",
+    "no_sms": "Je ne peux pas envoyer de SMS à ce numéro.",
 }
 
 
@@ -140,7 +150,13 @@ def _node(node_id: str, raw: dict[str, Any], defaults: dict[str, Any], human: st
                 )
                 for o in raw["options"]
             )
-            return Menu(id=node_id, input=_input(raw, defaults, human), options=options)
+            return Menu(id=node_id, input=_input(raw, defaults, human), options=options,
+                        knowledge=raw.get("knowledge"))
+        case "answer":
+            texts = {k: str(raw.get(k, v)) for k, v in ANSWER_DEFAULTS.items()}
+            return Answer(id=node_id, input=_input({**raw, "prompt": texts["prompt"]}, defaults, human),
+                          followup=texts["followup"], next=raw["next"], sms_sent=texts["sms_sent"],
+                          no_sms=texts["no_sms"])
         case "ask":
             return Ask(
                 id=node_id,
@@ -235,6 +251,9 @@ def parse_flow(text: str, name: str, expected_id: str | None = None) -> Flow:
             human_words=tuple(defaults["human_words"]),
             min_confidence=float(defaults["min_confidence"]),
             apology=str(defaults["apology"]),
+            urgent=data.get("urgent", ""),
+            fragile=data.get("fragile", ""),
+            reassurance=str(defaults["reassurance"]),
         ),
         nodes=nodes,
         source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 InputMode = Literal["dtmf", "speech"]
-NodeKind = Literal["say", "menu", "ask", "transfer", "goto", "hangup"]
+NodeKind = Literal["say", "menu", "ask", "answer", "transfer", "goto", "hangup"]
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,28 @@ class MenuOption:
 
 @dataclass(frozen=True)
 class Menu:
+    """Listens for one of ``options``; with ``knowledge``, a question that names no option is
+    looked up in the knowledge base and answered by that ``answer`` node."""
+
     id: str
     input: InputSettings
     options: tuple[MenuOption, ...]
+    knowledge: str | None = None
     kind: Literal["menu"] = "menu"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Answers a question from the knowledge base, then offers: repeat, SMS, another question,
+    a person, or ``next`` (the caller is done). ``input.prompt`` asks for the question."""
+
+    id: str
+    input: InputSettings
+    followup: str
+    next: str
+    sms_sent: str
+    no_sms: str
+    kind: Literal["answer"] = "answer"
 
 
 @dataclass(frozen=True)
@@ -120,8 +138,8 @@ class Hangup:
     kind: Literal["hangup"] = "hangup"
 
 
-Node = Say | Menu | Ask | Transfer | Goto | Hangup
-InputNode = Menu | Ask
+Node = Say | Menu | Ask | Answer | Transfer | Goto | Hangup
+InputNode = Menu | Ask | Answer
 
 
 @dataclass(frozen=True)
@@ -133,6 +151,10 @@ class FlowSettings:
     human_words: tuple[str, ...]
     min_confidence: float
     apology: str
+    # Transfer nodes for callers the triage finds urgent or fragile (default: ``human``).
+    urgent: str = ""
+    fragile: str = ""
+    reassurance: str = ""
 
 
 @dataclass(frozen=True)
@@ -155,18 +177,20 @@ class Flow:
     def successors(self, node: Node) -> tuple[str, ...]:
         """Every node id ``node`` can lead to, the way out to a person included for input nodes."""
         match node:
-            case Say() | Ask():
+            case Say() | Ask() | Answer():
                 out: tuple[str, ...] = (node.next,)
             case Menu():
-                out = tuple(o.next for o in node.options)
+                out = tuple(o.next for o in node.options) + ((node.knowledge,) if node.knowledge else ())
             case Goto():
                 out = (*(b.next for b in node.branches), node.next)
             case Transfer() | Hangup():
                 return ()
-        if isinstance(node, Menu | Ask):
-            out = (*out, node.input.no_input.next, node.input.no_match.next, self.settings.human)
+        if isinstance(node, Menu | Ask | Answer):
+            # The triage may hand any listening node's caller to the urgent or fragile transfer.
+            escapes = tuple(n for n in (self.settings.urgent, self.settings.fragile) if n)
+            out = (*out, node.input.no_input.next, node.input.no_match.next, self.settings.human, *escapes)
         return out
 
 
 def is_input(node: Node) -> bool:
-    return isinstance(node, Menu | Ask)
+    return isinstance(node, Menu | Ask | Answer)

@@ -1,7 +1,8 @@
 """The IVR engine: ``step(state, event, now) -> (state, commands)``, pure.
 
-No I/O, no clock, no randomness: the same flow, state, event and time always give the same
-result, which is what makes a call replayable from its event log.
+No I/O, no clock, no randomness: the same flow, knowledge index, triage rules, state, event and
+time always give the same result, which is what makes a call replayable from its event log. The
+knowledge search and the triage are pure cores the engine calls as plain functions.
 """
 
 from __future__ import annotations
@@ -24,14 +25,18 @@ from callcenter.ivr.events import (
     StatusChanged,
     Waiting,
 )
-from callcenter.ivr.matching import asks_for_person, match_option
-from callcenter.ivr.state import CallState, TransferRecord, Utterance
+from callcenter.ivr.matching import asks_for_person, match_option_phrase, only_names
+from callcenter.ivr.state import AnswerRecord, CallState, TransferRecord, Utterance
+from callcenter.ivr.wording import can_text, followup_choice, sms_body, urgent_message
+from callcenter.kb import KnowledgeIndex
+from callcenter.triage import TriageInput, TriageRules, assess
 
 # A say/goto chain longer than this is a bug in the flow graph checks, not a real flow.
 MAX_HOPS = 64
 QUEUE_FAILURES = frozenset({"error", "system-error", "queue-full"})
 QUEUE_FULL_TEXT = ("Tous nos conseillers sont occupés et nous ne pouvons pas vous faire patienter. "
                    "Merci de rappeler un peu plus tard. Au revoir.")
+ListeningNode = flow_model.Menu | flow_model.Ask | flow_model.Answer
 
 Step = tuple[CallState, list[cmd.Command]]
 
@@ -46,10 +51,13 @@ def _holds(condition: flow_model.Condition, variables: dict[str, str]) -> bool:
 
 
 class IvrEngine:
-    """Runs calls on one version of one flow."""
+    """Runs calls on one version of one flow, with an optional knowledge index and triage rules."""
 
-    def __init__(self, flow: Flow) -> None:
+    def __init__(self, flow: Flow, knowledge: KnowledgeIndex | None = None,
+                 triage: TriageRules | None = None) -> None:
         self.flow = flow
+        self.knowledge = knowledge
+        self.triage = triage
 
     def new_call(self, call_sid: str) -> CallState:
         return CallState(call_sid=call_sid, flow_id=self.flow.id, flow_version=self.flow.version)
@@ -61,8 +69,12 @@ class IvrEngine:
             case CallStarted():
                 if state.status != "new":
                     return state, []
-                return self._enter(state.evolve(status="in_ivr", started_at=at), self.flow.start,
-                                   at, [], reason="menu")
+                history = {"calls_last_7_days": event.calls_last_7_days,
+                           "calls_last_30_days": event.calls_last_30_days,
+                           "unresolved_previous_calls": event.unresolved_previous_calls,
+                           "missed_callbacks": event.missed_callbacks}
+                started = state.evolve(status="in_ivr", started_at=at, caller=event.caller, history=history)
+                return self._enter(started, self.flow.start, at, [], reason="menu")
             case CallEnded():
                 if state.status == "ended":
                     return state, []
@@ -79,15 +91,15 @@ class IvrEngine:
         if state.status != "in_ivr" or state.node is None:
             return state, []
         node = self.flow.node(state.node)
-        if not isinstance(node, flow_model.Menu | flow_model.Ask):
+        if not isinstance(node, ListeningNode):
             return state, []
         match event:
             case DigitsReceived():
-                return self._on_digits(state, node, event.digits, at)
+                return self._on_digits(state, node, event.digits, now)
             case SpeechReceived():
-                return self._on_speech(state, node, event, at)
+                return self._on_speech(state, node, event, now)
             case NoInput():
-                return self._retry(state, node, at, "no_input")
+                return self._retry(state, node, now, "no_input")
         raise AssertionError(f"unhandled event {event!r}")
 
     # -- moving through the graph -------------------------------------------------------------
@@ -96,7 +108,8 @@ class IvrEngine:
                *, reason: str) -> Step:
         for _ in range(MAX_HOPS):
             node = self.flow.node(node_id)
-            state = state.evolve(node=node_id, path=(*state.path, node_id), no_input=0, no_match=0)
+            state = state.evolve(node=node_id, path=(*state.path, node_id), no_input=0, no_match=0,
+                                 kb_entry=None, answer_phase=None)
             match node:
                 case flow_model.Say():
                     out.append(cmd.Say(node.text))
@@ -105,8 +118,11 @@ class IvrEngine:
                     variables = dict(state.variables)
                     node_id = next((b.next for b in node.branches if _holds(b.when, variables)),
                                    node.next)
+                case flow_model.Answer():
+                    state = state.evolve(answer_phase="question")
+                    return self._listen(state, node, out, node.input.prompt)
                 case flow_model.Menu() | flow_model.Ask():
-                    return self._listen(state, node, out, retry_prompt=None)
+                    return self._listen(state, node, out, node.input.prompt)
                 case flow_model.Transfer():
                     return self._transfer(state, node, at, out, reason)
                 case flow_model.Hangup():
@@ -114,15 +130,12 @@ class IvrEngine:
                         out.append(cmd.Say(node.text))
                     out.append(cmd.Hangup())
                     return state.evolve(status="ended", ended_at=at, end_status="ivr_hangup"), out
-        human = self.flow.node(self.flow.settings.human)
-        assert isinstance(human, flow_model.Transfer)
-        return self._transfer(state, human, at, [*out, cmd.Say(self.flow.settings.apology)], "failure")
+        return self._transfer(state, self._transfer_node(self.flow.settings.human), at,
+                              [*out, cmd.Say(self.flow.settings.apology)], "failure")
 
-    def _listen(self, state: CallState, node: flow_model.Menu | flow_model.Ask,
-                out: list[cmd.Command], retry_prompt: str | None) -> Step:
+    def _listen(self, state: CallState, node: ListeningNode, out: list[cmd.Command], prompt: str) -> Step:
         turn = state.turn + 1
         settings = node.input
-        prompt = settings.prompt if retry_prompt is None else f"{retry_prompt} {settings.prompt}"
         # Keys are always listened to, so the way out to a person works on speech-only nodes too.
         modes = tuple(m for m in ("dtmf", "speech") if m == "dtmf" or m in settings.modes)
         out.append(cmd.Gather(
@@ -137,70 +150,199 @@ class IvrEngine:
         ))
         return state.evolve(turn=turn), out
 
-    def _transfer(self, state: CallState, node: flow_model.Transfer, at: str,
-                  out: list[cmd.Command], reason: str) -> Step:
-        if node.text:
-            out.append(cmd.Say(node.text))
-        out.append(cmd.Transfer(queue=node.queue, skill=node.skill, priority=node.priority,
-                                reason=reason))
-        record = TransferRecord(queue=node.queue, skill=node.skill, priority=node.priority,
-                                reason=reason, at=at)
-        return state.evolve(status="transferred", transfer=record), out
+    def _transfer_node(self, node_id: str) -> flow_model.Transfer:
+        node = self.flow.node(node_id)
+        assert isinstance(node, flow_model.Transfer), "the flow checks guarantee transfer nodes"
+        return node
 
-    def _to_person(self, state: CallState, at: str) -> Step:
-        return self._enter(state.evolve(asked_for_person=True), self.flow.settings.human, at, [],
-                           reason="asked_for_person")
+    def _transfer(self, state: CallState, node: flow_model.Transfer, at: str, out: list[cmd.Command],
+                  reason: str, skill: str | None = None) -> Step:
+        if node.text and reason not in ("urgent", "fragile"):
+            out.append(cmd.Say(node.text))
+        triage = state.triage or {}
+        tier = "urgent" if triage.get("urgent") else "fragile" if triage.get("fragile") else "normal"
+        reasons = tuple(str(r["id"]) for r in triage.get("reasons", ()))
+        skill = skill or node.skill
+        out.append(cmd.Transfer(queue=node.queue, skill=skill, priority=node.priority, reason=reason,
+                                tier=tier, reasons=reasons))
+        record = TransferRecord(queue=node.queue, skill=skill, priority=node.priority, reason=reason, at=at)
+        return state.evolve(status="transferred", transfer=record, node=node.id,
+                            path=state.path if state.path[-1:] == (node.id,) else (*state.path, node.id)), out
+
+    def _to_person(self, state: CallState, now: datetime) -> Step:
+        state = self._assess(state.evolve(asked_for_person=True), now)
+        routed = self._act_on_triage(state, now.isoformat())
+        if routed is not None:
+            return routed
+        return self._enter(state, self.flow.settings.human, now.isoformat(), [], reason="asked_for_person")
+
+    # -- triage ---------------------------------------------------------------------------------
+
+    def _assess(self, state: CallState, now: datetime) -> CallState:
+        if self.triage is None:
+            return state
+        h = state.history
+        decision = assess(self.triage, TriageInput(
+            utterances=tuple(u.text for u in state.utterances),
+            no_input_count=state.total_no_input,
+            no_match_count=state.total_no_match,
+            asked_for_person=state.asked_for_person,
+            seconds_in_ivr=state.seconds_in_ivr(now),
+            calls_last_7_days=h.get("calls_last_7_days", 0),
+            calls_last_30_days=h.get("calls_last_30_days", 0),
+            unresolved_previous_calls=h.get("unresolved_previous_calls", 0),
+            missed_callbacks=h.get("missed_callbacks", 0),
+        ))
+        return state.evolve(triage=decision.to_dict())
+
+    def _act_on_triage(self, state: CallState, at: str, skill: str | None = None) -> Step | None:
+        """Urgent: the emergency numbers that fit, then a person now. Fragile: reassure, then an
+        expert with priority. Otherwise ``None``: the IVR goes on."""
+        triage = state.triage
+        if not triage or self.triage is None:
+            return None
+        settings = self.flow.settings
+        if triage.get("urgent"):
+            numbers = [(n, self.triage.emergency_label(n)) for n in triage.get("emergency_numbers", ())]
+            node = self._transfer_node(settings.urgent or settings.human)
+            return self._transfer(state, node, at, [cmd.Say(urgent_message(numbers))], "urgent", skill)
+        if triage.get("fragile"):
+            node = self._transfer_node(settings.fragile or settings.human)
+            return self._transfer(state, node, at, [cmd.Say(settings.reassurance)], "fragile", skill)
+        return None
 
     # -- caller input -------------------------------------------------------------------------
 
-    def _on_digits(self, state: CallState, node: flow_model.Menu | flow_model.Ask, digits: str,
-                   at: str) -> Step:
+    def _on_digits(self, state: CallState, node: ListeningNode, digits: str, now: datetime) -> Step:
+        at = now.isoformat()
         if digits == self.flow.settings.human_key:
-            return self._to_person(state, at)
-        if isinstance(node, flow_model.Menu):
-            option = next((o for o in node.options if o.key == digits), None)
-            if option is None:
-                return self._retry(state, node, at, "no_match")
-            return self._enter(state, option.next, at, [], reason="menu")
+            return self._to_person(state, now)
+        match node:
+            case flow_model.Menu():
+                option = next((o for o in node.options if o.key == digits), None)
+                if option is None:
+                    return self._retry(state, node, now, "no_match")
+                return self._enter(state, option.next, at, [], reason="menu")
+            case flow_model.Answer():
+                if state.answer_phase != "followup" or digits not in ("1", "2", "3", "4"):
+                    return self._retry(state, node, now, "no_match")
+                return self._followup(state, node, digits, at)
         if "dtmf" not in node.input.modes:
-            return self._retry(state, node, at, "no_match")
-        return self._store_answer(state, node, digits, at)
+            return self._retry(state, node, now, "no_match")
+        return self._store_answer(state, node, digits, now)
 
-    def _on_speech(self, state: CallState, node: flow_model.Menu | flow_model.Ask,
-                   event: SpeechReceived, at: str) -> Step:
+    def _on_speech(self, state: CallState, node: ListeningNode, event: SpeechReceived, now: datetime) -> Step:
+        at = now.isoformat()
         heard = Utterance(text=event.text, node=node.id, at=at, confidence=event.confidence)
-        state = state.evolve(utterances=(*state.utterances, heard))
+        state = self._assess(state.evolve(utterances=(*state.utterances, heard)), now)
+        routed = self._act_on_triage(state, at)
+        if routed is not None:
+            return routed
         low = event.confidence is not None and event.confidence < self.flow.settings.min_confidence
         if low or not event.text.strip():
-            return self._retry(state, node, at, "no_match")
+            return self._retry(state, node, now, "no_match")
         if asks_for_person(event.text, self.flow.settings.human_words):
-            return self._to_person(state, at)
-        if isinstance(node, flow_model.Menu):
-            option = match_option(event.text, node.options)
-            if option is None:
-                return self._retry(state, node, at, "no_match")
-            return self._enter(state, option.next, at, [], reason="menu")
+            return self._to_person(state, now)
+        match node:
+            case flow_model.Menu():
+                return self._menu_speech(state, node, event.text, now)
+            case flow_model.Answer():
+                if state.answer_phase == "followup":
+                    choice = followup_choice(event.text)
+                    if choice is not None:
+                        return self._followup(state, node, choice, at)
+                    # Not a follow-up word: maybe a new question, asked straight away.
+                return self._answer_question(state, node, event.text, now)
         if "speech" not in node.input.modes:
-            return self._retry(state, node, at, "no_match")
-        return self._store_answer(state, node, event.text.strip(), at)
+            return self._retry(state, node, now, "no_match")
+        return self._store_answer(state, node, event.text.strip(), now)
 
-    def _store_answer(self, state: CallState, node: flow_model.Ask, value: str, at: str) -> Step:
+    def _menu_speech(self, state: CallState, node: flow_model.Menu, text: str, now: datetime) -> Step:
+        at = now.isoformat()
+        found = match_option_phrase(text, node.options)
+        # A bare service name ("c'est pour la caf") picks the menu; a real question is answered.
+        if found is not None and found[1] is not None and only_names(text, found[1]):
+            return self._enter(state, found[0].next, at, [], reason="menu")
+        if node.knowledge is not None and self.knowledge is not None:
+            result = self.knowledge.search(text)
+            if result.match is not None:
+                answer = self.flow.node(node.knowledge)
+                assert isinstance(answer, flow_model.Answer)
+                state = state.evolve(node=answer.id, path=(*state.path, answer.id), no_input=0, no_match=0)
+                return self._speak_answer(state, answer, result.match.id, result.score, now)
+        if found is not None:
+            return self._enter(state, found[0].next, at, [], reason="menu")
+        return self._retry(state, node, now, "no_match")
+
+    def _store_answer(self, state: CallState, node: flow_model.Ask, value: str, now: datetime) -> Step:
         if node.pattern is not None and re.fullmatch(node.pattern, value) is None:
-            return self._retry(state, node, at, "no_match")
+            return self._retry(state, node, now, "no_match")
         state = state.evolve(variables={**state.variables, node.variable: value})
-        return self._enter(state, node.next, at, [], reason="menu")
+        return self._enter(state, node.next, now.isoformat(), [], reason="menu")
 
-    def _retry(self, state: CallState, node: flow_model.Menu | flow_model.Ask, at: str,
-               what: str) -> Step:
+    def _retry(self, state: CallState, node: ListeningNode, now: datetime, what: str) -> Step:
         if what == "no_input":
             count, rule = state.no_input + 1, node.input.no_input
             state = state.evolve(no_input=count, total_no_input=state.total_no_input + 1)
         else:
             count, rule = state.no_match + 1, node.input.no_match
             state = state.evolve(no_match=count, total_no_match=state.total_no_match + 1)
+        # Struggling with the menu is itself a signal the triage weighs.
+        state = self._assess(state, now)
+        routed = self._act_on_triage(state, now.isoformat())
+        if routed is not None:
+            return routed
         if count > rule.retries:
-            return self._enter(state, rule.next, at, [], reason=what)
-        return self._listen(state, node, [], retry_prompt=rule.prompt)
+            return self._enter(state, rule.next, now.isoformat(), [], reason=what)
+        return self._listen(state, node, [], f"{rule.prompt} {self._current_prompt(state, node)}")
+
+    def _current_prompt(self, state: CallState, node: ListeningNode) -> str:
+        if isinstance(node, flow_model.Answer) and state.answer_phase == "followup":
+            return node.followup
+        return node.input.prompt
+
+    # -- answers from the knowledge base --------------------------------------------------------
+
+    def _answer_question(self, state: CallState, node: flow_model.Answer, text: str, now: datetime) -> Step:
+        if self.knowledge is None:
+            return self._retry(state, node, now, "no_match")
+        result = self.knowledge.search(text)
+        if result.match is None:
+            # Unsure is worse than asking again: rephrase once, then the retry rule offers a person.
+            return self._retry(state.evolve(answer_phase="question"), node, now, "no_match")
+        return self._speak_answer(state, node, result.match.id, result.score, now)
+
+    def _speak_answer(self, state: CallState, node: flow_model.Answer, entry_id: str, score: float,
+                      now: datetime) -> Step:
+        assert self.knowledge is not None
+        at = now.isoformat()
+        entry = self.knowledge.kb[entry_id]
+        record = AnswerRecord(kb_id=entry_id, score=round(score, 4), node=node.id, at=at)
+        state = state.evolve(answers=(*state.answers, record), kb_entry=entry_id, answer_phase="followup",
+                             no_match=0)
+        triage = state.triage or {}
+        if entry.escalate_if_fragile and triage.get("hints"):
+            # Some sign of fragility on a topic where that matters: an expert, not a recording.
+            node_ = self._transfer_node(self.flow.settings.fragile or self.flow.settings.human)
+            return self._transfer(state, node_, at, [cmd.Say(self.flow.settings.reassurance)], "fragile",
+                                  entry.skill.removesuffix(".expert"))
+        return self._listen(state, node, [], f"{entry.spoken_answer} {node.followup}")
+
+    def _followup(self, state: CallState, node: flow_model.Answer, choice: str, at: str) -> Step:
+        assert self.knowledge is not None and state.kb_entry is not None
+        entry = self.knowledge.kb[state.kb_entry]
+        match choice:
+            case "1":
+                return self._listen(state, node, [], f"{entry.spoken_answer} {node.followup}")
+            case "2":
+                if not can_text(state.caller):
+                    return self._listen(state, node, [], f"{node.no_sms} {node.followup}")
+                sms = cmd.SendSms(to=state.caller, body=sms_body(entry.title, entry.written_answer, entry.link))
+                return self._listen(state, node, [sms], f"{node.sms_sent} {node.followup}")
+            case "3":
+                return self._listen(state.evolve(answer_phase="question", kb_entry=None), node, [],
+                                    node.input.prompt)
+        return self._enter(state, node.next, at, [], reason="answered")
 
     # -- after the IVR --------------------------------------------------------------------------
 

@@ -12,10 +12,15 @@ from typing import Any, Literal
 
 @dataclass(frozen=True)
 class CallStarted:
-    """A new call reached the IVR. ``caller`` is the caller's number as the network gave it."""
+    """A new call reached the IVR. ``caller`` is the caller's number as the network gave it; the
+    counts are the caller's history as the store knew it then (the engine reads no database)."""
 
     caller: str = ""
     called: str = ""
+    calls_last_7_days: int = 0
+    calls_last_30_days: int = 0
+    unresolved_previous_calls: int = 0
+    missed_callbacks: int = 0
     kind: Literal["call_started"] = "call_started"
 
 

@@ -66,13 +66,34 @@ def asks_for_person(text: str, human_words: Sequence[str]) -> bool:
     return any(phrase_score(norm, normalise(w)) >= 100.0 for w in human_words)
 
 
+# Words that carry no request of their own around a service's name ("c'est pour la caf").
+FILLERS = frozenset("""c est pour la le les l un une des de du d mes mon ma ses son sa je j ai suis
+appelle appeler appel voudrais veux voulais aimerais question questions sur au aux a avec concernant
+par rapport bonjour euh alors oui voila bah ben ben hein ca cela service dossier""".split())
+
+
+def only_names(text: str, phrase: str) -> bool:
+    """Whether ``text`` says nothing beyond ``phrase`` and filler words: a bare service name."""
+    rest = normalise(text).split()
+    for word in normalise(phrase).split():
+        if word in rest:
+            rest.remove(word)
+    return all(w in FILLERS for w in rest)
+
+
 def match_option(text: str, options: Sequence[MenuOption]) -> MenuOption | None:
     """The option the caller named; ``None`` when nothing matches or two options tie."""
+    found = match_option_phrase(text, options)
+    return None if found is None else found[0]
+
+
+def match_option_phrase(text: str, options: Sequence[MenuOption]) -> tuple[MenuOption, str | None] | None:
+    """Like :func:`match_option`, with the phrase that matched exactly (``None`` if by key or fuzzily)."""
     key = spoken_key(text)
     if key is not None:
         for option in options:
             if option.key == key:
-                return option
+                return option, None
     norm = normalise(text)
     exact: list[tuple[str, int]] = []
     fuzzy: list[tuple[float, int]] = []
@@ -90,11 +111,11 @@ def match_option(text: str, options: Sequence[MenuOption]) -> MenuOption | None:
         exact.sort(key=lambda hit: len(hit[0]), reverse=True)
         longest = exact[0][0]
         if all(other in longest for other, _ in exact[1:]):
-            return options[exact[0][1]]
+            return options[exact[0][1]], longest
         return None
     if not fuzzy:
         return None
     fuzzy.sort(reverse=True)
     if len(fuzzy) > 1 and fuzzy[0][0] == fuzzy[1][0]:
         return None
-    return options[fuzzy[0][1]]
+    return options[fuzzy[0][1]], None

@@ -51,6 +51,9 @@ class CallState:
     flow_id: str
     flow_version: int
     status: Status = "new"
+    caller: str = ""
+    # The caller's recent history, as counted when the call started (for the triage).
+    history: Mapping[str, int] = field(default_factory=dict)
     node: str | None = None
     turn: int = 0
     no_input: int = 0
@@ -63,6 +66,10 @@ class CallState:
     utterances: tuple[Utterance, ...] = ()
     transfer: TransferRecord | None = None
     answers: tuple[AnswerRecord, ...] = ()
+    # The knowledge-base entry being discussed at an answer node, and whether the node waits for
+    # a question ("question") or for what to do after the answer ("followup").
+    kb_entry: str | None = None
+    answer_phase: str | None = None
     # The latest triage decision (TriageDecision.to_dict()), with its evidence and rules version.
     triage: Mapping[str, Any] | None = None
     started_at: str | None = None
@@ -80,6 +87,7 @@ class CallState:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["variables"] = dict(self.variables)
+        data["history"] = dict(self.history)
         data["triage"] = None if self.triage is None else dict(self.triage)
         return data
 
@@ -89,6 +97,7 @@ class CallState:
         raw["path"] = tuple(raw.get("path", ()))
         raw["utterances"] = tuple(Utterance(**u) for u in raw.get("utterances", ()))
         raw["variables"] = dict(raw.get("variables", {}))
+        raw["history"] = dict(raw.get("history", {}))
         if raw.get("transfer") is not None:
             raw["transfer"] = TransferRecord(**raw["transfer"])
         raw["answers"] = tuple(AnswerRecord(**a) for a in raw.get("answers", ()))

@@ -21,7 +21,7 @@ def ordered(calls: Sequence[WaitingCall], now: float, policy: RoutingPolicy) -> 
 def relaxation(call: WaitingCall, now: float, policy: RoutingPolicy) -> str:
     """"expert", "skill" or "anyone": how wide the search for an agent is at this point."""
     waited = now - call.enqueued_at
-    if waited >= policy.relax_to_anyone_after:
+    if waited >= policy.relax_to_anyone_after or (call.tier == "urgent" and waited >= policy.urgent_relax_after):
         return "anyone"
     if call.tier != "normal" and waited < policy.relax_to_skill_after:
         return "expert"

@@ -54,6 +54,8 @@ class RoutingPolicy:
     expert_level: int = 3
     # After this wait, any agent with the skill will do; after the second, any available agent.
     relax_to_skill_after: float = 60.0
+    # A caller in danger waits for an expert only this long, then takes whoever is free.
+    urgent_relax_after: float = 15.0
     relax_to_anyone_after: float = 180.0
     offer_timeout: float = 20.0
     average_handle_seconds: float = 300.0

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from callcenter.bus import MemoryBus, RedisBus
 from callcenter.calls import CallService, Executor, utc_now
+from callcenter.calls.cores import Cores
 from callcenter.calls.service import Clock
 from callcenter.config import Settings, SettingsError
 from callcenter.desk import Desk
@@ -40,6 +41,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     app.cleanup_ctx.append(_bus)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_flows)
+    app.cleanup_ctx.append(_cores)
     app.cleanup_ctx.append(_service_factory(clock))
     webhooks.setup_routes(app)
     health.setup_routes(app)
@@ -98,6 +100,30 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def _cores(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    cores = Cores(settings.kb_dir, settings.triage_rules)
+    await asyncio.to_thread(cores.load)
+    app[keys.CORES] = cores
+    task = asyncio.create_task(_watch_cores(cores, settings.flow_reload_seconds))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _watch_cores(cores: Cores, every: float) -> None:
+    """Rebuild the knowledge index or reload the triage rules when their files change."""
+    if every <= 0:
+        return
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(cores.reload_changed)
+        except Exception:  # noqa: BLE001
+            _LOGGER.exception("knowledge or triage reload failed; versions in force unchanged")
+
+
 async def _watch_flows(catalog: FlowCatalog, every: float) -> None:
     """Reload flow files when they change; a broken edit is refused and the old flow stays."""
     if every <= 0:
@@ -123,7 +149,7 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         desk = Desk(app[keys.DATABASE], app[keys.BUS], conference, policy, clock, settings.wrapup_seconds)
         app[keys.DESK] = desk
         app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk),
-                                        app[keys.BUS], settings.flow, clock=clock)
+                                        app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES])
         ticker = asyncio.create_task(_tick(desk, settings.tick_seconds))
         yield
         ticker.cancel()

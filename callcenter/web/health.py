@@ -28,6 +28,10 @@ async def healthz(request: web.Request) -> web.Response:
     flow = catalog.current(settings.flow)
     body["flow"] = None if flow is None else {"id": flow.id, "version": flow.version}
     body["flow_problems"] = [str(p) for p in catalog.problems]
+    cores = app[keys.CORES]
+    body["knowledge"] = None if cores.knowledge is None else {"entries": len(cores.knowledge.kb.entries)}
+    body["triage"] = None if cores.triage is None else {"rules_version": cores.triage.version}
+    body["problems"] = {k: v[:20] for k, v in cores.problems.items() if v}
     ok = ok and flow is not None
     body["status"] = "ok" if ok else "degraded"
     return web.json_response(body, status=200 if ok else 503)

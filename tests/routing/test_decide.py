@@ -51,6 +51,9 @@ def test_order(calls: list[WaitingCall], expected: list[str]) -> None:
     ([call("a", offered_to=1, offered_at=T), call("b", waited=3)], [agent(1, {"caf": 3})], []),
     # an agent who declined is not asked again
     ([call("n", declined_by=frozenset({1}))], [agent(1, {"caf": 3}), agent(2, {"caf": 1})], [("n", 2)]),
+    # an urgent caller takes anybody free after a few seconds
+    ([call("u", "urgent", 16, skill="general")], [agent(1, {"impots": 1})], [("u", 1)]),
+    ([call("u", "urgent", 5, skill="general")], [agent(1, {"impots": 1})], []),
     # general calls can go to anyone
     ([call("g", skill="general")], [agent(1, {"impots": 1})], [("g", 1)]),
     # two callers, two agents: both served

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from callcenter.config import Settings
 from callcenter.flows import load_flow
-from callcenter.ivr import CallState, IvrEngine, event_from_dict, replay
+from callcenter.ivr import CallState, event_from_dict, replay
 from callcenter.web import keys
 from callcenter.web.app import init_app
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, TwilioCall, make_env
@@ -53,7 +53,7 @@ async def test_digits_and_speech_both_move_the_call(new_call: Any) -> None:
     await by_key.start()
     await by_voice.start()
     keyed = await by_key.gather(1, Digits="3")
-    spoken = await by_voice.gather(1, SpeechResult="j'ai perdu ma carte vitale", Confidence="0.83")
+    spoken = await by_voice.gather(1, SpeechResult="c'est pour l'assurance maladie", Confidence="0.83")
     assert "Pour l'Assurance maladie" in said(keyed)
     assert said(keyed) == said(spoken)
 
@@ -247,9 +247,9 @@ async def test_log_replays_to_the_stored_state(new_call: Any, clock: Any) -> Non
     db = call.client.app[keys.DATABASE]
     rows = await db.call_log(call.call_sid)
     row = await db.get_call(call.call_sid)
-    flow = await call.client.app[keys.CATALOG].version(row.flow_id, row.flow_version)
+    engine = await call.client.app[keys.SERVICE].engine_for(row.flow_id, row.flow_version)
     events = [(event_from_dict(r.payload), r.at) for r in rows if r.entry == "event"]
-    rebuilt = replay(IvrEngine(flow), call.call_sid, events)
+    rebuilt = replay(engine, call.call_sid, events)
     assert rebuilt == CallState.from_dict(row.state)
     assert [r.seq for r in rows] == list(range(len(rows)))
     assert rebuilt.status == "transferred"

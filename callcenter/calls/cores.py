@@ -1,0 +1,84 @@
+"""The knowledge index and the triage rules the engine runs with, loaded once and reloaded on change.
+
+Either may be missing or broken: the server then runs without it (questions go to a person,
+nobody is prioritised by the triage) and says so in the logs and on ``/healthz``, rather than
+failing calls. A broken edit is refused and the version in force stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from callcenter.kb import KnowledgeBaseError, KnowledgeIndex, fingerprint, load_knowledge_base
+from callcenter.triage import RulesError, TriageRules, load_rules
+
+_LOGGER = logging.getLogger(__name__)
+# Identical content loads to identical (immutable) objects: share them between app instances.
+_INDEXES: dict[tuple[str, tuple[tuple[str, int, int], ...]], KnowledgeIndex] = {}
+_RULES: dict[tuple[str, float | None], TriageRules] = {}
+
+
+class Cores:
+    """Current knowledge index and triage rules, swapped only for versions that load cleanly."""
+
+    def __init__(self, kb_dir: Path, rules_path: Path | None) -> None:
+        self.kb_dir = kb_dir
+        self.rules_path = rules_path
+        self.knowledge: KnowledgeIndex | None = None
+        self.triage: TriageRules | None = None
+        self.problems: dict[str, list[str]] = {"knowledge": [], "triage": []}
+        self._kb_print: tuple[tuple[str, int, int], ...] | None = None
+        self._rules_mtime: float | None = None
+
+    def load(self) -> None:
+        """Load both; failures are recorded, never raised."""
+        self._load_knowledge()
+        self._load_triage()
+
+    def reload_changed(self) -> None:
+        try:
+            current = fingerprint(self.kb_dir)
+        except OSError:
+            current = None
+        if current != self._kb_print:
+            self._load_knowledge()
+        path = self.rules_path
+        mtime = path.stat().st_mtime if path is not None and path.exists() else None
+        if mtime != self._rules_mtime:
+            self._load_triage()
+
+    def _load_knowledge(self) -> None:
+        try:
+            self._kb_print = fingerprint(self.kb_dir)
+            key = (str(self.kb_dir), self._kb_print)
+            index = _INDEXES.get(key) or KnowledgeIndex.build(load_knowledge_base(self.kb_dir))
+            _INDEXES[key] = index
+        except (KnowledgeBaseError, OSError) as exc:
+            faults = [str(f) for f in getattr(exc, "faults", ())] or [str(exc)]
+            self.problems["knowledge"] = faults
+            for fault in faults[:20]:
+                _LOGGER.error("knowledge base refused: %s", fault)
+            if self.knowledge is None:
+                _LOGGER.error("running without a knowledge base: questions go to a person")
+            return
+        self.knowledge = index
+        self.problems["knowledge"] = []
+        _LOGGER.info("knowledge base loaded: %d entries", len(index.kb.entries))
+
+    def _load_triage(self) -> None:
+        path = self.rules_path
+        try:
+            self._rules_mtime = path.stat().st_mtime if path is not None and path.exists() else None
+            key = (str(path), self._rules_mtime)
+            rules = _RULES.get(key) or load_rules(path)
+            _RULES[key] = rules
+        except (RulesError, OSError) as exc:
+            self.problems["triage"] = [str(exc)]
+            _LOGGER.error("triage rules refused: %s", exc)
+            if self.triage is None:
+                _LOGGER.error("running without triage: no caller is prioritised")
+            return
+        self.triage = rules
+        self.problems["triage"] = []
+        _LOGGER.info("triage rules version %s loaded", rules.version)

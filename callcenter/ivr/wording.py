@@ -1,0 +1,63 @@
+"""What the IVR says and understands around answers and emergencies (pure text helpers)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from callcenter.ivr.matching import normalise, phrase_score
+
+# What a caller may say after hearing an answer, besides keys 1-4.
+FOLLOWUP_WORDS: dict[str, tuple[str, ...]] = {
+    "1": ("repeter", "reecouter", "encore", "pas compris", "redire", "recommencer"),
+    "2": ("sms", "texto", "message", "par ecrit", "envoyer", "envoyez", "recevoir"),
+    "3": ("autre question", "une autre", "autre chose", "question"),
+    "4": ("c est tout", "terminer", "merci", "au revoir", "c est bon", "ca ira", "non merci"),
+}
+SMS_LIMIT = 1600
+URGENT_INTRO = "Votre sécurité passe avant tout."
+URGENT_OUTRO = "Je vous passe tout de suite un conseiller, restez en ligne."
+
+
+def followup_choice(text: str) -> str | None:
+    """The key ("1".."4") a spoken follow-up means, or ``None`` when unclear or ambiguous."""
+    norm = normalise(text)
+    if norm in ("1", "2", "3", "4", "un", "deux", "trois", "quatre"):
+        return {"un": "1", "deux": "2", "trois": "3", "quatre": "4"}.get(norm, norm)
+    hits = {key for key, words in FOLLOWUP_WORDS.items() if any(phrase_score(norm, w) >= 100 for w in words)}
+    if hits == {"3", "4"}:  # "non merci, pas d'autre question"
+        return "4"
+    return hits.pop() if len(hits) == 1 else None
+
+
+def sms_body(title: str, written_answer: str, link: str) -> str:
+    """The SMS with the details: title, written answer, official link, within one long SMS."""
+    tail = f"\n{link}" if link else ""
+    body = f"{title}\n{written_answer.strip()}"
+    room = SMS_LIMIT - len(tail)
+    if len(body) > room:
+        body = body[: room - 1].rstrip() + "…"
+    return body + tail
+
+
+def can_text(number: str) -> bool:
+    """Whether a caller number can receive an SMS (a French mobile, or an international number)."""
+    digits = re.sub(r"[\s.-]", "", number)
+    return bool(re.fullmatch(r"(\+33|0)[67]\d{8}", digits) or re.fullmatch(r"\+(?!33)\d{8,15}", digits))
+
+
+def spoken_number(number: str) -> str:
+    """Emergency numbers as people say them: "31 14", "39 19", but "115" and "15" whole."""
+    return f"{number[:2]} {number[2:]}" if len(number) == 4 else number
+
+
+def spoken_label(label: str) -> str:
+    label = label.replace("24h/24", "24 heures sur 24").replace("7j/7", "7 jours sur 7")
+    return re.sub(r"[()]", "", label).strip()
+
+
+def urgent_message(numbers: Sequence[tuple[str, str]]) -> str:
+    """What an urgent caller hears before the transfer: the numbers that fit, with what they are."""
+    parts = [f"le {spoken_number(n)}, {spoken_label(label)}" for n, label in numbers]
+    listed = "; ".join(parts)
+    return f"{URGENT_INTRO} Si vous êtes en danger, appelez {listed}. {URGENT_OUTRO}"
