@@ -28,7 +28,7 @@ AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 FIXTURES = Path(__file__).parent / "fixtures"
 # Every table of the schema; a test run on PostgreSQL empties them between tests.
 TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions", "agent_presence", "users",
-          "queue_entries", "routing_decisions", "call_notes")
+          "queue_entries", "routing_decisions", "call_notes", "triage_feedback")
 
 
 def _postgres_url() -> str | None:

@@ -9,7 +9,44 @@ const TIER = { urgent: "Urgent", fragile: "Fragile", normal: "Standard" };
 
 function announce(text) { $("announcer").textContent = text; }
 
-function contextView(ctx) {
+function triageControls(ctx) {
+  const form = el("form", null, { "aria-label": "Confirmer ou corriger l'évaluation" });
+  const fs = el("fieldset");
+  fs.append(el("legend", "Votre avis sur l'évaluation"));
+  const t = ctx.triage;
+  const box = (id, label, checked) => {
+    const p = el("p");
+    const input = el("input", null, { type: "checkbox", id });
+    input.checked = !!checked;
+    p.append(input, el("label", label, { for: id, style: "display:inline" }));
+    return p;
+  };
+  fs.append(box("fix-fragile", " Fragile", t.fragile), box("fix-urgent", " Urgent", t.urgent));
+  const select = el("select", null, { id: "fix-reasons", multiple: "", size: "5" });
+  const have = new Set((t.reasons || []).map((r) => r.id));
+  for (const id of (me && me.triage_reasons) || []) {
+    const o = el("option", id, { value: id }); o.selected = have.has(id); select.append(o);
+  }
+  fs.append(el("label", "Raisons", { for: "fix-reasons" }), select);
+  const confirm = el("button", "Confirmer l'évaluation", { type: "button", id: "triage-confirm" });
+  const correct = el("button", "Enregistrer la correction", { type: "submit", class: "secondary" });
+  confirm.addEventListener("click", () => sendTriage(ctx.call_sid, { confirm: true }));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    sendTriage(ctx.call_sid, { fragile: $("fix-fragile").checked, urgent: $("fix-urgent").checked,
+      reasons: Array.from(select.selectedOptions).map((o) => o.value) });
+  });
+  fs.append(el("p"), confirm, correct);
+  form.append(fs);
+  return form;
+}
+
+async function sendTriage(callSid, body) {
+  try { await api("POST", `/api/calls/${callSid}/triage`, body); $("call-status").textContent = "Évaluation enregistrée."; }
+  catch (e) { $("call-status").textContent = e.message; }
+}
+
+function contextView(ctx, withControls) {
   const box = el("div");
   const head = el("p");
   head.append(el("strong", "Appelant : "), ctx.caller + " ");
@@ -29,6 +66,7 @@ function contextView(ctx) {
     const ul = el("ul");
     for (const r of t.reasons || []) ul.append(el("li", `${r.id} : « ${(r.evidence || []).join(" », « ")} »`));
     box.append(ul);
+    if (withControls) box.append(triageControls(ctx));
   }
   box.append(el("h3", "Parcours dans le serveur vocal"), el("p", (ctx.path || []).join(" → ")));
   box.append(el("h3", "Ce que l'appelant a dit"));
@@ -75,7 +113,7 @@ function hideOffer() { offered = null; $("offer").hidden = true; }
 async function showCall(callSid) {
   current = callSid;
   const ctx = await api("GET", `/api/calls/${callSid}`);
-  $("call-context").replaceChildren(contextView(ctx));
+  $("call-context").replaceChildren(contextView(ctx, true));
   $("call").hidden = false;
 }
 

@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcenter.cli.call",
     "callcenter.cli.flows",
     "callcenter.cli.users",
+    "callcenter.cli.report",
     "callcenter.kb.cli",
     "callcenter.triage.cli",
 )

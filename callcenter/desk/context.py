@@ -11,7 +11,7 @@ from callcenter.desk import queue_store as qs
 from callcenter.ivr import CallState
 from callcenter.privacy import mask_phone
 from callcenter.store import Database
-from callcenter.store.models import Call, QueueEntry
+from callcenter.store.models import Call, QueueEntry, TriageFeedback
 
 HISTORY_LIMIT = 10
 
@@ -52,6 +52,8 @@ async def call_context(db: Database, call_sid: str, now: datetime) -> dict[str, 
                 .order_by(Call.created_at.desc()).limit(HISTORY_LIMIT)))
         notes = await qs.notes(session, [call_sid, *(p.call_sid for p in past)])
         decisions = await qs.decisions(session, call_sid)
+        feedback = list(await session.scalars(
+            select(TriageFeedback).where(TriageFeedback.call_sid == call_sid).order_by(TriageFeedback.id)))
     waited = None
     if entry is not None:
         until = entry.connected_at or entry.ended_at or now
@@ -74,6 +76,9 @@ async def call_context(db: Database, call_sid: str, now: datetime) -> dict[str, 
                        for u in state.utterances],
         "answers": [{"kb_id": a.kb_id, "score": a.score, "node": a.node, "at": a.at} for a in state.answers],
         "triage": None if state.triage is None else dict(state.triage),
+        "triage_feedback": [{"at": _iso(f.at), "agent_id": f.agent_id, "confirmed": f.confirmed,
+                             "fragile": f.fragile, "urgent": f.urgent, "reasons": f.reasons.get("ids", []),
+                             "comment": f.comment} for f in feedback],
         "queue": _queue(entry, waited),
         "routing": [{"at": _iso(d.at), "kind": d.kind, "agent_id": d.agent_id, "reason": d.reason}
                     for d in decisions],

@@ -181,3 +181,20 @@ class CallNote(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     text: Mapped[str] = mapped_column(Text)
     wrapup_code: Mapped[str | None] = mapped_column(String(48))
+
+
+class TriageFeedback(Base):
+    """An agent's confirmation or correction of the triage for a call: what tunes the rules."""
+
+    __tablename__ = "triage_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)
+    agent_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    confirmed: Mapped[bool] = mapped_column()
+    original: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fragile: Mapped[bool] = mapped_column()
+    urgent: Mapped[bool] = mapped_column()
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSON)
+    comment: Mapped[str] = mapped_column(Text, default="")

@@ -77,9 +77,11 @@ async def me(request: web.Request) -> web.Response:
         entries = await qs.open_entries(session)
     offers = [e.call_sid for e in entries if e.offered_to == who.user_id]
     calls = [e.call_sid for e in entries if e.status == "connected" and who.user_id in (e.agent_id, e.transfer_to)]
+    rules = request.app[keys.CORES].triage
     return web.json_response({"user_id": who.user_id, "username": who.username, "name": who.display_name,
                               "role": who.role, "state": presence.state if presence else "offline",
-                              "offers": offers, "calls": calls, "wrapup_codes": list(WRAPUP_CODES)})
+                              "offers": offers, "calls": calls, "wrapup_codes": list(WRAPUP_CODES),
+                              "triage_reasons": list(rules.reasons) if rules else []})
 
 
 @requires("agent")
@@ -158,6 +160,44 @@ async def add_note(request: web.Request) -> web.Response:
     return web.json_response({"call_sid": call_sid, "saved": True}, status=201)
 
 
+@requires("agent")
+async def triage_feedback(request: web.Request) -> web.Response:
+    """The agent confirms the triage, or corrects it (fragile, urgent, reasons); both are stored."""
+    who, call_sid = identity(request), request.match_info["call_sid"]
+    if not await _may_see(request, who, call_sid):
+        raise web.HTTPForbidden(text='{"error": "not your call"}', content_type="application/json")
+    data = await _json(request)
+    db = request.app[keys.DATABASE]
+    row = await db.get_call(call_sid)
+    if row is None:
+        raise web.HTTPNotFound(text='{"error": "unknown call"}', content_type="application/json")
+    original = dict(row.state.get("triage") or {})
+    rules = request.app[keys.CORES].triage
+    known = set(rules.reasons) if rules is not None else set()
+    confirmed = data.get("confirm") is True
+    if confirmed:
+        fragile, urgent = bool(original.get("fragile")), bool(original.get("urgent"))
+        reasons = [r["id"] for r in original.get("reasons", ())]
+    else:
+        if not isinstance(data.get("fragile"), bool) or not isinstance(data.get("urgent"), bool):
+            raise web.HTTPBadRequest(text='{"error": "say confirm: true, or fragile and urgent (booleans)"}',
+                                     content_type="application/json")
+        fragile, urgent = data["fragile"], data["urgent"]
+        reasons = data.get("reasons", [])
+        if not isinstance(reasons, list) or any(r not in known for r in reasons):
+            raise web.HTTPBadRequest(text=json.dumps({"error": "unknown reason", "known": sorted(known)}),
+                                     content_type="application/json")
+    from callcenter.privacy import redact
+    from callcenter.store.models import TriageFeedback
+    async with db.sessions() as session, session.begin():
+        session.add(TriageFeedback(call_sid=call_sid, agent_id=who.user_id, at=_now(request),
+                                   confirmed=confirmed, original=original, fragile=fragile, urgent=urgent,
+                                   reasons={"ids": reasons}, comment=redact(str(data.get("comment", ""))[:2000])))
+    await request.app[keys.BUS].publish("call.updated", {"call_sid": call_sid, "triage_feedback": True})
+    return web.json_response({"call_sid": call_sid, "confirmed": confirmed, "fragile": fragile,
+                              "urgent": urgent, "reasons": reasons}, status=201)
+
+
 @requires("supervisor")
 async def board(request: web.Request) -> web.Response:
     snapshot = await request.app[keys.DESK].snapshot()
@@ -220,5 +260,6 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/offers/{call_sid}/accept", _offer_action("accept"))
     r.add_post("/api/offers/{call_sid}/decline", _offer_action("decline"))
     r.add_post("/api/calls/{call_sid}/notes", add_note)
+    r.add_post("/api/calls/{call_sid}/triage", triage_feedback)
     r.add_post("/api/calls/{call_sid}/{action}", control)
     r.add_get("/api/board", board)

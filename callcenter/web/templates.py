@@ -17,6 +17,10 @@ _ENV = jinja2.Environment(
 )
 
 
+def render_html(name: str, **context: Any) -> str:
+    return _ENV.get_template(name).render(**context)
+
+
 def render(name: str, status: int = 200, **context: Any) -> web.Response:
-    html = _ENV.get_template(name).render(**context)
-    return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
+    return web.Response(text=render_html(name, **context), content_type="text/html", charset="utf-8",
+                        status=status)

@@ -123,3 +123,29 @@ async def test_bad_requests(centre: Centre, alice: Browser) -> None:
         assert set(data) >= {"waiting", "agents", "service_level"}
     finally:
         await board.close()
+
+
+async def test_agent_confirms_or_corrects_the_triage(centre: Centre, alice: Browser) -> None:
+    await alice.post("/api/presence", {"state": "available"})
+    call = centre.caller()
+    await call.start()
+    await call.gather(1, SpeechResult="on va être expulsés avec mes enfants je sais plus quoi faire",
+                      Confidence="0.8")
+    await centre.join_conference(call)
+    centre.clock.advance(61)        # the fragile caller's search widens beyond experts
+    await centre.desk.tick()
+    await alice.post(f"/api/offers/{call.call_sid}/accept")
+    await centre.settle()
+    resp = await alice.post(f"/api/calls/{call.call_sid}/triage", {"confirm": True})
+    assert resp.status == 201 and (await resp.json())["fragile"] is True
+    resp = await alice.post(f"/api/calls/{call.call_sid}/triage",
+                            {"fragile": True, "urgent": False, "reasons": ["logement", "isolement"],
+                             "comment": "vit seule avec ses enfants"})
+    assert resp.status == 201
+    bad = await alice.post(f"/api/calls/{call.call_sid}/triage", {"fragile": True, "urgent": False,
+                                                                    "reasons": ["nationalite"]})
+    assert bad.status == 400
+    ctx = await (await alice.get(f"/api/calls/{call.call_sid}")).json()
+    assert [f["confirmed"] for f in ctx["triage_feedback"]] == [True, False]
+    assert ctx["triage_feedback"][1]["reasons"] == ["logement", "isolement"]
+    assert ctx["triage_feedback"][0]["reasons"] == [r["id"] for r in ctx["triage"]["reasons"]]
