@@ -6,6 +6,7 @@ let current = null;   // call sid I am on
 
 const $ = (id) => document.getElementById(id);
 const TIER = { urgent: "Urgent", fragile: "Fragile", normal: "Standard" };
+const STATES = { available: "disponible", busy: "en appel", wrapup: "en clôture", offline: "hors ligne" };
 
 function announce(text) { $("announcer").textContent = text; }
 
@@ -15,10 +16,10 @@ function triageControls(ctx) {
   fs.append(el("legend", "Votre avis sur l'évaluation"));
   const t = ctx.triage;
   const box = (id, label, checked) => {
-    const p = el("p");
+    const p = el("p", null, { class: "check" });
     const input = el("input", null, { type: "checkbox", id });
     input.checked = !!checked;
-    p.append(input, el("label", label, { for: id, style: "display:inline" }));
+    p.append(input, el("label", label, { for: id }));
     return p;
   };
   fs.append(box("fix-fragile", " Fragile", t.fragile), box("fix-urgent", " Urgent", t.urgent));
@@ -70,10 +71,22 @@ function contextView(ctx, withControls) {
   }
   box.append(el("h3", "Parcours dans le serveur vocal"), el("p", (ctx.path || []).join(" → ")));
   box.append(el("h3", "Ce que l'appelant a dit"));
-  const ol = el("ol", null, { class: "transcript", id: "transcript" });
+  const ol = el("ol", null, { class: "transcript", "aria-live": withControls ? "polite" : "off" });
   for (const u of ctx.utterances || []) ol.append(el("li", u.text));
   if (!(ctx.utterances || []).length) ol.append(el("li", "(rien pour l'instant)"));
   box.append(ol);
+  if ((ctx.suggestions || []).length) {
+    box.append(el("h3", "Fiches suggérées pour ce que dit l'appelant"));
+    const ul = el("ul", null, { class: "suggestions" });
+    for (const s of ctx.suggestions) {
+      const li = el("li");
+      const details = el("details");
+      details.append(el("summary", `${s.title} (${s.kb_id}, ${Math.round(100 * s.score)} %)`), el("p", s.written_answer));
+      if (s.link) details.append(el("a", "Fiche officielle", { href: s.link, target: "_blank", rel: "noopener" }));
+      li.append(details); ul.append(li);
+    }
+    box.append(ul);
+  }
   if ((ctx.answers || []).length) {
     box.append(el("h3", "Réponses déjà données"));
     const ul = el("ul");
@@ -108,7 +121,7 @@ async function showOffer(callSid, reason) {
   $("accept").focus();
 }
 
-function hideOffer() { offered = null; $("offer").hidden = true; }
+function hideOffer() { offered = null; $("offer").hidden = true; $("offer-context").replaceChildren(); }
 
 async function showCall(callSid) {
   current = callSid;
@@ -119,7 +132,8 @@ async function showCall(callSid) {
 
 async function refreshMe() {
   me = await api("GET", "/api/me");
-  $("presence-state").textContent = me.state;
+  $("presence-state").textContent = STATES[me.state] || me.state;
+  $("presence-state").dataset.state = me.state;
   const select = $("wrapup");
   if (select.options.length === 1) for (const c of me.wrapup_codes) select.append(el("option", c, { value: c }));
   if (me.offers.length && !offered) await showOffer(me.offers[0]);

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from callcenter.config import Settings
 from callcenter.simulator import (
@@ -25,6 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--from", dest="caller", default="+33612345678", help="caller number")
     parser.add_argument("--to", dest="called", default="+33900000000", help="number called")
     parser.add_argument("--script", type=Path, help="run a scripted call (say/press/silence/expect)")
+    parser.add_argument("--fake-twilio", metavar="URL",
+                        help="a `callcenter fake-twilio` server, to wait in conference for an agent "
+                             "(default: CALLCENTER_TWILIO_API_URL when it is a local address)")
+    parser.add_argument("--wait", type=float, default=300.0, help="seconds to wait for an agent")
     parser.set_defaults(func=run)
 
 
@@ -38,6 +43,10 @@ def _typed() -> Iterator[CallerAction]:
         yield interactive_action(line)
 
 
+def _local(api_url: str) -> str | None:
+    return api_url if urlsplit(api_url).hostname in ("127.0.0.1", "localhost", "::1") else None
+
+
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     url = args.url or f"http://{settings.host}:{settings.port}"
@@ -46,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         called=args.called,
         # Behind a proxy the server checks signatures against its public URL: sign that one.
         signed_base=settings.public_url or url,
+        fake_twilio=args.fake_twilio or _local(settings.twilio_api_url),
+        wait_seconds=args.wait,
     )
     actions = iter(load_script(args.script)) if args.script else _typed()
     try:

@@ -88,6 +88,10 @@ class IvrEngine:
                 return self._queue_left(state, event, at)
             case StatusChanged() | Waiting():
                 return state, []  # recorded in the log; nothing changes in the IVR
+        if state.status == "transferred" and isinstance(event, SpeechReceived):
+            # With a person now: the live transcript and the triage go on for the agent's screen.
+            heard = Utterance(text=event.text, node="agent", at=at, confidence=event.confidence)
+            return self._assess(state.evolve(utterances=(*state.utterances, heard)), now), []
         if state.status != "in_ivr" or state.node is None:
             return state, []
         node = self.flow.node(state.node)

@@ -19,6 +19,7 @@ from callcenter.bus import Message
 from callcenter.desk import DeskError
 from callcenter.desk import queue_store as qs
 from callcenter.desk.context import call_context
+from callcenter.kb import KnowledgeIndex
 from callcenter.store.models import CallNote, QueueEntry
 from callcenter.web import keys
 from callcenter.web.auth import Identity, identity, requires
@@ -65,7 +66,24 @@ async def get_call(request: web.Request) -> web.Response:
     context = await call_context(request.app[keys.DATABASE], call_sid, _now(request))
     if context is None:
         raise web.HTTPNotFound(text='{"error": "unknown call"}', content_type="application/json")
+    context["suggestions"] = suggestions(request.app[keys.CORES].knowledge, context["utterances"])
     return web.json_response(context)
+
+
+def suggestions(knowledge: KnowledgeIndex | None, utterances: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Agent assist: knowledge-base entries for what the caller said last (newest first)."""
+    if knowledge is None or not utterances:
+        return []
+    recent = " ".join(u["text"] for u in utterances[-2:])
+    result = knowledge.search(recent, top=3)
+    out = []
+    for kb_id, score in result.results:
+        entry = knowledge.kb.get(kb_id)
+        if entry is not None and score >= 0.3:
+            out.append({"kb_id": kb_id, "score": round(score, 3), "title": entry.title,
+                        "written_answer": entry.written_answer, "link": entry.link,
+                        "legal_references": [str(r) for r in entry.legal_references]})
+    return out
 
 
 @requires("agent")

@@ -25,7 +25,7 @@ _LOGGER = logging.getLogger(__name__)
 SESSION_COOKIE = "cc_session"
 LOGIN_COOKIE = "cc_login"
 SESSION_TTL = 12 * 3600
-PUBLIC_PATHS = frozenset({"/", "/login", "/healthz"})
+PUBLIC_PATHS = frozenset({"/", "/login", "/healthz", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/static/", "/twilio/")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FAILURES = 5
@@ -161,6 +161,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+async def favicon(request: web.Request) -> web.StreamResponse:
+    return web.Response(status=204)
+
+
 async def root(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/login")
 
@@ -170,4 +174,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/login", login)
     app.router.add_post("/logout", requires("agent")(logout))
     app.router.add_get("/", root)
+    app.router.add_get("/favicon.ico", favicon)
 

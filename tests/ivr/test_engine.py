@@ -78,6 +78,8 @@ CASES: list[tuple[str, list[Event], list[tuple[Any, ...]], str]] = [
     ("duplicate start is ignored", [START, START], [], "in_ivr"),
     ("input after a transfer is ignored", [START, DigitsReceived("1"), DigitsReceived("1")], [],
      "transferred"),
+    ("speech after a transfer only feeds the transcript",
+     [START, DigitsReceived("1"), SpeechReceived("bonjour madame", 0.9)], [], "transferred"),
     ("queue answered then hung up", [START, DigitsReceived("1"), QueueLeft("bridged", 30)],
      [("hangup",)], "ended"),
     ("status and waiting change nothing", [START, StatusChanged("in-progress"), Waiting(2)], [],
