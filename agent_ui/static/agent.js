@@ -114,7 +114,9 @@ function contextView(ctx, withControls) {
 async function showOffer(callSid, reason) {
   offered = callSid;
   const ctx = await api("GET", `/api/calls/${callSid}`);
-  $("offer-reason").textContent = reason || "";
+  // Accepted, declined or withdrawn while the context was loading: nothing to show any more.
+  if (offered !== callSid) return;
+  if (reason !== undefined) $("offer-reason").textContent = reason;
   $("offer-context").replaceChildren(contextView(ctx));
   $("offer").hidden = false;
   announce("Appel entrant. Lisez le contexte puis acceptez ou refusez.");
@@ -157,7 +159,7 @@ function listen() {
   });
   source.addEventListener("desk.connected", (e) => {
     const d = JSON.parse(e.data);
-    if (d.agent_id === me.user_id) showCall(d.call_sid);
+    if (d.agent_id === me.user_id) { if (d.call_sid === offered) hideOffer(); showCall(d.call_sid); }
   });
   source.addEventListener("call.updated", (e) => {
     const d = JSON.parse(e.data);
@@ -179,11 +181,14 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("go-offline").addEventListener("click", () => setState("offline"));
   $("accept").addEventListener("click", async () => {
     const sid = offered;
-    try { await api("POST", `/api/offers/${sid}/accept`); hideOffer(); await showCall(sid); announce("Appel accepté."); }
-    catch (e) { $("offer-reason").textContent = e.message; }
+    hideOffer();
+    try { await api("POST", `/api/offers/${sid}/accept`); await showCall(sid); announce("Appel accepté."); }
+    catch (e) { await showOffer(sid, e.message); }
   });
   $("decline").addEventListener("click", async () => {
-    try { await api("POST", `/api/offers/${offered}/decline`); } finally { hideOffer(); }
+    const sid = offered;
+    hideOffer();
+    await api("POST", `/api/offers/${sid}/decline`).catch(() => {});
   });
   $("hold").addEventListener("click", () => control("hold"));
   $("resume").addEventListener("click", () => control("resume"));
