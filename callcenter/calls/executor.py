@@ -24,6 +24,8 @@ class Queueing(Protocol):
     async def enqueue(self, call_sid: str, transfer: cmd.Transfer, tier: str = "normal",
                       reasons: tuple[str, ...] = ()) -> None: ...
 
+    async def request_callback(self, call_sid: str) -> None: ...
+
 
 class Executor:
     """Performs side-effect commands in order."""
@@ -39,6 +41,11 @@ class Executor:
                     await self._send_sms(call_sid, command)
                 case cmd.Transfer() if self.desk is not None:
                     await self._enqueue(call_sid, command)
+                case cmd.RequestCallback() if self.desk is not None:
+                    try:
+                        await self.desk.request_callback(call_sid)
+                    except Exception:  # noqa: BLE001 - logged; the board shows the entry as it is
+                        _LOGGER.exception("call %s: callback request not recorded", call_sid)
 
     async def _enqueue(self, call_sid: str, command: cmd.Transfer) -> None:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,15 +25,18 @@ from callcenter.ivr import (
     Command,
     Event,
     IvrEngine,
+    WaitEstimated,
     command_to_dict,
     event_to_dict,
 )
+from callcenter.ivr.commands import Transfer
 from callcenter.store import Database
 
 _LOGGER = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Renderer = Callable[[Sequence[Command], CallState], str]
+WaitEstimator = Callable[[str, Transfer], Awaitable[tuple[float, int]]]
 INPUT_KINDS = frozenset({"digits", "speech", "no_input"})
 
 
@@ -63,10 +66,12 @@ class CallService:
     """Runs call events through the engine with the store as the source of truth."""
 
     def __init__(self, db: Database, catalog: FlowCatalog, executor: Executor, bus: EventBus,
-                 flow_id: str, clock: Clock = utc_now, cores: Cores | None = None) -> None:
+                 flow_id: str, clock: Clock = utc_now, cores: Cores | None = None,
+                 estimate_wait: WaitEstimator | None = None) -> None:
         self.db = db
         self.catalog = catalog
         self.cores = cores
+        self.estimate_wait = estimate_wait
         self.executor = executor
         self.bus = bus
         self.flow_id = flow_id
@@ -121,6 +126,18 @@ class CallService:
             tx.append(now, "event", event.kind, event_to_dict(event), source)
             for command in commands:
                 tx.append(now, "command", command.kind, command_to_dict(command), "engine")
+            transfer = next((c for c in commands if isinstance(c, Transfer)), None)
+            if transfer is not None and self.estimate_wait is not None:
+                # The wait the caller faces is an input like any other: logged, then stepped.
+                seconds, position = await self.estimate_wait(call_sid, transfer)
+                estimated = WaitEstimated(seconds, position)
+                new_state, more = engine.step(new_state, estimated, now)
+                tx.append(now, "event", estimated.kind, event_to_dict(estimated), "desk")
+                for command in more:
+                    tx.append(now, "command", command.kind, command_to_dict(command), "engine")
+                if more:
+                    kept: list[Command] = [c for c in commands if not isinstance(c, Transfer)]
+                    commands = kept + more
             response = render(commands, new_state)
             call.state = new_state.to_dict()
             call.status = new_state.status

@@ -20,7 +20,16 @@ from callcenter.bus import EventBus
 from callcenter.desk import queue_store as qs
 from callcenter.errors import CallCenterError
 from callcenter.ivr import commands as cmd
-from callcenter.routing import QueueStatus, RoutingPolicy, decide, expired_offers, ordered, queue_status, score
+from callcenter.routing import (
+    QueueStatus,
+    RoutingPolicy,
+    WaitingCall,
+    decide,
+    expired_offers,
+    ordered,
+    queue_status,
+    score,
+)
 from callcenter.store import Database
 from callcenter.store.models import QueueEntry, User
 from callcenter.telephony.rest import ConferenceControl
@@ -385,6 +394,37 @@ class Desk:
             await self.bus.publish("desk.agent", {"agent_id": agent_id, "state": "available"})
         await self.route()
 
+    async def estimate(self, call_sid: str, transfer: cmd.Transfer) -> tuple[float, int]:
+        """(seconds, position) a caller handed over now would wait, counting them in the queue."""
+        now = self.clock()
+        async with self.db.sessions() as session:
+            waiting = [qs.to_waiting(e) for e in await qs.waiting_entries(session) if e.call_sid != call_sid]
+            roster = [qs.to_agent(u, p) for u, p in await qs.agents(session)]
+        # A newcomer arrives after everyone already waiting, even within the same clock tick.
+        me = WaitingCall(call_sid, transfer.queue, transfer.skill, transfer.tier,  # type: ignore[arg-type]
+                         now.timestamp() + 1e-3, transfer.priority, transfer.reasons)
+        status = queue_status(call_sid, [*waiting, me], roster, now.timestamp(), self.policy)
+        assert status is not None
+        return status.estimated_wait_seconds, status.position
+
+    async def request_callback(self, call_sid: str) -> None:
+        """The caller chose a callback: off the live queue, their place (arrival time) kept."""
+        now = self.clock()
+        offered = None
+        async with self._lock, self.db.sessions() as session, session.begin():
+            entry = await session.get(QueueEntry, call_sid)
+            if entry is None or entry.status not in ("waiting", "offered"):
+                return
+            offered, entry.offered_to, entry.offered_at = entry.offered_to, None, None
+            entry.status = "callback"
+            qs.decision(session, call_sid, now, "callback_requested",
+                        "rappel demandé par l'appelant, place gardée (arrivée "
+                        f"{entry.enqueued_at.isoformat(timespec='seconds')})")
+        if offered is not None:
+            await self.bus.publish("desk.offer_withdrawn", {"agent_id": offered, "call_sid": call_sid,
+                                                            "why": "callback"})
+        await self.bus.publish("desk.queue", {"call_sid": call_sid, "status": "callback"})
+
     async def status_of(self, call_sid: str) -> QueueStatus | None:
         async with self.db.sessions() as session:
             waiting = [qs.to_waiting(e) for e in await qs.waiting_entries(session)]
@@ -420,7 +460,12 @@ class Desk:
                   "reasons": list(c.reasons), "waited": int(now.timestamp() - c.enqueued_at),
                   "score": round(score(c, now.timestamp(), self.policy)), "offered_to": c.offered_to}
                  for c in ordered(waiting, now.timestamp(), self.policy)]
+        async with self.db.sessions() as session:
+            callbacks = list(await session.scalars(select(QueueEntry).where(QueueEntry.status == "callback")
+                                                   .order_by(QueueEntry.enqueued_at)))
         return {"waiting": calls,
+                "callbacks": [{"call_sid": e.call_sid, "queue": e.queue, "tier": e.tier,
+                               "requested_place_at": e.enqueued_at.isoformat()} for e in callbacks],
                 "connected": [{"call_sid": e.call_sid, "agent_id": e.agent_id, "queue": e.queue}
                               for e in entries if e.status == "connected"],
                 "agents": [{"id": a.id, "name": a.name, "state": a.state, "skills": dict(a.skills),

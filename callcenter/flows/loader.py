@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "human_words": ["conseiller", "conseillère", "un humain", "une personne", "quelqu'un",
                     "un agent", "opérateur", "opératrice"],
     "min_confidence": 0.4,
+    "callback_after": 600,
     "no_input_prompt": "Je ne vous ai pas entendu.",
     "no_match_prompt": "Je n'ai pas bien compris.",
     "apology": "Veuillez nous excuser, un incident technique est survenu. "
@@ -254,6 +255,7 @@ def parse_flow(text: str, name: str, expected_id: str | None = None) -> Flow:
             urgent=data.get("urgent", ""),
             fragile=data.get("fragile", ""),
             reassurance=str(defaults["reassurance"]),
+            callback_after=int(defaults["callback_after"]),
         ),
         nodes=nodes,
         source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),

@@ -155,6 +155,8 @@ class FlowSettings:
     urgent: str = ""
     fragile: str = ""
     reassurance: str = ""
+    # Offer a callback that keeps the caller's place when the estimated wait reaches this (0: never).
+    callback_after: int = 600
 
 
 @dataclass(frozen=True)

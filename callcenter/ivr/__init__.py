@@ -15,6 +15,7 @@ from callcenter.ivr.events import (
     QueueLeft,
     SpeechReceived,
     StatusChanged,
+    WaitEstimated,
     Waiting,
     event_from_dict,
     event_to_dict,
@@ -24,6 +25,6 @@ from callcenter.ivr.state import CallState, TransferRecord, Utterance
 
 __all__ = [
     "CallEnded", "CallStarted", "CallState", "Command", "DigitsReceived", "Event", "Failure",
-    "IvrEngine", "NoInput", "QueueLeft", "SpeechReceived", "StatusChanged", "TransferRecord", "Utterance", "Waiting",
+    "IvrEngine", "NoInput", "QueueLeft", "SpeechReceived", "StatusChanged", "TransferRecord", "Utterance", "WaitEstimated", "Waiting",
     "command_to_dict", "commands", "event_from_dict", "event_to_dict", "replay",
 ]

@@ -30,6 +30,8 @@ class Gather:
     max_digits: int | None = None
     finish_on_key: str = "#"
     hints: tuple[str, ...] = ()
+    # True: on silence the call goes on with the next command (Twilio's default), not an answer.
+    fall_through: bool = False
     kind: Literal["gather"] = "gather"
 
 
@@ -56,11 +58,19 @@ class SendSms:
 
 
 @dataclass(frozen=True)
+class RequestCallback:
+    """The caller chose to be called back; their place in the queue is kept."""
+
+    to: str
+    kind: Literal["request_callback"] = "request_callback"
+
+
+@dataclass(frozen=True)
 class Hangup:
     kind: Literal["hangup"] = "hangup"
 
 
-Command = Say | Gather | Transfer | SendSms | Hangup
+Command = Say | Gather | Transfer | SendSms | RequestCallback | Hangup
 
 
 def command_to_dict(command: Command) -> dict[str, Any]:

@@ -23,16 +23,21 @@ from callcenter.ivr.events import (
     QueueLeft,
     SpeechReceived,
     StatusChanged,
+    WaitEstimated,
     Waiting,
 )
 from callcenter.ivr.matching import asks_for_person, match_option_phrase, only_names
 from callcenter.ivr.state import AnswerRecord, CallState, TransferRecord, Utterance
-from callcenter.ivr.wording import can_text, followup_choice, sms_body, urgent_message
+from callcenter.ivr.wording import can_call_back, can_text, followup_choice, sms_body, urgent_message
 from callcenter.kb import KnowledgeIndex
 from callcenter.triage import TriageInput, TriageRules, assess
 
 # A say/goto chain longer than this is a bug in the flow graph checks, not a real flow.
 MAX_HOPS = 64
+CALLBACK_OFFER = ("L'attente est estimée à environ {minutes} minutes. Pour être rappelé sans perdre votre "
+                  "place, tapez 1. Sinon, restez en ligne.")
+CALLBACK_TAKEN = ("C'est noté. Un conseiller vous rappellera à ce numéro, dans l'ordre de votre place "
+                  "dans la file. Au revoir.")
 QUEUE_FAILURES = frozenset({"error", "system-error", "queue-full"})
 QUEUE_FULL_TEXT = ("Tous nos conseillers sont occupés et nous ne pouvons pas vous faire patienter. "
                    "Merci de rappeler un peu plus tard. Au revoir.")
@@ -88,6 +93,10 @@ class IvrEngine:
                 return self._queue_left(state, event, at)
             case StatusChanged() | Waiting():
                 return state, []  # recorded in the log; nothing changes in the IVR
+            case WaitEstimated():
+                return self._offer_callback(state, event)
+        if state.status == "transferred" and isinstance(event, DigitsReceived | NoInput):
+            return self._callback_answer(state, event, at)
         if state.status == "transferred" and isinstance(event, SpeechReceived):
             # With a person now: the live transcript and the triage go on for the agent's screen.
             heard = Utterance(text=event.text, node="agent", at=at, confidence=event.confidence)
@@ -347,6 +356,35 @@ class IvrEngine:
                 return self._listen(state.evolve(answer_phase="question", kb_entry=None), node, [],
                                     node.input.prompt)
         return self._enter(state, node.next, at, [], reason="answered")
+
+    # -- a long wait: the offer of a callback that keeps the caller's place ----------------------
+
+    def _transfer_again(self, state: CallState) -> cmd.Transfer:
+        assert state.transfer is not None
+        triage = state.triage or {}
+        t = state.transfer
+        tier = "urgent" if triage.get("urgent") else "fragile" if triage.get("fragile") else "normal"
+        return cmd.Transfer(queue=t.queue, skill=t.skill, priority=t.priority, reason=t.reason, tier=tier,
+                            reasons=tuple(str(r["id"]) for r in triage.get("reasons", ())))
+
+    def _offer_callback(self, state: CallState, event: WaitEstimated) -> Step:
+        after = self.flow.settings.callback_after
+        if (state.status != "transferred" or after <= 0 or event.seconds < after
+                or state.callback_offer_turn is not None or not can_call_back(state.caller)):
+            return state, []
+        turn = state.turn + 1
+        minutes = max(1, round(event.seconds / 60))
+        offer = cmd.Gather(node="callback", turn=turn, prompt=CALLBACK_OFFER.format(minutes=minutes),
+                           modes=("dtmf",), timeout=6, max_digits=1, finish_on_key="", fall_through=True)
+        return state.evolve(turn=turn, callback_offer_turn=turn), [offer, self._transfer_again(state)]
+
+    def _callback_answer(self, state: CallState, event: DigitsReceived | NoInput, at: str) -> Step:
+        if state.callback_offer_turn is None or state.callback_requested:
+            return state, []
+        if isinstance(event, DigitsReceived) and event.digits == "1":
+            done = state.evolve(callback_requested=True, status="ended", ended_at=at, end_status="callback")
+            return done, [cmd.RequestCallback(to=state.caller), cmd.Say(CALLBACK_TAKEN), cmd.Hangup()]
+        return state, [self._transfer_again(state)]
 
     # -- after the IVR --------------------------------------------------------------------------
 

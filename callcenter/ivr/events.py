@@ -89,13 +89,22 @@ class Waiting:
     kind: Literal["waiting"] = "waiting"
 
 
+@dataclass(frozen=True)
+class WaitEstimated:
+    """How long a caller just handed to a person is expected to wait, as the desk estimated it."""
+
+    seconds: float
+    position: int = 1
+    kind: Literal["wait_estimated"] = "wait_estimated"
+
+
 Event = (CallStarted | DigitsReceived | SpeechReceived | NoInput | CallEnded | Failure | QueueLeft
-         | StatusChanged | Waiting)
+         | StatusChanged | Waiting | WaitEstimated)
 
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.kind: cls
     for cls in (CallStarted, DigitsReceived, SpeechReceived, NoInput, CallEnded, Failure, QueueLeft,
-                StatusChanged, Waiting)
+                StatusChanged, Waiting, WaitEstimated)
 }
 
 

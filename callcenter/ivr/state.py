@@ -70,6 +70,9 @@ class CallState:
     # a question ("question") or for what to do after the answer ("followup").
     kb_entry: str | None = None
     answer_phase: str | None = None
+    # A long wait was announced with the offer of a callback (turn of that question), and taken.
+    callback_offer_turn: int | None = None
+    callback_requested: bool = False
     # The latest triage decision (TriageDecision.to_dict()), with its evidence and rules version.
     triage: Mapping[str, Any] | None = None
     started_at: str | None = None

@@ -46,6 +46,12 @@ def can_text(number: str) -> bool:
     return bool(re.fullmatch(r"(\+33|0)[67]\d{8}", digits) or re.fullmatch(r"\+(?!33)\d{8,15}", digits))
 
 
+def can_call_back(number: str) -> bool:
+    """Whether a caller number can be called back (not hidden, and a real number)."""
+    digits = re.sub(r"[\s.-]", "", number)
+    return bool(re.fullmatch(r"\+?\d{8,15}", digits))
+
+
 def spoken_number(number: str) -> str:
     """Emergency numbers as people say them: "31 14", "39 19", but "115" and "15" whole."""
     return f"{number[:2]} {number[2:]}" if len(number) == 4 else number

@@ -56,15 +56,16 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "") ->
                     method="POST",
                     timeout=command.timeout,
                     language=voice.language,
-                    action_on_empty_result=True,
+                    action_on_empty_result=not command.fall_through,
                     speech_timeout="auto" if "speech" in command.modes else None,
                     num_digits=command.max_digits,
                     finish_on_key=command.finish_on_key,
                     hints=", ".join(command.hints) or None,
                 )
                 _say(gather, command.prompt, voice)
-                # Twilio runs the next verb if it ever skips the action: never leave dead air.
-                response.redirect(action, method="POST")
+                if not command.fall_through:
+                    # Twilio runs the next verb if it ever skips the action: never leave dead air.
+                    response.redirect(action, method="POST")
             case cmd.Transfer():
                 # The caller waits alone in their own conference; the agent is added by REST once
                 # they accepted with the context on screen (warm transfer). The caller leaving ends it.
@@ -83,7 +84,7 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "") ->
                 )
             case cmd.Hangup():
                 response.hangup()
-            case cmd.SendSms():
+            case cmd.SendSms() | cmd.RequestCallback():
                 pass
     return str(response)
 

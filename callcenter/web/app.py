@@ -149,7 +149,8 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         desk = Desk(app[keys.DATABASE], app[keys.BUS], conference, policy, clock, settings.wrapup_seconds)
         app[keys.DESK] = desk
         app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk),
-                                        app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES])
+                                        app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
+                                        estimate_wait=desk.estimate)
         ticker = asyncio.create_task(_tick(desk, settings.tick_seconds))
         yield
         ticker.cancel()

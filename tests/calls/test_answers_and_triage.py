@@ -138,3 +138,48 @@ async def test_repeat_calls_are_counted_for_the_triage(centre: Centre) -> None:
     started = next(r.payload for r in log if r.kind == "call_started")
     assert started["calls_last_7_days"] == 3 and started["calls_last_30_days"] == 3
     assert (await state_of(centre, last))["history"]["calls_last_7_days"] == 3
+
+
+async def _to_caf(call: TwilioCall) -> str:
+    await call.start()
+    await call.gather(1, Digits="1")
+    await call.gather(2, Digits="1")
+    return await call.gather(3, Digits="1234567")
+
+
+async def test_a_long_wait_offers_a_callback_that_keeps_the_place(centre: Centre) -> None:
+    first, second, third = centre.caller(), centre.caller(), centre.caller()
+    for call in (first, second):
+        twiml = await _to_caf(call)
+        assert "rappelé" not in said(twiml)                      # short waits: no offer
+        centre.clock.advance(5)
+    twiml = await _to_caf(third)                                   # two ahead, nobody staffed: ~10 min
+    root = ET.fromstring(twiml)
+    assert [el.tag for el in root] == ["Say", "Gather", "Dial"]     # offer, then the queue on silence
+    gather = root.find("Gather")
+    assert gather is not None and gather.get("actionOnEmptyResult") == "false"
+    assert "environ 10 minutes" in said(twiml) and "tapez 1" in said(twiml)
+    taken = await third.gather(4, Digits="1")
+    assert verbs(taken) == ["Say", "Hangup"] and "rappellera" in said(taken)
+    async with centre.desk.db.sessions() as session:
+        entry = await session.get(QueueEntry, third.call_sid)
+    assert entry.status == "callback"
+    board = await centre.desk.snapshot()
+    assert [c["call_sid"] for c in board["callbacks"]] == [third.call_sid]
+    assert third.call_sid not in [w["call_sid"] for w in board["waiting"]]
+    log = await centre.client.app[keys.DATABASE].call_log(third.call_sid)
+    kinds = [(r.entry, r.kind) for r in log]
+    assert ("event", "wait_estimated") in kinds and ("command", "request_callback") in kinds
+
+
+async def test_declining_the_callback_returns_to_the_queue(centre: Centre) -> None:
+    for _ in range(2):
+        await _to_caf(centre.caller())
+        centre.clock.advance(5)
+    call = centre.caller()
+    await _to_caf(call)
+    back = await call.gather(4, Digits="2")
+    assert verbs(back) == ["Dial"]
+    async with centre.desk.db.sessions() as session:
+        entry = await session.get(QueueEntry, call.call_sid)
+    assert entry.status in ("waiting", "offered")

@@ -30,6 +30,8 @@ def brief(command: cmd.Command) -> tuple[Any, ...]:
             return ("hangup",)
         case cmd.SendSms():
             return ("sms", command.to)
+        case cmd.RequestCallback():
+            return ("callback",)
     raise AssertionError(command)
 
 

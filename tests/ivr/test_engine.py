@@ -19,6 +19,7 @@ from callcenter.ivr import (
     QueueLeft,
     SpeechReceived,
     StatusChanged,
+    WaitEstimated,
     Waiting,
 )
 from tests.ivr.helpers import T0, run, sample_engine
@@ -84,6 +85,16 @@ CASES: list[tuple[str, list[Event], list[tuple[Any, ...]], str]] = [
      [("hangup",)], "ended"),
     ("status and waiting change nothing", [START, StatusChanged("in-progress"), Waiting(2)], [],
      "in_ivr"),
+    ("a short wait offers nothing", [START, DigitsReceived("1"), WaitEstimated(120)], [], "transferred"),
+    ("a long wait offers a callback", [START, DigitsReceived("1"), WaitEstimated(900, 4)],
+     [("gather", "callback", 2), ("transfer", "caf", 10, "menu")], "transferred"),
+    ("the callback is taken", [START, DigitsReceived("1"), WaitEstimated(900), DigitsReceived("1")],
+     [("callback",), ("say", "C'est noté. Un conseiller vous rappellera à ce numéro, dans l'ordre de votre "
+                              "place dans la file. Au revoir."), ("hangup",)], "ended"),
+    ("the callback is declined", [START, DigitsReceived("1"), WaitEstimated(900), DigitsReceived("2")],
+     [("transfer", "caf", 10, "menu")], "transferred"),
+    ("no callback to a hidden number", [CallStarted("anonymous"), DigitsReceived("1"), WaitEstimated(900)], [],
+     "transferred"),
     ("queue full", [START, DigitsReceived("1"), QueueLeft("queue-full")],
      [("say", "Tous nos conseillers sont occupés et nous ne pouvons pas vous faire patienter. "
               "Merci de rappeler un peu plus tard. Au revoir."), ("hangup",)], "ended"),
