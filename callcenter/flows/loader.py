@@ -36,7 +36,7 @@ from callcenter.flows.model import (
     Say,
     Transfer,
 )
-from callcenter.flows.yaml_lines import LinedDocument, YamlSyntaxError, load_with_lines
+from callcenter.yamlfile import LinedDocument, YamlSyntaxError, load_with_lines
 
 SCHEMA_PATH = Path(__file__).with_name("flow.schema.json")
 

@@ -17,7 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
 from callcenter.errors import CallCenterError
@@ -32,13 +31,12 @@ from callcenter.triage.rules import (
     TriageRules,
 )
 from callcenter.triage.text import TextSettings, fold, normalise_words
+from callcenter.yamlfile import YamlSyntaxError, load_with_lines
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("fragility.yaml")
 SCHEMA_PATH = Path(__file__).with_name("fragility.schema.json")
 
 _Path = tuple[str | int, ...]
-# libyaml when present: the bundled file is large and a server reloads it while calls run.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -128,47 +126,12 @@ class RulesHolder:
 
 def _load_with_lines(text: str, name: str) -> tuple[Any, dict[_Path, int]]:
     try:
-        root = yaml.compose(text, Loader=_FAST_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise RulesError([RulesProblem(name, line, f"invalid YAML: {exc.problem or exc.context}")]) from None
-    except yaml.YAMLError as exc:
-        raise RulesError([RulesProblem(name, 1, f"invalid YAML: {exc}")]) from None
-    if root is None:
+        doc = load_with_lines(text)
+    except YamlSyntaxError as exc:
+        raise RulesError([RulesProblem(name, exc.line, exc.reason)]) from None
+    if doc.data is None:
         raise RulesError([RulesProblem(name, 1, "the file is empty")])
-    lines: dict[_Path, int] = {}
-    constructor = yaml.SafeLoader("")
-    try:
-        data = _walk(constructor, root, (), lines)
-    except _DuplicateKey as exc:
-        raise RulesError([RulesProblem(name, exc.line, f"duplicate key {exc.key!r}")]) from None
-    return data, lines
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: object, line: int) -> None:
-        super().__init__(key)
-        self.key = key
-        self.line = line
-
-
-def _walk(constructor: yaml.SafeLoader, node: yaml.Node, path: _Path, lines: dict[_Path, int]) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
-            if key in out:
-                raise _DuplicateKey(key, key_node.start_mark.line + 1)
-            out[key] = _walk(constructor, value_node, (*path, str(key)), lines)
-            # Errors about a key's value are easiest to find at the key's own line.
-            if not isinstance(value_node, yaml.ScalarNode):
-                lines[(*path, str(key))] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_walk(constructor, item, (*path, i), lines) for i, item in enumerate(node.value)]
-    return constructor.construct_object(node, deep=True)
+    return doc.data, doc.lines
 
 
 @cache

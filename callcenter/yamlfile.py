@@ -1,7 +1,8 @@
 """Load YAML into plain Python data while remembering the line of every value.
 
-Error messages in this project say ``file:line: reason``; JSON Schema and graph checks work on
-plain data, so this keeps a side table from a path inside the document to its 1-based line.
+Error messages in this project say ``file:line: reason`` (flows, triage rules); JSON Schema and
+the other checks work on plain data, so this keeps a side table from a path inside the document
+to its 1-based line. Duplicate keys are refused: YAML would silently keep the last one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 import yaml
 
 Path_ = tuple[str | int, ...]
+# libyaml when present: rules and flows are reloaded while calls run.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlSyntaxError(Exception):
@@ -61,7 +64,7 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Pa
 def load_with_lines(text: str) -> LinedDocument:
     """Parse one YAML document; raise :class:`YamlSyntaxError` with a line on bad syntax."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
