@@ -121,6 +121,9 @@ class Settings:
     tick_seconds: float = 1.0
     offer_timeout: float = 20.0
     wrapup_seconds: float = 60.0
+    relax_skill_after: float = 60.0
+    relax_anyone_after: float = 180.0
+    average_handle_seconds: float = 300.0
     dev_credentials: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -192,7 +195,8 @@ class Settings:
             "TWILIO_API_URL", "TWILIO_PHONE_NUMBER", "SECRET_KEY", "FLOWS_DIR", "FLOW",
             "FLOW_RELOAD_SECONDS", "LANGUAGE", "VOICE", "SPEECH", "HOST", "PORT", "LOG_LEVEL",
             "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS", "TICK_SECONDS", "OFFER_TIMEOUT",
-            "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES",
+            "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES", "RELAX_SKILL_AFTER", "RELAX_ANYONE_AFTER",
+            "AVERAGE_HANDLE_SECONDS",
         )}
         extra = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
 
@@ -222,6 +226,9 @@ class Settings:
             tick_seconds=_float("TICK_SECONDS", get("TICK_SECONDS", "1") or "1"),
             offer_timeout=_float("OFFER_TIMEOUT", get("OFFER_TIMEOUT", "20") or "20"),
             wrapup_seconds=_float("WRAPUP_SECONDS", get("WRAPUP_SECONDS", "60") or "60"),
+            relax_skill_after=_float("RELAX_SKILL_AFTER", get("RELAX_SKILL_AFTER", "60") or "60"),
+            relax_anyone_after=_float("RELAX_ANYONE_AFTER", get("RELAX_ANYONE_AFTER", "180") or "180"),
+            average_handle_seconds=_float("AVERAGE_HANDLE_SECONDS", get("AVERAGE_HANDLE_SECONDS", "300") or "300"),
             dev_credentials=dev,
             extra=extra,
         )

@@ -145,7 +145,13 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
             rest = TwilioRest(settings.twilio_account_sid, settings.twilio_auth_token,
                               settings.twilio_api_url, settings.twilio_phone_number)
             conference = ConferenceControl(rest, settings.callback_base)
-        policy = RoutingPolicy(offer_timeout=settings.offer_timeout)
+        try:
+            policy = RoutingPolicy(offer_timeout=settings.offer_timeout,
+                                   relax_to_skill_after=settings.relax_skill_after,
+                                   relax_to_anyone_after=settings.relax_anyone_after,
+                                   average_handle_seconds=settings.average_handle_seconds)
+        except ValueError as exc:
+            raise SettingsError(f"routing settings: {exc}") from None
         desk = Desk(app[keys.DATABASE], app[keys.BUS], conference, policy, clock, settings.wrapup_seconds)
         app[keys.DESK] = desk
         app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk),
