@@ -126,15 +126,22 @@ async def gather(request: web.Request) -> web.Response:
     return await _run(request, sid, event, turn)
 
 
-async def queue_result(request: web.Request) -> web.Response:
-    """The caller left the waiting queue (answered, hung up, queue full...)."""
-    form = _form(request)
-    try:
-        sid = forms.call_sid(form)
-        event = forms.queue_event(form)
-    except forms.MalformedRequest as exc:
-        raise web.HTTPBadRequest(text=exc.message) from None
-    return await _run(request, sid, event)
+def _event_webhook(parse: Callable[[Mapping[str, str]], Event], doc: str) -> Handler:
+    """A webhook whose form maps to one engine event for the call it names."""
+    async def handler(request: web.Request) -> web.Response:
+        form = _form(request)
+        try:
+            sid = forms.call_sid(form)
+            event = parse(form)
+        except forms.MalformedRequest as exc:
+            raise web.HTTPBadRequest(text=exc.message) from None
+        return await _run(request, sid, event)
+    handler.__doc__ = doc
+    return handler
+
+
+queue_result = _event_webhook(forms.queue_event, "The caller left Twilio's queue (the static fallback).")
+dial_result = _event_webhook(forms.dial_event, "The caller's <Dial><Conference> is over.")
 
 
 async def hold(request: web.Request) -> web.Response:
@@ -200,17 +207,6 @@ async def fallback(request: web.Request) -> web.Response:
     code = form.get("ErrorCode", "unknown")
     _LOGGER.error("call %s: Twilio fell back (error %s)", sid, code[:16])
     return await _safe_path(request, sid, f"twilio fallback {code[:16]}")
-
-
-async def dial_result(request: web.Request) -> web.Response:
-    """The caller's ``<Dial><Conference>`` is over (the conversation ended, or it failed)."""
-    form = _form(request)
-    try:
-        sid = forms.call_sid(form)
-        event = forms.dial_event(form)
-    except forms.MalformedRequest as exc:
-        raise web.HTTPBadRequest(text=exc.message) from None
-    return await _run(request, sid, event)
 
 
 async def conference(request: web.Request) -> web.Response:
