@@ -27,18 +27,42 @@ class Queueing(Protocol):
     async def request_callback(self, call_sid: str) -> None: ...
 
 
+class CallControl(Protocol):
+    async def update_call(self, call_sid: str, twiml: str) -> None: ...
+
+
+class Listening(Protocol):
+    def expect(self, call_sid: str, gather: cmd.Gather) -> None: ...
+
+
 class Executor:
     """Performs side-effect commands in order."""
 
-    def __init__(self, sms: SmsSender | None, desk: Queueing | None = None) -> None:
+    def __init__(self, sms: SmsSender | None, desk: Queueing | None = None,
+                 calls: CallControl | None = None) -> None:
         self.sms = sms
         self.desk = desk
+        self.calls = calls
+        # Self-hosted speech: told what each question expects (set when the speech engine runs).
+        self.listening: Listening | None = None
+
+    async def update_call(self, call_sid: str, twiml: str) -> None:
+        """Push the IVR's next TwiML to a live call (speech recognised outside Twilio)."""
+        if self.calls is None:
+            _LOGGER.error("call %s: cannot move the call on: no Twilio REST access configured", call_sid)
+            return
+        try:
+            await self.calls.update_call(call_sid, twiml)
+        except Exception:  # noqa: BLE001 - the call's own Gather timeout still moves it on
+            _LOGGER.exception("call %s: live update failed", call_sid)
 
     async def run(self, call_sid: str, commands: Sequence[Command], state: CallState) -> None:
         for command in commands:
             match command:
                 case cmd.SendSms():
                     await self._send_sms(call_sid, command)
+                case cmd.Gather() if self.listening is not None:
+                    self.listening.expect(call_sid, command)
                 case cmd.Transfer() if self.desk is not None:
                     await self._enqueue(call_sid, command)
                 case cmd.RequestCallback() if self.desk is not None:

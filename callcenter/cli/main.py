@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcenter.cli.fake_twilio",
     "callcenter.kb.cli",
     "callcenter.triage.cli",
+    "callcenter.speech.cli",
 )
 
 

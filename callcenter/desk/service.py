@@ -42,6 +42,10 @@ class DeskError(CallCenterError):
     code = "desk"
 
 
+# The "conference" of a browser phone call: no Twilio leg, the agent is connected on screen only.
+BROWSER_CONFERENCE = "browser"
+
+
 def conference_name(call_sid: str) -> str:
     return f"conf-{call_sid}"
 
@@ -193,6 +197,11 @@ class Desk:
             await qs.set_presence(session, agent_id, "busy", now, call_sid)
             qs.decision(session, call_sid, now, "accepted", "l'agent a accepté après lecture du contexte", agent_id)
             conference_sid, phone = entry.conference_sid, user.phone or f"client:{user.username}"
+        if conference_sid == BROWSER_CONFERENCE:
+            await self._agent_joined(call_sid, agent_id, BROWSER_CONFERENCE)
+            await self.bus.publish("desk.connected", {"agent_id": agent_id, "call_sid": call_sid})
+            await self.bus.publish("desk.queue", {"call_sid": call_sid, "status": "connected"})
+            return
         try:
             leg = await self._control().add_agent(conference_sid, phone, agent_label(agent_id))
         except Exception:
@@ -225,6 +234,8 @@ class Desk:
         return self.conference
 
     async def _end_conference(self, conference_sid: str) -> None:
+        if conference_sid == BROWSER_CONFERENCE:
+            return
         try:
             await self._control().end(conference_sid)
         except Exception:  # noqa: BLE001 - already ended is fine; anything else is logged
@@ -322,6 +333,10 @@ class Desk:
     async def end_call(self, agent_id: int, call_sid: str) -> None:
         entry = await self._connected_entry(agent_id, call_sid)
         assert entry.conference_sid is not None
+        if entry.conference_sid == BROWSER_CONFERENCE:
+            await self.agent_left(call_sid, agent_id)
+            await self.bus.publish("call.ended", {"call_sid": call_sid})
+            return
         await self._end_conference(entry.conference_sid)
 
     async def warm_transfer(self, agent_id: int, call_sid: str, to_agent: int) -> None:

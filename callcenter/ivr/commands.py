@@ -32,6 +32,9 @@ class Gather:
     hints: tuple[str, ...] = ()
     # True: on silence the call goes on with the next command (Twilio's default), not an answer.
     fall_through: bool = False
+    # What a menu expects to hear (option words, spoken keys, the way out to a person), for a
+    # recogniser that can restrict itself to them; empty for free speech.
+    phrases: tuple[str, ...] = ()
     kind: Literal["gather"] = "gather"
 
 

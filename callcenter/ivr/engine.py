@@ -26,7 +26,7 @@ from callcenter.ivr.events import (
     WaitEstimated,
     Waiting,
 )
-from callcenter.ivr.matching import asks_for_person, match_option_phrase, only_names
+from callcenter.ivr.matching import SPOKEN_KEYS, asks_for_person, match_option_phrase, only_names
 from callcenter.ivr.state import AnswerRecord, CallState, TransferRecord, Utterance
 from callcenter.ivr.wording import can_call_back, can_text, followup_choice, sms_body, urgent_message
 from callcenter.kb import KnowledgeIndex
@@ -160,8 +160,17 @@ class IvrEngine:
             max_digits=node.max_digits if isinstance(node, flow_model.Ask) else 1,
             finish_on_key=node.finish_on_key if isinstance(node, flow_model.Ask) else "",
             hints=settings.hints,
+            phrases=self._phrases(node, state),
         ))
         return state.evolve(turn=turn), out
+
+    def _phrases(self, node: ListeningNode, state: CallState) -> tuple[str, ...]:
+        """The words a menu (or an answer's follow-up) can be answered with; () for free speech."""
+        if isinstance(node, flow_model.Menu) and node.knowledge is None:
+            words = [w for o in node.options for w in o.words]
+            keys = [k for o in node.options if o.key for k, v in SPOKEN_KEYS.items() if v == o.key]
+            return tuple(dict.fromkeys([*words, *keys, *self.flow.settings.human_words]))
+        return ()
 
     def _transfer_node(self, node_id: str) -> flow_model.Transfer:
         node = self.flow.node(node_id)

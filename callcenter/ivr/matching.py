@@ -26,10 +26,13 @@ FUZZY_THRESHOLD = 88.0
 
 
 def normalise(text: str) -> str:
-    """Lower case, no accents, apostrophes and hyphens as spaces, single spaces."""
+    """Lower case, no accents, apostrophes and hyphens as spaces, single spaces.
+
+    Letters of other scripts are kept (NFC recomposes what NFKD split, e.g. Hangul syllables).
+    """
     text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[^a-z0-9*#]+", " ", text)
+    text = unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
+    text = re.sub(r"[^\w*#]+|_", " ", text)
     return " ".join(text.split())
 
 

@@ -16,6 +16,10 @@ class TwilioRest:
         self.client.api.base_url = api_url.rstrip("/")
         self.from_number = from_number
 
+    async def update_call(self, call_sid: str, twiml: str) -> None:
+        """Replace what a live call is doing with new TwiML (what the IVR says next)."""
+        await self.client.calls(call_sid).update_async(twiml=twiml)
+
     async def send_sms(self, to: str, body: str) -> str:
         message = await self.client.messages.create_async(to=to, from_=self.from_number, body=body)
         return str(message.sid)

@@ -14,9 +14,11 @@ def signed_url(request: web.Request, public_url: str | None) -> str:
 
     ``raw_path`` keeps the query string exactly as sent; re-encoding it would break the HMAC.
     """
-    if public_url:
-        return public_url.rstrip("/") + request.raw_path
-    return str(request.url)
+    url = public_url.rstrip("/") + request.raw_path if public_url else str(request.url)
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        # Twilio signs a Media Stream's upgrade with the wss:// URL it connects to.
+        url = "ws" + url.removeprefix("http")
+    return url
 
 
 def is_valid(auth_token: str, url: str, params: Any, signature: str | None) -> bool:

@@ -30,6 +30,22 @@ class Voice:
     voice: str = "Polly.Lea"
     # Absolute base for callback URLs when a public URL is configured; relative paths otherwise.
     base_url: str = ""
+    # "twilio": Twilio recognises speech in <Gather>; "vosk": our own recogniser hears the audio
+    # stream, and Twilio only collects keys.
+    speech: str = "twilio"
+
+
+# With our own recogniser, a <Gather> only waits for keys; silence is detected on the audio stream,
+# so Twilio's own timeout is a long backstop (if the stream died, the caller is still moved on).
+STREAM_GATHER_TIMEOUT = 30
+
+
+@dataclass(frozen=True)
+class StreamStart:
+    """Open the call's audio stream to our recogniser: its wss URL and the token bound to the call."""
+
+    url: str
+    token: str
 
 
 def _say(parent: VoiceResponse, text: str, voice: Voice) -> None:
@@ -41,23 +57,30 @@ def conference_name(call_sid: str) -> str:
     return f"conf-{call_sid}"
 
 
-def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "") -> str:
+def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
+           stream: StreamStart | None = None) -> str:
     """The TwiML document for ``commands`` of call ``call_sid``."""
     response = VoiceResponse()
+    if stream is not None:
+        start = response.start()
+        opened = start.stream(url=stream.url, track="inbound_track")
+        opened.parameter(name="token", value=stream.token)
+    own_speech = voice.speech == "vosk"
     for command in commands:
         match command:
             case cmd.Say():
                 _say(response, command.text, voice)
             case cmd.Gather():
                 action = f"/twilio/gather?turn={command.turn}"
+                twilio_speech = "speech" in command.modes and not own_speech
                 gather = response.gather(
-                    input=" ".join(command.modes),
+                    input="dtmf speech" if twilio_speech else "dtmf",
                     action=action,
                     method="POST",
-                    timeout=command.timeout,
+                    timeout=STREAM_GATHER_TIMEOUT if own_speech and "speech" in command.modes else command.timeout,
                     language=voice.language,
                     action_on_empty_result=not command.fall_through,
-                    speech_timeout="auto" if "speech" in command.modes else None,
+                    speech_timeout="auto" if twilio_speech else None,
                     num_digits=command.max_digits,
                     finish_on_key=command.finish_on_key,
                     hints=", ".join(command.hints) or None,
@@ -86,6 +109,18 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "") ->
                 response.hangup()
             case cmd.SendSms() | cmd.RequestCallback():
                 pass
+    return str(response)
+
+
+def listening(command: cmd.Gather) -> str:
+    """The caller started to talk over a prompt: stop the prompt, keep listening (barge-in)."""
+    response = VoiceResponse()
+    action = f"/twilio/gather?turn={command.turn}"
+    gather = response.gather(input="dtmf", action=action, method="POST", timeout=STREAM_GATHER_TIMEOUT,
+                             action_on_empty_result=True, num_digits=command.max_digits,
+                             finish_on_key=command.finish_on_key)
+    gather.pause(length=STREAM_GATHER_TIMEOUT)
+    response.redirect(action, method="POST")
     return str(response)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from multidict import MultiDict, MultiDictProxy
 from callcenter.calls import CallService, UnknownCall
 from callcenter.config import Settings
 from callcenter.ivr import CallEnded, CallStarted, Event, Failure, Waiting
+from callcenter.speech.stream_token import make_stream_token
 from callcenter.telephony import forms, twiml
 from callcenter.telephony.signature import is_valid, signed_url
 from callcenter.web import keys
@@ -72,11 +74,13 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
     return await handler(request)
 
 
-async def _run(request: web.Request, sid: str, event: Event, turn: int | None = None) -> web.Response:
+async def _run(request: web.Request, sid: str, event: Event, turn: int | None = None,
+               stream: twiml.StreamStart | None = None) -> web.Response:
     service: CallService = request.app[keys.SERVICE]
     voice: twiml.Voice = request.app[keys.VOICE]
     try:
-        outcome = await service.handle(sid, event, render=lambda c, s: twiml.render(c, voice, s.call_sid),
+        outcome = await service.handle(sid, event,
+                                       render=lambda c, s: twiml.render(c, voice, s.call_sid, stream),
                                        request_key=request_key(request, _form(request)), turn=turn)
         return _xml(outcome.response)
     except Exception as exc:  # noqa: BLE001 - the caller must never hear dead air
@@ -111,7 +115,13 @@ async def voice(request: web.Request) -> web.Response:
         sid = forms.call_sid(form)
     except forms.MalformedRequest as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
-    return await _run(request, sid, CallStarted(caller=form.get("From", ""), called=form.get("To", "")))
+    stream = None
+    if request.app.get(keys.SPEECH) is not None:
+        settings: Settings = request.app[keys.SETTINGS]
+        url = "ws" + settings.callback_base.removeprefix("http") + "/twilio/media"
+        stream = twiml.StreamStart(url, make_stream_token(settings.secret_key, sid, time.time()))
+    return await _run(request, sid, CallStarted(caller=form.get("From", ""), called=form.get("To", "")),
+                      stream=stream)
 
 
 async def gather(request: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -17,15 +18,20 @@ from callcenter.bus import MemoryBus, RedisBus
 from callcenter.calls import CallService, Executor, utc_now
 from callcenter.calls.cores import Cores
 from callcenter.calls.service import Clock
+from callcenter.calls.speech_bridge import SpeechBridge
 from callcenter.config import Settings, SettingsError
 from callcenter.desk import Desk
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.routing import RoutingPolicy
+from callcenter.speech import SpeechEngine, resolve_model
+from callcenter.speech.settings import speech_settings
 from callcenter.store import Database, upgrade
-from callcenter.telephony import webhooks
+from callcenter.telephony import media, webhooks
 from callcenter.telephony.rest import ConferenceControl, TwilioRest
 from callcenter.telephony.twiml import Voice
-from callcenter.web import api, auth, health, keys, pages
+from callcenter.telephony.twiml import listening as listening_twiml
+from callcenter.telephony.twiml import render as render_twiml
+from callcenter.web import api, auth, health, keys, pages, phone
 from callcenter.web.templates import UI_DIR
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,11 +49,14 @@ def init_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     app.cleanup_ctx.append(_flows)
     app.cleanup_ctx.append(_cores)
     app.cleanup_ctx.append(_service_factory(clock))
+    app.cleanup_ctx.append(_speech)
     webhooks.setup_routes(app)
+    media.setup_routes(app)
     health.setup_routes(app)
     auth.setup_routes(app)
     api.setup_routes(app)
     pages.setup_routes(app)
+    phone.setup_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
     return app
 
@@ -154,7 +163,7 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
             raise SettingsError(f"routing settings: {exc}") from None
         desk = Desk(app[keys.DATABASE], app[keys.BUS], conference, policy, clock, settings.wrapup_seconds)
         app[keys.DESK] = desk
-        app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk),
+        app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest),
                                         app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
                                         estimate_wait=desk.estimate)
         ticker = asyncio.create_task(_tick(desk, settings.tick_seconds))
@@ -166,6 +175,40 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
             await rest.close()
 
     return _service
+
+
+async def _speech(app: web.Application) -> AsyncIterator[None]:
+    """Self-hosted speech when asked for and a model is there; otherwise keys and Twilio's speech."""
+    settings = app[keys.SETTINGS]
+    if settings.speech != "vosk":
+        yield
+        return
+    speech = speech_settings(settings)
+    engine = None
+    if speech.vosk_model is None:
+        _LOGGER.warning("CALLCENTER_SPEECH=vosk but no CALLCENTER_VOSK_MODEL: running with keys and "
+                        "Twilio's speech recognition (see `callcenter models list`)")
+    else:
+        try:
+            path = resolve_model(speech.vosk_model, speech.models_dir)
+            engine = await asyncio.to_thread(SpeechEngine.from_model_path, path, workers=speech.workers,
+                                             config=speech.transcriber_config())
+        except Exception as exc:  # noqa: BLE001 - no model must not mean no calls
+            _LOGGER.error("speech model unavailable (%s): running with keys and Twilio's speech", exc)
+    if engine is None:
+        yield
+        return
+    voice = dataclasses.replace(app[keys.VOICE], speech="vosk")
+    app[keys.VOICE] = voice
+    service = app[keys.SERVICE]
+    bridge = SpeechBridge(engine, service, app[keys.BUS],
+                          render=lambda c, sid: render_twiml(c, voice, sid), silence_twiml=listening_twiml)
+    service.executor.listening = bridge
+    app[keys.SPEECH] = bridge
+    _LOGGER.info("self-hosted speech on: model %s", speech.vosk_model)
+    yield
+    service.executor.listening = None
+    await asyncio.to_thread(engine.close)
 
 
 async def _tick(desk: Desk, every: float) -> None:

@@ -7,6 +7,7 @@ from aiohttp import web
 from callcenter.bus import MemoryBus
 from callcenter.calls import CallService
 from callcenter.calls.cores import Cores
+from callcenter.calls.speech_bridge import SpeechBridge
 from callcenter.config import Settings
 from callcenter.desk import Desk
 from callcenter.flows.catalog import FlowCatalog
@@ -22,3 +23,4 @@ VOICE = web.AppKey("voice", Voice)
 LOGIN_FAILURES = web.AppKey("login_failures", dict)
 DESK = web.AppKey("desk", Desk)
 CORES = web.AppKey("cores", Cores)
+SPEECH = web.AppKey("speech", SpeechBridge)

@@ -1,0 +1,84 @@
+"""A bounded pool of decoding threads shared by every call, with urgent work first.
+
+Vosk releases the GIL inside its C calls, so threads decode in parallel. Each call has at most one
+job in the pool at a time (its worker awaits the result before submitting the next), which keeps
+every recogniser on one thread at a time and the pool's queue no longer than the number of calls.
+Jobs run by priority, then in submission order: ending an utterance is short and someone is
+waiting for its transcript, so it goes before bulk audio of other calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+URGENT = 0  # finishing an utterance: the caller is waiting for the answer
+SETUP = 1  # creating a recogniser at an utterance's start
+BULK = 2  # decoding audio
+
+_Job = tuple[int, int, Callable[[], Any] | None, "Future[Any] | None"]
+
+
+class DecodePool:
+    """``workers`` daemon threads pulling from one priority queue."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = workers
+        self._jobs: queue.PriorityQueue[_Job] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._closed = False
+        self._threads = [threading.Thread(target=self._work, name=f"speech-decode-{i}", daemon=True)
+                         for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, fn: Callable[[], T], priority: int = BULK) -> Future[T]:
+        """Run ``fn`` on a decoding thread; the future holds its result or exception."""
+        if self._closed:
+            raise RuntimeError("decode pool is shut down")
+        future: Future[T] = Future()
+        self._jobs.put((priority, next(self._order), fn, future))
+        return future
+
+    async def run(self, fn: Callable[[], T], priority: int = BULK) -> T:
+        """Await ``fn`` run on a decoding thread."""
+        return await asyncio.wrap_future(self.submit(fn, priority))
+
+    def pending(self) -> int:
+        """Jobs waiting for a thread."""
+        return self._jobs.qsize()
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop the threads once the queued jobs are done."""
+        if self._closed:
+            return
+        self._closed = True
+        for _ in self._threads:
+            # Sentinels sort after every real job, so queued work finishes first.
+            self._jobs.put((BULK + 1, next(self._order), None, None))
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+    def _work(self) -> None:
+        while True:
+            _, _, fn, future = self._jobs.get()
+            if fn is None or future is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn()
+            except BaseException as exc:  # delivered to the awaiting coroutine, not lost
+                future.set_exception(exc)
+            else:
+                future.set_result(result)

@@ -1,0 +1,61 @@
+"""The speech settings, read from :class:`callcenter.config.Settings`.
+
+Until ``config.py`` has fields of its own for them, the ``CALLCENTER_*`` variables below arrive in
+``Settings.extra`` and are parsed here, failing fast like every other setting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from callcenter.config import PREFIX, Settings, SettingsError
+from callcenter.speech.models import DEFAULT_MODELS_URL
+from callcenter.speech.segmenter import SegmenterConfig
+from callcenter.speech.transcriber import TranscriberConfig
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    """``vosk_model``: a model name or folder (unset: no self-hosted speech)."""
+
+    vosk_model: str | None
+    models_dir: Path
+    models_url: str
+    workers: int | None
+    end_silence_ms: int
+
+    def transcriber_config(self) -> TranscriberConfig:
+        """Per-call tuning for ``SpeechEngine(..., config=...)``."""
+        return TranscriberConfig(segmenter=SegmenterConfig(end_silence_ms=self.end_silence_ms))
+
+
+def _positive(name: str, raw: str | None, default: int | None) -> int | None:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: expected an integer") from None
+    if value < 1:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: must be at least 1")
+    return value
+
+
+def speech_settings(settings: Settings) -> SpeechSettings:
+    """Speech settings from ``settings`` (``CALLCENTER_VOSK_MODEL``, ``_MODELS_DIR``...)."""
+    extra = settings.extra
+    models_url = extra.get(PREFIX + "VOSK_MODELS_URL") or DEFAULT_MODELS_URL
+    if not models_url.startswith(("http://", "https://")):
+        raise SettingsError(f"{PREFIX}VOSK_MODELS_URL={models_url!r}: expected an http(s) URL")
+    end_silence = _positive("SPEECH_END_SILENCE_MS", extra.get(PREFIX + "SPEECH_END_SILENCE_MS"), 700)
+    if end_silence is None or end_silence < 300:
+        raise SettingsError(f"{PREFIX}SPEECH_END_SILENCE_MS={end_silence}: at least 300 ms (shorter cuts callers "
+                            "off in mid-sentence)")
+    return SpeechSettings(
+        vosk_model=extra.get(PREFIX + "VOSK_MODEL") or None,
+        models_dir=Path(extra.get(PREFIX + "MODELS_DIR") or settings.data_dir / "models").resolve(),
+        models_url=models_url.rstrip("/"),
+        workers=_positive("SPEECH_WORKERS", extra.get(PREFIX + "SPEECH_WORKERS"), None),
+        end_silence_ms=end_silence,
+    )

@@ -1,0 +1,147 @@
+"""The Vosk (Kaldi) implementation of :mod:`callcenter.speech.recognizer`.
+
+Pitfalls of vosk 0.3.45 handled here:
+- ``Model(lang=...)`` downloads or calls ``sys.exit``: only ``model_path`` is ever used.
+- Grammars need ``graph/HCLr.fst`` + ``graph/Gr.fst``; other models ignore them silently, so the
+  model says whether it can, and phrases with unknown words are left out (Vosk would drop the
+  word and keep a broken phrase).
+- Vosk's JSON reader does not decode ``\\uXXXX`` escapes: grammars are written with
+  ``ensure_ascii=False`` or non-ASCII phrases silently match nothing.
+- ``AcceptWaveform`` returns 1 at Vosk's own endpoint; the words so far are collected then, and
+  the utterance still ends when *our* segmenter says so.
+- A recogniser of a small model composes its decoding graph (``HCLr`` with ``Gr``) lazily and
+  caches what it has expanded: its first sentences cost about 1 s of CPU per second of speech,
+  later ones 0.1-0.2 s. Free-speech recognisers are therefore kept when a call ends and handed to
+  the next call (at most ``max_idle`` of them), instead of starting cold for every call. The
+  online i-vector (speaker adaptation) state carries over too; it re-adapts within seconds and
+  Vosk rebuilds it every 200 s of audio.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from callcenter.speech.errors import ModelError, RecognizerError
+from callcenter.speech.events import Word
+from callcenter.speech.recognizer import Recognizer, SpeechModel, Transcript
+
+UNKNOWN_WORD = "[unk]"
+_RATE = re.compile(r"^--sample-frequency=(\d+)", re.MULTILINE)
+
+
+def looks_like_model(path: Path) -> bool:
+    """A Vosk model folder has an acoustic model and its configuration."""
+    return (path / "am" / "final.mdl").is_file() and (path / "conf" / "model.conf").is_file()
+
+
+def model_sample_rate(path: Path) -> int:
+    """The rate the model's features are computed at (Kaldi's default 16 kHz when unset)."""
+    conf = path / "conf" / "mfcc.conf"
+    match = _RATE.search(conf.read_text(encoding="utf-8")) if conf.is_file() else None
+    return int(match.group(1)) if match else 16000
+
+
+def supports_grammar(path: Path) -> bool:
+    """Runtime grammars need the split graph of small and ``-lgraph`` models."""
+    return (path / "graph" / "HCLr.fst").is_file() and (path / "graph" / "Gr.fst").is_file()
+
+
+class VoskRecognizer(Recognizer):
+    """One ``KaldiRecognizer`` with word confidences on."""
+
+    def __init__(self, recognizer: Any, *, reusable: bool = False) -> None:
+        self._rec = recognizer
+        self.reusable = reusable
+        self._rec.SetWords(True)
+        self._words: list[Word] = []
+
+    def accept(self, pcm16: bytes) -> str:
+        try:
+            endpoint = self._rec.AcceptWaveform(pcm16)
+        except Exception as exc:  # vosk raises a bare Exception("Failed to process waveform")
+            raise RecognizerError(f"vosk: {exc}") from exc
+        if endpoint:
+            self._collect(self._rec.Result())
+            return " ".join(w.word for w in self._words)
+        partial = json.loads(self._rec.PartialResult()).get("partial", "")
+        words = [w.word for w in self._words] + [w for w in partial.split() if w != UNKNOWN_WORD]
+        return " ".join(words)
+
+    def finish(self) -> Transcript:
+        self._collect(self._rec.FinalResult())
+        words, self._words = tuple(self._words), []
+        return Transcript(" ".join(w.word for w in words), words)
+
+    def close(self) -> None:
+        self._rec = None
+
+    def _collect(self, result_json: str) -> None:
+        result = json.loads(result_json)
+        for item in result.get("result", ()):
+            if item.get("word") and item["word"] != UNKNOWN_WORD:
+                self._words.append(Word(str(item["word"]), float(item.get("conf", 0.0)),
+                                        float(item.get("start", 0.0)), float(item.get("end", 0.0))))
+
+
+class VoskModel(SpeechModel):
+    """A Vosk model loaded from a folder, shared by all calls (loading takes seconds: do it once)."""
+
+    def __init__(self, path: Path | str, *, max_idle: int = 8) -> None:
+        self.path = Path(path)
+        self.max_idle = max_idle
+        self._idle: list[VoskRecognizer] = []
+        self._idle_lock = threading.Lock()
+        if not looks_like_model(self.path):
+            raise ModelError(f"{self.path}: not a Vosk model folder (no am/final.mdl or conf/model.conf)")
+        import vosk  # here: the rest of the package needs no native library
+
+        vosk.SetLogLevel(-1)
+        self._vosk = vosk
+        try:
+            self._model = vosk.Model(model_path=str(self.path))
+        except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
+            raise ModelError(f"{self.path}: vosk could not load the model ({exc})") from exc
+        self.sample_rate = model_sample_rate(self.path)
+        self.grammar_capable = supports_grammar(self.path)
+        self._has_unknown = self._model.vosk_model_find_word(UNKNOWN_WORD) != -1
+
+    def knows(self, word: str) -> bool:
+        return bool(self._model.vosk_model_find_word(word) != -1)
+
+    def usable_phrases(self, phrases: Sequence[str]) -> tuple[str, ...]:
+        if not self.grammar_capable:
+            return ()
+        cleaned = (" ".join(p.lower().split()) for p in phrases)
+        return tuple(dict.fromkeys(p for p in cleaned if p and all(self.knows(w) for w in p.split())))
+
+    def recognizer(self, phrases: Sequence[str] | None = None) -> Recognizer:
+        usable = self.usable_phrases(phrases) if phrases else ()
+        if not usable:
+            with self._idle_lock:
+                if self._idle:
+                    return self._idle.pop()
+        if usable:
+            # "[unk]" lets speech outside the menu come out as unknown instead of a forced choice.
+            grammar = list(usable) + ([UNKNOWN_WORD] if self._has_unknown else [])
+            rec = self._vosk.KaldiRecognizer(self._model, self.sample_rate, json.dumps(grammar, ensure_ascii=False))
+        else:
+            rec = self._vosk.KaldiRecognizer(self._model, self.sample_rate)
+        return VoskRecognizer(rec, reusable=not usable)
+
+    def release(self, recognizer: Recognizer) -> None:
+        # Only free-speech recognisers are worth keeping: their graph cache is what is slow to grow,
+        # and grammar recognisers are cheap to make.
+        if isinstance(recognizer, VoskRecognizer) and recognizer.reusable:
+            with self._idle_lock:
+                if len(self._idle) < self.max_idle:
+                    self._idle.append(recognizer)
+                    return
+        recognizer.close()
+
+    def idle_recognizers(self) -> int:
+        return len(self._idle)
