@@ -80,7 +80,7 @@ async def centre(tmp_path: Path, database_url: str, flows_dir: Path, aiohttp_ser
 
 
 async def make_centre(tmp_path: Path, database_url: str, flows_dir: Path, aiohttp_server: Any,
-                      aiohttp_client: Any, clock: FakeClock, **extra: str) -> Centre:
+                      aiohttp_client: Any, clock: FakeClock, speech_engine: Any = None, **extra: str) -> Centre:
     """The loopback contact centre, with extra ``CALLCENTER_*`` settings (lower-case names)."""
     fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN)
     fake_server = await aiohttp_server(fake.app())
@@ -90,7 +90,7 @@ async def make_centre(tmp_path: Path, database_url: str, flows_dir: Path, aiohtt
         tmp_path, database_url, flows_dir, public_url=public, twilio_phone_number="+33900000000",
         twilio_api_url=str(fake_server.make_url("")).rstrip("/"), tick_seconds="0", offer_timeout="20",
         wrapup_seconds="30", **extra))
-    server = await aiohttp_server(init_app(settings, clock=clock), port=port)
+    server = await aiohttp_server(init_app(settings, clock=clock, speech_engine=speech_engine), port=port)
     client = await aiohttp_client(server)
     db = client.app[keys.DATABASE]
     agents = {}

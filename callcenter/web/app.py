@@ -37,8 +37,12 @@ from callcenter.web.templates import UI_DIR
 _LOGGER = logging.getLogger(__name__)
 
 
-def init_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
-    """Build the application for ``settings``; resources open when it starts."""
+def init_app(settings: Settings, *, clock: Clock = utc_now,
+             speech_engine: SpeechEngine | None = None) -> web.Application:
+    """Build the application for ``settings``; resources open when it starts.
+
+    ``speech_engine`` replaces the model named by the settings (tests use recognisers of their own).
+    """
     app = web.Application(middlewares=[webhooks.signature_middleware, auth.auth_middleware])
     app[keys.SETTINGS] = settings
     app[keys.LOGIN_FAILURES] = {}
@@ -49,7 +53,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     app.cleanup_ctx.append(_flows)
     app.cleanup_ctx.append(_cores)
     app.cleanup_ctx.append(_service_factory(clock))
-    app.cleanup_ctx.append(_speech)
+    app.cleanup_ctx.append(_speech_factory(speech_engine))
     webhooks.setup_routes(app)
     media.setup_routes(app)
     health.setup_routes(app)
@@ -177,15 +181,25 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
     return _service
 
 
-async def _speech(app: web.Application) -> AsyncIterator[None]:
+def _speech_factory(given: SpeechEngine | None) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def _speech(app: web.Application) -> AsyncIterator[None]:
+        async for _ in _speech_context(app, given):
+            yield
+
+    return _speech
+
+
+async def _speech_context(app: web.Application, given: SpeechEngine | None) -> AsyncIterator[None]:
     """Self-hosted speech when asked for and a model is there; otherwise keys and Twilio's speech."""
     settings = app[keys.SETTINGS]
     if settings.speech != "vosk":
         yield
         return
     speech = speech_settings(settings)
-    engine = None
-    if speech.vosk_model is None:
+    engine = given
+    if engine is not None:
+        pass
+    elif speech.vosk_model is None:
         _LOGGER.warning("CALLCENTER_SPEECH=vosk but no CALLCENTER_VOSK_MODEL: running with keys and "
                         "Twilio's speech recognition (see `callcenter models list`)")
     else:
@@ -205,7 +219,7 @@ async def _speech(app: web.Application) -> AsyncIterator[None]:
                           render=lambda c, sid: render_twiml(c, voice, sid), silence_twiml=listening_twiml)
     service.executor.listening = bridge
     app[keys.SPEECH] = bridge
-    _LOGGER.info("self-hosted speech on: model %s", speech.vosk_model)
+    _LOGGER.info("self-hosted speech on: model %s", speech.vosk_model or "given by the caller")
     yield
     service.executor.listening = None
     await asyncio.to_thread(engine.close)
