@@ -26,8 +26,8 @@ from callcenter.speech.recognizer import Recognizer, SpeechModel, Transcript
 from callcenter.telephony.fake_twilio import FakeCall
 from tests.centre import Centre, make_centre
 from tests.conftest import FakeClock
-from tests.speech_calls.test_media_stream import open_stream, send_audio
 from tests.speech.conftest import silence
+from tests.speech_calls.test_media_stream import open_stream, send_audio
 
 CALLS = Path(__file__).parent.parent / "fixtures" / "calls"
 
