@@ -20,7 +20,8 @@ from callcenter.desk import DeskError
 from callcenter.desk import queue_store as qs
 from callcenter.desk.context import call_context
 from callcenter.kb import KnowledgeIndex
-from callcenter.store.models import CallNote, QueueEntry
+from callcenter.privacy import redact
+from callcenter.store.models import AgentPresence, CallNote, QueueEntry, TriageFeedback
 from callcenter.web import keys
 from callcenter.web.auth import Identity, identity, requires
 
@@ -90,7 +91,6 @@ def suggestions(knowledge: KnowledgeIndex | None, utterances: list[dict[str, Any
 async def me(request: web.Request) -> web.Response:
     who = identity(request)
     async with request.app[keys.DATABASE].sessions() as session:
-        from callcenter.store.models import AgentPresence
         presence = await session.get(AgentPresence, who.user_id)
         entries = await qs.open_entries(session)
     offers = [e.call_sid for e in entries if e.offered_to == who.user_id]
@@ -170,7 +170,6 @@ async def add_note(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text='{"error": "unknown wrap-up code"}', content_type="application/json")
     if not text and code is None:
         raise web.HTTPBadRequest(text='{"error": "empty note"}', content_type="application/json")
-    from callcenter.privacy import redact
     async with request.app[keys.DATABASE].sessions() as session, session.begin():
         session.add(CallNote(call_sid=call_sid, author_id=who.user_id, at=_now(request), text=redact(text),
                              wrapup_code=code))
@@ -205,8 +204,6 @@ async def triage_feedback(request: web.Request) -> web.Response:
         if not isinstance(reasons, list) or any(r not in known for r in reasons):
             raise web.HTTPBadRequest(text=json.dumps({"error": "unknown reason", "known": sorted(known)}),
                                      content_type="application/json")
-    from callcenter.privacy import redact
-    from callcenter.store.models import TriageFeedback
     async with db.sessions() as session, session.begin():
         session.add(TriageFeedback(call_sid=call_sid, agent_id=who.user_id, at=_now(request),
                                    confirmed=confirmed, original=original, fragile=fragile, urgent=urgent,
