@@ -278,9 +278,10 @@ class Desk:
         await self.bus.publish("call.updated", {"call_sid": call_sid, "status": "connected"})
 
     async def agent_left(self, call_sid: str, agent_id: int) -> None:
-        """An agent's leg left. Alone with nobody, the caller must not stay: end the conference."""
+        """An agent's leg left. Alone with nobody, the caller must not stay: end the conference.
+        During a warm transfer the caller stays with the other agent and is taken off hold."""
         now = self.clock()
-        end = None
+        end = resume = None
         async with self._lock, self.db.sessions() as session, session.begin():
             entry = await session.get(QueueEntry, call_sid)
             if entry is None or entry.status != "connected":
@@ -290,9 +291,11 @@ class Desk:
                 # The first agent left during a warm transfer: the second one keeps the caller.
                 entry.agent_id, entry.agent_call_sid = entry.transfer_to, entry.transfer_call_sid
                 entry.transfer_to = entry.transfer_call_sid = None
+                resume = entry.conference_sid
                 qs.decision(session, call_sid, now, "transferred", "transfert accompagné terminé", entry.agent_id)
             elif entry.transfer_to == agent_id:
                 entry.transfer_to = entry.transfer_call_sid = None
+                resume = entry.conference_sid
                 qs.decision(session, call_sid, now, "transfer_failed", "l'agent sollicité a raccroché", agent_id)
             else:
                 entry.status, entry.ended_at = "ended", now
@@ -300,6 +303,11 @@ class Desk:
                 qs.decision(session, call_sid, now, "ended", "l'agent a raccroché", agent_id)
         if end is not None:
             await self._end_conference(end)
+        if resume is not None and resume != BROWSER_CONFERENCE:
+            try:
+                await self._control().hold(resume, call_sid, False)
+            except Exception:  # noqa: BLE001 - already off hold, or the caller left meanwhile
+                _LOGGER.info("call %s: caller not taken off hold", call_sid)
         await self.bus.publish("desk.agent", {"agent_id": agent_id, "state": "wrapup"})
         await self.bus.publish("call.updated", {"call_sid": call_sid, "status": "ended" if end else "connected"})
 

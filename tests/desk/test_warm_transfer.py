@@ -196,3 +196,40 @@ async def test_urgent_caller_is_offered_before_others(centre: Centre) -> None:
     await centre.desk.set_state(alice, "available")
     assert (await centre.entry(urgent.call_sid)).offered_to == alice
     assert (await centre.entry(normal.call_sid)).offered_to is None
+
+
+async def test_first_agent_hanging_up_during_the_briefing_hands_over(centre: Centre) -> None:
+    alice, bob = centre.agents["alice"], centre.agents["bob"]
+    await centre.desk.set_state(alice, "available")
+    call = centre.caller()
+    await centre.call_to_caf(call)
+    await centre.desk.accept(alice, call.call_sid)
+    await centre.settle()
+    await centre.desk.warm_transfer(alice, call.call_sid, bob)
+    await centre.settle()
+    entry = await centre.entry(call.call_sid)
+    await centre.fake.hangup(entry.agent_call_sid)          # alice hangs up instead of completing
+    await centre.settle()
+    conf = next(iter(centre.fake.conferences.values()))
+    assert conf.participants[call.call_sid].hold is False     # the caller hears bob, not hold music
+    assert participants(centre, call.call_sid) == [f"agent-{bob}", "caller"]
+    assert (await centre.entry(call.call_sid)).agent_id == bob
+
+
+async def test_second_agent_hanging_up_during_the_briefing_keeps_the_first(centre: Centre) -> None:
+    alice, bob = centre.agents["alice"], centre.agents["bob"]
+    await centre.desk.set_state(alice, "available")
+    call = centre.caller()
+    await centre.call_to_caf(call)
+    await centre.desk.accept(alice, call.call_sid)
+    await centre.settle()
+    await centre.desk.warm_transfer(alice, call.call_sid, bob)
+    await centre.settle()
+    entry = await centre.entry(call.call_sid)
+    await centre.fake.hangup(entry.transfer_call_sid)
+    await centre.settle()
+    conf = next(iter(centre.fake.conferences.values()))
+    assert conf.participants[call.call_sid].hold is False
+    assert participants(centre, call.call_sid) == [f"agent-{alice}", "caller"]
+    entry = await centre.entry(call.call_sid)
+    assert entry.agent_id == alice and entry.transfer_to is None
