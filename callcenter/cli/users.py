@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.add_argument("--display-name")
     add.add_argument("--skill", action="append", default=[], metavar="SKILL[:LEVEL]",
                      help="a skill the agent handles, level 1 (basic) to 3 (expert); repeatable")
-    add.add_argument("--language", action="append", default=[], help="a language spoken (default fr)")
+    add.add_argument("--language", action="append", default=[],
+                     help="another language spoken besides French (e.g. pt, ar); repeatable")
     add.add_argument("--phone", help="how to reach the agent: +33... or client:IDENTITY")
     add.set_defaults(func=run_add)
     lst = users.add_parser("list", help="list users")

@@ -58,8 +58,11 @@ def decide(calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
         candidates = [a for a in free if a.id not in taken and eligible(call, a, now, policy)]
         if not candidates:
             continue
-        # The most skilled first, then whoever has been free the longest (fair spread of work).
-        best = min(candidates, key=lambda a: (-_level(a, call.skill), a.since, a.id))
+        # The most skilled first, then whoever has been free the longest (fair spread of work). A
+        # caller who struggles with French goes first to an agent who speaks another language too.
+        multilingual = "langue" in call.reasons
+        best = min(candidates, key=lambda a: (-(multilingual and len(a.languages) > 1),
+                                              -_level(a, call.skill), a.since, a.id))
         taken.add(best.id)
         s = score(call, now, policy)
         waited = int(now - call.enqueued_at)

@@ -30,12 +30,16 @@ class Begin:
 
 @dataclass(frozen=True)
 class Audio:
-    """Telephone-rate samples of one utterance; ``queued_at`` is a monotonic time, for lag stats."""
+    """Telephone-rate samples of one utterance; ``queued_at`` is a monotonic time, for lag stats.
+
+    ``end_ms``: where the samples end in stream time (what a partial decoded from them covers).
+    """
 
     utterance: int
     samples: Int16Array = field(repr=False)
     duration_ms: int
     queued_at: float
+    end_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ class DecodeBacklog:
         if len(parts) == 1:
             return first
         samples = np.concatenate([p.samples for p in parts])
-        return Audio(first.utterance, samples, duration, first.queued_at)
+        return Audio(first.utterance, samples, duration, first.queued_at, parts[-1].end_ms)
 
     def dropped_for(self, utterance: int) -> int:
         """Audio (ms) of ``utterance`` dropped so far; forgotten once asked."""

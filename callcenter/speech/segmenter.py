@@ -2,7 +2,11 @@
 
 Telephone turn-taking: an utterance starts after ``min_speech_ms`` of speech (a click or a breath
 is not a turn) and ends after ``end_silence_ms`` of silence (callers pause inside sentences; much
-shorter cuts them, much longer makes the IVR feel slow), or at ``max_utterance_ms``.
+shorter cuts them, much longer makes the IVR feel slow), or at ``max_utterance_ms``. When the
+caller is answering a menu and what was recognised so far is already a complete answer, the owner
+says so (:meth:`Segmenter.mark_complete`) and the utterance ends after ``complete_silence_ms``
+instead (VoiceXML's ``completetimeout`` against ``incompletetimeout``); speech that resumes, or a
+later "not complete", brings the long silence back.
 
 The gate decides which frames reach the recogniser: speech, the ``preroll_ms`` before it (onsets
 are quiet and the decoder needs context), and ``hangover_ms`` after it. Longer silences, inside or
@@ -26,6 +30,8 @@ class SegmenterConfig:
 
     min_speech_ms: int = 100
     end_silence_ms: int = 700
+    #: Ends the utterance instead of ``end_silence_ms`` once it is marked as a complete answer.
+    complete_silence_ms: int = 250
     max_utterance_ms: int = 15_000
     preroll_ms: int = 240
     hangover_ms: int = 240
@@ -43,6 +49,8 @@ class SegmenterConfig:
             raise ValueError("min_speech_ms, end_silence_ms and max_utterance_ms must be positive")
         if self.preroll_ms < 0 or not 0 <= self.hangover_ms < self.end_silence_ms:
             raise ValueError("preroll_ms >= 0 and 0 <= hangover_ms < end_silence_ms")
+        if not 0 < self.complete_silence_ms <= self.end_silence_ms:
+            raise ValueError("0 < complete_silence_ms <= end_silence_ms")
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,8 @@ class UtteranceStarted:
 class UtteranceEnded:
     """The utterance is over; its speech spanned ``started_ms``..``speech_end_ms``.
 
-    ``at_ms`` is when the decision was taken (``speech_end_ms + end_silence_ms`` for a silence).
+    ``at_ms`` is when the decision was taken (for a silence: ``speech_end_ms + end_silence_ms``,
+    or ``+ complete_silence_ms`` when the utterance was marked complete, rounded up to a frame).
     Applies after the step's feed.
     """
 
@@ -120,6 +129,7 @@ class Segmenter(Generic[P]):
     _last_speech_end_ms: int = field(default=0, init=False)
     _clock_ms: int = field(default=0, init=False)
     _deadline: tuple[int, int] | None = field(default=None, init=False)  # (armed_ms, at_ms)
+    _complete: bool = field(default=False, init=False)  # the current utterance is a complete answer
 
     def __post_init__(self) -> None:
         # Seed the window so a caller who speaks at once is not taken for the line's noise.
@@ -132,6 +142,29 @@ class Segmenter(Generic[P]):
     @property
     def in_utterance(self) -> bool:
         return self.state == "speech"
+
+    @property
+    def clock_ms(self) -> int:
+        """End of the last frame processed, in stream time (frames never start before it)."""
+        return self._clock_ms
+
+    @property
+    def end_silence_ms(self) -> int:
+        """The silence that will end the current utterance."""
+        return self.config.complete_silence_ms if self._complete else self.config.end_silence_ms
+
+    def mark_complete(self, heard_until_ms: int, complete: bool = True) -> bool:
+        """Say whether the audio up to ``heard_until_ms`` (stream time) makes a complete answer.
+
+        ``True`` ends the current utterance after ``complete_silence_ms`` of silence instead of
+        ``end_silence_ms``; ``False`` restores the long silence. Ignored (returns ``False``) outside
+        an utterance, and when speech was heard after ``heard_until_ms``: what was recognised is
+        then not all that was said. Speech that resumes afterwards clears the mark.
+        """
+        if self.state != "speech" or heard_until_ms < self._last_speech_end_ms:
+            return False
+        self._complete = complete
+        return True
 
     def arm_no_speech(self, now_ms: int, timeout_ms: int) -> None:
         """Report ``NoSpeechTimeout`` unless an utterance starts within ``timeout_ms`` of ``now_ms``.
@@ -204,6 +237,7 @@ class Segmenter(Generic[P]):
         if self._onset_speech_ms >= self.config.min_speech_ms:
             self.state = "speech"
             self._deadline = None
+            self._complete = False
             feed = tuple(f.payload for f in self._held)
             self._held.clear()
             return Step(feed, UtteranceStarted(self._utterance_start_ms))
@@ -219,11 +253,12 @@ class Segmenter(Generic[P]):
             feed = tuple(f.payload for f in self._held) + (frame.payload,)
             self._held.clear()
             self._last_speech_end_ms = frame.end_ms
+            self._complete = False  # the answer goes on: what was recognised is not all of it
             if frame.end_ms - self._utterance_start_ms >= self.config.max_utterance_ms:
                 return self._end(feed, frame, "max_length")
             return Step(feed)
         silence_ms = frame.end_ms - self._last_speech_end_ms
-        if silence_ms >= self.config.end_silence_ms:
+        if silence_ms >= self.end_silence_ms:
             return self._end((), frame, "silence")
         if silence_ms <= self.config.hangover_ms:
             return Step((frame.payload,))
@@ -234,10 +269,12 @@ class Segmenter(Generic[P]):
         # Frames still held are trailing silence: they stay as pre-roll for the next utterance.
         event = UtteranceEnded(self._utterance_start_ms, self._last_speech_end_ms, frame.end_ms, reason)
         self.state = "silence"
+        self._complete = False
         return Step(feed, event)
 
     def _reset_to_silence(self) -> None:
         self.state = "silence"
+        self._complete = False
         self._held.clear()
 
     def _hold(self, frame: Frame[P], keep_ms: int) -> None:

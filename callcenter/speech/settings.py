@@ -24,10 +24,13 @@ class SpeechSettings:
     models_url: str
     workers: int | None
     end_silence_ms: int
+    #: Silence that ends a menu answer already recognised as a complete phrase.
+    complete_silence_ms: int = 250
 
     def transcriber_config(self) -> TranscriberConfig:
         """Per-call tuning for ``SpeechEngine(..., config=...)``."""
-        return TranscriberConfig(segmenter=SegmenterConfig(end_silence_ms=self.end_silence_ms))
+        return TranscriberConfig(segmenter=SegmenterConfig(end_silence_ms=self.end_silence_ms,
+                                                           complete_silence_ms=self.complete_silence_ms))
 
 
 def _positive(name: str, raw: str | None, default: int | None) -> int | None:
@@ -52,10 +55,15 @@ def speech_settings(settings: Settings) -> SpeechSettings:
     if end_silence is None or end_silence < 300:
         raise SettingsError(f"{PREFIX}SPEECH_END_SILENCE_MS={end_silence}: at least 300 ms (shorter cuts callers "
                             "off in mid-sentence)")
+    complete_silence = _positive("SPEECH_COMPLETE_SILENCE_MS", extra.get(PREFIX + "SPEECH_COMPLETE_SILENCE_MS"), 250)
+    if complete_silence is None or not 150 <= complete_silence <= end_silence:
+        raise SettingsError(f"{PREFIX}SPEECH_COMPLETE_SILENCE_MS={complete_silence}: from 150 ms (a shorter silence "
+                            f"is a pause between syllables) to SPEECH_END_SILENCE_MS ({end_silence} ms)")
     return SpeechSettings(
         vosk_model=extra.get(PREFIX + "VOSK_MODEL") or None,
         models_dir=Path(extra.get(PREFIX + "MODELS_DIR") or settings.data_dir / "models").resolve(),
         models_url=models_url.rstrip("/"),
         workers=_positive("SPEECH_WORKERS", extra.get(PREFIX + "SPEECH_WORKERS"), None),
         end_silence_ms=end_silence,
+        complete_silence_ms=complete_silence,
     )

@@ -5,6 +5,13 @@ and end of utterance); the frames it lets through are queued in the call's bound
 :class:`DecodeBacklog`. A worker task takes them in order and runs the recogniser on the shared
 :class:`DecodePool`, so a slow recogniser never blocks the loop and never grows memory beyond the
 backlog's bound. Events go to ``on_event`` on the loop, in order.
+
+End of a menu answer: when an utterance is recognised with a grammar (``listen(phrases=...)``),
+every partial result decoded from audio that reaches the end of the speech heard so far tells the
+segmenter whether the utterance is already a complete phrase (one no longer phrase starts with);
+if it is, the utterance ends after ``complete_silence_ms`` instead of ``end_silence_ms``. The
+worker decodes a call's audio in stream order and checks, on the loop, against the segmenter's
+state at that moment, so a partial that does not cover speech heard since is never used.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from callcenter.speech.audio import TELEPHONE_RATE, Int16Array, Upsampler, energy_dbfs, ulaw_to_pcm16
 from callcenter.speech.backlog import Audio, Begin, DecodeBacklog, Finish, Item
@@ -40,6 +48,34 @@ from callcenter.speech.segmenter import (
 
 _LOGGER = logging.getLogger(__name__)
 EventCallback = Callable[[SpeechEvent], None]
+
+
+def normalize_phrase(text: str) -> str:
+    """Case and spacing do not matter when a partial result is compared with a phrase."""
+    return " ".join(text.casefold().split())
+
+
+def complete_phrases(phrases: Sequence[str]) -> frozenset[str]:
+    """The phrases after which the caller has certainly finished: those that do not begin a
+    longer phrase of the same grammar ("caf" is not one when "caf famille" is a phrase too)."""
+    normal = {normalize_phrase(p) for p in phrases} - {""}
+    return frozenset(p for p in normal if not any(q.startswith(p + " ") for q in normal))
+
+
+class _Chunk(NamedTuple):
+    """What the segmenter carries for the transcriber: samples and where they end (stream time)."""
+
+    samples: Int16Array
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class _Utterance:
+    """Fixed when an utterance starts: its turn, whether a grammar decodes it, its complete phrases."""
+
+    turn: int
+    grammar: bool = False
+    complete: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -78,19 +114,21 @@ class Transcriber:
         self._model = model
         self._pool = pool
         self._on_event = on_event
-        self._segmenter: Segmenter[Int16Array] = Segmenter(self.config.segmenter)
+        self._segmenter: Segmenter[_Chunk] = Segmenter(self.config.segmenter)
         self._backlog = DecodeBacklog(self.config.max_backlog_ms)
         self._upsampler = Upsampler(TELEPHONE_RATE, model.sample_rate)
         self._wakeup = asyncio.Event()
+        self._idle = asyncio.Event()  # set while the worker waits with nothing queued
         self._closing = False
         self._failed = False
         self._overloaded = False
         # What the next utterance is decoded with, set by ``listen``.
         self._turn = 0
         self._phrases: tuple[str, ...] | None = None
+        self._next = _Utterance(0)
         # Per utterance, fixed when it starts.
         self._utterance = 0
-        self._utterance_turn: dict[int, tuple[int, bool]] = {}
+        self._utterances: dict[int, _Utterance] = {}
         self._end_ms = 0
         # Recognisers, used only from the decode worker (one pool thread at a time).
         self._free: Recognizer | None = None
@@ -123,6 +161,8 @@ class Transcriber:
         """
         self._turn = turn
         self._phrases = tuple(phrases) if phrases else None
+        usable = self._model.usable_phrases(self._phrases) if self._phrases else ()
+        self._next = _Utterance(turn, bool(usable), complete_phrases(usable))
         if no_speech_timeout_ms is None:
             self._segmenter.disarm()
         else:
@@ -138,7 +178,9 @@ class Transcriber:
             return
         duration = samples.size * 1000 // TELEPHONE_RATE
         self._received_ms += duration
-        frame = Frame(timestamp_ms, duration, energy_dbfs(samples), samples)
+        # The segmenter moves a stale timestamp up to "now"; the chunk records the same end.
+        start = max(timestamp_ms, self._segmenter.clock_ms)
+        frame = Frame(start, duration, energy_dbfs(samples), _Chunk(samples, start + duration))
         step = self._segmenter.process(frame)
         self._end_ms = max(self._end_ms, timestamp_ms + duration)
         self._apply(step)
@@ -166,25 +208,29 @@ class Transcriber:
             await asyncio.gather(self._task, return_exceptions=True)
         self._free = self._grammar = self._current = None
 
+    async def wait_idle(self) -> None:
+        """Wait until everything received so far is decoded and its events are out (tests and
+        benchmarks that feed audio faster than real time, with a decoder that keeps up)."""
+        await self._idle.wait()
+
     def stats(self) -> TranscriberStats:
         return TranscriberStats(self._received_ms, self._fed_ms, self._decoded_ms, self._backlog.dropped_ms,
                                 self._backlog.backlog_ms, self._utterance, self._max_lag_s)
 
     # -- segmenter output ------------------------------------------------------------------------
 
-    def _apply(self, step: Step[Int16Array]) -> None:
+    def _apply(self, step: Step[_Chunk]) -> None:
         event = step.event
         if isinstance(event, UtteranceStarted):
             self._utterance += 1
-            grammar = bool(self._phrases and self._model.usable_phrases(self._phrases))
-            self._utterance_turn[self._utterance] = (self._turn, grammar)
+            self._utterances[self._utterance] = self._next
             self._queue(Begin(self._utterance, self._turn, self._phrases))
             self._emit(SpeechStarted(self._turn, event.at_ms))
         now = time.monotonic()
-        for samples in step.feed:
-            duration = samples.size * 1000 // TELEPHONE_RATE
+        for chunk in step.feed:
+            duration = chunk.samples.size * 1000 // TELEPHONE_RATE
             self._fed_ms += duration
-            self._queue(Audio(self._utterance, samples, duration, now))
+            self._queue(Audio(self._utterance, chunk.samples, duration, now, chunk.end_ms))
         if isinstance(event, UtteranceEnded):
             self._queue(Finish(self._utterance, event))
         elif isinstance(event, NoSpeechTimeout):
@@ -198,6 +244,7 @@ class Transcriber:
             self._emit(AudioDropped(dropped, self._backlog.backlog_ms))
         elif self._overloaded and self._backlog.backlog_ms <= self._backlog.max_backlog_ms // 2:
             self._overloaded = False
+        self._idle.clear()
         self._wakeup.set()
 
     def _emit(self, event: SpeechEvent) -> None:
@@ -221,6 +268,7 @@ class Transcriber:
         while True:
             item = self._backlog.take(self.config.job_ms)
             if item is None:
+                self._idle.set()
                 if self._closing:
                     return
                 self._wakeup.clear()
@@ -252,20 +300,26 @@ class Transcriber:
         partial = await self._pool.run(lambda: recognizer.accept(upsampler.process(item.samples).tobytes()), BULK)
         self._decoded_ms += item.duration_ms
         self._max_lag_s = max(self._max_lag_s, time.monotonic() - item.queued_at)
-        turn, _ = self._utterance_turn.get(item.utterance, (self._turn, False))
+        utterance = self._utterances.get(item.utterance, _Utterance(self._turn))
+        if utterance.complete and item.utterance == self._utterance:
+            # Back on the loop: the segmenter has seen every frame received so far, and ignores
+            # this unless the audio just decoded reaches its last speech. Checked after every
+            # piece, changed or not: the same text may only now cover the end of speech.
+            self._segmenter.mark_complete(item.end_ms, normalize_phrase(partial) in utterance.complete)
         if self.config.partials and partial and partial != self._last_partial:
             self._last_partial = partial
-            self._emit(PartialTranscript(turn, partial))
+            self._emit(PartialTranscript(utterance.turn, partial))
 
     async def _finish(self, item: Finish) -> None:
         recognizer = self._current
         transcript = (await self._pool.run(recognizer.finish, URGENT)) if recognizer else Transcript("")
-        turn, grammar = self._utterance_turn.pop(item.utterance, (self._turn, False))
+        utterance = self._utterances.pop(item.utterance, _Utterance(self._turn))
         ended = item.ended
         self._emit(FinalTranscript(
-            turn=turn, text=transcript.text, confidence=round(transcript.confidence, 3), words=transcript.words,
-            started_ms=ended.started_ms, speech_end_ms=ended.speech_end_ms, ended_ms=ended.at_ms,
-            reason=ended.reason, grammar=grammar, dropped_ms=self._backlog.dropped_for(item.utterance)))
+            turn=utterance.turn, text=transcript.text, confidence=round(transcript.confidence, 3),
+            words=transcript.words, started_ms=ended.started_ms, speech_end_ms=ended.speech_end_ms,
+            ended_ms=ended.at_ms, reason=ended.reason, grammar=utterance.grammar,
+            dropped_ms=self._backlog.dropped_for(item.utterance)))
 
     def _select(self, phrases: tuple[str, ...] | None) -> Recognizer:
         # Runs on a pool thread. The free recogniser is kept for the whole call (creating one

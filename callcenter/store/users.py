@@ -21,7 +21,9 @@ async def add_user(db: Database, *, username: str, password_hash: str, role: str
                    display_name: str | None = None, skills: dict[str, Any] | None = None,
                    languages: list[str] | None = None, phone: str | None = None) -> User:
     user = User(username=username, display_name=display_name or username, password_hash=password_hash,
-                role=role, active=True, skills=skills or {}, languages={"spoken": languages or ["fr"]},
+                role=role, active=True, skills=skills or {},
+                # French is every agent's working language; others are added to it.
+                languages={"spoken": list(dict.fromkeys(["fr", *(languages or [])]))},
                 phone=phone, created_at=now)
     try:
         async with db.sessions() as session, session.begin():

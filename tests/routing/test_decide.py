@@ -111,3 +111,12 @@ def test_policy_refuses_settings_that_allow_starvation() -> None:
         RoutingPolicy(ageing_per_second=0)
     with pytest.raises(ValueError, match="increasing"):
         RoutingPolicy(relax_to_skill_after=300, relax_to_anyone_after=100)
+
+
+def test_a_caller_struggling_with_french_goes_to_a_multilingual_agent() -> None:
+    french = Agent(id=1, name="a1", skills={"caf": 3}, state="available", since=T - 500)
+    bilingual = Agent(id=2, name="a2", skills={"caf": 2}, state="available", since=T, languages=("fr", "pt"))
+    [assignment] = decide([call("l", "fragile", 70, reasons=("langue",))], [french, bilingual], T, P)
+    assert assignment.agent_id == 2
+    [assignment] = decide([call("n", "fragile", 70, reasons=("logement",))], [french, bilingual], T, P)
+    assert assignment.agent_id == 1
