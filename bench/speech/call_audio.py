@@ -28,6 +28,8 @@ SENTENCES = (
     "여보세요",
     "감사합니다 좋은 하루 되세요",
 )
+#: The answers of a menu, for the grammar scenario (each one a phrase of the menu's grammar).
+MENU_PHRASES = ("네", "아니요", "여보세요", "하나", "둘", "셋")
 SPEECH_DB = -45.0  # frames louder than this count as speech when marking where speech ends
 
 

@@ -4,9 +4,10 @@ It speaks Twilio's Media Streams protocol inbound, as the real endpoint will, an
 final transcript back on the socket (Twilio would not; the benchmark's client times them):
 ``{"kind": "final", "text", "speech_end_ms", "ended_ms", "processing_s", "dropped_ms"}``, where
 ``processing_s`` runs from the arrival of the frame that ended the utterance to the transcript.
-On ``stop`` it sends ``{"kind": "stats", ...}`` before closing.
+On ``stop`` it sends ``{"kind": "stats", ...}`` before closing. With ``--phrases``, every call
+answers a menu: its utterances are recognised with that grammar.
 
-    python -m bench.speech.server --model PATH --port 8765 --secret S [--workers N]
+    python -m bench.speech.server --model PATH --port 8765 --secret S [--workers N] [--phrases 네,아니요]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from callcenter.speech.protocol import Media, Stop
 
 ENGINE = web.AppKey("engine", SpeechEngine)
 SECRET = web.AppKey("secret", str)
+PHRASES = web.AppKey("phrases", tuple)
 
 
 async def media(request: web.Request) -> web.WebSocketResponse:
@@ -46,6 +48,8 @@ async def media(request: web.Request) -> web.WebSocketResponse:
 
     sender = asyncio.get_running_loop().create_task(send_events())
     session = request.app[ENGINE].stream_session(secret=request.app[SECRET], on_event=on_event)
+    if request.app[PHRASES]:
+        session.listen(turn=1, phrases=request.app[PHRASES])
     try:
         async for message in ws:
             if message.type != WSMsgType.TEXT:
@@ -75,10 +79,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--secret", required=True)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--phrases", default="", help="comma-separated menu phrases (default: free speech)")
     args = parser.parse_args()
     app = web.Application()
     app[ENGINE] = SpeechEngine.from_model_path(args.model, workers=args.workers)
     app[SECRET] = args.secret
+    app[PHRASES] = tuple(p for p in args.phrases.split(",") if p)
     app.router.add_get("/media", media)
     web.run_app(app, host="127.0.0.1", port=args.port, print=lambda *_: print("ready", flush=True))
 

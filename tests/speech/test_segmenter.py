@@ -175,3 +175,99 @@ def test_config_is_checked() -> None:
         SegmenterConfig(hangover_ms=800, end_silence_ms=700)
     with pytest.raises(ValueError):
         SegmenterConfig(min_speech_ms=0)
+
+
+# -- a complete answer ends sooner (VoiceXML's completetimeout) ----------------------------------
+
+SHORT = SegmenterConfig(min_speech_ms=100, end_silence_ms=700, complete_silence_ms=200, max_utterance_ms=3000,
+                        preroll_ms=60, hangover_ms=100)
+
+
+def test_a_complete_answer_ends_after_the_short_silence() -> None:
+    run = Run(SHORT)
+    run.silence(200)
+    run.speech(500)  # 200..700
+    run.silence(100)
+    assert run.segmenter.mark_complete(heard_until_ms=780)  # decoded up to 780, past the speech
+    assert run.segmenter.end_silence_ms == 200
+    run.silence(1000)
+    assert run.events == [UtteranceStarted(200), UtteranceEnded(200, 700, 900, "silence")]
+    assert run.segmenter.end_silence_ms == 700  # for the next utterance: the long silence again
+
+
+def test_a_mark_after_the_short_silence_ends_the_utterance_at_the_next_frame() -> None:
+    run = Run(SHORT)
+    run.speech(500)  # 0..500
+    run.silence(400)  # 900: past 200 ms, the recogniser was late
+    assert run.segmenter.mark_complete(heard_until_ms=500)
+    run.silence(100)
+    assert run.events[1:] == [UtteranceEnded(0, 500, 920, "silence")]
+
+
+def test_a_partial_that_stops_before_the_last_speech_is_ignored() -> None:
+    run = Run(SHORT)
+    run.speech(500)  # 0..500
+    run.silence(100)
+    assert not run.segmenter.mark_complete(heard_until_ms=400)  # speech was heard after it
+    run.silence(1000)
+    assert run.events[1:] == [UtteranceEnded(0, 500, 1200, "silence")]
+
+
+def test_speech_that_resumes_clears_the_mark() -> None:
+    run = Run(SHORT)
+    run.speech(300)  # 0..300
+    run.silence(100)
+    assert run.segmenter.mark_complete(heard_until_ms=400)
+    run.speech(200)  # 400..600: "yes... but"
+    run.silence(1000)
+    assert run.events[1:] == [UtteranceEnded(0, 600, 1300, "silence")]
+
+
+def test_not_complete_restores_the_long_silence() -> None:
+    run = Run(SHORT)
+    run.speech(300)
+    run.silence(100)
+    assert run.segmenter.mark_complete(heard_until_ms=400)
+    assert run.segmenter.mark_complete(heard_until_ms=400, complete=False)  # the partial changed
+    run.silence(1000)
+    assert run.events[1:] == [UtteranceEnded(0, 300, 1000, "silence")]
+
+
+def test_a_mark_outside_an_utterance_is_ignored_and_never_carries_over() -> None:
+    run = Run(SHORT)
+    assert not run.segmenter.mark_complete(heard_until_ms=0)  # before any speech
+    run.speech(300)
+    run.silence(100)
+    run.segmenter.mark_complete(heard_until_ms=400)
+    run.silence(200)  # ends at 500
+    assert not run.segmenter.mark_complete(heard_until_ms=10_000)  # between utterances
+    run.speech(40)  # an onset is not an utterance yet
+    assert not run.segmenter.mark_complete(heard_until_ms=10_000)
+    run.speech(260)  # 600..900
+    run.silence(1000)
+    assert [e for e in run.events if isinstance(e, UtteranceEnded)] == [
+        UtteranceEnded(0, 300, 500, "silence"), UtteranceEnded(600, 900, 1600, "silence")]
+
+
+def test_the_complete_silence_is_checked() -> None:
+    assert SegmenterConfig().complete_silence_ms == 250
+    with pytest.raises(ValueError):
+        SegmenterConfig(complete_silence_ms=800)
+    with pytest.raises(ValueError):
+        SegmenterConfig(complete_silence_ms=0)
+
+
+def test_trailing_silence_can_be_fed_until_the_end_decision() -> None:
+    # A recogniser that decides completeness needs audio after the last word: feed it all.
+    run = Run(SHORT)
+    run.silence(100)
+    run.speech(300)  # 100..400
+    run.segmenter.feed_trailing_silence()
+    run.silence(300)  # a pause, fed as it comes
+    run.speech(200)  # 700..900: no pre-roll fed twice
+    run.silence(1000)
+    assert run.events[1:] == [UtteranceEnded(100, 900, 1600, "silence")]
+    assert run.fed == list(range(40, 1580, 20))
+    run.speech(200)  # the next utterance gets its pre-roll, and only the hangover
+    run.silence(1000)
+    assert run.fed[run.fed.index(1560) + 1:] == list(range(1840, 2200, 20))  # 60 + 200 + 100 ms

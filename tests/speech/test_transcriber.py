@@ -51,6 +51,14 @@ class Call:
             self.clock += 20
             self.max_backlog_ms = max(self.max_backlog_ms, self.transcriber.stats().backlog_ms)
 
+    async def live(self, *pieces: np.ndarray) -> None:
+        """Like ``play``, with a decoder that keeps up: each frame is decoded before the next."""
+        audio = np.concatenate(pieces)
+        for offset in range(0, audio.size, FRAME):
+            self.transcriber.push_pcm(audio[offset:offset + FRAME], self.clock)
+            self.clock += 20
+            await asyncio.wait_for(self.transcriber.wait_idle(), 5)
+
     def finals(self) -> list[FinalTranscript]:
         return [e for e in self.events if isinstance(e, FinalTranscript)]
 
@@ -206,3 +214,80 @@ async def test_partials_can_be_turned_off(pool: DecodePool) -> None:
     call.play(tone(400), quiet(800))
     await call.transcriber.aclose()
     assert [e.kind for e in call.events] == ["speech_started", "final"]
+
+
+# -- menu answers end sooner once they are complete ------------------------------------------------
+
+SAYS_OUI = [(0, ""), (200, "oui")]  # what the grammar recogniser hears, by ms of audio decoded
+
+
+async def _answer(pool: DecodePool, phrases: list[str] | None, script: list[tuple[int, str]],
+                  *pieces: np.ndarray) -> FinalTranscript:
+    call = Call(ScriptedModel(script=script), pool)
+    call.transcriber.listen(turn=1, phrases=phrases)
+    await call.live(quiet(500), *pieces) if pieces else await call.live(quiet(500), tone(400), quiet(1000))
+    await call.transcriber.aclose()
+    [final] = call.finals()
+    return final
+
+
+async def test_a_complete_menu_answer_ends_after_the_short_silence(pool: DecodePool) -> None:
+    final = await _answer(pool, ["oui", "non"], SAYS_OUI)
+    # Speech 500..900; the partial "oui" covers it once the last speech frame is decoded, so the
+    # utterance ends at the first frame with 250 ms of silence (default complete_silence_ms).
+    assert (final.text, final.grammar, final.speech_end_ms, final.ended_ms) == ("oui", True, 900, 1160)
+
+
+async def test_case_and_spaces_do_not_matter(pool: DecodePool) -> None:
+    final = await _answer(pool, ["  OUI ", "Non"], SAYS_OUI)
+    assert final.ended_ms - final.speech_end_ms == 260
+
+
+async def test_a_phrase_that_begins_a_longer_one_waits_the_long_silence(pool: DecodePool) -> None:
+    short = await _answer(pool, ["caf", "caf famille"], [(0, "caf")])
+    assert short.ended_ms - short.speech_end_ms == 700  # "caf ... famille" may follow
+    longer = await _answer(pool, ["caf", "caf famille"], [(0, "caf"), (400, "caf famille")])
+    assert longer.ended_ms - longer.speech_end_ms == 260
+
+
+async def test_free_speech_and_answers_outside_the_menu_wait_the_long_silence(pool: DecodePool) -> None:
+    free = await _answer(pool, None, SAYS_OUI)
+    assert (free.grammar, free.ended_ms - free.speech_end_ms) == (False, 700)
+    other = await _answer(pool, ["non"], SAYS_OUI)
+    assert (other.grammar, other.ended_ms - other.speech_end_ms) == (True, 700)
+    no_grammar = Call(ScriptedModel(grammar=False, script=SAYS_OUI), pool)
+    no_grammar.transcriber.listen(turn=1, phrases=["oui"])  # the model cannot restrict: free speech
+    await no_grammar.live(tone(400), quiet(1000))
+    await no_grammar.transcriber.aclose()
+    assert [f.ended_ms - f.speech_end_ms for f in no_grammar.finals()] == [700]
+
+
+async def test_a_caller_who_goes_on_after_a_phrase_is_not_cut_off(pool: DecodePool) -> None:
+    # "oui" is complete after 400 ms of speech, the caller pauses 200 ms and says more; the
+    # recogniser then hears something that is no phrase, and the long silence applies again.
+    final = await _answer(pool, ["oui", "non"], [(0, ""), (200, "oui"), (800, "oui [unk]")],
+                          tone(400), quiet(200), tone(400), quiet(1000))
+    assert (final.speech_end_ms, final.ended_ms) == (1500, 2200)
+
+
+async def test_a_partial_decoded_before_the_end_of_speech_is_not_used(pool: DecodePool) -> None:
+    # The decoder is behind: "oui", decoded from the first 200 ms, reaches the loop while the
+    # caller has already said more and paused 300 ms. It must not end the utterance.
+    permits = threading.Semaphore(0)
+    model = ScriptedModel(script=[(0, "oui"), (300, "oui merci")], permits=permits)
+    call = Call(model, pool)
+    call.transcriber.listen(turn=1, phrases=["oui"])
+    call.play(tone(600))  # 0..600, nothing decoded yet
+    permits.release()  # one decoder call: the first 200 ms
+    for _ in range(500):
+        if call.transcriber.stats().decoded_ms:
+            break
+        await asyncio.sleep(0.01)
+    assert call.transcriber.stats().decoded_ms == 200
+    assert call.events[-1] == PartialTranscript(1, "oui")
+    call.play(quiet(300))  # silence 600..900: longer than complete_silence_ms
+    for _ in range(100):
+        permits.release()
+    await call.live(quiet(1000))
+    await call.transcriber.aclose()
+    assert [(f.text, f.ended_ms) for f in call.finals()] == [("oui merci", 1300)]

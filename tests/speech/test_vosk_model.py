@@ -89,3 +89,35 @@ def _pcm16k(ulaw: bytes) -> bytes:
     from callcenter.speech.audio import Upsampler, ulaw_to_pcm16
 
     return Upsampler().process(ulaw_to_pcm16(silence(300) + ulaw + silence(500))).tobytes()
+
+
+async def test_a_menu_answer_ends_sooner_than_free_speech(korean_model: VoskModel) -> None:
+    # Fed as a live call whose decoder keeps up: each 20 ms frame is decoded before the next one
+    # arrives, and each final is timed by the stream time when it reaches us.
+    engine = SpeechEngine(korean_model, workers=1)
+    arrivals: list[tuple[FinalTranscript, int]] = []
+
+    def on_event(event: SpeechEvent) -> None:
+        if isinstance(event, FinalTranscript):
+            arrivals.append((event, transcriber.stream_time_ms))
+
+    transcriber = engine.transcriber(on_event)
+    clock = 0
+
+    async def live(audio: bytes) -> None:
+        nonlocal clock
+        for offset in range(0, len(audio), 160):
+            transcriber.push_ulaw(audio[offset:offset + 160], clock)
+            clock += 20
+            await transcriber.wait_idle()
+
+    transcriber.listen(turn=1, phrases=MENU)
+    await live(silence(400) + utterance("hana") + silence(1200))
+    transcriber.listen(turn=2)  # free speech
+    await live(utterance("ne") + silence(1200))
+    await transcriber.aclose()
+    engine.close()
+    (menu, menu_at), (free, free_at) = arrivals
+    assert (menu.text, menu.grammar, free.grammar) == ("하나", True, False)
+    assert menu_at - menu.speech_end_ms < 400  # complete_silence_ms (250) and a frame or two
+    assert free_at - free.speech_end_ms >= 700  # end_silence_ms: the caller may go on
