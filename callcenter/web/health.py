@@ -32,6 +32,7 @@ async def healthz(request: web.Request) -> web.Response:
     body["knowledge"] = None if cores.knowledge is None else {"entries": len(cores.knowledge.kb.entries)}
     body["triage"] = None if cores.triage is None else {"rules_version": cores.triage.version}
     body["problems"] = {k: v[:20] for k, v in cores.problems.items() if v}
+    body["speech"] = "self-hosted" if app.get(keys.SPEECH) is not None else "twilio"
     ok = ok and flow is not None
     body["status"] = "ok" if ok else "degraded"
     return web.json_response(body, status=200 if ok else 503)

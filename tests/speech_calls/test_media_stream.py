@@ -100,6 +100,8 @@ async def test_the_call_opens_a_signed_stream_and_gathers_keys_only(vosk_centre:
     assert token is not None and token.get("name") == "token" and token.get("value")
     gather = root.find("Gather")
     assert gather is not None and gather.get("input") == "dtmf" and gather.get("timeout") == "30"
+    health = await (await vosk_centre.client.get("/healthz")).json()
+    assert health["speech"] == "self-hosted"
 
 
 async def test_korean_speech_moves_the_call_on(vosk_centre: Centre) -> None:
