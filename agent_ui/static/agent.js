@@ -168,6 +168,16 @@ function listen() {
     if (d.call_sid === current && d.status === "ended") $("call-status").textContent = "L'appel est terminé.";
   });
   source.addEventListener("desk.agent", () => refreshMe());
+  // Live transcript while the caller speaks (self-hosted speech): the words so far, then the final.
+  source.addEventListener("call.partial", (e) => {
+    const d = JSON.parse(e.data);
+    if (d.call_sid !== current) return;
+    const list = document.querySelector("#call-context .transcript");
+    if (!list) return;
+    let live = list.querySelector(".live");
+    if (!live) { live = el("li", null, { class: "live muted" }); list.append(live); }
+    live.textContent = `… ${d.text}`;
+  });
 }
 
 function control(action, body) {

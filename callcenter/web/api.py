@@ -228,7 +228,7 @@ def _concerns(who: Identity, message: Message, mine: set[str]) -> bool:
         if message.topic in ("desk.offer", "desk.connected"):
             mine.add(str(data.get("call_sid")))
         return True
-    return message.topic == "call.updated" and data.get("call_sid") in mine
+    return message.topic.startswith("call.") and data.get("call_sid") in mine
 
 
 @requires("agent")
