@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from callcenter.web import keys
 from tests.centre import PASSWORD, Centre
 from tests.web.browser import Browser
 
@@ -149,3 +150,18 @@ async def test_agent_confirms_or_corrects_the_triage(centre: Centre, alice: Brow
     assert [f["confirmed"] for f in ctx["triage_feedback"]] == [True, False]
     assert ctx["triage_feedback"][1]["reasons"] == ["logement", "isolement"]
     assert ctx["triage_feedback"][0]["reasons"] == [r["id"] for r in ctx["triage"]["reasons"]]
+
+
+async def test_partial_transcripts_reach_the_agent_on_the_call_only(centre: Centre, alice: Browser) -> None:
+    await alice.post("/api/presence", {"state": "available"})
+    call = centre.caller()
+    await centre.call_to_caf(call)
+    await alice.post(f"/api/offers/{call.call_sid}/accept")
+    await centre.settle()
+    listener = asyncio.create_task(read_events(alice, 1))
+    await asyncio.sleep(0.2)
+    bus = centre.client.app[keys.BUS]
+    await bus.publish("call.partial", {"call_sid": "CA" + "7" * 32, "text": "someone else"})
+    await bus.publish("call.partial", {"call_sid": call.call_sid, "text": "je voudrais"})
+    [(topic, data)] = await listener
+    assert topic == "call.partial" and data["text"] == "je voudrais"
