@@ -15,6 +15,11 @@ from .helpers import said
     ("mon beau-père frappe les enfants", "danger.enfant", ("119", "17")),
     ("je sais pas où dormir ce soir", "logement.nulle_part", ("115",)),
     ("je fais un malaise", "danger.medical", ("15", "112")),
+    ("c'est la dernière fois que j'appelle", "danger.suicide_signes", ("3114", "15")),
+    ("il contrôle mon téléphone et mon argent", "danger.violences_controle", ("3919", "17", "114")),
+    ("je peux pas parler il est à côté", "danger.parole_empechee", ("3919", "17", "114")),
+    ("le mari de sa mère la touche la nuit", "danger.enfant_indirect", ("119", "17")),
+    ("ma copine peut plus me garder ce soir", "logement.sans_nuit", ("115",)),
 ])
 def test_each_urgent_trigger_gives_its_numbers(rules: TriageRules, text: str, trigger: str,
                                                numbers: tuple[str, ...]) -> None:
@@ -28,6 +33,9 @@ def test_each_urgent_trigger_gives_its_numbers(rules: TriageRules, text: str, tr
     (("on dort dans la voiture", "avec mes deux enfants"), "urgent.dehors_avec_enfants", "115"),
     (("je dors dehors et il fait très froid",), "urgent.dehors_par_grand_froid", "115"),
     (("ils m'ont coupé l'électricité", "je suis sous oxygène"), "urgent.energie_coupee_appareil_vital", "15"),
+    (("je suis à la rue", "c'est pour ce soir"), "urgent.dehors_ce_soir", "115"),
+    (("j'ai 80 ans", "je dors dans ma voiture"), "urgent.dehors_personne_agee", "115"),
+    (("j'ai donné mon chat à ma voisine", "j'en aurai plus besoin"), "urgent.don_affaires", "3114"),
 ])
 def test_combinations_across_utterances(rules: TriageRules, utterances: tuple[str, ...],
                                         combination: str, number: str) -> None:
