@@ -4,8 +4,10 @@ Both sides go through the same steps, so an entry written "Revenu de solidarité
 caller heard as "le r s a c'est combien" meet on the same terms:
 
 1. fold: lower case, accents and ligatures removed, typographic apostrophes unified;
-2. words: elisions dropped (l', d', j', qu'...), hyphens split, numbers in words turned into
-   digits, acronyms spelled letter by letter joined ("r s a" -> "rsa", "erre esse a" -> "rsa");
+2. words: elisions dropped (l', d', j', qu'...), hyphens split, the long names of the bodies
+   shortened ("caisse d'allocations familiales" -> "caf", "sécurité sociale" -> "secu"), familiar
+   words turned into the entries' words ("gosses" -> "enfants", "boulot" -> "travail"), numbers in
+   words turned into digits, acronyms spelled letter by letter joined ("r s a" -> "rsa");
 3. terms: stop words dropped, negations kept as markers (they only count inside a pair of words,
    "pas internet"), and a light suffix stemmer so "déclarer", "déclaration" and "déclaré" agree.
 
@@ -25,6 +27,35 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ":
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnsmtc])'")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+
+# The long names of the bodies hold topic words ("caisse d'allocations familiales" is not a question
+# about the allocations familiales): they become the short name before anything else is read.
+_BODY_NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), short)
+    for pattern, short in (
+        (r"\bcaisses? (?:d |des |de )?allocations? familiales?\b", "caf"),
+        (r"\bcaisses? primaires? (?:d |de )?assurances? maladies?\b", "cpam"),
+        (r"\bsecurite sociale\b", "secu"),
+    )
+)
+
+# Everyday words for the words the entries use ("mes gosses", "le boulot", "bosser"): one family,
+# one term, on both sides, so an entry need not list every familiar way of saying it.
+_COLLOQUIAL: dict[str, str] = {
+    **dict.fromkeys(("gamin", "gamins", "gamine", "gamines", "gosse", "gosses", "mome", "momes",
+                     "marmot", "marmots", "loupiot", "loupiots"), "enfants"),
+    **dict.fromkeys(("boulot", "boulots", "taf", "job", "jobs", "turbin"), "travail"),
+    **dict.fromkeys(("bosse", "bosses", "bossent", "bosser", "bossons", "bossez", "bossais",
+                     "bossait"), "travaille"),
+    **dict.fromkeys(("chomdu", "chomedu"), "chomage"),
+    **dict.fromkeys(("toubib", "toubibs"), "medecin"),
+    **dict.fromkeys(("proprio", "proprios"), "proprietaire"),
+    **dict.fromkeys(("fric", "thune", "thunes", "pognon", "oseille"), "argent"),
+    **dict.fromkeys(("ordi", "ordis"), "ordinateur"),
+    **dict.fromkeys(("appli", "applis"), "application"),
+    **dict.fromkeys(("mutu",), "mutuelle"),
+    **dict.fromkeys(("kine", "kines"), "kinesitherapeute"),
+}
 
 # Letter names a recogniser writes when a caller spells an acronym ("a pe elle" for APL).
 # Names that are also common words ("elle", "a") only count next to another letter.
@@ -64,6 +95,11 @@ _SUFFIXES: tuple[str, ...] = (
 )
 
 _SUFFIX_SET = frozenset(_SUFFIXES)
+# Words the suffixes would send onto another word: "employeur" is not "emploi".
+_KEEP_WHOLE: dict[str, str] = {
+    **dict.fromkeys(("employeur", "employeurs", "employeuse"), "employeur"),
+    **dict.fromkeys(("bailleur", "bailleurs"), "bailleur"),
+}
 # Longest first, so "ements" wins over "s"; a set lookup per length keeps stemming cheap.
 _SUFFIX_LENGTHS = tuple(sorted({len(x) for x in _SUFFIXES}, reverse=True))
 
@@ -125,8 +161,10 @@ def words(text: str, *, spelled: bool = False) -> list[str]:
     ``spelled=True`` reads every letter name as a letter: for synonyms written to spell an
     acronym ("a pe elle"), never for what a caller said.
     """
-    folded = _NON_WORD.sub(" ", _ELISION.sub(" ", fold(text)))
-    tokens = folded.split()
+    folded = " " + _NON_WORD.sub(" ", _ELISION.sub(" ", fold(text))) + " "
+    for pattern, short in _BODY_NAMES:
+        folded = pattern.sub(short, folded)
+    tokens = [_COLLOQUIAL.get(t, t) for t in folded.split()]
     return join_spelled_acronyms(words_to_digits(tokens), weak=spelled)
 
 
@@ -142,10 +180,19 @@ def stem(word: str) -> str:
     if len(word) == 4:
         # Short words are mostly acronyms ("aspa", "cpam"): only a final -e or -s goes.
         return _y_to_i(word[:-1]) if word[-1] in "es" else word
+    if word in _KEEP_WHOLE:
+        return _KEEP_WHOLE[word]
+    # Third person plural of verbs ("ils demandent", "ils réclament"), only on a long stem so
+    # that "argent", "parent", "comment" stay whole, and not on nouns in -ment ("document").
+    if word.endswith("ent") and len(word) - 3 >= 5 and (not word.endswith("ment") or word.endswith("ament")):
+        return _y_to_i(word[:-3])
     for length in _SUFFIX_LENGTHS:
         if len(word) - length >= 3 and word[-length:] in _SUFFIX_SET:
             word = word[:-length]
             break
+    # "travaille" / "travail", "détaillé" / "détail".
+    if word.endswith("aill"):
+        word = word[:-1]
     return _y_to_i(word)
 
 

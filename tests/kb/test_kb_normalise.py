@@ -107,3 +107,24 @@ def test_phonetic_key_matches_homophones(heard: str, meant: str) -> None:
 
 def test_phonetic_key_separates_different_words() -> None:
     assert phonetic_key("carte") != phonetic_key("caf")
+
+
+def test_long_body_names_become_the_short_name() -> None:
+    # "caisse d'allocations familiales" is the body, not a question about allocations familiales.
+    assert words("la caisse d'allocations familiales") == ["la", "caf"]
+    assert words("caisse primaire d'assurance maladie") == ["cpam"]
+    assert analyse("ma carte de sécurité sociale") == analyse("ma carte de sécu")
+
+
+def test_familiar_words_meet_the_entries_words() -> None:
+    assert analyse("mes gosses") == analyse("mes enfants")
+    assert analyse("je bosse") == analyse("je travaille") == analyse("le boulot")
+    assert analyse("mon toubib") == analyse("mon médecin")
+
+
+def test_stemmer_keeps_apart_and_brings_together() -> None:
+    assert stem("employeur") != stem("emploi")  # not the job seeker's "emploi"
+    assert stem("bailleur") != stem("bail")
+    assert stem("travaille") == stem("travail")
+    assert stem("demandent") == stem("demande")  # third person plural
+    assert stem("argent") == "argent" and stem("document") == "document"

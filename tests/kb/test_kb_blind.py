@@ -1,0 +1,73 @@
+"""Blind batches: caller sentences written from the topic list, never copied into the base.
+
+They measure how the search generalises to new callers, so they are scored as a whole rather than
+line by line: a threshold on the match accuracy (the answer given, or no answer for an
+out-of-scope sentence), and a bound on wrong answers, which are worse than none. See
+docs/knowledge-base.md, "Quality", for the figures and how each batch was written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from callcenter.kb import KnowledgeIndex
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BATCHES = ("blind_batch2.yaml", "blind_batch3.yaml")
+
+
+def _cases(name: str) -> list[tuple[str, str | None]]:
+    data = yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8"))
+    cases: list[tuple[str, str | None]] = [
+        (text, topic)
+        for section in ("typical", "misheard")
+        for topic, texts in data.get(section, {}).items()
+        for text in texts
+    ]
+    return cases + [(text, None) for text in data.get("out_of_scope", [])]
+
+
+def _score(index: KnowledgeIndex, cases: list[tuple[str, str | None]]) -> tuple[int, int, list[str]]:
+    right = wrong = 0
+    misses = []
+    for text, topic in cases:
+        match = index.search(text).match
+        got = match.id if match is not None else None
+        if got == topic:
+            right += 1
+            continue
+        wrong += got is not None  # an answer that is not the expected one (or any answer off scope)
+        misses.append(f"want {topic} got {got} :: {text}")
+    return right, wrong, misses
+
+
+def test_blind_batches_are_well_formed(bundled_index: KnowledgeIndex) -> None:
+    ids = {entry.id for entry in bundled_index.kb}
+    for name in BATCHES:
+        cases = _cases(name)
+        assert all(topic is None or topic in ids for _, topic in cases), name
+        assert len({text for text, _ in cases}) == len(cases), f"{name}: a sentence is repeated"
+        # Every topic is asked about, and some sentences are out of scope.
+        assert {topic for _, topic in cases} >= ids, name
+        assert sum(topic is None for _, topic in cases) >= 10, name
+
+
+def test_blind_batches_score_at_least_090_together(bundled_index: KnowledgeIndex) -> None:
+    cases = [case for name in BATCHES for case in _cases(name)]
+    right, wrong, misses = _score(bundled_index, cases)
+    assert right / len(cases) >= 0.90, "\n".join(misses)
+    # Wrong answers are worse than none: at most one sentence in twenty.
+    assert wrong / len(cases) <= 0.05, "\n".join(misses)
+
+
+@pytest.mark.parametrize("name", BATCHES)
+def test_each_blind_batch_stays_near_090(bundled_index: KnowledgeIndex, name: str) -> None:
+    # Batch 3 was scored once, after the tuning, at 0.890 (now 0.899): each batch keeps a floor a
+    # little under the target, so a regression on either shows without tuning to single lines.
+    cases = _cases(name)
+    right, wrong, misses = _score(bundled_index, cases)
+    assert right / len(cases) >= 0.88, "\n".join(misses)
+    assert wrong / len(cases) <= 0.05, "\n".join(misses)
