@@ -64,6 +64,15 @@ class Centre:
 
     fake_url: str = ""
 
+    async def connected(self, agent: str) -> TwilioCall:
+        """A caller handed to the CAF and taken by ``agent`` (available, offered, accepted, joined)."""
+        await self.desk.set_state(self.agents[agent], "available")
+        call = self.caller()
+        await self.call_to_caf(call)
+        await self.desk.accept(self.agents[agent], call.call_sid)
+        await self.settle()
+        return call
+
     async def entry(self, call_sid: str) -> Any:
         from callcenter.store.models import QueueEntry
         async with self.desk.db.sessions() as session:

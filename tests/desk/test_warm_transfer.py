@@ -111,11 +111,7 @@ async def test_caller_hanging_up_while_waiting_leaves_nothing_behind(centre: Cen
 
 async def test_caller_hanging_up_during_the_conversation_frees_the_agent(centre: Centre) -> None:
     alice = centre.agents["alice"]
-    await centre.desk.set_state(alice, "available")
-    call = centre.caller()
-    await centre.call_to_caf(call)
-    await centre.desk.accept(alice, call.call_sid)
-    await centre.settle()
+    call = await centre.connected("alice")
     await centre.fake.hangup(call.call_sid)
     await centre.settle()
     conf = next(iter(centre.fake.conferences.values()))
@@ -126,11 +122,7 @@ async def test_caller_hanging_up_during_the_conversation_frees_the_agent(centre:
 
 async def test_warm_transfer_with_a_private_briefing(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
-    await centre.desk.set_state(alice, "available")
-    call = centre.caller()
-    await centre.call_to_caf(call)
-    await centre.desk.accept(alice, call.call_sid)
-    await centre.settle()
+    call = await centre.connected("alice")
     await centre.desk.warm_transfer(alice, call.call_sid, bob)
     await centre.settle()
     conf = next(iter(centre.fake.conferences.values()))
@@ -152,11 +144,7 @@ async def test_warm_transfer_with_a_private_briefing(centre: Centre) -> None:
 
 async def test_cold_transfer_puts_the_caller_back_in_another_queue(centre: Centre) -> None:
     alice, chloe = centre.agents["alice"], centre.agents["chloe"]
-    await centre.desk.set_state(alice, "available")
-    call = centre.caller()
-    await centre.call_to_caf(call)
-    await centre.desk.accept(alice, call.call_sid)
-    await centre.settle()
+    call = await centre.connected("alice")
     await centre.desk.set_state(chloe, "available")
     await centre.desk.cold_transfer(alice, call.call_sid, "france_travail", "france_travail")
     await centre.settle()
@@ -170,11 +158,7 @@ async def test_cold_transfer_puts_the_caller_back_in_another_queue(centre: Centr
 
 async def test_hold_and_resume(centre: Centre) -> None:
     alice = centre.agents["alice"]
-    await centre.desk.set_state(alice, "available")
-    call = centre.caller()
-    await centre.call_to_caf(call)
-    await centre.desk.accept(alice, call.call_sid)
-    await centre.settle()
+    call = await centre.connected("alice")
     await centre.desk.hold(alice, call.call_sid, True)
     conf = next(iter(centre.fake.conferences.values()))
     assert conf.participants[call.call_sid].hold is True
@@ -200,11 +184,7 @@ async def test_urgent_caller_is_offered_before_others(centre: Centre) -> None:
 
 async def test_first_agent_hanging_up_during_the_briefing_hands_over(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
-    await centre.desk.set_state(alice, "available")
-    call = centre.caller()
-    await centre.call_to_caf(call)
-    await centre.desk.accept(alice, call.call_sid)
-    await centre.settle()
+    call = await centre.connected("alice")
     await centre.desk.warm_transfer(alice, call.call_sid, bob)
     await centre.settle()
     entry = await centre.entry(call.call_sid)
@@ -218,11 +198,7 @@ async def test_first_agent_hanging_up_during_the_briefing_hands_over(centre: Cen
 
 async def test_second_agent_hanging_up_during_the_briefing_keeps_the_first(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
-    await centre.desk.set_state(alice, "available")
-    call = centre.caller()
-    await centre.call_to_caf(call)
-    await centre.desk.accept(alice, call.call_sid)
-    await centre.settle()
+    call = await centre.connected("alice")
     await centre.desk.warm_transfer(alice, call.call_sid, bob)
     await centre.settle()
     entry = await centre.entry(call.call_sid)
