@@ -125,6 +125,8 @@ class Settings:
     relax_anyone_after: float = 180.0
     average_handle_seconds: float = 300.0
     dev_credentials: bool = False
+    # The semantic triage model file; None runs the triage on its rules alone.
+    semantic_model: Path | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -182,6 +184,16 @@ class Settings:
         if triage_rules is not None and not triage_rules.is_file():
             raise SettingsError(f"{PREFIX}TRIAGE_RULES={rules!r}: no such file")
 
+        semantic = get("SEMANTIC_MODEL", "bundled") or "bundled"
+        semantic_model: Path | None = None
+        if semantic.lower() == "bundled":
+            from callcenter.triage.semantic import DEFAULT_MODEL_PATH
+            semantic_model = DEFAULT_MODEL_PATH
+        elif semantic.lower() != "off":
+            semantic_model = Path(semantic).resolve()
+            if not semantic_model.is_file():
+                raise SettingsError(f"{PREFIX}SEMANTIC_MODEL={semantic!r}: no such file (or 'off', 'bundled')")
+
         redis_url = get("REDIS_URL")
         if redis_url is not None:
             redis_url = _url("REDIS_URL", redis_url, ("redis", "rediss"))
@@ -196,7 +208,7 @@ class Settings:
             "FLOW_RELOAD_SECONDS", "LANGUAGE", "VOICE", "SPEECH", "HOST", "PORT", "LOG_LEVEL",
             "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS", "TICK_SECONDS", "OFFER_TIMEOUT",
             "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES", "RELAX_SKILL_AFTER", "RELAX_ANYONE_AFTER",
-            "AVERAGE_HANDLE_SECONDS",
+            "AVERAGE_HANDLE_SECONDS", "SEMANTIC_MODEL",
         )}
         extra = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
 
@@ -230,5 +242,6 @@ class Settings:
             relax_anyone_after=_float("RELAX_ANYONE_AFTER", get("RELAX_ANYONE_AFTER", "180") or "180"),
             average_handle_seconds=_float("AVERAGE_HANDLE_SECONDS", get("AVERAGE_HANDLE_SECONDS", "300") or "300"),
             dev_credentials=dev,
+            semantic_model=semantic_model,
             extra=extra,
         )

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from callcenter.kb import KnowledgeBaseError, KnowledgeIndex, fingerprint, load_knowledge_base
-from callcenter.triage import RulesError, TriageRules, load_rules
+from callcenter.triage import RulesError, SemanticModel, SemanticUnavailable, TriageRules, load_rules, load_semantic
 
 _LOGGER = logging.getLogger(__name__)
 # Identical content loads to identical (immutable) objects: share them between app instances.
@@ -22,19 +22,33 @@ _RULES: dict[tuple[str, float | None], TriageRules] = {}
 class Cores:
     """Current knowledge index and triage rules, swapped only for versions that load cleanly."""
 
-    def __init__(self, kb_dir: Path, rules_path: Path | None) -> None:
+    def __init__(self, kb_dir: Path, rules_path: Path | None, semantic_path: Path | None = None) -> None:
         self.kb_dir = kb_dir
         self.rules_path = rules_path
+        self.semantic_path = semantic_path
         self.knowledge: KnowledgeIndex | None = None
         self.triage: TriageRules | None = None
-        self.problems: dict[str, list[str]] = {"knowledge": [], "triage": []}
+        # The second, semantic detector: loaded once per process (it does not change at run time).
+        self.semantic: SemanticModel | None = None
+        self.problems: dict[str, list[str]] = {"knowledge": [], "triage": [], "semantic": []}
         self._kb_print: tuple[tuple[str, int, int], ...] | None = None
         self._rules_mtime: float | None = None
 
     def load(self) -> None:
-        """Load both; failures are recorded, never raised."""
+        """Load all three; failures are recorded, never raised."""
         self._load_knowledge()
         self._load_triage()
+        self._load_semantic()
+
+    def _load_semantic(self) -> None:
+        if self.semantic_path is None:
+            _LOGGER.info("semantic triage off: the triage runs on its rules alone")
+            return
+        try:
+            self.semantic = load_semantic(self.semantic_path)
+        except SemanticUnavailable as exc:
+            self.problems["semantic"] = [str(exc)]
+            _LOGGER.error("semantic triage unavailable, rules only (degraded): %s", exc)
 
     def reload_changed(self) -> None:
         try:

@@ -83,7 +83,9 @@ class CallService:
         if flow is None:
             raise FlowUnavailable(f"flow {flow_id} version {version} is not available")
         cores = self.cores
-        return IvrEngine(flow, cores.knowledge if cores else None, cores.triage if cores else None)
+        if cores is None:
+            return IvrEngine(flow)
+        return IvrEngine(flow, cores.knowledge, cores.triage, cores.semantic)
 
     async def _with_history(self, event: CallStarted, call_sid: str, now: datetime) -> CallStarted:
         """The caller's recent calls, counted now, ride on the start event (the engine reads no DB)."""

@@ -8,7 +8,9 @@ knowledge search and the triage are pure cores the engine calls as plain functio
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from callcenter.flows import model as flow_model
 from callcenter.flows.model import Flow
@@ -28,10 +30,22 @@ from callcenter.ivr.events import (
 )
 from callcenter.ivr.matching import SPOKEN_KEYS, asks_for_person, match_option_phrase, only_names
 from callcenter.ivr.state import AnswerRecord, CallState, TransferRecord, Utterance
-from callcenter.ivr.wording import can_call_back, can_text, followup_choice, sms_body, urgent_message
+from callcenter.ivr.wording import (
+    DANGER_NO,
+    DANGER_PHRASES,
+    DANGER_QUESTION,
+    can_call_back,
+    can_text,
+    danger_answer,
+    followup_choice,
+    sms_body,
+    urgent_message,
+)
 from callcenter.kb import KnowledgeIndex
-from callcenter.triage import TriageInput, TriageRules, assess
+from callcenter.triage import SemanticModel, TriageInput, TriageRules, assess
 
+# The Gather of the danger question: not a node of the flow, so no flow can shadow it.
+DANGER_NODE = "danger_check"
 # A say/goto chain longer than this is a bug in the flow graph checks, not a real flow.
 MAX_HOPS = 64
 CALLBACK_OFFER = ("L'attente est estimée à environ {minutes} minutes. Pour être rappelé sans perdre votre "
@@ -55,14 +69,22 @@ def _holds(condition: flow_model.Condition, variables: dict[str, str]) -> bool:
     return value in condition.one_of
 
 
+def _tier(triage: Mapping[str, Any]) -> str:
+    """The caller's place in the queues; a doubt about danger not yet cleared counts as fragile."""
+    if triage.get("urgent"):
+        return "urgent"
+    return "fragile" if triage.get("fragile") or triage.get("check_danger") else "normal"
+
+
 class IvrEngine:
     """Runs calls on one version of one flow, with an optional knowledge index and triage rules."""
 
     def __init__(self, flow: Flow, knowledge: KnowledgeIndex | None = None,
-                 triage: TriageRules | None = None) -> None:
+                 triage: TriageRules | None = None, semantic: SemanticModel | None = None) -> None:
         self.flow = flow
         self.knowledge = knowledge
         self.triage = triage
+        self.semantic = semantic
 
     def new_call(self, call_sid: str) -> CallState:
         return CallState(call_sid=call_sid, flow_id=self.flow.id, flow_version=self.flow.version)
@@ -95,6 +117,9 @@ class IvrEngine:
                 return state, []  # recorded in the log; nothing changes in the IVR
             case WaitEstimated():
                 return self._offer_callback(state, event)
+        if state.danger_check is not None and state.status == "in_ivr" and isinstance(
+                event, DigitsReceived | SpeechReceived | NoInput):
+            return self._danger_reply(state, event, now)
         if state.status == "transferred" and isinstance(event, DigitsReceived | NoInput):
             return self._callback_answer(state, event, at)
         if state.status == "transferred" and isinstance(event, SpeechReceived):
@@ -182,7 +207,7 @@ class IvrEngine:
         if node.text and reason not in ("urgent", "fragile"):
             out.append(cmd.Say(node.text))
         triage = state.triage or {}
-        tier = "urgent" if triage.get("urgent") else "fragile" if triage.get("fragile") else "normal"
+        tier = _tier(triage)
         reasons = tuple(str(r["id"]) for r in triage.get("reasons", ()))
         skill = skill or node.skill
         out.append(cmd.Transfer(queue=node.queue, skill=skill, priority=node.priority, reason=reason,
@@ -214,7 +239,8 @@ class IvrEngine:
             calls_last_30_days=h.get("calls_last_30_days", 0),
             unresolved_previous_calls=h.get("unresolved_previous_calls", 0),
             missed_callbacks=h.get("missed_callbacks", 0),
-        ))
+            danger_answer=state.danger_answer,
+        ), self.semantic)
         return state.evolve(triage=decision.to_dict())
 
     def _act_on_triage(self, state: CallState, at: str, skill: str | None = None) -> Step | None:
@@ -232,6 +258,44 @@ class IvrEngine:
             node = self._transfer_node(settings.fragile or settings.human)
             return self._transfer(state, node, at, [cmd.Say(settings.reassurance)], "fragile", skill)
         return None
+
+    # -- the danger question ------------------------------------------------------------------
+
+    def _ask_danger(self, state: CallState, node: ListeningNode, event: SpeechReceived) -> Step:
+        """Doubt about the caller's safety: ask now, kindly, before anything else."""
+        turn = state.turn + 1
+        pending = {"node": node.id, "text": event.text, "confidence": event.confidence, "turn": turn}
+        ask = cmd.Gather(node=DANGER_NODE, turn=turn, prompt=DANGER_QUESTION, modes=("dtmf", "speech"),
+                         timeout=6, max_digits=1, finish_on_key="", phrases=DANGER_PHRASES)
+        return state.evolve(turn=turn, danger_check=pending), [ask]
+
+    def _danger_reply(self, state: CallState, event: DigitsReceived | SpeechReceived | NoInput,
+                      now: datetime) -> Step:
+        """Yes: the urgent path. No: the call goes on from what the caller had said (with fragile
+        priority if the signals say so). Silence or neither: a person, first."""
+        at = now.isoformat()
+        pending = state.danger_check
+        assert pending is not None
+        match event:
+            case DigitsReceived():
+                answer = {"1": "yes", "2": "no"}.get(event.digits, "none")
+            case SpeechReceived():
+                answer = danger_answer(event.text) or "none"
+                heard = Utterance(text=event.text, node=DANGER_NODE, at=at, confidence=event.confidence)
+                state = state.evolve(utterances=(*state.utterances, heard))
+            case _:
+                answer = "none"
+        state = self._assess(state.evolve(danger_check=None, danger_answer=answer), now)
+        routed = self._act_on_triage(state, at)
+        if routed is not None:
+            return routed
+        node = self.flow.node(str(pending["node"]))
+        if answer != "no" or not isinstance(node, ListeningNode):
+            # Only reachable without triage rules: a person is still the safe way on.
+            return self._enter(state, self.flow.settings.human, at, [], reason="danger_check")
+        said = SpeechReceived(text=str(pending["text"]), confidence=pending.get("confidence"))
+        state, out = self._understand(state.evolve(node=node.id), node, said, now)
+        return state, [cmd.Say(DANGER_NO), *out]
 
     # -- caller input -------------------------------------------------------------------------
 
@@ -257,9 +321,18 @@ class IvrEngine:
         at = now.isoformat()
         heard = Utterance(text=event.text, node=node.id, at=at, confidence=event.confidence)
         state = self._assess(state.evolve(utterances=(*state.utterances, heard)), now)
+        triage = state.triage or {}
+        if triage.get("check_danger") and not triage.get("urgent") and state.danger_answer is None:
+            # Before anything else, fragile priority included: a "yes" changes where they go.
+            return self._ask_danger(state, node, event)
         routed = self._act_on_triage(state, at)
         if routed is not None:
             return routed
+        return self._understand(state, node, event, now)
+
+    def _understand(self, state: CallState, node: ListeningNode, event: SpeechReceived, now: datetime) -> Step:
+        """What the caller said at ``node`` (already heard and triaged): act on its meaning."""
+        at = now.isoformat()
         low = event.confidence is not None and event.confidence < self.flow.settings.min_confidence
         if low or not event.text.strip():
             return self._retry(state, node, now, "no_match")
@@ -372,7 +445,7 @@ class IvrEngine:
         assert state.transfer is not None
         triage = state.triage or {}
         t = state.transfer
-        tier = "urgent" if triage.get("urgent") else "fragile" if triage.get("fragile") else "normal"
+        tier = _tier(triage)
         return cmd.Transfer(queue=t.queue, skill=t.skill, priority=t.priority, reason=t.reason, tier=tier,
                             reasons=tuple(str(r["id"]) for r in triage.get("reasons", ())))
 

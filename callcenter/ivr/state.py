@@ -73,6 +73,11 @@ class CallState:
     # A long wait was announced with the offer of a callback (turn of that question), and taken.
     callback_offer_turn: int | None = None
     callback_requested: bool = False
+    # The danger question (asked when the triage is in doubt): while it waits for an answer, the
+    # utterance that raised the doubt and where it was said, to go on from there after a "no";
+    # then the answer, "yes", "no" or "none" (silence or neither), which the triage weighs.
+    danger_check: Mapping[str, Any] | None = None
+    danger_answer: str | None = None
     # The latest triage decision (TriageDecision.to_dict()), with its evidence and rules version.
     triage: Mapping[str, Any] | None = None
     started_at: str | None = None
@@ -92,6 +97,7 @@ class CallState:
         data["variables"] = dict(self.variables)
         data["history"] = dict(self.history)
         data["triage"] = None if self.triage is None else dict(self.triage)
+        data["danger_check"] = None if self.danger_check is None else dict(self.danger_check)
         return data
 
     @classmethod

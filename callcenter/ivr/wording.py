@@ -67,3 +67,30 @@ def urgent_message(numbers: Sequence[tuple[str, str]]) -> str:
     parts = [f"le {spoken_number(n)}, {spoken_label(label)}" for n, label in numbers]
     listed = "; ".join(parts)
     return f"{URGENT_INTRO} Si vous êtes en danger, appelez {listed}. {URGENT_OUTRO}"
+
+
+# The danger question: asked at once when the triage is in doubt (see triage/combine.py).
+DANGER_QUESTION = ("Je voudrais m'assurer que vous allez bien. Êtes-vous en danger en ce moment ? "
+                   "Dites oui, ou tapez 1. Sinon, dites non, ou tapez 2.")
+DANGER_NO = "Merci de votre réponse. Continuons."
+DANGER_PHRASES = ("oui", "non", "ouais", "ça va", "j'ai peur", "aidez-moi", "un", "deux")
+# Said first: "pas en danger" contains "danger", and "non" must not be read inside "non non".
+_DANGER_NO = ("non", "nan", "pas en danger", "pas du tout", "ca va", "tout va bien", "je vais bien",
+              "pas vraiment", "je rigolais", "je plaisantais", "c etait une blague", "pas de danger")
+_DANGER_YES = ("oui", "ouais", "ouai", "si", "en danger", "j ai peur", "aidez moi", "au secours", "aide moi",
+               "il est la", "elle est la", "vite", "exactement", "bien sur")
+
+
+def danger_answer(text: str) -> str | None:
+    """"yes", "no", or ``None`` when the answer to the danger question is neither or both."""
+    norm = normalise(text)
+    if norm in ("un", "1", "deux", "2"):  # the keys, said
+        return "yes" if norm in ("un", "1") else "no"
+    says_no = any(phrase_score(norm, w) >= 100 for w in _DANGER_NO)
+    rest = norm
+    for w in _DANGER_NO:
+        rest = re.sub(rf"\b{re.escape(w)}\b", " ", rest)
+    says_yes = any(phrase_score(rest, w) >= 100 for w in _DANGER_YES)
+    if says_no == says_yes:
+        return None
+    return "yes" if says_yes else "no"

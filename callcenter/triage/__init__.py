@@ -19,6 +19,7 @@ from callcenter.triage.loader import (
 )
 from callcenter.triage.model import Reason, SetAside, TriageDecision, TriageInput
 from callcenter.triage.rules import TriageRules
+from callcenter.triage.semantic import SemanticModel, SemanticUnavailable, load_semantic
 
 __all__ = [
     "DEFAULT_RULES_PATH",
@@ -26,11 +27,14 @@ __all__ = [
     "RulesError",
     "RulesHolder",
     "RulesProblem",
+    "SemanticModel",
+    "SemanticUnavailable",
     "SetAside",
     "TriageDecision",
     "TriageInput",
     "TriageRules",
     "assess",
     "load_rules",
+    "load_semantic",
     "parse_rules",
 ]

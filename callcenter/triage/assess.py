@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from callcenter.triage import combine
 from callcenter.triage.model import Reason, SetAside, TriageDecision, TriageInput
 from callcenter.triage.rules import Entry, TriageRules
+from callcenter.triage.semantic import SemanticModel
 from callcenter.triage.text import BOUNDARY, Stream, normalise
 
 
@@ -16,26 +18,51 @@ from callcenter.triage.text import BOUNDARY, Stream, normalise
 class _Hit:
     entry: Entry
     quote: str
+    utterance: int
 
 
-def assess(rules: TriageRules, call: TriageInput) -> TriageDecision:
-    """Decide whether the caller is fragile and/or urgent, and say why."""
+RETRACTION_CUE = "cue.retraction"
+
+
+def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None = None) -> TriageDecision:
+    """Decide whether the caller is fragile and/or urgent, and say why.
+
+    With a ``semantic`` model, the semantic detector reads every utterance too and either layer
+    can raise the alarm (see :mod:`callcenter.triage.combine`); without it, the rules alone decide.
+    """
     hits: list[_Hit] = []
     cue_ids: set[str] = set()
     aside: list[SetAside] = []
-    for utterance in call.utterances:
+    retracted: set[int] = set()
+    for index, utterance in enumerate(call.utterances):
         scan = _Scan(rules, utterance)
         for entry in rules.entries:
             for first, last in scan.spans(entry.patterns):
                 quote = scan.quote(first, last)
                 why = scan.why_not(first, last, entry.subject, entry.literal)
                 if why is None:
-                    hits.append(_Hit(entry, quote))
+                    hits.append(_Hit(entry, quote, index))
                 else:
                     aside.append(SetAside(entry.reason, quote, why))
         for cue in rules.cues:
             if any(scan.why_not(f, t, "any", False) is None for f, t in scan.spans(cue.patterns)):
-                cue_ids.add(cue.id)
+                if cue.id == RETRACTION_CUE:
+                    retracted.add(index)
+                else:
+                    cue_ids.add(cue.id)
+
+    readings = semantic.read(call.utterances) if semantic is not None else ()
+    # A retraction ("je rigole", "c'est une façon de parler") lowers the alarm of its own
+    # utterance only when nothing else in the call points to danger.
+    firm = [h for h in hits if h.utterance not in retracted]
+    other_danger = (any(h.entry.urgent for h in firm)
+                    or combine.semantic_alarm(semantic, readings, exclude=retracted))
+    soft_urgent: list[_Hit] = []
+    if retracted and not other_danger:
+        soft_urgent = [h for h in hits if h.utterance in retracted and h.entry.urgent]
+        aside.extend(SetAside(h.entry.reason, h.quote, "retracted") for h in soft_urgent)
+        hits = [h for h in hits if h not in soft_urgent]
+        readings = tuple(r for i, r in enumerate(readings) if i not in retracted)
 
     weights: dict[str, float] = {}
     evidence: dict[str, list[str]] = {}
@@ -66,25 +93,33 @@ def assess(rules: TriageRules, call: TriageInput) -> TriageDecision:
         if all(part in present for part in combo.all):
             triggers.append(combo.id)
             numbers.update(combo.emergency)
-    urgent = bool(triggers)
-    if urgent and not numbers:
-        numbers.update(rules.default_emergency)
 
     score = round(float(sum(weights.values())), 2)
-    fragile = urgent or score >= rules.fragile_threshold
-    found = tuple(Reason(r, _essential(evidence[r])) for r in rules.reasons if r in weights)
+    rules_view = combine.RulesView(
+        urgent=bool(triggers), fragile=bool(triggers) or score >= rules.fragile_threshold,
+        triggers=tuple(triggers), numbers=frozenset(numbers), weights=weights,
+        evidence={r: list(q) for r, q in evidence.items()}, lowered=bool(soft_urgent),
+        lowered_numbers=frozenset(n for h in soft_urgent for n in h.entry.emergency))
+    merged = combine.answered(combine.merge(rules_view, semantic, readings), call.danger_answer)
+    numbers = set(merged.numbers)
+    if merged.urgent and not numbers:
+        numbers.update(rules.default_emergency)
+    fragile = merged.fragile
+    found = tuple(Reason(r, _essential(merged.evidence[r])) for r in rules.reasons if r in merged.weights)
     kept = {r.id for r in found}
     return TriageDecision(
         fragile=fragile,
-        urgent=urgent,
+        urgent=merged.urgent,
         score=score,
         reasons=found if fragile else (),
         rules_version=rules.version,
         rules_digest=rules.digest,
         emergency_numbers=tuple(n for n, _ in rules.emergency_numbers if n in numbers),
-        urgent_triggers=tuple(triggers),
+        urgent_triggers=merged.triggers,
         hints=() if fragile else found,
-        set_aside=tuple(_unique(s for s in aside if s.reason not in kept)),
+        set_aside=tuple(_unique(s for s in aside if s.reason not in kept or s.why == "retracted")),
+        check_danger=merged.check_danger,
+        semantic=merged.semantic,
     )
 
 

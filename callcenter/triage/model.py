@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,9 @@ class TriageInput:
     unresolved_previous_calls: int = 0
     missed_callbacks: int = 0
     profile: frozenset[str] = frozenset()
+    # The caller's answer to "are you in danger right now?" once asked: "yes", "no", or "none"
+    # (silence or an answer that was neither). ``None``: not asked.
+    danger_answer: str | None = None
 
     def numeric(self, name: str) -> float:
         """The value of one of :data:`NUMERIC_INPUTS` (``True`` counts as 1)."""
@@ -93,6 +97,10 @@ class TriageDecision:
     urgent_triggers: tuple[str, ...] = ()
     hints: tuple[Reason, ...] = ()
     set_aside: tuple[SetAside, ...] = field(default=())
+    # Doubt: the IVR asks the caller straight away whether they are in danger now.
+    check_danger: bool = False
+    # What the semantic detector read (``None`` when it did not run): see combine.py.
+    semantic: Mapping[str, Any] | None = None
 
     @property
     def reason_ids(self) -> tuple[str, ...]:
@@ -108,6 +116,8 @@ class TriageDecision:
             "urgent_triggers": list(self.urgent_triggers),
             "hints": [r.to_dict() for r in self.hints],
             "set_aside": [s.to_dict() for s in self.set_aside],
+            "check_danger": self.check_danger,
+            "semantic": None if self.semantic is None else dict(self.semantic),
             "rules_version": self.rules_version,
             "rules_digest": self.rules_digest,
         }

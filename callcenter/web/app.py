@@ -115,7 +115,7 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
 
 async def _cores(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    cores = Cores(settings.kb_dir, settings.triage_rules)
+    cores = Cores(settings.kb_dir, settings.triage_rules, settings.semantic_model)
     await asyncio.to_thread(cores.load)
     app[keys.CORES] = cores
     task = asyncio.create_task(_watch_cores(cores, settings.flow_reload_seconds))

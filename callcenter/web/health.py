@@ -1,4 +1,4 @@
-"""``GET /healthz``: is the database reachable and the configured flow loaded?"""
+"""``GET /healthz``: is the database reachable, the configured flow loaded, the triage whole?"""
 
 from __future__ import annotations
 
@@ -30,10 +30,20 @@ async def healthz(request: web.Request) -> web.Response:
     body["flow_problems"] = [str(p) for p in catalog.problems]
     cores = app[keys.CORES]
     body["knowledge"] = None if cores.knowledge is None else {"entries": len(cores.knowledge.kb.entries)}
-    body["triage"] = None if cores.triage is None else {"rules_version": cores.triage.version}
+    triage: dict[str, object] | None = None
+    if cores.triage is not None:
+        # Without its semantic layer the triage still works on its rules, but misses more callers
+        # in danger: degraded, said so, not fatal (a person still answers every call).
+        semantic = cores.semantic
+        triage = {"rules_version": cores.triage.version,
+                  "semantic": None if semantic is None else semantic.version,
+                  "status": "ok" if semantic is not None else "degraded"}
+    body["triage"] = triage
     body["problems"] = {k: v[:20] for k, v in cores.problems.items() if v}
     body["speech"] = "self-hosted" if app.get(keys.SPEECH) is not None else "twilio"
     ok = ok and flow is not None
+    # Parts that work less well but still let every caller reach a person: said, not fatal.
+    body["degraded"] = [name for name, part in (("triage", triage),) if part and part["status"] != "ok"]
     body["status"] = "ok" if ok else "degraded"
     return web.json_response(body, status=200 if ok else 503)
 

@@ -30,11 +30,13 @@ def test_jsonl_writes_one_object_per_line_in_order(monkeypatch: pytest.MonkeyPat
     assert [r["text"] for r in rows] == ["je veux plus vivre", "", "c'est pour une attestation",
                                          "je suis à la rue"]
     for row in rows:
-        assert set(row) == {"text", "fragile", "urgent", "reasons", "score"}
+        assert set(row) == {"text", "fragile", "urgent", "reasons", "score", "check_danger"}
+        assert isinstance(row["check_danger"], bool)
         assert isinstance(row["fragile"], bool) and isinstance(row["urgent"], bool)
         assert isinstance(row["score"], float) and isinstance(row["reasons"], list)
     assert rows[0]["urgent"] and "danger" in rows[0]["reasons"]
-    assert rows[1] == {"text": "", "fragile": False, "urgent": False, "reasons": [], "score": 0.0}
+    assert rows[1] == {"text": "", "fragile": False, "urgent": False, "reasons": [], "score": 0.0,
+                       "check_danger": False}
     assert not rows[2]["fragile"] and rows[2]["reasons"] == []
     assert rows[3]["fragile"] and rows[3]["reasons"] == ["logement"]
 

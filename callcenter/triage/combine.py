@@ -1,0 +1,167 @@
+"""How the rules and the semantic detector decide together. Pure.
+
+Either layer can raise the alarm; neither can silence the other. The bands, on the semantic
+detector's urgent probability ``p`` of the most alarming utterance (or window of it):
+
+- ``p >= thresholds.urgent``: urgent, as if a rule had fired; the trigger names the family of
+  the nearest written situation, and the emergency numbers are those that fit that family;
+- ``thresholds.ask <= p < thresholds.urgent``: doubt. ``check_danger``: the IVR asks the caller
+  at once whether they are in danger now (yes: urgent; no: the call goes on; silence: a person);
+- below: the rules decide alone.
+
+A rule-urgent utterance the caller took back ("je rigole") when nothing else in the call points
+to danger is lowered to ``check_danger``, never to nothing: asking costs a few seconds, missing a
+caller in danger costs far more. The semantic layer also decides ``fragile`` when its fragile
+probability is high and the rules found nothing, naming the reasons it reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from callcenter.triage.semantic import Reading, SemanticModel
+
+# Which emergency numbers fit a written situation, by words of its family id (first match wins,
+# several can match). Every number must be declared in the rules file (a test checks).
+FAMILY_NUMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("suicide", ("3114", "15")),
+    ("burden", ("3114", "15")),
+    ("farewell", ("3114", "15")),
+    ("violence", ("3919", "17")),
+    ("control", ("3919", "17", "114")),
+    ("speak", ("3919", "17", "114")),
+    ("threat", ("17",)),
+    ("child", ("119", "17")),
+    ("medical", ("15",)),
+    ("fallen", ("15",)),
+    ("treatment", ("15",)),
+    ("vital", ("15",)),
+    ("street", ("115",)),
+    ("tonight", ("115",)),
+    ("eviction", ("115",)),
+)
+
+
+@dataclass(frozen=True)
+class RulesView:
+    """What the rules found, before the semantic layer is heard."""
+
+    urgent: bool
+    fragile: bool
+    triggers: tuple[str, ...]
+    numbers: frozenset[str]
+    weights: Mapping[str, float]
+    evidence: Mapping[str, list[str]]
+    lowered: bool  # a rule-urgent utterance was taken back: ask rather than decide
+    lowered_numbers: frozenset[str] = frozenset()  # what those rules would have offered
+
+
+@dataclass(frozen=True)
+class Merged:
+    urgent: bool
+    fragile: bool
+    check_danger: bool
+    triggers: tuple[str, ...]
+    numbers: frozenset[str]
+    weights: Mapping[str, float]
+    evidence: Mapping[str, list[str]]
+    semantic: Mapping[str, Any] | None
+    # Numbers that fit the doubt, should the caller confirm it (see ``answered``).
+    doubt_numbers: frozenset[str] = frozenset()
+
+
+def semantic_alarm(model: SemanticModel | None, readings: Sequence[Reading], exclude: set[int]) -> bool:
+    """Does any utterance outside ``exclude`` worry the semantic layer (ask band or above)?"""
+    if model is None:
+        return False
+    ask = model.threshold("ask")
+    return any(r.urgent >= ask for i, r in enumerate(readings) if i not in exclude)
+
+
+def family_numbers(family: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for word, numbers in FAMILY_NUMBERS:
+        if word in family:
+            out.extend(n for n in numbers if n not in out)
+    return tuple(out)
+
+
+ANSWER_TRIGGERS = {"yes": "caller_confirmed_danger", "none": "danger_question_unanswered"}
+ANSWER_EVIDENCE = {"yes": "a répondu oui : en danger maintenant",
+                   "none": "pas de réponse claire à la question du danger"}
+
+
+def answered(merged: Merged, answer: str | None) -> Merged:
+    """The caller's answer to the danger question, which outweighs the doubt it resolved.
+
+    Yes, or no clear answer, make the call urgent (a caller who cannot answer may not be free
+    to speak); no clears the doubt, never an urgent decision of either layer.
+    """
+    if answer == "no":
+        return replace(merged, check_danger=False)
+    if answer not in ANSWER_TRIGGERS:
+        return merged
+    weights = {**merged.weights, "danger": merged.weights.get("danger", 0.0)}
+    evidence = {**merged.evidence, "danger": [*merged.evidence.get("danger", []), ANSWER_EVIDENCE[answer]]}
+    numbers = set(merged.numbers) | merged.doubt_numbers
+    triggers = merged.triggers if merged.urgent else (*merged.triggers, ANSWER_TRIGGERS[answer])
+    return replace(merged, urgent=True, fragile=True, check_danger=False, triggers=triggers,
+                   numbers=frozenset(numbers), weights=weights, evidence=evidence)
+
+
+def merge(rules: RulesView, model: SemanticModel | None, readings: Sequence[Reading]) -> Merged:
+    weights = dict(rules.weights)
+    evidence = {r: list(q) for r, q in rules.evidence.items()}
+    if model is None or not readings:
+        return Merged(rules.urgent, rules.fragile, rules.lowered and not rules.urgent, rules.triggers,
+                      rules.numbers, weights, evidence, None, rules.lowered_numbers)
+    top = max(readings, key=lambda r: r.urgent)
+    caring = max(readings, key=lambda r: r.fragile)
+    triggers = list(rules.triggers)
+    numbers = set(rules.numbers)
+    semantic_urgent = top.urgent >= model.threshold("urgent")
+    urgent = rules.urgent or semantic_urgent
+    check_danger = not urgent and (top.urgent >= model.threshold("ask") or rules.lowered)
+    semantic_fragile = caring.fragile >= model.threshold("fragile")
+    fragile = rules.fragile or urgent or semantic_fragile
+    decided = "none"
+    if semantic_urgent:
+        decided = "urgent"
+        family = next((n.family for n in top.neighbours if n.label == "urgent"), "")
+        if not rules.urgent:
+            triggers.append(f"semantic:{family or 'urgent'}")
+        numbers.update(family_numbers(family))
+        _add_reasons(weights, evidence, top, model.threshold("reason"), at_least_one=not rules.fragile)
+    elif check_danger and top.urgent >= model.threshold("ask"):
+        decided = "ask"
+    if semantic_fragile and not rules.fragile and not semantic_urgent:
+        decided = "fragile" if decided == "none" else decided
+        _add_reasons(weights, evidence, caring, model.threshold("reason"), at_least_one=True)
+    shown = top if top.urgent >= model.threshold("ask") or not semantic_fragile else caring
+    view = {
+        "version": model.version,
+        "urgent": round(top.urgent, 3),
+        "fragile": round(caring.fragile, 3),
+        "decided": decided,
+        "window": shown.window,
+        "neighbours": [n.to_dict() for n in shown.neighbours],
+    }
+    doubt = set(rules.lowered_numbers)
+    doubt.update(n for nb in top.neighbours if nb.label == "urgent" for n in family_numbers(nb.family))
+    return Merged(urgent, fragile, check_danger, tuple(triggers), frozenset(numbers), weights, evidence, view,
+                  frozenset(doubt))
+
+
+def _add_reasons(weights: dict[str, float], evidence: dict[str, list[str]], reading: Reading, threshold: float,
+                 *, at_least_one: bool) -> None:
+    """Name the reasons the semantic layer reads in ``reading``; evidence is the caller's words."""
+    chosen = [r for r, p in reading.reasons.items() if p >= threshold]
+    if not chosen and at_least_one and reading.reasons:
+        chosen = [max(reading.reasons, key=lambda r: reading.reasons[r])]
+    for reason in chosen:
+        weights.setdefault(reason, 0.0)
+        quotes = evidence.setdefault(reason, [])
+        if reading.window not in quotes:
+            quotes.append(reading.window)

@@ -1,0 +1,215 @@
+"""Build the semantic detector's model file from the corpus.
+
+    python -m callcenter.triage.train            # writes callcenter/triage/semantic_model.npz
+    python -m callcenter.triage.train --cv       # also: leave-families-out cross-validation
+
+The corpus (``callcenter/triage/corpus/*.jsonl``) holds utterances written for this project as
+families of situations and voices, never copied from an evaluation set. One JSON object a line:
+``{"text", "label": "urgent"|"fragile"|"none", "reasons": [ids], "family", "voice"}``.
+
+Training is deterministic (Newton's method from zero on a convex loss, exemplars in file order),
+so the same corpus and encoder give the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from callcenter.triage.semantic import CORPUS_DIR, DEFAULT_MODEL_PATH, Encoder, Head, default_encoder, prepare
+
+REASONS = ("danger", "sans_ressources", "logement", "isolement", "sante_handicap", "exclusion_numerique",
+           "rupture", "detresse", "langue")
+LABELS = ("urgent", "fragile", *REASONS)
+LABEL_VALUES = ("urgent", "fragile", "none")
+# Decision thresholds on the combined probabilities (see docs/triage.md, "The semantic layer").
+THRESHOLDS = {
+    "urgent": 0.80,      # semantic alone flags urgent
+    "ask": 0.40,         # from here to "urgent": the IVR asks whether the caller is in danger now
+    "fragile": 0.75,     # semantic alone flags fragile
+    "reason": 0.60,      # a reason named by the semantic layer (when it decides fragile)
+}
+K_NEAREST = 10
+KNN_WEIGHT = 0.5
+L2 = 1.0
+VERSION_PREFIX = "sem-1"
+
+
+class CorpusError(Exception):
+    def __init__(self, faults: Sequence[str]) -> None:
+        super().__init__("\n".join(faults))
+        self.faults = list(faults)
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str
+    reasons: tuple[str, ...]
+    family: str
+    voice: str
+
+    def targets(self) -> list[float]:
+        row = [float(self.label == "urgent"), float(self.label in ("urgent", "fragile"))]
+        return row + [float(r in self.reasons) for r in REASONS]
+
+
+def corpus_files(folder: Path = CORPUS_DIR) -> list[Path]:
+    return sorted(folder.glob("*.jsonl"))
+
+
+def corpus_digest(files: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for path in files:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def load_corpus(files: Sequence[Path]) -> list[Example]:
+    """Every example, or :class:`CorpusError` listing each fault as ``file:line: reason``."""
+    faults: list[str] = []
+    out: list[Example] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                faults.append(f"{where}: not JSON ({exc.msg})")
+                continue
+            text, label, reasons = row.get("text"), row.get("label"), row.get("reasons", [])
+            if not isinstance(text, str) or not text.strip():
+                faults.append(f"{where}: 'text' must be a non-empty string")
+                continue
+            if label not in LABEL_VALUES:
+                faults.append(f"{where}: 'label' must be one of {', '.join(LABEL_VALUES)}")
+                continue
+            if not isinstance(reasons, list) or any(r not in REASONS for r in reasons):
+                faults.append(f"{where}: 'reasons' must be a list of {', '.join(REASONS)}")
+                continue
+            if label == "none" and reasons:
+                faults.append(f"{where}: label 'none' with reasons {reasons}")
+                continue
+            key = prepare(text)
+            if key in seen:
+                faults.append(f"{where}: duplicate of {seen[key]}")
+                continue
+            seen[key] = where
+            out.append(Example(text.strip(), label, tuple(reasons), str(row.get("family", "")),
+                               str(row.get("voice", ""))))
+    if faults:
+        raise CorpusError(faults)
+    return out
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 25) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by Newton's method, classes weighted to balance."""
+    n, d = x.shape
+    xb = np.hstack([x, np.ones((n, 1))])
+    pos = max(float(y.sum()), 1.0)
+    neg = max(float(n - y.sum()), 1.0)
+    sample_w = np.where(y > 0.5, n / (2 * pos), n / (2 * neg))
+    w = np.zeros(d + 1)
+    reg = l2 * np.eye(d + 1)
+    reg[d, d] = 0.0  # the bias is not shrunk
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(xb @ w, -30, 30)))
+        grad = xb.T @ (sample_w * (p - y)) + reg @ w
+        hess = (xb * (sample_w * p * (1 - p))[:, None]).T @ xb + reg
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-6:
+            break
+    return w[:d], float(w[d])
+
+
+def encode(examples: Sequence[Example], encoder: Encoder, batch: int = 64) -> np.ndarray:
+    texts = [prepare(e.text) for e in examples]
+    parts = [np.asarray(encoder.encode(texts[i:i + batch]), dtype=np.float32) for i in range(0, len(texts), batch)]
+    return np.vstack(parts)
+
+
+def build_head(examples: Sequence[Example], vectors: np.ndarray, digest: str,
+               thresholds: dict[str, float] | None = None) -> Head:
+    targets = np.array([e.targets() for e in examples], dtype=np.float64)
+    weights = np.zeros((vectors.shape[1], len(LABELS)))
+    bias = np.zeros(len(LABELS))
+    for j in range(len(LABELS)):
+        weights[:, j], bias[j] = fit_logistic(vectors.astype(np.float64), targets[:, j])
+    return Head(labels=LABELS, weights=weights.astype(np.float32), bias=bias.astype(np.float32),
+                exemplars=vectors.astype(np.float16).astype(np.float32),
+                exemplar_texts=tuple(e.text for e in examples),
+                exemplar_families=tuple(e.family for e in examples),
+                exemplar_labels=tuple(e.label for e in examples),
+                exemplar_targets=targets.astype(np.float32), k=K_NEAREST, knn_weight=KNN_WEIGHT,
+                thresholds=dict(thresholds or THRESHOLDS), corpus_digest=digest,
+                version=f"{VERSION_PREFIX}-{digest[:8]}")
+
+
+def cross_validate(examples: Sequence[Example], vectors: np.ndarray, folds: int = 5) -> np.ndarray:
+    """Out-of-fold probabilities, whole families held out together (a new situation, not a new
+    wording of a known one, is what the held-out callers bring)."""
+    families = sorted({e.family for e in examples})
+    fold_of = {f: int(hashlib.sha256(f.encode()).hexdigest(), 16) % folds for f in families}
+    out = np.zeros((len(examples), len(LABELS)))
+    for fold in range(folds):
+        test = np.array([fold_of[e.family] == fold for e in examples])
+        if not test.any() or test.all():
+            continue
+        train_idx = np.flatnonzero(~test)
+        head = build_head([examples[i] for i in train_idx], vectors[train_idx], "cv")
+        out[test], _ = head.probabilities(vectors[test].astype(np.float32))
+    return out
+
+
+def _report(examples: Sequence[Example], probs: np.ndarray) -> str:
+    urgent = np.array([e.label == "urgent" for e in examples])
+    p = probs[:, 0]
+    lines = [f"{len(examples)} examples, {int(urgent.sum())} urgent, {len({e.family for e in examples})} families"]
+    for lo in (0.3, 0.4, 0.5):
+        for hi in (0.7, 0.8, 0.9):
+            flagged = p >= hi
+            asked = (p >= lo) & ~flagged
+            caught = (urgent & (flagged | asked)).sum() / max(urgent.sum(), 1)
+            prec = (urgent & flagged).sum() / max(flagged.sum(), 1)
+            asked_other = (asked & ~urgent).sum() / max((~urgent).sum(), 1)
+            lines.append(f"  ask>={lo} urgent>={hi}: caught {caught:.3f}, urgent precision {prec:.3f}, "
+                         f"non-urgent asked {asked_other:.3f}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m callcenter.triage.train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=CORPUS_DIR)
+    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--cv", action="store_true", help="report leave-families-out cross-validation")
+    args = parser.parse_args(argv)
+    files = corpus_files(args.corpus)
+    try:
+        examples = load_corpus(files)
+    except CorpusError as exc:
+        print("corpus refused:\n" + "\n".join(exc.faults), file=sys.stderr)
+        return 1
+    vectors = encode(examples, default_encoder())
+    if args.cv:
+        print(_report(examples, cross_validate(examples, vectors)))
+    head = build_head(examples, vectors, corpus_digest(files))
+    head.save(args.out)
+    print(f"wrote {args.out} ({head.version}, {len(examples)} exemplars)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
