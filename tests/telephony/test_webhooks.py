@@ -271,6 +271,25 @@ async def test_healthz(client: TestClient) -> None:  # type: ignore[type-arg]
     body = await resp.json()
     assert resp.status == 200
     assert body["database"] == "ok" and body["flow"]["id"] == "main" and body["status"] == "ok"
+    assert body["triage"]["status"] == "ok" and body["triage"]["semantic"].startswith("sem-")
+    assert body["degraded"] == []
+
+
+async def test_healthz_says_the_triage_is_degraded_without_its_semantic_layer(
+        aiohttp_client: Any, tmp_path: Path, database_url: str, flows_dir: Path) -> None:
+    settings = Settings.from_env(make_env(tmp_path, database_url, flows_dir, semantic_model="off"))
+    client = await aiohttp_client(init_app(settings))
+    resp = await client.get("/healthz")
+    body = await resp.json()
+    # Still serving: the rules triage works and every caller can reach a person.
+    assert resp.status == 200 and body["status"] == "ok"
+    assert body["triage"] == {"rules_version": body["triage"]["rules_version"], "semantic": None,
+                              "status": "degraded"}
+    assert body["degraded"] == ["triage"]
+    call = TwilioCall(client, "CA" + "5" * 32)
+    await call.start()
+    twiml = await call.gather(1, SpeechResult="je veux en finir avec la vie", Confidence="0.8")
+    assert "31 14" in twiml
 
 
 async def test_healthz_reports_a_dead_database(client: TestClient) -> None:  # type: ignore[type-arg]

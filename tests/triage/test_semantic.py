@@ -1,0 +1,126 @@
+"""The semantic detector and how it decides with the rules (real encoder, real bundled model)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callcenter.triage import TriageInput, assess, load_rules, load_semantic
+from callcenter.triage.combine import FAMILY_NUMBERS, family_numbers
+from callcenter.triage.semantic import DEFAULT_MODEL_PATH, Head, SemanticUnavailable
+from callcenter.triage.train import CorpusError, corpus_digest, corpus_files, fit_logistic, load_corpus
+
+
+@pytest.fixture(scope="module")
+def rules():  # type: ignore[no-untyped-def]
+    return load_rules()
+
+
+@pytest.fixture(scope="module")
+def semantic():  # type: ignore[no-untyped-def]
+    return load_semantic()
+
+
+def test_bundled_model_was_trained_on_the_corpus_as_it_is() -> None:
+    """Edit the corpus, retrain (python -m callcenter.triage.train), commit both."""
+    head = Head.load(DEFAULT_MODEL_PATH)
+    assert head.corpus_digest == corpus_digest(corpus_files())
+    assert len(head.exemplar_texts) == len(load_corpus(corpus_files()))
+
+
+def test_corpus_covers_every_reason_with_families_and_near_misses() -> None:
+    examples = load_corpus(corpus_files())
+    assert len(examples) >= 2000
+    labels = {e.label for e in examples}
+    assert labels == {"urgent", "fragile", "none"}
+    families = {e.family for e in examples}
+    assert sum(f.startswith("urgent.") for f in families) >= 25
+    assert sum(f.startswith("near.") for f in families) >= 15
+    for reason in ("danger", "sans_ressources", "logement", "isolement", "sante_handicap",
+                   "exclusion_numerique", "rupture", "detresse", "langue"):
+        assert sum(reason in e.reasons for e in examples) >= 40, reason
+
+
+def test_corpus_faults_name_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok ça va", "label": "none", "reasons": []}\n'
+                   'not json\n'
+                   '{"text": "x y z w", "label": "maybe", "reasons": []}\n'
+                   '{"text": "je suis seule", "label": "none", "reasons": ["isolement"]}\n'
+                   '{"text": "Ok ça va", "label": "none", "reasons": []}\n', encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        load_corpus([bad])
+    faults = err.value.faults
+    assert [f.split(": ")[0] for f in faults] == [f"{bad}:2", f"{bad}:3", f"{bad}:4", f"{bad}:5"]
+    assert "duplicate" in faults[-1]
+
+
+def test_logistic_fit_separates_a_separable_set() -> None:
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(1.0, 0.3, (40, 3)), rng.normal(-1.0, 0.3, (40, 3))])
+    y = np.array([1.0] * 40 + [0.0] * 40)
+    w, b = fit_logistic(x, y)
+    assert ((x @ w + b > 0) == (y > 0.5)).all()
+
+
+def test_every_family_number_is_declared_in_the_rules(rules) -> None:  # type: ignore[no-untyped-def]
+    declared = {n for n, _ in rules.emergency_numbers}
+    assert {n for _, numbers in FAMILY_NUMBERS for n in numbers} <= declared
+    assert family_numbers("urgent.suicide_burden") == ("3114", "15")
+    assert family_numbers("urgent.street_tonight") == ("115",)
+
+
+# Situations said through their circumstances, which no rule phrase of 2025.08-1 names.
+INDIRECT = [
+    "j'ai mis de l'ordre dans mes papiers et j'ai écrit à chacun de mes enfants ce soir je serai tranquille",
+    "ça fait six jours que je mange plus rien il reste rien dans le frigo et je tiens à peine debout",
+]
+
+
+@pytest.mark.parametrize("text", INDIRECT)
+def test_indirect_danger_raises_the_alarm_with_its_reasons(rules, semantic, text: str) -> None:  # type: ignore[no-untyped-def]
+    alone = assess(rules, TriageInput(utterances=(text,)))
+    both = assess(rules, TriageInput(utterances=(text,)), semantic)
+    assert not alone.urgent and not alone.check_danger
+    assert both.urgent or both.check_danger
+    assert both.semantic is not None and both.semantic["neighbours"]
+    assert all(set(n) == {"text", "family", "label", "similarity"} for n in both.semantic["neighbours"])
+    assert both.semantic["decided"] in ("urgent", "ask")
+    json.dumps(both.to_dict())  # stored on the call as JSON
+
+
+def test_ordinary_questions_and_short_answers_raise_nothing(rules, semantic) -> None:  # type: ignore[no-untyped-def]
+    for text in ("je voudrais savoir quand est versée la prime d'activité ce mois-ci",
+                 "comment je fais pour refaire ma carte grise après un déménagement",
+                 "ben euh non rien", "oui", ""):
+        decision = assess(rules, TriageInput(utterances=(text,)), semantic)
+        assert not decision.urgent and not decision.check_danger and not decision.fragile, text
+
+
+def test_a_joke_taken_back_is_not_urgent_but_real_danger_elsewhere_keeps_it(rules, semantic) -> None:  # type: ignore[no-untyped-def]
+    joke = "je vais me suicider avec ces formulaires je rigole, c'est pour la taxe foncière"
+    decision = assess(rules, TriageInput(utterances=(joke,)), semantic)
+    assert not decision.urgent
+    assert any(s.why == "retracted" for s in decision.set_aside)
+    with_danger = assess(rules, TriageInput(utterances=("mon mari me frappe tous les soirs", joke)), semantic)
+    assert with_danger.urgent and "3919" in with_danger.emergency_numbers
+
+
+def test_the_rules_alone_still_decide_without_the_model(rules) -> None:  # type: ignore[no-untyped-def]
+    decision = assess(rules, TriageInput(utterances=("je veux en finir avec la vie",)))
+    assert decision.urgent and decision.semantic is None and "3114" in decision.emergency_numbers
+
+
+def test_a_missing_model_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(SemanticUnavailable):
+        load_semantic(tmp_path / "absent.npz")
+
+
+def test_readings_are_deterministic(semantic) -> None:  # type: ignore[no-untyped-def]
+    text = "je sais plus quoi faire tout le monde serait mieux sans moi"
+    first = semantic._read_uncached([text])[0]
+    second = semantic._read_uncached([text])[0]
+    assert first == second and semantic.read([text])[0].urgent == first.urgent
