@@ -19,6 +19,7 @@ re-assessing the whole call after every event costs one encoding per new utteran
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -123,7 +124,13 @@ class Head:
         linear = _sigmoid(vectors @ self.weights + self.bias)
         sims = vectors @ self.exemplars.T
         k = min(self.k, sims.shape[1])
-        nearest = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        # The k best without sorting thousands of exemplars; then those k in order (ties by index,
+        # so a reading never depends on the partition's internal order).
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else np.tile(
+            np.arange(sims.shape[1]), (sims.shape[0], 1))
+        top_sims = np.take_along_axis(sims, top, axis=1)
+        order = np.lexsort((top, -top_sims), axis=1)
+        nearest = np.take_along_axis(top, order, axis=1)
         near_sims = np.take_along_axis(sims, nearest, axis=1)
         weights = np.maximum(near_sims, 0.0) ** 4 + 1e-9
         votes = np.einsum("mk,mkl->ml", weights, self.exemplar_targets[nearest]) / weights.sum(axis=1, keepdims=True)
@@ -205,7 +212,8 @@ class SemanticModel:
         flat = [w for p in parts for w in p]
         if flat:
             vectors = np.asarray(self.encoder.encode(flat), dtype=np.float32).reshape(len(flat), -1)
-            probs, nearest = self.head.probabilities(vectors)
+            with _one_blas_thread():
+                probs, nearest = self.head.probabilities(vectors)
         labels = self.head.labels
         urgent_col = labels.index("urgent")
         out: list[Reading] = []
@@ -234,6 +242,21 @@ class SemanticModel:
                 window=pieces[best]))
             row += len(pieces)
         return out
+
+
+_CONTROLLER: list[Any] = []
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
+    """Small matrices: a second BLAS thread only fights the event loop for the two cores."""
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - threadpoolctl comes with the encoder's "fast" extra
+            return contextlib.nullcontext()
+        _CONTROLLER.append(ThreadpoolController())  # scanning the loaded libraries costs: once
+    limited: contextlib.AbstractContextManager[object] = _CONTROLLER[0].limit(limits=1, user_api="blas")
+    return limited
 
 
 _LOADED: dict[str, SemanticModel] = {}

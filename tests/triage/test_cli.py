@@ -74,7 +74,7 @@ def test_rules_override_and_a_broken_rules_file(tmp_path: Path, capsys: pytest.C
     strict = tmp_path / "strict.yaml"
     strict.write_text(DEFAULT_RULES_PATH.read_text(encoding="utf-8").replace("fragile: 1.0", "fragile: 4.0", 1),
                       encoding="utf-8")
-    assert main(["triage", "--rules", str(strict), "je suis toute seule"]) == 0
+    assert main(["triage", "--rules-only", "--rules", str(strict), "je suis toute seule"]) == 0
     assert "fragile: no" in capsys.readouterr().out
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: [\n", encoding="utf-8")
