@@ -108,7 +108,8 @@ class FakeClock:
     """Time as an input: starts at a fixed instant and moves only when told."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+        # A Thursday, 10:00 in Paris: within the bundled opening hours (ivr_flows/hours.yaml).
+        self.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

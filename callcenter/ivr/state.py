@@ -73,6 +73,11 @@ class CallState:
     # A long wait was announced with the offer of a callback (turn of that question), and taken.
     callback_offer_turn: int | None = None
     callback_requested: bool = False
+    # The desk's latest count of agents on duty for the queue a transfer went to (OnDuty event):
+    # {"queue", "agents", "at"}; and, when nobody could take the caller (closed, or nobody on
+    # duty), what they were told and offered (callcenter.ivr.unstaffed).
+    on_duty: Mapping[str, Any] | None = None
+    unstaffed: Mapping[str, Any] | None = None
     # The latest triage decision (TriageDecision.to_dict()), with its evidence and rules version.
     triage: Mapping[str, Any] | None = None
     started_at: str | None = None
@@ -92,6 +97,8 @@ class CallState:
         data["variables"] = dict(self.variables)
         data["history"] = dict(self.history)
         data["triage"] = None if self.triage is None else dict(self.triage)
+        data["on_duty"] = None if self.on_duty is None else dict(self.on_duty)
+        data["unstaffed"] = None if self.unstaffed is None else dict(self.unstaffed)
         return data
 
     @classmethod
