@@ -26,6 +26,8 @@ from callcenter.web.app import init_app
 ACCOUNT_SID = "AC" + "a1" * 16
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 FIXTURES = Path(__file__).parent / "fixtures"
+# Opening hours with no limit, for servers run as processes on the real clock (see the file).
+ALWAYS_OPEN = FIXTURES / "hours" / "always_open.yaml"
 # Every table of the schema; a test run on PostgreSQL empties them between tests.
 TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions", "agent_presence", "users",
           "queue_entries", "routing_decisions", "call_notes", "triage_feedback")

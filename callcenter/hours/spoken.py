@@ -42,7 +42,9 @@ def spoken_moment(when: datetime, now: datetime) -> str:
 
 
 def spoken_ranges(ranges: Ranges) -> str:
-    """ "de 8 heures 30 à midi et de 13 heures 30 à 16 heures 30"."""
+    """ "de 8 heures 30 à midi et de 13 heures 30 à 16 heures 30"; "24 heures sur 24"."""
+    if [(r.start, r.end) for r in ranges] == [(0, 1440)]:
+        return "24 heures sur 24"
     parts = [f"de {spoken_time(r.start)} à {spoken_time(r.end)}" for r in ranges]
     return _join(parts)
 
@@ -59,7 +61,9 @@ def spoken_week(hours: QueueHours) -> str | None:
     for first, last, ranges in groups:
         if not ranges:
             continue
-        if first == last:
+        if (first, last) == (0, 6):
+            days = "tous les jours"
+        elif first == last:
             days = f"le {DAYS[first]}"
         elif last == first + 1:
             days = f"le {DAYS[first]} et le {DAYS[last]}"

@@ -20,10 +20,10 @@ _EVENTUALLY = 365 * 86400.0
 def on_duty(call: WaitingCall, agents: Sequence[Agent], policy: RoutingPolicy) -> list[Agent]:
     """Agents logged in (available, busy or in wrap-up) who routing could give ``call`` to, once
     its search for an agent has widened as far as the policy lets it."""
+    # An agent who declined this caller is never asked again for them (routing): not on duty here.
     later = call.enqueued_at + _EVENTUALLY
-    fresh = dataclasses.replace(call, declined_by=frozenset(), offered_to=None, offered_at=None)
     return [a for a in agents if a.state != "offline"
-            and eligible(fresh, dataclasses.replace(a, state="available"), later, policy)]
+            and eligible(call, dataclasses.replace(a, state="available"), later, policy)]
 
 
 def mean_handle_seconds(durations: Sequence[float], wrapup_seconds: float = 0.0) -> float | None:
