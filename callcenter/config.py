@@ -188,11 +188,10 @@ class Settings:
             raise SettingsError(f"{PREFIX}TRIAGE_RULES={rules!r}: no such file")
 
         hours = get("HOURS_FILE")
-        hours_file: Path | None = (Path(hours) if hours else flows_dir / "hours.yaml").resolve()
-        if hours and not hours_file.is_file():
+        hours_path = (Path(hours) if hours else flows_dir / "hours.yaml").resolve()
+        if hours and not hours_path.is_file():
             raise SettingsError(f"{PREFIX}HOURS_FILE={hours!r}: no such file")
-        if not hours and not hours_file.is_file():
-            hours_file = None
+        hours_file = hours_path if hours_path.is_file() else None
 
         handle_hours = _float("HANDLE_TIME_HOURS", get("HANDLE_TIME_HOURS", "2") or "2")
         if handle_hours <= 0:

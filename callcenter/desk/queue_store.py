@@ -78,7 +78,8 @@ async def recent_handle_seconds(session: AsyncSession, queue: str, since: dateti
         .where(QueueEntry.queue == queue, QueueEntry.status == "ended", QueueEntry.connected_at.is_not(None),
                QueueEntry.ended_at.is_not(None), QueueEntry.ended_at >= since)
         .order_by(QueueEntry.ended_at.desc()).limit(limit))
-    return [(ended - connected).total_seconds() for connected, ended in rows]
+    return [(ended - connected).total_seconds() for connected, ended in rows
+            if connected is not None and ended is not None]
 
 
 def decision(session: AsyncSession, call_sid: str, at: datetime, kind: str, reason: str,

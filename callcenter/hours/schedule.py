@@ -86,7 +86,8 @@ def status(schedule: Schedule, queue: str, now: datetime) -> OpenStatus:
         return OpenStatus(True, None, "open")
     if today.why in ("week", "opening"):
         return OpenStatus(False, next_opening(schedule, hours, now), "hours")
-    return OpenStatus(False, next_opening(schedule, hours, now), today.why, today.detail)
+    why: Why = "holiday" if today.why == "holiday" else "closure"
+    return OpenStatus(False, next_opening(schedule, hours, now), why, today.detail)
 
 
 def is_open(schedule: Schedule, queue: str, now: datetime) -> tuple[bool, datetime | None]:
