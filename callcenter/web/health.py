@@ -31,6 +31,8 @@ async def healthz(request: web.Request) -> web.Response:
     cores = app[keys.CORES]
     body["knowledge"] = None if cores.knowledge is None else {"entries": len(cores.knowledge.kb.entries)}
     body["triage"] = None if cores.triage is None else {"rules_version": cores.triage.version}
+    body["hours"] = None if cores.hours is None else {"queues": sorted(cores.hours.queues),
+                                                     "default": cores.hours.default is not None}
     body["problems"] = {k: v[:20] for k, v in cores.problems.items() if v}
     body["speech"] = "self-hosted" if app.get(keys.SPEECH) is not None else "twilio"
     ok = ok and flow is not None

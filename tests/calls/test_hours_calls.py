@@ -165,6 +165,7 @@ async def test_a_broken_hours_edit_is_refused_and_the_previous_hours_stay(centre
     assert {p.split(": ")[0] for p in cores.problems["hours"]} == {f"{path}:20"}
     health = await (await centre.client.get("/healthz")).json()
     assert health["problems"]["hours"] and health["status"] == "ok"
+    assert "caf" in health["hours"]["queues"] and health["hours"]["default"] is True
     # A valid edit opens on Saturday mornings: the next Saturday caller is put through.
     path.write_text(good.replace("  default:", "  default:\n    week: {monday-saturday: 9:00-12:00}\n  old_default:")
                     .replace("  caf:\n    week: *office", "  caf:\n    week: {monday-saturday: 9:00-12:00}"),
