@@ -408,7 +408,8 @@ class IvrEngine:
             return state, []
         if isinstance(event, DigitsReceived) and event.digits == "1":
             done = state.evolve(callback_requested=True, status="ended", ended_at=at, end_status="callback")
-            return done, [cmd.RequestCallback(to=state.caller), cmd.Say(CALLBACK_TAKEN), cmd.Hangup()]
+            return done, [cmd.RequestCallback(to=state.caller), cmd.Say(CALLBACK_TAKEN),
+                          *unstaffed.reminder(self, state), cmd.Hangup()]
         return state, [self._transfer_again(state)]
 
     # -- after the IVR --------------------------------------------------------------------------

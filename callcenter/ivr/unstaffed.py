@@ -129,6 +129,12 @@ def _offer(state: CallState, lead: list[cmd.Command], text: str) -> Step:
     return state.evolve(turn=turn), [*lead, offer]
 
 
+def reminder(engine: IvrEngine, state: CallState) -> list[cmd.Command]:
+    """The emergency numbers again, for a caller in danger about to be let go without a person."""
+    numbers = _numbers(engine, state)
+    return [cmd.Say(emergency_reminder(numbers))] if numbers else []
+
+
 def _goodbye(state: CallState, at: str, out: list[cmd.Command], numbers: list[tuple[str, str]],
              end: str, last: str = GOODBYE) -> Step:
     reminder = [cmd.Say(emergency_reminder(numbers))] if numbers else []

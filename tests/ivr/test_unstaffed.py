@@ -165,6 +165,10 @@ def test_urgent_caller_with_nobody_on_duty(engine: IvrEngine) -> None:
     _, out = play(engine, [*timed([CALLER], THURSDAY), (OnDuty("urgences", 0), at), (DANGER, at)])
     assert said(out)[0].startswith("Votre sécurité passe avant tout.") and "Je vous passe" not in said(out)[0]
     assert [c.kind for c in out] == ["say", "gather", "transfer"]
+    state, _ = play(engine, [*timed([CALLER], THURSDAY), (OnDuty("urgences", 0), at), (DANGER, at)])
+    _, out = engine.step(state, DigitsReceived("1"), at + timedelta(seconds=5))
+    assert [c.kind for c in out] == ["request_callback", "say", "say", "hangup"]
+    assert said(out)[2].startswith("En cas de danger, appelez") and "31 14" in said(out)[2]
 
 
 @pytest.mark.parametrize("seen", [OnDuty("caf", 2), OnDuty("impots", 0)], ids=["staffed", "other queue"])
