@@ -74,7 +74,7 @@ def main() -> int:
     semantic.read(["chargement du modèle"])
     load_ms = 1000 * (time.perf_counter() - began)
     configs = {"rules only (baseline)": IvrEngine(flow, knowledge, rules),
-               "rules + semantic": IvrEngine(flow, knowledge, rules, semantic)}
+               "rules + semantic": IvrEngine(flow, knowledge, rules, semantic=semantic)}
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in configs}
     for run in range(args.runs):
         for name, engine in configs.items():  # interleaved, so load on the machine hits both alike

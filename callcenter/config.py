@@ -108,6 +108,8 @@ class Settings:
     flows_dir: Path
     kb_dir: Path
     triage_rules: Path | None
+    # The opening hours of the queues (ivr_flows/hours.yaml by default); None: no hours limit.
+    hours_file: Path | None
     flow: str
     flow_reload_seconds: float
     language: str
@@ -123,7 +125,10 @@ class Settings:
     wrapup_seconds: float = 60.0
     relax_skill_after: float = 60.0
     relax_anyone_after: float = 180.0
-    average_handle_seconds: float = 300.0
+    # The wait announced to callers comes from the handle times of at most this many calls of
+    # their queue, ended within this many hours (docs/routing.md); none: no minutes are said.
+    handle_time_calls: int = 20
+    handle_time_hours: float = 2.0
     dev_credentials: bool = False
     # The semantic triage model file; None runs the triage on its rules alone.
     semantic_model: Path | None = None
@@ -193,6 +198,15 @@ class Settings:
             semantic_model = Path(semantic).resolve()
             if not semantic_model.is_file():
                 raise SettingsError(f"{PREFIX}SEMANTIC_MODEL={semantic!r}: no such file (or 'off', 'bundled')")
+        hours = get("HOURS_FILE")
+        hours_path = (Path(hours) if hours else flows_dir / "hours.yaml").resolve()
+        if hours and not hours_path.is_file():
+            raise SettingsError(f"{PREFIX}HOURS_FILE={hours!r}: no such file")
+        hours_file = hours_path if hours_path.is_file() else None
+
+        handle_hours = _float("HANDLE_TIME_HOURS", get("HANDLE_TIME_HOURS", "2") or "2")
+        if handle_hours <= 0:
+            raise SettingsError(f"{PREFIX}HANDLE_TIME_HOURS={handle_hours!r}: must be positive")
 
         redis_url = get("REDIS_URL")
         if redis_url is not None:
@@ -208,7 +222,7 @@ class Settings:
             "FLOW_RELOAD_SECONDS", "LANGUAGE", "VOICE", "SPEECH", "HOST", "PORT", "LOG_LEVEL",
             "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS", "TICK_SECONDS", "OFFER_TIMEOUT",
             "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES", "RELAX_SKILL_AFTER", "RELAX_ANYONE_AFTER",
-            "AVERAGE_HANDLE_SECONDS", "SEMANTIC_MODEL",
+            "SEMANTIC_MODEL", "HOURS_FILE", "HANDLE_TIME_CALLS", "HANDLE_TIME_HOURS",
         )}
         extra = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
 
@@ -225,6 +239,7 @@ class Settings:
             flows_dir=flows_dir,
             kb_dir=kb_dir,
             triage_rules=triage_rules,
+            hours_file=hours_file,
             flow=get("FLOW", "main") or "main",
             flow_reload_seconds=_float("FLOW_RELOAD_SECONDS", get("FLOW_RELOAD_SECONDS", "2") or "2"),
             language=get("LANGUAGE", "fr-FR") or "fr-FR",
@@ -240,7 +255,8 @@ class Settings:
             wrapup_seconds=_float("WRAPUP_SECONDS", get("WRAPUP_SECONDS", "60") or "60"),
             relax_skill_after=_float("RELAX_SKILL_AFTER", get("RELAX_SKILL_AFTER", "60") or "60"),
             relax_anyone_after=_float("RELAX_ANYONE_AFTER", get("RELAX_ANYONE_AFTER", "180") or "180"),
-            average_handle_seconds=_float("AVERAGE_HANDLE_SECONDS", get("AVERAGE_HANDLE_SECONDS", "300") or "300"),
+            handle_time_calls=_int("HANDLE_TIME_CALLS", get("HANDLE_TIME_CALLS", "20") or "20", minimum=1),
+            handle_time_hours=handle_hours,
             dev_credentials=dev,
             semantic_model=semantic_model,
             extra=extra,

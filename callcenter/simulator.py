@@ -195,8 +195,11 @@ class PhoneSimulator:
                     action = self._next_action(actions)
                     if action is None or action.kind == "hangup":
                         return "", current, "l'appelant a raccroché"
+                    answer = self._answer(action, verb)
+                    if not answer and verb.get("actionOnEmptyResult") == "false":
+                        continue  # as Twilio does: nothing typed or said, the next verb plays
                     target = urljoin(current, verb.get("action") or current)
-                    params = self._params("in-progress", self._answer(action, verb))
+                    params = self._params("in-progress", answer)
                     return await self._post(session, target, params), target, ""
                 case "Redirect":
                     target = urljoin(current, (verb.text or current).strip())

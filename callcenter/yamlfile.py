@@ -58,7 +58,11 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Pa
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, (*path, i), lines) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, yaml.YAMLError) as exc:
+        # e.g. 2026-02-30: YAML reads it as a date and the calendar refuses it.
+        raise YamlSyntaxError(node.start_mark.line + 1, f"invalid value {node.value!r}: {exc}") from None
 
 
 def load_with_lines(text: str) -> LinedDocument:

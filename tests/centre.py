@@ -73,6 +73,14 @@ class Centre:
         await self.settle()
         return call
 
+    async def handled(self, agent: str, seconds: float) -> TwilioCall:
+        """A CAF caller taken by ``agent``, who talks with them ``seconds`` before they hang up."""
+        call = await self.connected(agent)
+        self.clock.advance(seconds)
+        await self.fake.hangup(call.call_sid)
+        await self.settle()
+        return call
+
     async def entry(self, call_sid: str) -> Any:
         from callcenter.store.models import QueueEntry
         async with self.desk.db.sessions() as session:

@@ -26,6 +26,8 @@ from callcenter.web.app import init_app
 ACCOUNT_SID = "AC" + "a1" * 16
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 FIXTURES = Path(__file__).parent / "fixtures"
+# Opening hours with no limit, for servers run as processes on the real clock (see the file).
+ALWAYS_OPEN = FIXTURES / "hours" / "always_open.yaml"
 # Every table of the schema; a test run on PostgreSQL empties them between tests.
 TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions", "agent_presence", "users",
           "queue_entries", "routing_decisions", "call_notes", "triage_feedback")
@@ -108,7 +110,8 @@ class FakeClock:
     """Time as an input: starts at a fixed instant and moves only when told."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+        # A Thursday, 10:00 in Paris: within the bundled opening hours (ivr_flows/hours.yaml).
+        self.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

@@ -77,3 +77,19 @@ def test_strict_booleans(tmp_path: Path) -> None:
 def test_public_url_loses_its_trailing_slash(tmp_path: Path) -> None:
     settings = Settings.from_env(env(tmp_path, PUBLIC_URL="https://ivr.example.fr/"))
     assert settings.public_url == "https://ivr.example.fr"
+
+
+def test_opening_hours_and_handle_time_settings(tmp_path: Path) -> None:
+    bundled = Settings.from_env({"CALLCENTER_DATA_DIR": str(tmp_path)})
+    assert bundled.hours_file is not None and bundled.hours_file.name == "hours.yaml"
+    assert (bundled.handle_time_calls, bundled.handle_time_hours) == (20, 2.0)
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    without = Settings.from_env({"CALLCENTER_DATA_DIR": str(tmp_path), "CALLCENTER_FLOWS_DIR": str(flows)})
+    assert without.hours_file is None                       # no hours beside the flows: no hours limit
+    with pytest.raises(SettingsError, match="CALLCENTER_HOURS_FILE='nope.yaml': no such file"):
+        Settings.from_env({"CALLCENTER_DATA_DIR": str(tmp_path), "CALLCENTER_HOURS_FILE": "nope.yaml"})
+    with pytest.raises(SettingsError, match="HANDLE_TIME_HOURS"):
+        Settings.from_env({"CALLCENTER_DATA_DIR": str(tmp_path), "CALLCENTER_HANDLE_TIME_HOURS": "0"})
+    with pytest.raises(SettingsError, match="HANDLE_TIME_CALLS"):
+        Settings.from_env({"CALLCENTER_DATA_DIR": str(tmp_path), "CALLCENTER_HANDLE_TIME_CALLS": "0"})

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import make_env
+from tests.conftest import ALWAYS_OPEN, make_env
 from tests.test_simulator import _free_port
 from tests.web.browser import Browser
 
@@ -40,7 +40,8 @@ async def test_warm_transfer_by_hand(tmp_path: Path, database_url: str, flows_di
     api_port, port = _free_port(), _free_port()
     env = {**os.environ, **make_env(tmp_path, database_url, flows_dir, port=str(port),
                                     twilio_api_url=f"http://127.0.0.1:{api_port}",
-                                    twilio_phone_number="+33900000000", tick_seconds="0.5")}
+                                    twilio_phone_number="+33900000000", tick_seconds="0.5",
+                                    hours_file=str(ALWAYS_OPEN))}
     cli = [sys.executable, "-m", "callcenter.cli.main"]
     procs: list[subprocess.Popen[Any]] = []
 

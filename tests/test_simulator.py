@@ -22,7 +22,7 @@ from callcenter.simulator import (
     parse_script,
 )
 from callcenter.web import keys
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_env
+from tests.conftest import ACCOUNT_SID, ALWAYS_OPEN, AUTH_TOKEN, make_env
 
 CALLS = Path(__file__).parent / "fixtures" / "calls"
 
@@ -88,7 +88,7 @@ def _free_port() -> int:
 def server(tmp_path: Path, database_url: str, flows_dir: Path) -> Any:
     """A real `callcenter serve` process on a free port."""
     port = _free_port()
-    env = {**os.environ, **make_env(tmp_path, database_url, flows_dir, port=str(port))}
+    env = {**os.environ, **make_env(tmp_path, database_url, flows_dir, port=str(port), hours_file=str(ALWAYS_OPEN))}
     log = open(tmp_path / "server.log", "w+")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "callcenter.cli.main", "serve"], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
@@ -120,7 +120,7 @@ def test_scripted_call_against_a_running_server(server: Any) -> None:
                            "--from", "+33698765432", "--script", str(script)],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "IVR  > Je vous mets en relation avec un conseiller de la CAF." in done.stdout
+    assert "IVR  > Aucun conseiller n'est disponible pour le moment." in done.stdout   # nobody logged in
     assert "transfert vers un conseiller" in done.stdout
     server_log = log_path.read_text()
     # Server logs never carry caller numbers, keys typed or what was said.
@@ -134,7 +134,7 @@ def test_interactive_call_and_failed_script_exit_codes(server: Any, tmp_path: Pa
     typed = subprocess.run([sys.executable, "-m", "callcenter.cli.main", "call", "--url", url],
                            input="4\n", env=env, capture_output=True, text=True, timeout=60)
     assert typed.returncode == 0, typed.stderr
-    assert "conseiller retraite" in typed.stdout
+    assert "Aucun conseiller n'est disponible" in typed.stdout and "retraite" in typed.stdout
     bad = tmp_path / "bad.txt"
     bad.write_text("expect Bienvenue au cirque\n", encoding="utf-8")
     failed = subprocess.run([sys.executable, "-m", "callcenter.cli.main", "call", "--url", url,

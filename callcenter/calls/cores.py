@@ -1,8 +1,10 @@
-"""The knowledge index and the triage rules the engine runs with, loaded once and reloaded on change.
+"""The knowledge index, triage rules and opening hours the engine runs with, loaded once and
+reloaded on change.
 
-Either may be missing or broken: the server then runs without it (questions go to a person,
-nobody is prioritised by the triage) and says so in the logs and on ``/healthz``, rather than
-failing calls. A broken edit is refused and the version in force stays.
+Any may be missing or broken: the server then runs without it (questions go to a person, nobody
+is prioritised by the triage, queues are open at any hour but a caller still hears when nobody is
+on duty) and says so in the logs and on ``/healthz``, rather than failing calls. A broken edit is
+refused and the version in force stays.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from callcenter.hours import HoursError, Schedule, load_hours
 from callcenter.kb import KnowledgeBaseError, KnowledgeIndex, fingerprint, load_knowledge_base
 from callcenter.triage import RulesError, SemanticModel, SemanticUnavailable, TriageRules, load_rules, load_semantic
 
@@ -20,24 +23,29 @@ _RULES: dict[tuple[str, float | None], TriageRules] = {}
 
 
 class Cores:
-    """Current knowledge index and triage rules, swapped only for versions that load cleanly."""
+    """Current knowledge index, triage rules and hours, swapped only for versions that load cleanly."""
 
-    def __init__(self, kb_dir: Path, rules_path: Path | None, semantic_path: Path | None = None) -> None:
+    def __init__(self, kb_dir: Path, rules_path: Path | None, hours_path: Path | None = None,
+                 semantic_path: Path | None = None) -> None:
         self.kb_dir = kb_dir
         self.rules_path = rules_path
+        self.hours_path = hours_path
         self.semantic_path = semantic_path
         self.knowledge: KnowledgeIndex | None = None
         self.triage: TriageRules | None = None
+        self.hours: Schedule | None = None
         # The second, semantic detector: loaded once per process (it does not change at run time).
         self.semantic: SemanticModel | None = None
-        self.problems: dict[str, list[str]] = {"knowledge": [], "triage": [], "semantic": []}
+        self.problems: dict[str, list[str]] = {"knowledge": [], "triage": [], "hours": [], "semantic": []}
         self._kb_print: tuple[tuple[str, int, int], ...] | None = None
         self._rules_mtime: float | None = None
+        self._hours_mtime: float | None = None
 
     def load(self) -> None:
         """Load all three; failures are recorded, never raised."""
         self._load_knowledge()
         self._load_triage()
+        self._load_hours()
         self._load_semantic()
 
     def _load_semantic(self) -> None:
@@ -61,6 +69,32 @@ class Cores:
         mtime = path.stat().st_mtime if path is not None and path.exists() else None
         if mtime != self._rules_mtime:
             self._load_triage()
+        if self._mtime(self.hours_path) != self._hours_mtime:
+            self._load_hours()
+
+    @staticmethod
+    def _mtime(path: Path | None) -> float | None:
+        return path.stat().st_mtime if path is not None and path.exists() else None
+
+    def _load_hours(self) -> None:
+        path = self.hours_path
+        self._hours_mtime = self._mtime(path)
+        if path is None:
+            _LOGGER.warning("no opening hours file: every queue counts as open at any hour")
+            return
+        try:
+            hours = load_hours(path)
+        except HoursError as exc:
+            self.problems["hours"] = exc.faults
+            for fault in exc.faults[:20]:
+                _LOGGER.error("opening hours refused: %s", fault)
+            if self.hours is None:
+                _LOGGER.error("running without opening hours: every queue counts as open at any hour")
+            return
+        self.hours = hours
+        self.problems["hours"] = []
+        _LOGGER.info("opening hours loaded for %d queues%s", len(hours.queues),
+                     " and a default" if hours.default else "")
 
     def _load_knowledge(self) -> None:
         try:

@@ -24,7 +24,7 @@ class Queueing(Protocol):
     async def enqueue(self, call_sid: str, transfer: cmd.Transfer, tier: str = "normal",
                       reasons: tuple[str, ...] = ()) -> None: ...
 
-    async def request_callback(self, call_sid: str) -> None: ...
+    async def request_callback(self, call_sid: str, callback: cmd.RequestCallback | None = None) -> None: ...
 
 
 class CallControl(Protocol):
@@ -67,7 +67,7 @@ class Executor:
                     await self._enqueue(call_sid, command)
                 case cmd.RequestCallback() if self.desk is not None:
                     try:
-                        await self.desk.request_callback(call_sid)
+                        await self.desk.request_callback(call_sid, command)
                     except Exception:  # noqa: BLE001 - logged; the board shows the entry as it is
                         _LOGGER.exception("call %s: callback request not recorded", call_sid)
 

@@ -25,6 +25,7 @@ from callcenter.ivr import (
     Command,
     Event,
     IvrEngine,
+    OnDuty,
     WaitEstimated,
     command_to_dict,
     event_to_dict,
@@ -36,7 +37,9 @@ _LOGGER = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Renderer = Callable[[Sequence[Command], CallState], str]
-WaitEstimator = Callable[[str, Transfer], Awaitable[tuple[float, int]]]
+WaitEstimator = Callable[[str, Transfer], Awaitable[tuple[float | None, int]]]
+# (call_sid, transfer) -> agents logged in who could take that caller.
+OnDutyCounter = Callable[[str, Transfer], Awaitable[int]]
 INPUT_KINDS = frozenset({"digits", "speech", "no_input"})
 
 
@@ -67,11 +70,12 @@ class CallService:
 
     def __init__(self, db: Database, catalog: FlowCatalog, executor: Executor, bus: EventBus,
                  flow_id: str, clock: Clock = utc_now, cores: Cores | None = None,
-                 estimate_wait: WaitEstimator | None = None) -> None:
+                 estimate_wait: WaitEstimator | None = None, count_on_duty: OnDutyCounter | None = None) -> None:
         self.db = db
         self.catalog = catalog
         self.cores = cores
         self.estimate_wait = estimate_wait
+        self.count_on_duty = count_on_duty
         self.executor = executor
         self.bus = bus
         self.flow_id = flow_id
@@ -85,7 +89,7 @@ class CallService:
         cores = self.cores
         if cores is None:
             return IvrEngine(flow)
-        return IvrEngine(flow, cores.knowledge, cores.triage, cores.semantic)
+        return IvrEngine(flow, cores.knowledge, cores.triage, cores.hours, cores.semantic)
 
     async def _with_history(self, event: CallStarted, call_sid: str, now: datetime) -> CallStarted:
         """The caller's recent calls, counted now, ride on the start event (the engine reads no DB)."""
@@ -95,6 +99,18 @@ class CallService:
         return dataclasses.replace(
             event, calls_last_7_days=counts["calls_last_7_days"], calls_last_30_days=counts["calls_last_30_days"],
             unresolved_previous_calls=counts["unresolved_previous_calls"], missed_callbacks=counts["missed_callbacks"])
+
+    async def _on_duty(self, call_sid: str, before: CallState, commands: Sequence[Command]) -> OnDuty | None:
+        """The desk's count of agents on duty when this step would hand the caller to a person."""
+        transfer = next((c for c in commands if isinstance(c, Transfer)), None)
+        if self.count_on_duty is None or transfer is None or before.status == "transferred":
+            return None
+        try:
+            agents = await self.count_on_duty(call_sid, transfer)
+        except Exception:  # noqa: BLE001 - unknown staffing must not keep the caller from a person
+            _LOGGER.exception("call %s: agents on duty could not be counted", call_sid)
+            return None
+        return OnDuty(transfer.queue, agents)
 
     async def handle(self, call_sid: str, event: Event, *, render: Renderer, request_key: str | None,
                      turn: int | None = None, source: str = "twilio") -> Outcome:
@@ -125,6 +141,13 @@ class CallService:
                 return Outcome(call.last_response or render([], state), state, replayed=True)
             engine = await self.engine_for(call.flow_id, call.flow_version)
             new_state, commands = engine.step(state, event, now)
+            observed = await self._on_duty(call_sid, state, commands)
+            if observed is not None:
+                # Who is on duty is an input like any other: logged before the event it shapes, so
+                # the caller is never promised a person nobody is there to be (and replay agrees).
+                state, _ = engine.step(state, observed, now)
+                tx.append(now, "event", observed.kind, event_to_dict(observed), "desk")
+                new_state, commands = engine.step(state, event, now)
             tx.append(now, "event", event.kind, event_to_dict(event), source)
             for command in commands:
                 tx.append(now, "command", command.kind, command_to_dict(command), "engine")

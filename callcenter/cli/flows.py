@@ -1,4 +1,6 @@
-"""``callcenter flows validate [PATH...]``: schema and graph checks, ``file:line: reason``."""
+"""``callcenter flows validate [PATH...]``: schema and graph checks, ``file:line: reason``.
+
+A folder's ``hours.yaml`` is checked too, as opening hours (callcenter.hours)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from pathlib import Path
 
 from callcenter.config import PROJECT_ROOT
 from callcenter.flows import FlowError, load_flow
+from callcenter.flows.catalog import flow_files
+from callcenter.hours import HOURS_FILE, HoursError, load_hours
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,7 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths or [PROJECT_ROOT / "ivr_flows"]:
-        files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+        if path.is_dir():
+            files.extend(flow_files(path))
+            if (path / HOURS_FILE).is_file():
+                files.append(path / HOURS_FILE)
+        else:
+            files.append(path)
     return files
 
 
@@ -33,6 +42,9 @@ def run_validate(args: argparse.Namespace) -> int:
         return 1
     failed = 0
     for path in files:
+        if path.name == HOURS_FILE:
+            failed += not _validate_hours(path)
+            continue
         try:
             flow = load_flow(path)
         except FlowError as exc:
@@ -42,3 +54,15 @@ def run_validate(args: argparse.Namespace) -> int:
             continue
         print(f"{path}: ok ({flow.id}, {len(flow.nodes)} nodes)", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _validate_hours(path: Path) -> bool:
+    try:
+        schedule = load_hours(path)
+    except HoursError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return False
+    default = " and a default" if schedule.default else ""
+    print(f"{path}: ok (opening hours of {len(schedule.queues)} queues{default})", file=sys.stderr)
+    return True

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from callcenter.desk.service import BROWSER_CONFERENCE, Desk, DeskError, agent_label, conference_name
+from callcenter.desk.service import BROWSER_CONFERENCE, Desk, DeskError, HandleTime, agent_label, conference_name
 
-__all__ = ["BROWSER_CONFERENCE", "Desk", "DeskError", "agent_label", "conference_name"]
+__all__ = ["BROWSER_CONFERENCE", "Desk", "DeskError", "HandleTime", "agent_label", "conference_name"]

@@ -70,6 +70,18 @@ async def set_presence(session: AsyncSession, user_id: int, state: str, now: dat
     return presence
 
 
+async def recent_handle_seconds(session: AsyncSession, queue: str, since: datetime, limit: int) -> list[float]:
+    """How long agents spent on the last ``limit`` calls of ``queue`` that ended after ``since``
+    (from the agent joining to the end of the call)."""
+    rows = await session.execute(
+        select(QueueEntry.connected_at, QueueEntry.ended_at)
+        .where(QueueEntry.queue == queue, QueueEntry.status == "ended", QueueEntry.connected_at.is_not(None),
+               QueueEntry.ended_at.is_not(None), QueueEntry.ended_at >= since)
+        .order_by(QueueEntry.ended_at.desc()).limit(limit))
+    return [(ended - connected).total_seconds() for connected, ended in rows
+            if connected is not None and ended is not None]
+
+
 def decision(session: AsyncSession, call_sid: str, at: datetime, kind: str, reason: str,
              agent_id: int | None = None) -> None:
     session.add(RoutingDecision(call_sid=call_sid, at=at, kind=kind, reason=reason, agent_id=agent_id))

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.bus import EventBus
 from callcenter.desk import queue_store as qs
@@ -26,6 +28,8 @@ from callcenter.routing import (
     WaitingCall,
     decide,
     expired_offers,
+    mean_handle_seconds,
+    on_duty,
     ordered,
     queue_status,
     score,
@@ -64,17 +68,28 @@ def agent_of(label: str | None) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class HandleTime:
+    """Which handled calls the announced wait is estimated from: at most ``calls`` of the
+    caller's queue, ended within the last ``window_seconds``."""
+
+    calls: int = 20
+    window_seconds: float = 2 * 3600.0
+
+
 class Desk:
     """Queues and agents; one instance per server process."""
 
     def __init__(self, db: Database, bus: EventBus, conference: ConferenceControl | None,
-                 policy: RoutingPolicy, clock: Clock, wrapup_seconds: float = 60.0) -> None:
+                 policy: RoutingPolicy, clock: Clock, wrapup_seconds: float = 60.0,
+                 handle_time: HandleTime = HandleTime()) -> None:
         self.db = db
         self.bus = bus
         self.conference = conference
         self.policy = policy
         self.clock = clock
         self.wrapup_seconds = wrapup_seconds
+        self.handle_time = handle_time
         self._lock = asyncio.Lock()
 
     # -- callers --------------------------------------------------------------------------------
@@ -417,42 +432,73 @@ class Desk:
             await self.bus.publish("desk.agent", {"agent_id": agent_id, "state": "available"})
         await self.route()
 
-    async def estimate(self, call_sid: str, transfer: cmd.Transfer) -> tuple[float, int]:
-        """(seconds, position) a caller handed over now would wait, counting them in the queue."""
+    @staticmethod
+    def _newcomer(call_sid: str, transfer: cmd.Transfer, now: datetime) -> WaitingCall:
+        # A newcomer arrives after everyone already waiting, even within the same clock tick.
+        return WaitingCall(call_sid, transfer.queue, transfer.skill, transfer.tier,  # type: ignore[arg-type]
+                           now.timestamp() + 1e-3, transfer.priority, transfer.reasons)
+
+    async def _handle_seconds(self, session: AsyncSession, queue: str, now: datetime) -> float | None:
+        """Recent mean handle time of ``queue``, wrap-up allowance included; ``None``: none measured."""
+        since = now - timedelta(seconds=self.handle_time.window_seconds)
+        durations = await qs.recent_handle_seconds(session, queue, since, self.handle_time.calls)
+        return mean_handle_seconds(durations, self.wrapup_seconds)
+
+    async def on_duty(self, call_sid: str, transfer: cmd.Transfer) -> int:
+        """How many agents logged in could take a caller handed over now (0: nobody on duty)."""
+        async with self.db.sessions() as session:
+            roster = [qs.to_agent(u, p) for u, p in await qs.agents(session)]
+        return len(on_duty(self._newcomer(call_sid, transfer, self.clock()), roster, self.policy))
+
+    async def estimate(self, call_sid: str, transfer: cmd.Transfer) -> tuple[float | None, int]:
+        """(seconds, position) a caller handed over now would wait, counting them in the queue;
+        seconds is ``None`` when there is no honest estimate (docs/routing.md)."""
         now = self.clock()
         async with self.db.sessions() as session:
             waiting = [qs.to_waiting(e) for e in await qs.waiting_entries(session) if e.call_sid != call_sid]
             roster = [qs.to_agent(u, p) for u, p in await qs.agents(session)]
-        # A newcomer arrives after everyone already waiting, even within the same clock tick.
-        me = WaitingCall(call_sid, transfer.queue, transfer.skill, transfer.tier,  # type: ignore[arg-type]
-                         now.timestamp() + 1e-3, transfer.priority, transfer.reasons)
-        status = queue_status(call_sid, [*waiting, me], roster, now.timestamp(), self.policy)
+            handle = await self._handle_seconds(session, transfer.queue, now)
+        me = self._newcomer(call_sid, transfer, now)
+        status = queue_status(call_sid, [*waiting, me], roster, now.timestamp(), self.policy, handle)
         assert status is not None
         return status.estimated_wait_seconds, status.position
 
-    async def request_callback(self, call_sid: str) -> None:
-        """The caller chose a callback: off the live queue, their place (arrival time) kept."""
+    async def request_callback(self, call_sid: str, callback: cmd.RequestCallback | None = None) -> None:
+        """The caller chose a callback: off the live queue, their place (arrival time) kept. A
+        caller who was never queued (the queue was closed) is put on the callback list directly."""
         now = self.clock()
         offered = None
         async with self._lock, self.db.sessions() as session, session.begin():
             entry = await session.get(QueueEntry, call_sid)
-            if entry is None or entry.status not in ("waiting", "offered"):
+            if entry is None and callback is not None and callback.queue:
+                session.add(QueueEntry(
+                    call_sid=call_sid, queue=callback.queue, skill=callback.skill, tier=callback.tier,
+                    priority=callback.priority, reasons={"ids": list(callback.reasons)}, status="callback",
+                    enqueued_at=now, declined_by={"agents": []}))
+                after = f", pas avant {callback.after}" if callback.after else ""
+                qs.decision(session, call_sid, now, "callback_requested",
+                            f"rappel demandé par l'appelant, file {callback.queue} fermée ou sans agent{after}")
+            elif entry is None or entry.status not in ("waiting", "offered"):
                 return
-            offered, entry.offered_to, entry.offered_at = entry.offered_to, None, None
-            entry.status = "callback"
-            qs.decision(session, call_sid, now, "callback_requested",
-                        "rappel demandé par l'appelant, place gardée (arrivée "
-                        f"{entry.enqueued_at.isoformat(timespec='seconds')})")
+            else:
+                offered, entry.offered_to, entry.offered_at = entry.offered_to, None, None
+                entry.status = "callback"
+                qs.decision(session, call_sid, now, "callback_requested",
+                            "rappel demandé par l'appelant, place gardée (arrivée "
+                            f"{entry.enqueued_at.isoformat(timespec='seconds')})")
         if offered is not None:
             await self.bus.publish("desk.offer_withdrawn", {"agent_id": offered, "call_sid": call_sid,
                                                             "why": "callback"})
         await self.bus.publish("desk.queue", {"call_sid": call_sid, "status": "callback"})
 
     async def status_of(self, call_sid: str) -> QueueStatus | None:
+        now = self.clock()
         async with self.db.sessions() as session:
             waiting = [qs.to_waiting(e) for e in await qs.waiting_entries(session)]
             roster = [qs.to_agent(u, p) for u, p in await qs.agents(session)]
-        return queue_status(call_sid, waiting, roster, self.clock().timestamp(), self.policy)
+            mine = next((w for w in waiting if w.call_sid == call_sid), None)
+            handle = None if mine is None else await self._handle_seconds(session, mine.queue, now)
+        return queue_status(call_sid, waiting, roster, now.timestamp(), self.policy, handle)
 
     async def service_level(self, threshold_seconds: float = 60.0) -> dict[str, Any]:
         """Today's service level: callers who needed a person, and how many got one in time."""

@@ -17,9 +17,16 @@ from callcenter.flows.model import Flow
 _LOGGER = logging.getLogger(__name__)
 
 # (flow_id, sha256, source text, path) -> version number, recorded durably.
+# Not a flow: the opening hours kept beside the flows (callcenter.hours).
+NOT_FLOWS = frozenset({"hours.yaml"})
 VersionRecorder = Callable[[str, str, str, str], Awaitable[int]]
 # (flow_id, version) -> (source text, path) of a version this process has not loaded.
 SourceLookup = Callable[[str, int], Awaitable[tuple[str, str] | None]]
+
+
+def flow_files(folder: Path) -> list[Path]:
+    """The flow files of a folder: every ``*.yaml`` but the opening hours."""
+    return sorted(p for p in folder.glob("*.yaml") if p.name not in NOT_FLOWS)
 
 
 class FlowCatalog:
@@ -55,13 +62,13 @@ class FlowCatalog:
 
     def changed(self) -> bool:
         """Whether any flow file was added, removed or modified since the last load."""
-        files = {p: p.stat().st_mtime for p in self.folder.glob("*.yaml")}
+        files = {p: p.stat().st_mtime for p in flow_files(self.folder)}
         return files != self._mtimes
 
     async def reload(self) -> list[FlowProblem]:
         """Load every valid file; keep the running version of any file that fails its checks."""
         problems: list[FlowProblem] = []
-        files = sorted(self.folder.glob("*.yaml"))
+        files = flow_files(self.folder)
         self._mtimes = {p: p.stat().st_mtime for p in files}
         for path in files:
             try:

@@ -12,6 +12,7 @@ from callcenter.ivr.events import (
     Event,
     Failure,
     NoInput,
+    OnDuty,
     QueueLeft,
     SpeechReceived,
     StatusChanged,
@@ -25,7 +26,7 @@ from callcenter.ivr.state import CallState, TransferRecord, Utterance
 
 __all__ = [
     "CallEnded", "CallStarted", "CallState", "Command", "DigitsReceived", "Event", "Failure",
-    "IvrEngine", "NoInput", "QueueLeft", "SpeechReceived", "StatusChanged", "TransferRecord", "Utterance",
+    "IvrEngine", "NoInput", "OnDuty", "QueueLeft", "SpeechReceived", "StatusChanged", "TransferRecord", "Utterance",
     "WaitEstimated", "Waiting",
     "command_to_dict", "commands", "event_from_dict", "event_to_dict", "replay",
 ]

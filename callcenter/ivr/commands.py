@@ -62,9 +62,19 @@ class SendSms:
 
 @dataclass(frozen=True)
 class RequestCallback:
-    """The caller chose to be called back; their place in the queue is kept."""
+    """The caller chose to be called back; their place in the queue is kept.
+
+    A caller who was never queued (the queue was closed) carries where to call them back from:
+    ``queue`` and the rest, and ``after`` (ISO time of the next opening) before which nobody can.
+    """
 
     to: str
+    queue: str | None = None
+    skill: str | None = None
+    priority: int = 0
+    tier: str = "normal"
+    reasons: tuple[str, ...] = ()
+    after: str | None = None
     kind: Literal["request_callback"] = "request_callback"
 
 

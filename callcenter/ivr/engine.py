@@ -14,7 +14,9 @@ from typing import Any
 
 from callcenter.flows import model as flow_model
 from callcenter.flows.model import Flow
+from callcenter.hours import Schedule
 from callcenter.ivr import commands as cmd
+from callcenter.ivr import unstaffed
 from callcenter.ivr.events import (
     CallEnded,
     CallStarted,
@@ -22,6 +24,7 @@ from callcenter.ivr.events import (
     Event,
     Failure,
     NoInput,
+    OnDuty,
     QueueLeft,
     SpeechReceived,
     StatusChanged,
@@ -42,6 +45,7 @@ from callcenter.ivr.wording import (
     urgent_message,
 )
 from callcenter.kb import KnowledgeIndex
+from callcenter.routing.estimate import announced_minutes
 from callcenter.triage import SemanticModel, TriageInput, TriageRules, assess
 
 # The Gather of the danger question: not a node of the flow, so no flow can shadow it.
@@ -77,13 +81,16 @@ def _tier(triage: Mapping[str, Any]) -> str:
 
 
 class IvrEngine:
-    """Runs calls on one version of one flow, with an optional knowledge index and triage rules."""
+    """Runs calls on one version of one flow, with an optional knowledge index, triage rules and
+    opening hours (without hours, every queue is open)."""
 
     def __init__(self, flow: Flow, knowledge: KnowledgeIndex | None = None,
-                 triage: TriageRules | None = None, semantic: SemanticModel | None = None) -> None:
+                 triage: TriageRules | None = None, hours: Schedule | None = None,
+                 semantic: SemanticModel | None = None) -> None:
         self.flow = flow
         self.knowledge = knowledge
         self.triage = triage
+        self.hours = hours
         self.semantic = semantic
 
     def new_call(self, call_sid: str) -> CallState:
@@ -117,9 +124,14 @@ class IvrEngine:
                 return state, []  # recorded in the log; nothing changes in the IVR
             case WaitEstimated():
                 return self._offer_callback(state, event)
+            case OnDuty():
+                return state.evolve(on_duty={"queue": event.queue, "agents": event.agents, "at": at}), []
         if state.danger_check is not None and state.status == "in_ivr" and isinstance(
                 event, DigitsReceived | SpeechReceived | NoInput):
             return self._danger_reply(state, event, now)
+        if state.status == "in_ivr" and state.unstaffed is not None and isinstance(
+                event, DigitsReceived | NoInput | SpeechReceived):
+            return unstaffed.answer(self, state, event, now)
         if state.status == "transferred" and isinstance(event, DigitsReceived | NoInput):
             return self._callback_answer(state, event, at)
         if state.status == "transferred" and isinstance(event, SpeechReceived):
@@ -203,8 +215,13 @@ class IvrEngine:
         return node
 
     def _transfer(self, state: CallState, node: flow_model.Transfer, at: str, out: list[cmd.Command],
-                  reason: str, skill: str | None = None) -> Step:
-        if node.text and reason not in ("urgent", "fragile"):
+                  reason: str, skill: str | None = None, *, checked: bool = False) -> Step:
+        if not checked:
+            # Closed, or nobody on duty: no promise of a person (callcenter.ivr.unstaffed).
+            diverted = unstaffed.divert(self, state, node, at, out, reason, skill)
+            if diverted is not None:
+                return diverted
+        if node.text and reason not in ("urgent", "fragile") and not checked:
             out.append(cmd.Say(node.text))
         triage = state.triage or {}
         tier = _tier(triage)
@@ -451,11 +468,11 @@ class IvrEngine:
 
     def _offer_callback(self, state: CallState, event: WaitEstimated) -> Step:
         after = self.flow.settings.callback_after
-        if (state.status != "transferred" or after <= 0 or event.seconds < after
+        if (state.status != "transferred" or after <= 0 or event.seconds is None or event.seconds < after
                 or state.callback_offer_turn is not None or not can_call_back(state.caller)):
             return state, []
         turn = state.turn + 1
-        minutes = max(1, round(event.seconds / 60))
+        minutes = announced_minutes(event.seconds) or 1
         offer = cmd.Gather(node="callback", turn=turn, prompt=CALLBACK_OFFER.format(minutes=minutes),
                            modes=("dtmf",), timeout=6, max_digits=1, finish_on_key="", fall_through=True)
         return state.evolve(turn=turn, callback_offer_turn=turn), [offer, self._transfer_again(state)]
@@ -465,7 +482,8 @@ class IvrEngine:
             return state, []
         if isinstance(event, DigitsReceived) and event.digits == "1":
             done = state.evolve(callback_requested=True, status="ended", ended_at=at, end_status="callback")
-            return done, [cmd.RequestCallback(to=state.caller), cmd.Say(CALLBACK_TAKEN), cmd.Hangup()]
+            return done, [cmd.RequestCallback(to=state.caller), cmd.Say(CALLBACK_TAKEN),
+                          *unstaffed.reminder(self, state), cmd.Hangup()]
         return state, [self._transfer_again(state)]
 
     # -- after the IVR --------------------------------------------------------------------------

@@ -91,20 +91,31 @@ class Waiting:
 
 @dataclass(frozen=True)
 class WaitEstimated:
-    """How long a caller just handed to a person is expected to wait, as the desk estimated it."""
+    """How long a caller just handed to a person is expected to wait, as the desk estimated it;
+    ``None`` when there is no honest estimate (nobody on duty, no recent handle time)."""
 
-    seconds: float
+    seconds: float | None
     position: int = 1
     kind: Literal["wait_estimated"] = "wait_estimated"
 
 
+@dataclass(frozen=True)
+class OnDuty:
+    """How many agents could take a caller about to be handed to ``queue``, as the desk counted
+    them. Logged just before the event that hands the caller over, so a replay sees it too."""
+
+    queue: str
+    agents: int
+    kind: Literal["on_duty"] = "on_duty"
+
+
 Event = (CallStarted | DigitsReceived | SpeechReceived | NoInput | CallEnded | Failure | QueueLeft
-         | StatusChanged | Waiting | WaitEstimated)
+         | StatusChanged | Waiting | WaitEstimated | OnDuty)
 
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.kind: cls
     for cls in (CallStarted, DigitsReceived, SpeechReceived, NoInput, CallEnded, Failure, QueueLeft,
-                StatusChanged, Waiting, WaitEstimated)
+                StatusChanged, Waiting, WaitEstimated, OnDuty)
 }
 
 

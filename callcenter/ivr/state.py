@@ -78,6 +78,11 @@ class CallState:
     # then the answer, "yes", "no" or "none" (silence or neither), which the triage weighs.
     danger_check: Mapping[str, Any] | None = None
     danger_answer: str | None = None
+    # The desk's latest count of agents on duty for the queue a transfer went to (OnDuty event):
+    # {"queue", "agents", "at"}; and, when nobody could take the caller (closed, or nobody on
+    # duty), what they were told and offered (callcenter.ivr.unstaffed).
+    on_duty: Mapping[str, Any] | None = None
+    unstaffed: Mapping[str, Any] | None = None
     # The latest triage decision (TriageDecision.to_dict()), with its evidence and rules version.
     triage: Mapping[str, Any] | None = None
     started_at: str | None = None
@@ -98,6 +103,8 @@ class CallState:
         data["history"] = dict(self.history)
         data["triage"] = None if self.triage is None else dict(self.triage)
         data["danger_check"] = None if self.danger_check is None else dict(self.danger_check)
+        data["on_duty"] = None if self.on_duty is None else dict(self.on_duty)
+        data["unstaffed"] = None if self.unstaffed is None else dict(self.unstaffed)
         return data
 
     @classmethod

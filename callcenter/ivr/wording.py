@@ -62,11 +62,23 @@ def spoken_label(label: str) -> str:
     return re.sub(r"[()]", "", label).strip()
 
 
+def _listed(numbers: Sequence[tuple[str, str]]) -> str:
+    return "; ".join(f"le {spoken_number(n)}, {spoken_label(label)}" for n, label in numbers)
+
+
+def emergency_message(numbers: Sequence[tuple[str, str]]) -> str:
+    """The emergency numbers that fit, with what they are, and nothing promised after them."""
+    return f"{URGENT_INTRO} Si vous êtes en danger, appelez {_listed(numbers)}."
+
+
+def emergency_reminder(numbers: Sequence[tuple[str, str]]) -> str:
+    """The numbers again, before a caller in danger is let go without a person."""
+    return f"En cas de danger, appelez {_listed(numbers)}."
+
+
 def urgent_message(numbers: Sequence[tuple[str, str]]) -> str:
     """What an urgent caller hears before the transfer: the numbers that fit, with what they are."""
-    parts = [f"le {spoken_number(n)}, {spoken_label(label)}" for n, label in numbers]
-    listed = "; ".join(parts)
-    return f"{URGENT_INTRO} Si vous êtes en danger, appelez {listed}. {URGENT_OUTRO}"
+    return f"{emergency_message(numbers)} {URGENT_OUTRO}"
 
 
 # The danger question: asked at once when the triage is in doubt (see triage/combine.py).

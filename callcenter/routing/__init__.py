@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from callcenter.routing.decide import decide, eligible, expired_offers, ordered, queue_status, relaxation, score
+from callcenter.routing.decide import decide, eligible, expired_offers, ordered, relaxation, score
+from callcenter.routing.estimate import announced_minutes, mean_handle_seconds, on_duty, queue_status
 from callcenter.routing.model import (
     GENERAL_SKILL,
     Agent,
@@ -15,5 +16,5 @@ from callcenter.routing.model import (
 )
 
 __all__ = ["GENERAL_SKILL", "Agent", "AgentState", "Assignment", "QueueStatus", "RoutingPolicy", "Tier",
-           "WaitingCall", "decide", "eligible", "expired_offers", "ordered", "queue_status", "relaxation",
-           "score"]
+           "WaitingCall", "announced_minutes", "decide", "eligible", "expired_offers", "mean_handle_seconds",
+           "on_duty", "ordered", "queue_status", "relaxation", "score"]

@@ -1,11 +1,10 @@
-"""Pure routing decisions: order the waiting callers, match them with agents, estimate waits."""
+"""Pure routing decisions: order the waiting callers, match them with agents (waits: estimate.py)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-from callcenter.routing.model import GENERAL_SKILL, Agent, Assignment, QueueStatus, RoutingPolicy, WaitingCall
+from callcenter.routing.model import GENERAL_SKILL, Agent, Assignment, RoutingPolicy, WaitingCall
 
 
 def score(call: WaitingCall, now: float, policy: RoutingPolicy) -> float:
@@ -77,18 +76,3 @@ def decide(calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
 def expired_offers(calls: Sequence[WaitingCall], now: float, policy: RoutingPolicy) -> list[WaitingCall]:
     """Offers nobody accepted in time: they go to the next agent."""
     return [c for c in calls if c.offered_at is not None and now - c.offered_at >= policy.offer_timeout]
-
-
-def queue_status(call_sid: str, calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
-                 policy: RoutingPolicy) -> QueueStatus | None:
-    """Position (1 = next) and estimated wait: callers ahead x handle time / agents staffed."""
-    order = ordered(calls, now, policy)
-    position = next((i for i, c in enumerate(order, start=1) if c.call_sid == call_sid), None)
-    if position is None:
-        return None
-    staffed = max(1, sum(1 for a in agents if a.state != "offline"))
-    ahead = position - 1
-    wait = math.ceil(ahead / staffed) * policy.average_handle_seconds if ahead else 0.0
-    if not any(a.state == "available" for a in agents):
-        wait = max(wait, policy.average_handle_seconds / staffed)
-    return QueueStatus(position, wait, wait >= policy.callback_offer_after)

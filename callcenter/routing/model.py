@@ -58,7 +58,6 @@ class RoutingPolicy:
     urgent_relax_after: float = 15.0
     relax_to_anyone_after: float = 180.0
     offer_timeout: float = 20.0
-    average_handle_seconds: float = 300.0
     callback_offer_after: float = 600.0
 
     def __post_init__(self) -> None:
@@ -80,8 +79,11 @@ class Assignment:
 
 @dataclass(frozen=True)
 class QueueStatus:
-    """What a waiting caller is told: their position and the estimated wait."""
+    """What a waiting caller is told: their position, and the estimated wait when there is an
+    honest one (``None``: nobody on duty, or no recent handle time to estimate from)."""
 
     position: int
-    estimated_wait_seconds: float
+    estimated_wait_seconds: float | None
     offer_callback: bool
+    # Agents logged in who could take the call (see routing.estimate.on_duty).
+    on_duty: int = 0

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from twilio.twiml.voice_response import VoiceResponse
 
 from callcenter.ivr import commands as cmd
+from callcenter.routing.estimate import announced_minutes
 
 APOLOGY = ("Veuillez nous excuser, un incident technique est survenu. "
            "Nous vous mettons en relation avec un conseiller.")
@@ -19,6 +20,8 @@ HOLD_TEXT = ("Merci de patienter, un conseiller va vous répondre. "
              "Votre appel est important pour nous.")
 HOLD_POSITION = "Vous êtes en position {position} dans la file d'attente."
 HOLD_WAIT = "Le temps d'attente est estimé à environ {minutes} minutes."
+HOLD_NOBODY = ("Aucun conseiller n'est disponible pour le moment. Vous gardez votre place, mais nous ne "
+               "savons pas quand un conseiller sera libre. Vous pouvez aussi raccrocher et rappeler plus tard.")
 HOLD_MUSIC = "Merci de rester en ligne, votre conseiller revient vers vous."
 
 
@@ -124,14 +127,17 @@ def listening(command: cmd.Gather) -> str:
     return str(response)
 
 
-def hold(position: int | None, voice: Voice, wait_seconds: float | None = None) -> str:
-    """What a caller hears while waiting; Twilio replays the wait URL when this ends."""
+def hold(position: int | None, voice: Voice, wait_seconds: float | None = None, *,
+         nobody_on_duty: bool = False) -> str:
+    """What a caller hears while waiting; Twilio replays the wait URL when this ends. Minutes are
+    said only from an honest estimate (docs/routing.md); with nobody on duty, none are."""
     response = VoiceResponse()
     if position is not None and position > 0:
         _say(response, HOLD_POSITION.format(position=position), voice)
-    if wait_seconds is not None and wait_seconds >= 60:
-        _say(response, HOLD_WAIT.format(minutes=max(1, round(wait_seconds / 60))), voice)
-    _say(response, HOLD_TEXT, voice)
+    minutes = None if nobody_on_duty else announced_minutes(wait_seconds)
+    if minutes is not None:
+        _say(response, HOLD_WAIT.format(minutes=minutes), voice)
+    _say(response, HOLD_NOBODY if nobody_on_duty else HOLD_TEXT, voice)
     response.pause(length=20)
     return str(response)
 

@@ -160,7 +160,7 @@ async def hold(request: web.Request) -> web.Response:
     The wait is logged on the call; if that fails the caller still hears the hold message.
     """
     form = _form(request)
-    position, wait = forms.queue_position(form), None
+    position, wait, nobody = forms.queue_position(form), None, False
     waiting_sid = request.query.get("call", "")
     if forms.CALL_SID.match(waiting_sid):
         try:
@@ -169,8 +169,8 @@ async def hold(request: web.Request) -> web.Response:
             _LOGGER.exception("call %s: queue status unavailable", waiting_sid)
             status = None
         if status is not None:
-            position, wait = status.position, status.estimated_wait_seconds
-    answer = twiml.hold(position, request.app[keys.VOICE], wait)
+            position, wait, nobody = status.position, status.estimated_wait_seconds, status.on_duty == 0
+    answer = twiml.hold(position, request.app[keys.VOICE], wait, nobody_on_duty=nobody)
     sid = form.get("CallSid", "")
     if not forms.CALL_SID.match(sid):
         return _xml(answer)

@@ -222,7 +222,12 @@ class SemanticModel:
             if not pieces:
                 out.append(Reading(text, 0.0, 0.0, {}, (), ""))
                 continue
-            block = probs[row:row + len(pieces)]
+            block = probs[row:row + len(pieces)].copy()
+            # Far from every written situation (a recipe, a pizza order): the layers would only
+            # guess. Such a text or window says nothing here, and the rules decide alone.
+            nearest_sim = np.array([float(vectors[row + j] @ self.head.exemplars[nearest[row + j][0]])
+                                    for j in range(len(pieces))])
+            block[nearest_sim < self.head.thresholds.get("familiar", 0.0)] = 0.0
             # The whole utterance decides, except that a window more alarming than the whole
             # raises the urgent reading (and names the window).
             best = int(np.argmax(block[:, urgent_col]))

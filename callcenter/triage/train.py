@@ -43,6 +43,7 @@ THRESHOLDS = {
     "ask": 0.50,         # from here to "urgent": the IVR asks whether the caller is in danger now
     "fragile": 0.75,     # semantic alone flags fragile
     "reason": 0.60,      # a reason named by the semantic layer (when it decides fragile)
+    "familiar": 0.42,    # below this similarity to the nearest exemplar, a text is out of domain
 }
 K_NEAREST = 10
 KNN_WEIGHT = 0.3

@@ -20,7 +20,7 @@ from callcenter.calls.cores import Cores
 from callcenter.calls.service import Clock
 from callcenter.calls.speech_bridge import SpeechBridge
 from callcenter.config import Settings, SettingsError
-from callcenter.desk import Desk
+from callcenter.desk import Desk, HandleTime
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.routing import RoutingPolicy
 from callcenter.speech import SpeechEngine, resolve_model
@@ -115,7 +115,7 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
 
 async def _cores(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    cores = Cores(settings.kb_dir, settings.triage_rules, settings.semantic_model)
+    cores = Cores(settings.kb_dir, settings.triage_rules, settings.hours_file, settings.semantic_model)
     await asyncio.to_thread(cores.load)
     app[keys.CORES] = cores
     task = asyncio.create_task(_watch_cores(cores, settings.flow_reload_seconds))
@@ -161,15 +161,15 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         try:
             policy = RoutingPolicy(offer_timeout=settings.offer_timeout,
                                    relax_to_skill_after=settings.relax_skill_after,
-                                   relax_to_anyone_after=settings.relax_anyone_after,
-                                   average_handle_seconds=settings.average_handle_seconds)
+                                   relax_to_anyone_after=settings.relax_anyone_after)
         except ValueError as exc:
             raise SettingsError(f"routing settings: {exc}") from None
-        desk = Desk(app[keys.DATABASE], app[keys.BUS], conference, policy, clock, settings.wrapup_seconds)
+        desk = Desk(app[keys.DATABASE], app[keys.BUS], conference, policy, clock, settings.wrapup_seconds,
+                    handle_time=HandleTime(settings.handle_time_calls, settings.handle_time_hours * 3600))
         app[keys.DESK] = desk
         app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest),
                                         app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
-                                        estimate_wait=desk.estimate)
+                                        estimate_wait=desk.estimate, count_on_duty=desk.on_duty)
         ticker = asyncio.create_task(_tick(desk, settings.tick_seconds))
         yield
         ticker.cancel()

@@ -39,6 +39,8 @@ async def healthz(request: web.Request) -> web.Response:
                   "semantic": None if semantic is None else semantic.version,
                   "status": "ok" if semantic is not None else "degraded"}
     body["triage"] = triage
+    body["hours"] = None if cores.hours is None else {"queues": sorted(cores.hours.queues),
+                                                     "default": cores.hours.default is not None}
     body["problems"] = {k: v[:20] for k, v in cores.problems.items() if v}
     body["speech"] = "self-hosted" if app.get(keys.SPEECH) is not None else "twilio"
     ok = ok and flow is not None

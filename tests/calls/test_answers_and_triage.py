@@ -64,6 +64,7 @@ async def test_a_bare_service_name_opens_its_menu(centre: Centre) -> None:
 
 
 async def test_out_of_scope_asks_again_then_a_person(centre: Centre) -> None:
+    await centre.desk.set_state(centre.agents["alice"], "available")
     call = centre.caller()
     await call.start()
     again = await call.gather(1, SpeechResult="quel temps fera-t-il demain à brest", Confidence="0.9")
@@ -104,9 +105,10 @@ async def test_urgent_caller_hears_the_right_numbers_and_goes_first(centre: Cent
 
 
 async def test_fragile_caller_is_reassured_and_prioritised(centre: Centre) -> None:
+    await centre.desk.set_state(centre.agents["alice"], "available")
     call = centre.caller()
     await call.start()
-    twiml = await call.gather(1, SpeechResult="on va être expulsés avec mes enfants je sais plus quoi faire",
+    twiml = await call.gather(1, SpeechResult="on a reçu un commandement de payer pour les loyers en retard je sais plus quoi faire",
                               Confidence="0.8")
     assert "Je comprends" in said(twiml) and "Dial" in verbs(twiml)
     state = await state_of(centre, call)
@@ -147,35 +149,45 @@ async def _to_caf(call: TwilioCall) -> str:
     return await call.gather(3, Digits="1234567")
 
 
+async def _busy_caf_desk(centre: Centre, handle_seconds: float) -> None:
+    """Alice has just handled a CAF call (plus the 30 s wrap-up: the desk's handle time) and is
+    now busy with another caller: one agent on duty, none free."""
+    await centre.handled("alice", handle_seconds - 30)
+    centre.clock.advance(31)
+    await centre.desk.tick()
+    await centre.connected("alice")
+
+
 async def test_a_long_wait_offers_a_callback_that_keeps_the_place(centre: Centre) -> None:
-    first, second, third = centre.caller(), centre.caller(), centre.caller()
-    for call in (first, second):
-        twiml = await _to_caf(call)
-        assert "rappelé" not in said(twiml)                      # short waits: no offer
-        centre.clock.advance(5)
-    twiml = await _to_caf(third)                                   # two ahead, nobody staffed: ~10 min
+    await _busy_caf_desk(centre, 300)
+    first, second = centre.caller(), centre.caller()
+    twiml = await _to_caf(first)                                   # alone behind a 5-minute call
+    assert "rappelé" not in said(twiml)                            # short wait: no offer
+    centre.clock.advance(5)
+    twiml = await _to_caf(second)                                  # one ahead: 2 x 300 s / 1 agent
     root = ET.fromstring(twiml)
     assert [el.tag for el in root] == ["Say", "Gather", "Dial"]     # offer, then the queue on silence
     gather = root.find("Gather")
     assert gather is not None and gather.get("actionOnEmptyResult") == "false"
     assert "environ 10 minutes" in said(twiml) and "tapez 1" in said(twiml)
-    taken = await third.gather(4, Digits="1")
+    taken = await second.gather(4, Digits="1")
     assert verbs(taken) == ["Say", "Hangup"] and "rappellera" in said(taken)
     async with centre.desk.db.sessions() as session:
-        entry = await session.get(QueueEntry, third.call_sid)
+        entry = await session.get(QueueEntry, second.call_sid)
     assert entry.status == "callback"
     board = await centre.desk.snapshot()
-    assert [c["call_sid"] for c in board["callbacks"]] == [third.call_sid]
-    assert third.call_sid not in [w["call_sid"] for w in board["waiting"]]
-    log = await centre.client.app[keys.DATABASE].call_log(third.call_sid)
+    assert [c["call_sid"] for c in board["callbacks"]] == [second.call_sid]
+    assert second.call_sid not in [w["call_sid"] for w in board["waiting"]]
+    log = await centre.client.app[keys.DATABASE].call_log(second.call_sid)
     kinds = [(r.entry, r.kind) for r in log]
     assert ("event", "wait_estimated") in kinds and ("command", "request_callback") in kinds
+    assert ("event", "on_duty") in kinds
 
 
 async def test_declining_the_callback_returns_to_the_queue(centre: Centre) -> None:
-    for _ in range(2):
-        await _to_caf(centre.caller())
-        centre.clock.advance(5)
+    await _busy_caf_desk(centre, 300)
+    await _to_caf(centre.caller())
+    centre.clock.advance(5)
     call = centre.caller()
     await _to_caf(call)
     back = await call.gather(4, Digits="2")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callcenter.routing import Agent, RoutingPolicy, WaitingCall, decide, expired_offers, ordered, queue_status
+from callcenter.routing import Agent, RoutingPolicy, WaitingCall, decide, expired_offers, ordered
 
 P = RoutingPolicy()
 T = 1_000_000.0
@@ -91,19 +91,6 @@ def test_expired_offers() -> None:
     fresh = call("a", offered_to=1, offered_at=T - 5)
     stale = call("b", offered_to=2, offered_at=T - 25)
     assert expired_offers([fresh, stale, call("c")], T, P) == [stale]
-
-
-def test_queue_status_and_callback_offer() -> None:
-    waiting = [call(f"c{i}", waited=100 - i) for i in range(5)]
-    agents = [agent(1, {"caf": 1}, "busy"), agent(2, {"caf": 1}, "busy")]
-    status = queue_status("c2", waiting, agents, T, P)
-    assert status is not None and status.position == 3
-    assert status.estimated_wait_seconds == P.average_handle_seconds
-    assert status.offer_callback is False
-    long = queue_status("c4", waiting, [agent(1, {"caf": 1}, "busy")], T, P)
-    assert long is not None and long.estimated_wait_seconds == 4 * P.average_handle_seconds
-    assert long.offer_callback is True
-    assert queue_status("absent", waiting, agents, T, P) is None
 
 
 def test_policy_refuses_settings_that_allow_starvation() -> None:

@@ -141,9 +141,9 @@ class StreamedCaller:
         self.ws = await open_stream(self.centre, self.call)
         try:
             for action in actions:
-                await self.act(action)
                 if self.done and action.kind != "expect":
-                    continue
+                    continue  # the caller is waiting for a person: nothing left to answer
+                await self.act(action)
         finally:
             await self.ws.close()
         return self.heard

@@ -190,7 +190,10 @@ async def test_transfer_puts_the_caller_in_their_own_conference(new_call: Any) -
     await call.start()
     twiml = await call.gather(1, Digits="0")
     root = ET.fromstring(twiml)
-    assert [el.tag for el in root] == ["Say", "Dial"]
+    # Nobody is logged in: no promise of a person, a callback offered, the queue on silence.
+    assert [el.tag for el in root] == ["Gather", "Dial"]
+    assert "Aucun conseiller n'est disponible" in said(twiml) and "tapez 1" in said(twiml)
+    assert "Je vous mets en relation" not in said(twiml)
     dial = root.find("Dial")
     assert dial is not None and dial.get("action") == "/twilio/dial-result"
     conference = dial.find("Conference")
@@ -202,8 +205,9 @@ async def test_transfer_puts_the_caller_in_their_own_conference(new_call: Any) -
     assert "join" in (conference.get("statusCallbackEvent") or "")
     hold = await call.post(f"/twilio/hold?call={call.call_sid}", call.params())
     assert "position 1" in said(await hold.text())
-    assert "environ 5 minutes" in said(await hold.text())      # nobody staffed: one handle time
-    assert verbs(await hold.text()) == ["Say", "Say", "Say", "Pause"]
+    assert "minutes" not in said(await hold.text())            # nobody on duty: no estimate at all
+    assert "Aucun conseiller n'est disponible" in said(await hold.text())
+    assert verbs(await hold.text()) == ["Say", "Say", "Pause"]
     assert ("event", "waiting") in await log_of(call.client, call.call_sid)
     snapshot = await call.client.app[keys.DESK].snapshot()
     assert [w["call_sid"] for w in snapshot["waiting"]] == [call.call_sid]

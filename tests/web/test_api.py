@@ -130,7 +130,7 @@ async def test_agent_confirms_or_corrects_the_triage(centre: Centre, alice: Brow
     await alice.post("/api/presence", {"state": "available"})
     call = centre.caller()
     await call.start()
-    await call.gather(1, SpeechResult="on va être expulsés avec mes enfants je sais plus quoi faire",
+    await call.gather(1, SpeechResult="on a reçu un commandement de payer pour les loyers en retard je sais plus quoi faire",
                       Confidence="0.8")
     await centre.join_conference(call)
     centre.clock.advance(61)        # the fragile caller's search widens beyond experts

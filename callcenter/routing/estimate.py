@@ -1,0 +1,69 @@
+"""What a waiting caller may honestly be told: position, who is on duty, and a wait estimate.
+
+Pure. The estimate is made only from agents actually logged in and from the handle times the
+desk measured on the queue recently; never from a default figure. Method: docs/routing.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+from callcenter.routing.decide import eligible, ordered
+from callcenter.routing.model import Agent, QueueStatus, RoutingPolicy, WaitingCall
+
+# Seconds after which every relaxation of the policy has surely happened ("one year").
+_EVENTUALLY = 365 * 86400.0
+
+
+def on_duty(call: WaitingCall, agents: Sequence[Agent], policy: RoutingPolicy) -> list[Agent]:
+    """Agents logged in (available, busy or in wrap-up) who routing could give ``call`` to, once
+    its search for an agent has widened as far as the policy lets it."""
+    # An agent who declined this caller is never asked again for them (routing): not on duty here.
+    later = call.enqueued_at + _EVENTUALLY
+    return [a for a in agents if a.state != "offline"
+            and eligible(call, dataclasses.replace(a, state="available"), later, policy)]
+
+
+def mean_handle_seconds(durations: Sequence[float], wrapup_seconds: float = 0.0) -> float | None:
+    """The mean handle time of recently handled calls plus the wrap-up allowance; ``None`` (say no
+    minutes) when no call was handled recently."""
+    usable = [d for d in durations if d >= 0]
+    if not usable:
+        return None
+    return sum(usable) / len(usable) + wrapup_seconds
+
+
+def estimated_wait(ahead: int, free: int, staffed: int, handle_seconds: float) -> float:
+    """Seconds until an agent takes the caller: 0 when a free agent is left for them; otherwise
+    each of ``staffed`` agents frees up every ``handle_seconds`` on average, and the callers ahead
+    who got no free agent go first: (ahead - free + 1) x handle / staffed."""
+    if ahead < free:
+        return 0.0
+    return (ahead - free + 1) * handle_seconds / staffed
+
+
+def announced_minutes(seconds: float | None) -> int | None:
+    """The minutes said to a caller, rounded up (a wait is never promised shorter than estimated):
+    to the minute up to 10, to 5 minutes above; ``None`` under a minute or without an estimate."""
+    if seconds is None or seconds < 60:
+        return None
+    minutes = math.ceil(seconds / 60)
+    return minutes if minutes <= 10 else 5 * math.ceil(minutes / 5)
+
+
+def queue_status(call_sid: str, calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
+                 policy: RoutingPolicy, handle_seconds: float | None = None) -> QueueStatus | None:
+    """Position (1 = next), agents on duty for the call, and the estimated wait, or ``None`` for
+    the wait when nobody is on duty or no handle time was measured recently."""
+    order = ordered(calls, now, policy)
+    position = next((i for i, c in enumerate(order, start=1) if c.call_sid == call_sid), None)
+    if position is None:
+        return None
+    staff = on_duty(order[position - 1], agents, policy)
+    if not staff or handle_seconds is None:
+        return QueueStatus(position, None, False, len(staff))
+    free = sum(1 for a in staff if a.state == "available")
+    wait = estimated_wait(position - 1, free, len(staff), handle_seconds)
+    return QueueStatus(position, wait, wait >= policy.callback_offer_after, len(staff))
