@@ -124,3 +124,30 @@ def test_readings_are_deterministic(semantic) -> None:  # type: ignore[no-untype
     first = semantic._read_uncached([text])[0]
     second = semantic._read_uncached([text])[0]
     assert first == second and semantic.read([text])[0].urgent == first.urgent
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+# Regression floors of the combined triage on the blind batches, a little under the figures of
+# tests/triage/fixtures/first_pass.md (batches 5-6 were used for development after their first
+# score, 7-8 were scored once with this model): a change that loses callers in danger fails here.
+@pytest.mark.parametrize(("name", "caught", "asked", "fragile_f1"), [
+    ("generalisation_batch5.jsonl", 0.92, 0.18, 0.83),
+    ("generalisation_batch6.jsonl", 0.88, 0.20, 0.80),
+    ("generalisation_batch7.jsonl", 0.97, 0.17, 0.86),
+    ("generalisation_batch8.jsonl", 0.91, 0.18, 0.87),
+])
+def test_combined_triage_on_the_blind_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
+                                              fragile_f1: float) -> None:
+    cases = [json.loads(line) for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines() if line]
+    semantic.read([c["text"] for c in cases])
+    decisions = [assess(rules, TriageInput(utterances=(c["text"],)), semantic) for c in cases]
+    urgent = [d for c, d in zip(cases, decisions, strict=True) if c["urgent"]]
+    others = [d for c, d in zip(cases, decisions, strict=True) if not c["urgent"]]
+    assert sum(d.urgent or d.check_danger for d in urgent) / len(urgent) >= caught
+    assert sum(d.check_danger and not d.urgent for d in others) / len(others) <= asked
+    tp = sum(c["fragile"] and d.fragile for c, d in zip(cases, decisions, strict=True))
+    fp = sum(d.fragile and not c["fragile"] for c, d in zip(cases, decisions, strict=True))
+    fn = sum(c["fragile"] and not d.fragile for c, d in zip(cases, decisions, strict=True))
+    assert 2 * tp / (2 * tp + fp + fn) >= fragile_f1
