@@ -47,6 +47,9 @@ async function sendTriage(callSid, body) {
   catch (e) { $("call-status").textContent = e.message; }
 }
 
+const DANGER_ANSWER = { yes: "oui, en danger", no: "non", none: "pas de réponse claire" };
+const SEMANTIC_DECIDED = { urgent: "urgence", ask: "doute, question posée", fragile: "fragilité" };
+
 function contextView(ctx, withControls) {
   const box = el("div");
   const head = el("p");
@@ -67,6 +70,19 @@ function contextView(ctx, withControls) {
     const ul = el("ul");
     for (const r of t.reasons || []) ul.append(el("li", `${r.id} : « ${(r.evidence || []).join(" », « ")} »`));
     box.append(ul);
+    const answer = DANGER_ANSWER[ctx.danger_answer];
+    if (answer) box.append(el("p", `Question « êtes-vous en danger en ce moment ? » : ${answer}`, { class: "danger-answer" }));
+    else if (t.check_danger) box.append(el("p", "Doute sur un danger : l'appelant n'a pas encore répondu à la question.", { class: "danger-answer" }));
+    const sem = t.semantic;
+    if (sem && sem.decided !== "none" && (sem.neighbours || []).length) {
+      // Why the semantic layer raised the alarm: the closest situations written for it.
+      const near = el("details", null, { class: "semantic" });
+      near.append(el("summary", `Détecteur sémantique : ${SEMANTIC_DECIDED[sem.decided] || sem.decided} — lu dans « ${sem.window} »`));
+      const list = el("ul");
+      for (const n of sem.neighbours) list.append(el("li", `proche (${Math.round(100 * n.similarity)} %) de « ${n.text} »`));
+      near.append(list);
+      box.append(near);
+    }
     if (withControls) box.append(triageControls(ctx));
   }
   box.append(el("h3", "Parcours dans le serveur vocal"), el("p", (ctx.path || []).join(" → ")));

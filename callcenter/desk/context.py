@@ -76,6 +76,8 @@ async def call_context(db: Database, call_sid: str, now: datetime) -> dict[str, 
                        for u in state.utterances],
         "answers": [{"kb_id": a.kb_id, "score": a.score, "node": a.node, "at": a.at} for a in state.answers],
         "triage": None if state.triage is None else dict(state.triage),
+        # The answer to "êtes-vous en danger en ce moment ?" when the triage was in doubt.
+        "danger_answer": state.danger_answer,
         "triage_feedback": [{"at": _iso(f.at), "agent_id": f.agent_id, "confirmed": f.confirmed,
                              "fragile": f.fragile, "urgent": f.urgent, "reasons": f.reasons.get("ids", []),
                              "comment": f.comment} for f in feedback],

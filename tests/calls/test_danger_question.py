@@ -102,3 +102,15 @@ async def test_the_question_is_in_the_call_log_and_replays(centre: Centre) -> No
     rebuilt = replay(engine, call.call_sid, [(event_from_dict(r.payload), r.at) for r in rows if r.entry == "event"])
     assert rebuilt == CallState.from_dict(row.state)
     assert rebuilt.danger_answer == "no"
+
+
+async def test_the_agent_context_shows_the_answer_and_the_doubt(centre: Centre) -> None:
+    from callcenter.desk.context import call_context
+
+    call = await asked(centre)
+    db = centre.client.app[keys.DATABASE]
+    before = await call_context(db, call.call_sid, centre.clock())
+    assert before is not None and before["danger_answer"] is None and before["triage"]["check_danger"] is True
+    await call.gather(2, Digits="1")
+    after = await call_context(db, call.call_sid, centre.clock())
+    assert after is not None and after["danger_answer"] == "yes" and after["triage"]["urgent"] is True
