@@ -35,7 +35,7 @@ def relaxation(call: WaitingCall, now: float, policy: RoutingPolicy) -> str:
     return "skill"
 
 
-def _level(agent: Agent, skill: str | None) -> int:
+def skill_level(agent: Agent, skill: str | None) -> int:
     if skill is None or skill == GENERAL_SKILL:
         # Every agent can take a general call; a declared general level still ranks them.
         return max(1, agent.skills.get(GENERAL_SKILL, 1))
@@ -45,7 +45,7 @@ def _level(agent: Agent, skill: str | None) -> int:
 def eligible(call: WaitingCall, agent: Agent, now: float, policy: RoutingPolicy) -> bool:
     if agent.state != "available" or agent.id in call.declined_by:
         return False
-    level = _level(agent, call.skill)
+    level = skill_level(agent, call.skill)
     match relaxation(call, now, policy):
         case "expert":
             return level >= policy.expert_level
@@ -69,14 +69,14 @@ def decide(calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
         # caller who struggles with French goes first to an agent who speaks another language too.
         multilingual = "langue" in call.reasons
         best = min(candidates, key=lambda a: (-(multilingual and len(a.languages) > 1),
-                                              -_level(a, call.skill), a.since, a.id))
+                                              -skill_level(a, call.skill), a.since, a.id))
         taken.add(best.id)
         s = score(call, now, policy)
         waited = int(now - call.enqueued_at)
         why = ", ".join(call.reasons) if call.reasons else "aucune"
         out.append(Assignment(call.call_sid, best.id, s, (
             f"{TIER_WORDS.get(call.tier, call.tier)} (raisons : {why}), attente {waited} s, score {s:.0f} ; "
-            f"agent {best.name} niveau {_level(best, call.skill)} en {call.skill or GENERAL_SKILL} ; "
+            f"agent {best.name} niveau {skill_level(best, call.skill)} en {call.skill or GENERAL_SKILL} ; "
             f"{_why_this_agent(call, best, candidates, now, policy)}")))
     return out
 
@@ -89,7 +89,7 @@ def _why_this_agent(call: WaitingCall, best: Agent, candidates: Sequence[Agent],
                     policy: RoutingPolicy) -> str:
     """The rule that made ``best`` eligible and preferred, in French, for the audit trail."""
     waited = max(0.0, now - call.enqueued_at)
-    level = _level(best, call.skill)
+    level = skill_level(best, call.skill)
     parts: list[str] = []
     match relaxation(call, now, policy):
         case "anyone" if call.tier == "urgent" and waited < policy.relax_to_anyone_after:
@@ -105,7 +105,7 @@ def _why_this_agent(call: WaitingCall, best: Agent, candidates: Sequence[Agent],
     if call.tier != "normal":
         if level >= policy.expert_level:
             parts.append("expert libre choisi")
-        elif not any(_level(a, call.skill) >= policy.expert_level for a in candidates):
+        elif not any(skill_level(a, call.skill) >= policy.expert_level for a in candidates):
             # The point of the rule: the caller does not wait for an expert who is busy.
             parts.append("aucun expert libre : pas d'attente pour un expert")
     if level == 0:
