@@ -509,3 +509,145 @@ def check_erlang(agents: int, load: float, rng: random.Random, calls: int = 20_0
         simulated_mean_wait=sum(waits) / len(waits), erlang_mean_wait=erlang_c_mean_wait(agents, load, mean_handle),
         simulated_p_wait=sum(w > 0 for w in waits) / len(waits), erlang_p_wait=erlang_c(agents, load),
         mean_tolerance=mean_tolerance, p_tolerance=p_tolerance)
+
+
+# -- equity: fragile against ordinary callers -----------------------------------------------------
+
+# The light-load regime: at most this share of fragile callers find every agent of their skill
+# busy. There a routing that never holds them back serves 9 in 10 at once, so the literal promise
+# (fragile p90 <= ordinary median) is within reach and is expected to hold. The margin below 10 %
+# leaves room for the few offers that an agent lets expire.
+LIGHT_LOAD_BUSY_SHARE = 0.05
+
+
+def routing_wait(record: CallerRecord) -> float:
+    """Arrival to the offer the caller's agent accepted: the routing's part of the wait. The
+    agent's reading time is left out (same law for every tier); never answered: infinite."""
+    if record.outcome != "answered" or record.offer_wait is None:
+        return math.inf
+    return record.offer_wait
+
+
+@dataclass(frozen=True)
+class EquityCheck:
+    """Fragile against ordinary callers ("normal" tier), on routing waits (see ``routing_wait``)."""
+
+    fragile_callers: int
+    ordinary_callers: int
+    fragile_median: float
+    fragile_p90: float
+    ordinary_median: float
+    ordinary_p90: float
+    # Share of fragile callers who found every agent of their skill busy (or left before one freed).
+    fragile_found_all_busy: float
+    # 90th percentile of the time until an agent of their skill came free: what no routing could
+    # spare them in this day without interrupting a call.
+    fragile_unavoidable_p90: float
+
+    @property
+    def literal(self) -> bool:
+        """The promise as first stated: fragile p90 <= ordinary median."""
+        return self.fragile_p90 <= self.ordinary_median
+
+    @property
+    def light_load(self) -> bool:
+        return self.fragile_found_all_busy <= LIGHT_LOAD_BUSY_SHARE
+
+    @property
+    def attainable(self) -> bool:
+        """False when even the unavoidable part of the fragile callers' wait exceeds the ordinary
+        median: then no routing could keep the literal promise on this day."""
+        return self.fragile_unavoidable_p90 <= self.ordinary_median
+
+    @property
+    def equal_conditions(self) -> bool:
+        """Fragile callers wait no longer than ordinary ones, at the median and at the 90th
+        percentile. Both tiers arrive at random over the same day, so (when they ask for the same
+        skills) they find the same states of the queue on arrival: any gap is the routing's doing."""
+        return self.fragile_median <= self.ordinary_median and self.fragile_p90 <= self.ordinary_p90
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x: float) -> float | None:
+            return None if math.isinf(x) else x
+
+        return {"fragile_callers": self.fragile_callers, "ordinary_callers": self.ordinary_callers,
+                "fragile_median": num(self.fragile_median), "fragile_p90": num(self.fragile_p90),
+                "ordinary_median": num(self.ordinary_median), "ordinary_p90": num(self.ordinary_p90),
+                "fragile_found_all_busy": self.fragile_found_all_busy,
+                "fragile_unavoidable_p90": num(self.fragile_unavoidable_p90),
+                "literal": self.literal, "light_load": self.light_load, "attainable": self.attainable,
+                "equal_conditions": self.equal_conditions}
+
+
+def equity_check(records: Iterable[CallerRecord]) -> EquityCheck | None:
+    """None when a tier has no caller to compare."""
+    rows = list(records)
+    fragile = [r for r in rows if r.tier == "fragile"]
+    ordinary = [r for r in rows if r.tier == "normal"]
+    if not fragile or not ordinary:
+        return None
+    f = [routing_wait(r) for r in fragile]
+    o = [routing_wait(r) for r in ordinary]
+    unavoidable = [math.inf if r.first_free is None else r.first_free for r in fragile]
+    return EquityCheck(
+        fragile_callers=len(fragile), ordinary_callers=len(ordinary),
+        fragile_median=_median(f), fragile_p90=_p90(f), ordinary_median=_median(o), ordinary_p90=_p90(o),
+        fragile_found_all_busy=sum(u > 0 for u in unavoidable) / len(unavoidable),
+        fragile_unavoidable_p90=_p90(unavoidable))
+
+
+def _p90(values: Sequence[float]) -> float:
+    result = percentile(values, 90)
+    assert result is not None
+    return result
+
+
+def _median(values: Sequence[float]) -> float:
+    # Infinite waits only ever add up (inf + x), never subtract: the median stays defined.
+    result = median(values)
+    assert result is not None
+    return result
+
+
+@dataclass(frozen=True)
+class FlagEffect:
+    """The same fragile callers on the same days, routed as triaged (flagged) and as if the
+    triage had not flagged them: the comparison at strictly equal arrival conditions (same
+    arrival times, needs, handle times, patience and agents' reading times)."""
+
+    callers: int
+    flagged_median: float
+    flagged_p90: float
+    unflagged_median: float
+    unflagged_p90: float
+
+    @property
+    def never_longer(self) -> bool:
+        """Being flagged fragile does not make them wait longer, at the median or the 90th percentile."""
+        return self.flagged_median <= self.unflagged_median and self.flagged_p90 <= self.unflagged_p90
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x: float) -> float | None:
+            return None if math.isinf(x) else x
+
+        return {"callers": self.callers, "flagged_median": num(self.flagged_median),
+                "flagged_p90": num(self.flagged_p90), "unflagged_median": num(self.unflagged_median),
+                "unflagged_p90": num(self.unflagged_p90), "never_longer": self.never_longer}
+
+
+def flag_effect(scenario: Scenario, policy: RoutingPolicy, rng: random.Random, replications: int = 1,
+                flagged: Sequence[DayResult] | None = None) -> FlagEffect | None:
+    """The days as triaged, then again from the same state of ``rng`` with fragile callers routed
+    as normal ones. ``flagged``: the days as triaged when already simulated from the current state
+    of ``rng``. Either way ``rng`` ends as after one run of the days (the callers drawn are the
+    same in both runs, so are the draws)."""
+    state = rng.getstate()
+    if flagged is None:
+        flagged = [simulate_day(scenario, policy, rng) for _ in range(replications)]
+        rng.setstate(state)
+    unflagged = [simulate_day(scenario, policy, rng, {"fragile": "normal"}) for _ in range(len(flagged))]
+    a = [routing_wait(r) for d in flagged for r in d.callers if r.tier == "fragile"]
+    b = [routing_wait(r) for d in unflagged for r in d.callers if r.tier == "fragile"]
+    if not a:
+        return None
+    return FlagEffect(len(a), _median(a), _p90(a), _median(b), _p90(b))
