@@ -195,6 +195,7 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
         arrivals.append(ArrivalPeriod(start, end, r.number(p.get("per_hour"), ("arrivals", i, "per_hour"))))
 
     agents = []
+    names: set[str] = set()
     if not isinstance(data["agents"], list) or not data["agents"]:
         raise r.fail(("agents",), "expected a list of agents")
     for i, item in enumerate(data["agents"]):
@@ -202,8 +203,8 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
         unknown = set(a) - {"name", "skills", "hours", "count", "languages"}
         if unknown:
             raise r.fail(("agents", i), f"unknown keys {sorted(unknown)} (name, skills, hours, count, languages)")
-        skills = r.mapping(a.get("skills"), ("agents", i, "skills"))
-        for skill, level in skills.items():
+        levels = r.mapping(a.get("skills"), ("agents", i, "skills"))
+        for skill, level in levels.items():
             if level not in (1, 2, 3):
                 raise r.fail(("agents", i, "skills", skill), "a skill level is 1, 2 or 3")
         hours = a.get("hours")
@@ -220,8 +221,11 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
             raise r.fail(("agents", i, "languages"), "expected a list of language codes")
         name = str(a.get("name", f"agent{i + 1}"))
         for n in range(count):
-            agents.append(AgentSpec(name if count == 1 else f"{name}-{n + 1}", dict(skills), start, end,
-                                    tuple(languages)))
+            label = name if count == 1 else f"{name}-{n + 1}"
+            while label in names:  # figures are kept per agent name: two agents, two names
+                label += "'"
+            names.add(label)
+            agents.append(AgentSpec(label, dict(levels), start, end, tuple(languages)))
 
     shares = {k: r.number(v, ("shares", k)) for k, v in r.mapping(data.get("shares", {}), ("shares",)).items()}
     if set(shares) - {"urgent", "fragile"}:

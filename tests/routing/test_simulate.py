@@ -245,12 +245,12 @@ def test_scenario_file_errors_name_their_line(tmp_path: Path) -> None:
 def test_scenario_defaults_and_never_patient() -> None:
     text = """
 arrivals: [{from: 9, to: 10, per_hour: 10}]
-agents: [{skills: {general: 1}, hours: [9, 11], count: 2}]
+agents: [{skills: {general: 1}, hours: [9, 11], count: 2}, {name: agent1-1, skills: {caf: 2}, hours: [9, 10]}]
 skills: {general: 1}
 handle_seconds: {law: exponential, mean: 200}
 """
     scenario = parse_scenario(text)
-    assert [a.name for a in scenario.agents] == ["agent1-1", "agent1-2"]
+    assert [a.name for a in scenario.agents] == ["agent1-1", "agent1-2", "agent1-1'"]
     assert scenario.patience == dict.fromkeys(TIERS)
     assert scenario.tier_shares() == {"urgent": 0.0, "fragile": 0.0, "normal": 1.0}
     assert scenario.handle["fragile"] == Duration("exponential", 200)
