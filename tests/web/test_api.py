@@ -130,7 +130,8 @@ async def test_agent_confirms_or_corrects_the_triage(centre: Centre, alice: Brow
     await alice.post("/api/presence", {"state": "available"})
     call = centre.caller()
     await call.start()
-    await call.gather(1, SpeechResult="on a reçu un commandement de payer pour les loyers en retard je sais plus quoi faire",
+    await call.gather(1, SpeechResult="on a reçu un commandement de payer pour les loyers en retard "
+                         "je sais plus quoi faire",
                       Confidence="0.8")
     await centre.join_conference(call)
     # alice is no expert of the fragile node's skill (general, level 1 by default): offered at once,
