@@ -123,7 +123,7 @@ class Settings:
     tick_seconds: float = 1.0
     offer_timeout: float = 20.0
     wrapup_seconds: float = 60.0
-    relax_skill_after: float = 60.0
+    relax_skill_after: float = 0.0
     relax_anyone_after: float = 180.0
     # The wait announced to callers comes from the handle times of at most this many calls of
     # their queue, ended within this many hours (docs/routing.md); none: no minutes are said.
@@ -253,7 +253,7 @@ class Settings:
             tick_seconds=_float("TICK_SECONDS", get("TICK_SECONDS", "1") or "1"),
             offer_timeout=_float("OFFER_TIMEOUT", get("OFFER_TIMEOUT", "20") or "20"),
             wrapup_seconds=_float("WRAPUP_SECONDS", get("WRAPUP_SECONDS", "60") or "60"),
-            relax_skill_after=_float("RELAX_SKILL_AFTER", get("RELAX_SKILL_AFTER", "60") or "60"),
+            relax_skill_after=_float("RELAX_SKILL_AFTER", get("RELAX_SKILL_AFTER", "0") or "0"),
             relax_anyone_after=_float("RELAX_ANYONE_AFTER", get("RELAX_ANYONE_AFTER", "180") or "180"),
             handle_time_calls=_int("HANDLE_TIME_CALLS", get("HANDLE_TIME_CALLS", "20") or "20", minimum=1),
             handle_time_hours=handle_hours,

@@ -18,8 +18,16 @@ def ordered(calls: Sequence[WaitingCall], now: float, policy: RoutingPolicy) -> 
 
 
 def relaxation(call: WaitingCall, now: float, policy: RoutingPolicy) -> str:
-    """"expert", "skill" or "anyone": how wide the search for an agent is at this point."""
-    waited = now - call.enqueued_at
+    """"expert", "skill" or "anyone": which agents may take this caller at this point.
+
+    With the default policy an urgent caller takes anyone free at once, and everyone else any
+    agent of their skill; after ``relax_to_anyone_after`` anyone free. An expert is preferred
+    among the agents free now (``decide``), never waited for: holding fragile callers for an
+    expert is what made them wait longer than ordinary callers. "expert" only happens with a
+    positive ``relax_to_skill_after`` or ``urgent_relax_after`` (the old rule, for comparisons).
+    """
+    # A caller stamped a little in the future (an estimate) has waited nothing, not less.
+    waited = max(0.0, now - call.enqueued_at)
     if waited >= policy.relax_to_anyone_after or (call.tier == "urgent" and waited >= policy.urgent_relax_after):
         return "anyone"
     if call.tier != "normal" and waited < policy.relax_to_skill_after:
@@ -27,7 +35,7 @@ def relaxation(call: WaitingCall, now: float, policy: RoutingPolicy) -> str:
     return "skill"
 
 
-def _level(agent: Agent, skill: str | None) -> int:
+def skill_level(agent: Agent, skill: str | None) -> int:
     if skill is None or skill == GENERAL_SKILL:
         # Every agent can take a general call; a declared general level still ranks them.
         return max(1, agent.skills.get(GENERAL_SKILL, 1))
@@ -37,7 +45,7 @@ def _level(agent: Agent, skill: str | None) -> int:
 def eligible(call: WaitingCall, agent: Agent, now: float, policy: RoutingPolicy) -> bool:
     if agent.state != "available" or agent.id in call.declined_by:
         return False
-    level = _level(agent, call.skill)
+    level = skill_level(agent, call.skill)
     match relaxation(call, now, policy):
         case "expert":
             return level >= policy.expert_level
@@ -61,16 +69,50 @@ def decide(calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
         # caller who struggles with French goes first to an agent who speaks another language too.
         multilingual = "langue" in call.reasons
         best = min(candidates, key=lambda a: (-(multilingual and len(a.languages) > 1),
-                                              -_level(a, call.skill), a.since, a.id))
+                                              -skill_level(a, call.skill), a.since, a.id))
         taken.add(best.id)
         s = score(call, now, policy)
         waited = int(now - call.enqueued_at)
         why = ", ".join(call.reasons) if call.reasons else "aucune"
         out.append(Assignment(call.call_sid, best.id, s, (
-            f"{call.tier} (raisons : {why}), attente {waited} s, score {s:.0f} ; "
-            f"agent {best.name} niveau {_level(best, call.skill)} en {call.skill or GENERAL_SKILL} ; "
-            f"recherche {relaxation(call, now, policy)}")))
+            f"{TIER_WORDS.get(call.tier, call.tier)} (raisons : {why}), attente {waited} s, score {s:.0f} ; "
+            f"agent {best.name} niveau {skill_level(best, call.skill)} en {call.skill or GENERAL_SKILL} ; "
+            f"{_why_this_agent(call, best, candidates, now, policy)}")))
     return out
+
+
+# How tiers are named to supervisors (as in the equity report).
+TIER_WORDS = {"urgent": "urgent", "fragile": "fragile", "normal": "non fragile"}
+
+
+def _why_this_agent(call: WaitingCall, best: Agent, candidates: Sequence[Agent], now: float,
+                    policy: RoutingPolicy) -> str:
+    """The rule that made ``best`` eligible and preferred, in French, for the audit trail."""
+    waited = max(0.0, now - call.enqueued_at)
+    level = skill_level(best, call.skill)
+    parts: list[str] = []
+    match relaxation(call, now, policy):
+        case "anyone" if call.tier == "urgent" and waited < policy.relax_to_anyone_after:
+            parts.append("urgence : premier agent libre")
+        case "anyone":
+            parts.append(f"attente de {int(policy.relax_to_anyone_after)} s dépassée : tout agent libre")
+        case "expert":
+            parts.append("expert réservé pendant les "
+                         f"{int(policy.urgent_relax_after if call.tier == 'urgent' else policy.relax_to_skill_after)}"
+                         " premières secondes")
+        case _:
+            parts.append("agent de la compétence")
+    if call.tier != "normal":
+        if level >= policy.expert_level:
+            parts.append("expert libre choisi")
+        elif not any(skill_level(a, call.skill) >= policy.expert_level for a in candidates):
+            # The point of the rule: the caller does not wait for an expert who is busy.
+            parts.append("aucun expert libre : pas d'attente pour un expert")
+    if level == 0:
+        parts.append("hors de sa compétence")
+    if "langue" in call.reasons and len(best.languages) > 1:
+        parts.append(f"parle aussi {', '.join(x for x in best.languages if x != 'fr')}")
+    return ", ".join(parts)
 
 
 def expired_offers(calls: Sequence[WaitingCall], now: float, policy: RoutingPolicy) -> list[WaitingCall]:

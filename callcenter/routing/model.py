@@ -50,12 +50,17 @@ class RoutingPolicy:
     tier_weight: Mapping[str, float] = field(
         default_factory=lambda: {"urgent": 10_000.0, "fragile": 1_000.0, "normal": 0.0})
     ageing_per_second: float = 2.0
-    # Fragile and urgent callers first look for an expert (level >= expert_level) of their skill.
+    # Fragile and urgent callers prefer an expert (level >= expert_level) of their skill, but only
+    # among the agents free at that moment: they are never held back for one (see below).
     expert_level: int = 3
-    # After this wait, any agent with the skill will do; after the second, any available agent.
-    relax_to_skill_after: float = 60.0
-    # A caller in danger waits for an expert only this long, then takes whoever is free.
-    urgent_relax_after: float = 15.0
+    # How long a fragile caller is held for an expert before any agent of the skill will do. 0:
+    # never held. A positive value is the old rule (60 s), kept so `callcenter simulate` can show
+    # its cost: fragile callers then waited longer than ordinary ones.
+    relax_to_skill_after: float = 0.0
+    # How long an urgent caller is held for an expert before taking whoever is free. 0: the first
+    # available agent at once, whatever their skills (the old rule was 15 s).
+    urgent_relax_after: float = 0.0
+    # After this wait any available agent will do, whatever the caller's tier and skill.
     relax_to_anyone_after: float = 180.0
     offer_timeout: float = 20.0
     callback_offer_after: float = 600.0
@@ -63,7 +68,7 @@ class RoutingPolicy:
     def __post_init__(self) -> None:
         if self.ageing_per_second <= 0:
             raise ValueError("ageing must be positive, or a caller could wait forever")
-        if not 0 <= self.relax_to_skill_after <= self.relax_to_anyone_after:
+        if not 0 <= self.relax_to_skill_after <= self.relax_to_anyone_after or self.urgent_relax_after < 0:
             raise ValueError("relaxation delays must be increasing")
 
 

@@ -108,7 +108,8 @@ async def test_fragile_caller_is_reassured_and_prioritised(centre: Centre) -> No
     await centre.desk.set_state(centre.agents["alice"], "available")
     call = centre.caller()
     await call.start()
-    twiml = await call.gather(1, SpeechResult="on a reçu un commandement de payer pour les loyers en retard je sais plus quoi faire",
+    twiml = await call.gather(1, SpeechResult="on a reçu un commandement de payer pour les loyers en retard "
+                                 "je sais plus quoi faire",
                               Confidence="0.8")
     assert "Je comprends" in said(twiml) and "Dial" in verbs(twiml)
     state = await state_of(centre, call)

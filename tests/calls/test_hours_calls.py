@@ -182,7 +182,8 @@ async def test_the_callback_entry_keeps_the_tier_of_a_fragile_caller(centre: Cen
     centre.clock.now = SATURDAY
     call = centre.caller()
     await call.start()
-    await call.gather(1, SpeechResult="on a reçu un commandement de payer pour les loyers en retard je sais plus quoi faire",
+    await call.gather(1, SpeechResult="on a reçu un commandement de payer pour les loyers en retard "
+                         "je sais plus quoi faire",
                       Confidence="0.8")
     await call.gather(2, Digits="1")
     async with centre.desk.db.sessions() as session:

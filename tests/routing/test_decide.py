@@ -33,11 +33,13 @@ def test_order(calls: list[WaitingCall], expected: list[str]) -> None:
 @pytest.mark.parametrize(("waiting", "agents", "expected"), [
     # the most urgent caller gets the only agent
     ([call("n", waited=50), call("u", "urgent")], [agent(1, {"caf": 3})], [("u", 1)]),
-    # a fragile caller waits for an expert at first...
-    ([call("f", "fragile", 10)], [agent(1, {"caf": 1})], []),
-    # ...and is offered to any caf agent after relax_to_skill_after
-    ([call("f", "fragile", 61)], [agent(1, {"caf": 1})], [("f", 1)]),
-    # ...and to anybody after relax_to_anyone_after
+    # a fragile caller is never held for an expert: any agent of the skill free now will do...
+    ([call("f", "fragile", 0)], [agent(1, {"caf": 1})], [("f", 1)]),
+    ([call("f", "fragile", 0)], [agent(1, {"caf": 3}, "busy"), agent(2, {"caf": 1})], [("f", 2)]),
+    # ...an expert is preferred among the agents free now, even one free for less long...
+    ([call("f", "fragile", 0)], [agent(1, {"caf": 1}, idle=500), agent(2, {"caf": 3}, idle=5)], [("f", 2)]),
+    # ...the skill still counts (as for everyone) until relax_to_anyone_after, then anybody
+    ([call("f", "fragile", 170)], [agent(1, {"impots": 2})], []),
     ([call("f", "fragile", 181)], [agent(1, {"impots": 2})], [("f", 1)]),
     # normal callers take any agent of their skill at once, not other skills
     ([call("n", waited=5)], [agent(1, {"impots": 3}), agent(2, {"caf": 1})], [("n", 2)]),
@@ -51,9 +53,12 @@ def test_order(calls: list[WaitingCall], expected: list[str]) -> None:
     ([call("a", offered_to=1, offered_at=T), call("b", waited=3)], [agent(1, {"caf": 3})], []),
     # an agent who declined is not asked again
     ([call("n", declined_by=frozenset({1}))], [agent(1, {"caf": 3}), agent(2, {"caf": 1})], [("n", 2)]),
-    # an urgent caller takes anybody free after a few seconds
-    ([call("u", "urgent", 16, skill="general")], [agent(1, {"impots": 1})], [("u", 1)]),
-    ([call("u", "urgent", 5, skill="general")], [agent(1, {"impots": 1})], []),
+    # an urgent caller takes the first agent free at once, whatever the skills...
+    ([call("u", "urgent", 0, skill="general")], [agent(1, {"impots": 1})], [("u", 1)]),
+    ([call("u", "urgent", 0)], [agent(1, {"impots": 1})], [("u", 1)]),
+    # ...an expert of the skill preferred among those free now, a busy one not waited for
+    ([call("u", "urgent", 0)], [agent(1, {"impots": 3}, idle=500), agent(2, {"caf": 3}, idle=1)], [("u", 2)]),
+    ([call("u", "urgent", 0)], [agent(1, {"caf": 3}, "busy"), agent(2, {"impots": 1})], [("u", 2)]),
     # general calls can go to anyone
     ([call("g", skill="general")], [agent(1, {"impots": 1})], [("g", 1)]),
     # two callers, two agents: both served
@@ -68,6 +73,42 @@ def test_decision_reason_is_explainable() -> None:
     [assignment] = decide([call("f", "fragile", 12, reasons=("logement",))], [agent(7, {"caf": 3})], T, P)
     assert "fragile" in assignment.reason and "logement" in assignment.reason
     assert "attente 12 s" in assignment.reason and "a7 niveau 3" in assignment.reason
+    assert assignment.reason.endswith("agent de la compétence, expert libre choisi")
+
+
+@pytest.mark.parametrize(("waiting", "agents", "says"), [
+    ([call("f", "fragile")], [agent(1, {"caf": 3}, "busy"), agent(2, {"caf": 1})],
+     "agent de la compétence, aucun expert libre : pas d'attente pour un expert"),
+    ([call("u", "urgent")], [agent(2, {"impots": 1})],
+     "urgence : premier agent libre, aucun expert libre : pas d'attente pour un expert, hors de sa compétence"),
+    ([call("n", waited=200)], [agent(2, {"impots": 1})],
+     "attente de 180 s dépassée : tout agent libre, hors de sa compétence"),
+    ([call("n")], [agent(2, {"caf": 1})], "non fragile (raisons : aucune), attente 0 s"),
+])
+def test_every_rule_says_why_in_french(waiting: list[WaitingCall], agents: list[Agent], says: str) -> None:
+    [assignment] = decide(waiting, agents, T, P)
+    assert says in assignment.reason
+
+
+# The rule before issue 9: fragile callers held 60 s for an expert, urgent callers 15 s. It stays
+# expressible (the simulator measures its cost), and does what it says.
+OLD = RoutingPolicy(relax_to_skill_after=60, urgent_relax_after=15)
+
+
+@pytest.mark.parametrize(("waiting", "agents", "expected"), [
+    ([call("f", "fragile", 10)], [agent(1, {"caf": 1})], []),
+    ([call("f", "fragile", 61)], [agent(1, {"caf": 1})], [("f", 1)]),
+    ([call("u", "urgent", 5, skill="general")], [agent(1, {"impots": 1})], []),
+    ([call("u", "urgent", 16, skill="general")], [agent(1, {"impots": 1})], [("u", 1)]),
+])
+def test_the_old_expert_hold_is_still_expressible(waiting: list[WaitingCall], agents: list[Agent],
+                                                  expected: list[tuple[str, int]]) -> None:
+    assert [(a.call_sid, a.agent_id) for a in decide(waiting, agents, T, OLD)] == expected
+
+
+def test_the_old_hold_says_so() -> None:
+    [assignment] = decide([call("f", "fragile", 10)], [agent(1, {"caf": 3})], T, OLD)
+    assert "expert réservé pendant les 60 premières secondes" in assignment.reason
 
 
 def test_no_starvation_under_a_stream_of_fragile_callers() -> None:
@@ -98,6 +139,8 @@ def test_policy_refuses_settings_that_allow_starvation() -> None:
         RoutingPolicy(ageing_per_second=0)
     with pytest.raises(ValueError, match="increasing"):
         RoutingPolicy(relax_to_skill_after=300, relax_to_anyone_after=100)
+    with pytest.raises(ValueError, match="increasing"):
+        RoutingPolicy(urgent_relax_after=-1)
 
 
 def test_a_caller_struggling_with_french_goes_to_a_multilingual_agent() -> None:
