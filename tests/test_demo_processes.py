@@ -74,7 +74,14 @@ async def test_warm_transfer_by_hand(tmp_path: Path, database_url: str, flows_di
                     break
                 await asyncio.sleep(0.1)
             assert offers, caller_log.read_text() + server_log.read_text()
-            assert (await agent.post(f"/api/offers/{offers[0]}/accept")).status == 200
+            # The offer comes with the context while the caller's line is still being set up; an
+            # agent pressing « Accepter » within that second is told to try again (409).
+            for _ in range(50):
+                accepted = await agent.post(f"/api/offers/{offers[0]}/accept")
+                if accepted.status != 409:
+                    break
+                await asyncio.sleep(0.1)
+            assert accepted.status == 200, await accepted.text()
             for _ in range(100):
                 if "en relation avec agent-" in caller_log.read_text():
                     break
