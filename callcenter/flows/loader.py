@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from callcenter.errors import CallCenterError
+from callcenter.errors import CallCenterError, FileFault
 from callcenter.flows.graph import check_graph
 from callcenter.flows.model import (
     Answer,
@@ -65,16 +64,7 @@ ANSWER_DEFAULTS = {
 }
 
 
-@dataclass(frozen=True)
-class FlowProblem:
-    """One fault of a flow file."""
-
-    file: str
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+FlowProblem = FileFault  # one fault type for every data file
 
 
 class FlowError(CallCenterError):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from callcenter.errors import CallCenterError
+from callcenter.errors import CallCenterError, FileFault
 from callcenter.hours.holidays import NAMES
 from callcenter.hours.model import (
     DAY_NAMES,
@@ -38,16 +37,7 @@ TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 CLOSED_WORDS = ("closed", "fermé", "ferme")
 
 
-@dataclass(frozen=True)
-class HoursProblem:
-    """One fault of an hours file."""
-
-    file: str
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+HoursProblem = FileFault  # one fault type for every data file
 
 
 class HoursError(CallCenterError):

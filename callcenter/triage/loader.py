@@ -12,14 +12,13 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from callcenter.errors import CallCenterError
+from callcenter.errors import CallCenterError, FileFault
 from callcenter.triage.phrases import PhraseError, Vocabulary, compile_phrase
 from callcenter.triage.rules import (
     Combination,
@@ -39,16 +38,7 @@ SCHEMA_PATH = Path(__file__).with_name("fragility.schema.json")
 _Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class RulesProblem:
-    """One fault of a rules file."""
-
-    file: str
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+RulesProblem = FileFault  # one fault type for every data file
 
 
 class RulesError(CallCenterError):
