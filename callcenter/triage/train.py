@@ -40,11 +40,12 @@ LABEL_VALUES = ("urgent", "fragile", "none")
 # Decision thresholds on the combined probabilities (see docs/triage.md, "The semantic layer").
 THRESHOLDS = {
     "urgent": 0.95,      # semantic alone flags urgent
-    "ask": 0.50,         # from here to "urgent": the IVR asks whether the caller is in danger now
+    "ask": 0.45,         # from here to "urgent": the IVR asks whether the caller is in danger now
     "fragile": 0.75,     # semantic alone flags fragile
     "reason": 0.60,      # a reason named by the semantic layer (when it decides fragile)
     "familiar": 0.42,    # below this similarity to the nearest exemplar, a text is out of domain
 }
+URGENT_COST = 1.0  # 2.0 and 3.0 measured: more callers asked for the same callers caught
 K_NEAREST = 10
 KNN_WEIGHT = 0.3
 L2 = 1.0
@@ -122,13 +123,16 @@ def load_corpus(files: Sequence[Path]) -> list[Example]:
     return out
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 25) -> tuple[np.ndarray, float]:
-    """L2-regularised logistic regression by Newton's method, classes weighted to balance."""
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 25,
+                 positive_cost: float = 1.0) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by Newton's method, classes weighted to balance, then
+    positives weighted ``positive_cost`` times more (a missed caller in danger costs more than a
+    question asked for nothing)."""
     n, d = x.shape
     xb = np.hstack([x, np.ones((n, 1))])
     pos = max(float(y.sum()), 1.0)
     neg = max(float(n - y.sum()), 1.0)
-    sample_w = np.where(y > 0.5, n / (2 * pos), n / (2 * neg))
+    sample_w = np.where(y > 0.5, positive_cost * n / (2 * pos), n / (2 * neg))
     w = np.zeros(d + 1)
     reg = l2 * np.eye(d + 1)
     reg[d, d] = 0.0  # the bias is not shrunk
@@ -173,7 +177,7 @@ def build_head(examples: Sequence[Example], vectors: np.ndarray, digest: str,
         if LABELS[j] == "urgent" and negatives is not None and len(negatives):
             x = np.vstack([x, negatives.astype(np.float64)])
             y = np.concatenate([y, np.zeros(len(negatives))])
-        weights[:, j], bias[j] = fit_logistic(x, y)
+        weights[:, j], bias[j] = fit_logistic(x, y, positive_cost=URGENT_COST if LABELS[j] == "urgent" else 1.0)
     return Head(labels=LABELS, weights=weights.astype(np.float32), bias=bias.astype(np.float32),
                 exemplars=vectors.astype(np.float16).astype(np.float32),
                 exemplar_texts=tuple(e.text for e in examples),

@@ -75,7 +75,7 @@ def test_every_family_number_is_declared_in_the_rules(rules) -> None:  # type: i
 
 # Situations said through their circumstances, which no rule phrase of 2025.08-1 names.
 INDIRECT = [
-    "j'ai mis de l'ordre dans mes papiers et j'ai écrit à chacun de mes enfants ce soir je serai tranquille",
+    "je voulais vous dire merci pour tout et vous pouvez fermer mon dossier je n'en aurai plus besoin après ce soir",
     "ça fait six jours que je mange plus rien il reste rien dans le frigo et je tiens à peine debout",
 ]
 
@@ -130,13 +130,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 # Regression floors of the combined triage on the blind batches, a little under the figures of
-# tests/triage/fixtures/first_pass.md (batches 5-6 were used for development after their first
-# score, 7-8 were scored once with this model): a change that loses callers in danger fails here.
+# tests/triage/fixtures/first_pass.md (batches 5-8 were used for development after their first
+# score, 9-10 were scored once with this model): a change that loses callers in danger fails here.
 @pytest.mark.parametrize(("name", "caught", "asked", "fragile_f1"), [
-    ("generalisation_batch5.jsonl", 0.92, 0.18, 0.83),
-    ("generalisation_batch6.jsonl", 0.88, 0.20, 0.80),
-    ("generalisation_batch7.jsonl", 0.97, 0.17, 0.86),
-    ("generalisation_batch8.jsonl", 0.91, 0.18, 0.87),
+    ("generalisation_batch5.jsonl", 0.92, 0.18, 0.84),
+    ("generalisation_batch6.jsonl", 0.88, 0.19, 0.79),
+    ("generalisation_batch7.jsonl", 0.97, 0.18, 0.86),
+    ("generalisation_batch8.jsonl", 0.94, 0.18, 0.86),
+    ("generalisation_batch9.jsonl", 0.97, 0.14, 0.85),
+    ("generalisation_batch10.jsonl", 0.89, 0.19, 0.79),
 ])
 def test_combined_triage_on_the_blind_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:
