@@ -254,9 +254,11 @@ async def main_async(args: argparse.Namespace) -> int:
         work = Path(tempfile.mkdtemp(prefix="cc-load-"))
         log = work / "servers.log"
         print(f"run {run}/{args.runs}", flush=True)
+        started: list[Server] = []  # stopped whatever happens, so no run leaves a server behind
         try:
             port = free_port()
             bare = start([python, __file__, "--bare-server", str(port)], dict(os.environ), port, log)
+            started.append(bare)
             await wait_ready([bare])
             await drive([bare.url], min(args.calls, 20), args.concurrency)  # warm-up
             bare_rows.append(summary("bare", await drive([bare.url], args.calls, args.concurrency)))
@@ -267,12 +269,14 @@ async def main_async(args: argparse.Namespace) -> int:
             fake_port = free_port()
             fake = start([CLI, "fake-twilio", "--port", str(fake_port)],
                          {**os.environ, "PYTHONUNBUFFERED": "1"}, fake_port, log)
+            started.append(fake)
             env = our_env(work, args.database_url, f"http://127.0.0.1:{fake_port}")
             servers = []
             for _ in range(args.processes):
                 port = free_port()
                 servers.append(start([CLI, "serve", "--port", str(port)],
                                      env, port, log))
+                started.append(servers[-1])
                 await wait_ready(servers[-1:])  # one at a time: the first applies the migrations
             await drive([s.url for s in servers], min(args.calls, 20), args.concurrency)  # warm-up
             profiler = None
@@ -289,6 +293,7 @@ async def main_async(args: argparse.Namespace) -> int:
             ratios.append(our_rows[-1]["rps"] / bare_rows[-1]["rps"])
             stop([*servers, fake])
         finally:
+            stop(started)
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
             else:
