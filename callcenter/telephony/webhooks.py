@@ -100,7 +100,8 @@ def _database_fault(exc: BaseException) -> bool:
     return isinstance(exc, SQLAlchemyError | DatabaseBusy | TimeoutError | OSError)
 
 
-async def _safe_path(request: web.Request, sid: str, reason: str, *, engine: bool = True) -> web.Response:
+async def _safe_path(request: web.Request, sid: str, reason: str, *, engine: bool = True,
+                     tries: int = 0) -> web.Response:
     """Apology and a person, through the engine if it still works, else straight from here."""
     service: CallService = request.app[keys.SERVICE]
     voice: twiml.Voice = request.app[keys.VOICE]
@@ -115,7 +116,18 @@ async def _safe_path(request: web.Request, sid: str, reason: str, *, engine: boo
         _LOGGER.warning("call %s: engine unavailable, static fallback", sid)
     flow = service.catalog.current(settings.flow)
     text = flow.settings.apology if flow else twiml.APOLOGY
-    return _xml(twiml.fallback(text, settings.fallback_queue, voice, settings.fallback_number))
+    return _xml(twiml.fallback(text, settings.fallback_queue, voice, settings.fallback_number, tries))
+
+
+# A caller who left the fallback queue and failed again waits this much longer before the next
+# try, each time; after the last try they stay for agents taking calls from Twilio's queue.
+RETRY_AFTER_SECONDS = 120
+MAX_TRIES = 5
+
+
+def _tries(request: web.Request) -> int:
+    raw = request.query.get("tries", "0")
+    return min(int(raw), MAX_TRIES) if raw.isdigit() else 0
 
 
 async def voice(request: web.Request) -> web.Response:
@@ -179,7 +191,8 @@ async def queue_result(request: web.Request) -> web.Response:
                                  render=lambda _c, _s: "", request_key=None)
     except Exception:  # noqa: BLE001 - the safe path below still answers
         _LOGGER.exception("call %s: not recorded on leaving the fallback queue", sid)
-    return await _safe_path(request, sid, "back from the fallback queue")
+    # Should the hand-over fail again, the caller is queued again with one more try counted.
+    return await _safe_path(request, sid, "back from the fallback queue", tries=_tries(request) + 1)
 
 
 class _WriteCheck:
@@ -210,8 +223,13 @@ WRITE_CHECK = web.AppKey("fallback_write_check", _WriteCheck)
 
 async def fallback_hold(request: web.Request) -> web.Response:
     """Wait URL of Twilio's fallback queue (replayed by Twilio): hold while the database fails;
-    once it takes writes again, <Leave> sends the caller on to :func:`queue_result`."""
-    if await request.app[WRITE_CHECK].writable(request.app):
+    once it takes writes again, <Leave> sends the caller on to :func:`queue_result`. A caller
+    whose hand-over already failed after leaving waits longer each time before the next try, so a
+    fault the write check cannot see does not send them round in a loop."""
+    tries = _tries(request)
+    waited = _form(request).get("QueueTime", "0")
+    due = tries < MAX_TRIES and (int(waited) if waited.isdigit() else 0) >= tries * RETRY_AFTER_SECONDS
+    if due and await request.app[WRITE_CHECK].writable(request.app):
         return _xml(twiml.leave())
     return _xml(twiml.hold(None, request.app[keys.VOICE]))
 

@@ -83,8 +83,8 @@ async def test_locked_database_answers_in_time_with_the_safe_path(new_call: Any,
         enqueue = ET.fromstring(twiml).find("Enqueue")
         assert enqueue is not None
         # A way out of Twilio's queue that needs no REST call: its wait URL and its action.
-        assert enqueue.get("waitUrl") == "/twilio/fallback-hold"
-        assert enqueue.get("action") == "/twilio/queue-result"
+        assert enqueue.get("waitUrl") == "/twilio/fallback-hold?tries=0"
+        assert enqueue.get("action") == "/twilio/queue-result?tries=0"
 
         # A call that starts while the database is locked gets the same answer in time.
         status, twiml, seconds = await timed_post(fresh, "/twilio/voice", fresh.params(CallStatus="ringing"))
@@ -109,7 +109,7 @@ async def test_fallback_queue_holds_then_lets_callers_out_when_the_database_is_b
         hold = await call.post("/twilio/fallback-hold", call.params(QueuePosition="1"))
         assert verbs(await hold.text()) == ["Leave"]
         # Twilio then posts the <Enqueue> action: the caller is handed over the normal way.
-        left = await call.post("/twilio/queue-result", call.params(QueueResult="leave", QueueTime="40"))
+        left = await call.post("/twilio/queue-result?tries=0", call.params(QueueResult="leave", QueueTime="40"))
         assert left.status == 200
         twiml = await left.text()
         assert "Dial" in verbs(twiml), twiml
@@ -117,6 +117,26 @@ async def test_fallback_queue_holds_then_lets_callers_out_when_the_database_is_b
         log = [(r.entry, r.kind) for r in await app[keys.DATABASE].call_log(call.call_sid)]
         assert ("event", "failure") in log and ("command", "transfer") in log
         assert (await app[keys.DATABASE].get_call(call.call_sid)).status == "transferred"
+
+
+async def test_a_caller_whose_hand_over_fails_again_is_not_sent_round_in_a_loop(new_call: Any) -> None:
+    call: TwilioCall = new_call()
+    await call.start()
+    db = call.client.app[keys.DATABASE]
+    async with db.engine.begin() as conn:   # writes work, but the call path does not
+        await conn.execute(sa.text("DROP TABLE call_log"))
+    hold = await call.post("/twilio/fallback-hold?tries=0", call.params(QueuePosition="1", QueueTime="30"))
+    assert verbs(await hold.text()) == ["Leave"]
+    left = await call.post("/twilio/queue-result?tries=0", call.params(QueueResult="leave", QueueTime="30"))
+    again = ET.fromstring(await left.text()).find("Enqueue")
+    assert again is not None and again.get("waitUrl") == "/twilio/fallback-hold?tries=1"
+    # Queued again: no new try until it has waited longer, then one; after the last, none.
+    soon = await call.post("/twilio/fallback-hold?tries=1", call.params(QueuePosition="1", QueueTime="30"))
+    assert verbs(await soon.text()) != ["Leave"] and "patienter" in said(await soon.text())
+    later = await call.post("/twilio/fallback-hold?tries=1", call.params(QueuePosition="1", QueueTime="150"))
+    assert verbs(await later.text()) == ["Leave"]
+    last = await call.post("/twilio/fallback-hold?tries=5", call.params(QueuePosition="1", QueueTime="9999"))
+    assert verbs(await last.text()) != ["Leave"]
 
 
 async def test_fallback_number_is_dialled_first_then_the_queue(
