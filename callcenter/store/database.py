@@ -51,6 +51,13 @@ def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
     return on_connect
 
 
+# Call events of different calls run at once on PostgreSQL, each holding a connection for its
+# transaction and reading the desk on up to two more at a hand-over. With 100 calls in progress
+# they took every pooled connection and waited for more while holding theirs (bench/load.py):
+# events now queue for one of these slots first, holding nothing.
+CALL_SLOTS = 10
+
+
 def _engine_options(url: str, is_sqlite: bool, lock_timeout: float, statement_timeout: float
                     ) -> dict[str, Any]:
     # Waiting for a pooled connection is bounded like a statement (SQLAlchemy's default is 30 s).
@@ -59,6 +66,9 @@ def _engine_options(url: str, is_sqlite: bool, lock_timeout: float, statement_ti
         # A local file cannot drop a connection: no ping before each use (a round trip saved).
         return options
     options["pool_pre_ping"] = True
+    # Room for CALL_SLOTS transactions with their hand-over reads, and the desk beside them; two
+    # processes stay under PostgreSQL's default 100 connections.
+    options["pool_size"], options["max_overflow"] = 10, 30
     options["connect_args"] = {
         "connect_timeout": max(2, round(statement_timeout)),
         "options": f"-c statement_timeout={round(statement_timeout * 1000)}"
@@ -110,6 +120,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(round(lock_timeout * 1000)))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = asyncio.Lock()
+        self._slots = asyncio.Semaphore(1 if self.is_sqlite else CALL_SLOTS)
         self._call_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def close(self) -> None:
@@ -131,16 +142,23 @@ class Database:
 
     @asynccontextmanager
     async def _turn(self, lock: asyncio.Lock, call_sid: str) -> AsyncIterator[None]:
-        # Events queue here for their turn; a database that holds everyone up must not hold the
-        # webhook past Twilio's patience, so the wait is bounded like a statement.
+        # Events queue here for their turn (the call's lock, then a slot); a database that holds
+        # everyone up must not hold the webhook past Twilio's patience: the wait is bounded.
         try:
-            await asyncio.wait_for(lock.acquire(), self.statement_timeout)
+            async with asyncio.timeout(self.statement_timeout):
+                await lock.acquire()
+                try:
+                    await self._slots.acquire()
+                except BaseException:
+                    lock.release()
+                    raise
         except TimeoutError:
             raise DatabaseBusy(f"call {call_sid}: no turn at the database within "
                                f"{self.statement_timeout:g} s") from None
         try:
             yield
         finally:
+            self._slots.release()
             lock.release()
 
     def _lock_for(self, call_sid: str) -> asyncio.Lock:
