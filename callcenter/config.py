@@ -19,6 +19,10 @@ from callcenter.errors import CallCenterError
 PREFIX = "CALLCENTER_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SPEECH_MODES = ("twilio", "vosk")
+# Twilio abandons a webhook after 15 s: a database that does not answer must fail well before, so
+# the caller still gets an answer (the safe path) in time. Seconds.
+DB_LOCK_TIMEOUT = 2.0
+DB_STATEMENT_TIMEOUT = 5.0
 
 
 class SettingsError(CallCenterError):
@@ -71,6 +75,20 @@ def _database_url(raw: str) -> str:
     return raw
 
 
+def _seconds(name: str, raw: str, *, most: float) -> float:
+    value = _float(name, raw)
+    if not 0 < value <= most:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: expected seconds above 0 and at most {most:g}")
+    return value
+
+
+def _phone(name: str, raw: str) -> str:
+    number = raw.replace(" ", "")
+    if not (number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16):
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: expected a number in international form, +33...")
+    return number
+
+
 def _dev_secrets(data_dir: Path) -> dict[str, str]:
     """Credentials generated once for a development install, so a first run needs no Twilio account.
 
@@ -120,6 +138,14 @@ class Settings:
     log_level: str
     redis_url: str | None
     fallback_queue: str
+    # Where a caller goes when the database fails: this number is dialled first (a switchboard or
+    # a hunt group that rings without us); then, or without one, Twilio's queue ``fallback_queue``,
+    # which its callers leave by themselves once the database answers again (docs/operations.md).
+    fallback_number: str | None = None
+    # Waiting for a database lock (SQLite busy timeout, PostgreSQL lock_timeout), and for any one
+    # statement (PostgreSQL statement_timeout; also a call's turn in this process), in seconds.
+    db_lock_timeout: float = DB_LOCK_TIMEOUT
+    db_statement_timeout: float = DB_STATEMENT_TIMEOUT
     tick_seconds: float = 1.0
     offer_timeout: float = 20.0
     wrapup_seconds: float = 60.0
@@ -223,7 +249,13 @@ class Settings:
             "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS", "TICK_SECONDS", "OFFER_TIMEOUT",
             "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES", "RELAX_SKILL_AFTER", "RELAX_ANYONE_AFTER",
             "SEMANTIC_MODEL", "HOURS_FILE", "HANDLE_TIME_CALLS", "HANDLE_TIME_HOURS",
+            "FALLBACK_NUMBER", "DB_LOCK_TIMEOUT", "DB_STATEMENT_TIMEOUT",
         )}
+        fallback_number = get("FALLBACK_NUMBER")
+        # Both bounds together must leave a webhook time to answer within Twilio's 15 s.
+        lock_timeout = _seconds("DB_LOCK_TIMEOUT", get("DB_LOCK_TIMEOUT", str(DB_LOCK_TIMEOUT)) or "", most=5)
+        statement_timeout = _seconds("DB_STATEMENT_TIMEOUT",
+                                     get("DB_STATEMENT_TIMEOUT", str(DB_STATEMENT_TIMEOUT)) or "", most=8)
         extra = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
 
         return cls(
@@ -250,6 +282,9 @@ class Settings:
             log_level=log_level,
             redis_url=redis_url,
             fallback_queue=get("FALLBACK_QUEUE", "accueil") or "accueil",
+            fallback_number=None if fallback_number is None else _phone("FALLBACK_NUMBER", fallback_number),
+            db_lock_timeout=lock_timeout,
+            db_statement_timeout=statement_timeout,
             tick_seconds=_float("TICK_SECONDS", get("TICK_SECONDS", "1") or "1"),
             offer_timeout=_float("OFFER_TIMEOUT", get("OFFER_TIMEOUT", "20") or "20"),
             wrapup_seconds=_float("WRAPUP_SECONDS", get("WRAPUP_SECONDS", "60") or "60"),

@@ -61,6 +61,10 @@ def test_real_credentials_are_used_as_given(tmp_path: Path) -> None:
     ({"FLOWS_DIR": "/nonexistent/flows"}, "CALLCENTER_FLOWS_DIR='/nonexistent/flows': not a directory"),
     ({"LOG_LEVEL": "chatty"}, "CALLCENTER_LOG_LEVEL='CHATTY'"),
     ({"REDIS_URL": "http://x"}, "CALLCENTER_REDIS_URL='http://x'"),
+    ({"FALLBACK_NUMBER": "01 40 00 00 00"}, "CALLCENTER_FALLBACK_NUMBER='01 40 00 00 00': expected a number"),
+    # Twilio waits 15 s for a webhook: longer database waits would leave callers in silence.
+    ({"DB_LOCK_TIMEOUT": "10"}, "CALLCENTER_DB_LOCK_TIMEOUT='10': expected seconds above 0 and at most 5"),
+    ({"DB_STATEMENT_TIMEOUT": "0"}, "CALLCENTER_DB_STATEMENT_TIMEOUT='0': expected seconds"),
 ])
 def test_bad_values_fail_fast(tmp_path: Path, values: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError) as info:
@@ -93,3 +97,12 @@ def test_opening_hours_and_handle_time_settings(tmp_path: Path) -> None:
         Settings.from_env({"CALLCENTER_DATA_DIR": str(tmp_path), "CALLCENTER_HANDLE_TIME_HOURS": "0"})
     with pytest.raises(SettingsError, match="HANDLE_TIME_CALLS"):
         Settings.from_env({"CALLCENTER_DATA_DIR": str(tmp_path), "CALLCENTER_HANDLE_TIME_CALLS": "0"})
+
+
+def test_database_fault_settings(tmp_path: Path) -> None:
+    defaults = Settings.from_env(env(tmp_path))
+    assert defaults.fallback_number is None
+    assert defaults.db_lock_timeout + defaults.db_statement_timeout < 15
+    given = Settings.from_env(env(tmp_path, FALLBACK_NUMBER="+33 1 40 00 00 00", DB_LOCK_TIMEOUT="0.5",
+                                  DB_STATEMENT_TIMEOUT="3"))
+    assert (given.fallback_number, given.db_lock_timeout, given.db_statement_timeout) == ("+33140000000", 0.5, 3.0)

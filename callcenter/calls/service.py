@@ -7,6 +7,8 @@ never sees an unlogged state change.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -112,6 +114,16 @@ class CallService:
             return None
         return OnDuty(transfer.queue, agents)
 
+    def _early_estimate(self, call_sid: str, commands: Sequence[Command]
+                        ) -> tuple[Transfer, asyncio.Task[tuple[float | None, int]]] | None:
+        transfer = next((c for c in commands if isinstance(c, Transfer)), None)
+        if transfer is None or self.estimate_wait is None:
+            return None
+        task = asyncio.ensure_future(self.estimate_wait(call_sid, transfer))
+        # Unused when the step fails or changes course: its outcome is then read here, never lost.
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return transfer, task
+
     async def handle(self, call_sid: str, event: Event, *, render: Renderer, request_key: str | None,
                      turn: int | None = None, source: str = "twilio") -> Outcome:
         """Apply ``event`` to the call once, even if the same request arrives again."""
@@ -126,7 +138,7 @@ class CallService:
             create = dict(flow_id=flow.id, flow_version=flow.version, caller=event.caller or None,
                           called=event.called or None, status=initial.status,
                           state=initial.to_dict(), next_seq=0, created_at=now, updated_at=now)
-        async with self.db.call_transaction(call_sid, create=create) as tx:
+        async with self.db.call_transaction(call_sid, create=create, request_key=request_key) as tx:
             call = tx.call
             if call is None:
                 raise UnknownCall(f"call {call_sid} is not known")
@@ -141,6 +153,10 @@ class CallService:
                 return Outcome(call.last_response or render([], state), state, replayed=True)
             engine = await self.engine_for(call.flow_id, call.flow_version)
             new_state, commands = engine.step(state, event, now)
+            # Handing over to a person: the wait estimate is read while the agents on duty are
+            # counted (two reads at once, not one after the other, under the call's lock); it is
+            # used only if the step still hands over the same way once the count is known.
+            early = self._early_estimate(call_sid, commands)
             observed = await self._on_duty(call_sid, state, commands)
             if observed is not None:
                 # Who is on duty is an input like any other: logged before the event it shapes, so
@@ -152,9 +168,15 @@ class CallService:
             for command in commands:
                 tx.append(now, "command", command.kind, command_to_dict(command), "engine")
             transfer = next((c for c in commands if isinstance(c, Transfer)), None)
+            if early is not None and (transfer is None or transfer != early[0]):
+                early[1].cancel()
+                with contextlib.suppress(BaseException):
+                    await early[1]
+                early = None
             if transfer is not None and self.estimate_wait is not None:
                 # The wait the caller faces is an input like any other: logged, then stepped.
-                seconds, position = await self.estimate_wait(call_sid, transfer)
+                seconds, position = await (early[1] if early is not None
+                                           else self.estimate_wait(call_sid, transfer))
                 estimated = WaitEstimated(seconds, position)
                 new_state, more = engine.step(new_state, estimated, now)
                 tx.append(now, "event", estimated.kind, event_to_dict(estimated), "desk")

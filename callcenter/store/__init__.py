@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from callcenter.store.database import CallTx, Database
+from callcenter.store.database import CallTx, Database, DatabaseBusy
 from callcenter.store.migrate import downgrade, upgrade
 from callcenter.store.models import Call, CallLogEntry, FlowVersion, WebhookReceipt
 
-__all__ = ["Call", "CallLogEntry", "CallTx", "Database", "FlowVersion", "WebhookReceipt",
+__all__ = ["Call", "CallLogEntry", "CallTx", "Database", "DatabaseBusy", "FlowVersion", "WebhookReceipt",
            "downgrade", "upgrade"]

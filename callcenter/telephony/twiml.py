@@ -150,12 +150,51 @@ def hold_music(voice: Voice) -> str:
     return str(response)
 
 
-def fallback(apology: str, queue: str, voice: Voice) -> str:
-    """The answer when anything inside failed: an apology, then a person. Needs no database:
-    the caller waits in Twilio's own queue, which agents' phones can take calls from."""
+FALLBACK_DIAL_ACTION = "/twilio/fallback-dial"
+FALLBACK_WAIT_URL = "/twilio/fallback-hold"
+FALLBACK_QUEUE_ACTION = "/twilio/queue-result"
+
+
+def fallback(apology: str, queue: str, voice: Voice, number: str | None = None, tries: int = 0) -> str:
+    """The answer when anything inside failed: an apology, then a person, by paths that need no
+    database. With a fallback ``number``, Twilio rings it; otherwise (or if nobody answers it) the
+    caller waits in Twilio's queue ``queue``, whose wait URL lets them out to the normal hand-over
+    as soon as the database works again (:func:`fallback_queue`)."""
     response = VoiceResponse()
     _say(response, apology, voice)
-    response.enqueue(queue, wait_url="/twilio/hold", wait_url_method="POST")
+    if number:
+        response.dial(number, action=FALLBACK_DIAL_ACTION, method="POST", timeout=30)
+        return str(response)
+    _enqueue(response, queue, tries)
+    return str(response)
+
+
+def fallback_queue(queue: str, voice: Voice) -> str:
+    """The fallback number did not answer: wait in Twilio's queue for a person."""
+    response = VoiceResponse()
+    _say(response, HOLD_TEXT, voice)
+    _enqueue(response, queue, 0)
+    return str(response)
+
+
+def _enqueue(response: VoiceResponse, queue: str, tries: int) -> None:
+    # The wait URL needs no database to answer; when the database is back it answers <Leave>, and
+    # Twilio then posts QueueResult=leave to the action, which hands the caller over normally.
+    # ``tries``: how many times this caller already left and failed again (spaces the next try).
+    response.enqueue(queue, action=f"{FALLBACK_QUEUE_ACTION}?tries={tries}", method="POST",
+                     wait_url=f"{FALLBACK_WAIT_URL}?tries={tries}", wait_url_method="POST")
+
+
+def leave() -> str:
+    """Out of Twilio's queue (a wait URL's answer): Twilio goes on to the ``<Enqueue>`` action."""
+    response = VoiceResponse()
+    response.leave()
+    return str(response)
+
+
+def hangup() -> str:
+    response = VoiceResponse()
+    response.hangup()
     return str(response)
 
 

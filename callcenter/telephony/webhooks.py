@@ -6,6 +6,7 @@ Every request is signature-checked first (see :func:`signature_middleware`). A m
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -13,11 +14,13 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
+from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.calls import CallService, UnknownCall
 from callcenter.config import Settings
 from callcenter.ivr import CallEnded, CallStarted, Event, Failure, Waiting
 from callcenter.speech.stream_token import make_stream_token
+from callcenter.store import DatabaseBusy
 from callcenter.telephony import forms, twiml
 from callcenter.telephony.signature import is_valid, signed_url
 from callcenter.web import keys
@@ -88,24 +91,43 @@ async def _run(request: web.Request, sid: str, event: Event, turn: int | None = 
             _LOGGER.warning("call %s: unknown call, sending the caller to a person", sid)
         else:
             _LOGGER.exception("call %s: failed on %s, sending the caller to a person", sid, event.kind)
-        return await _safe_path(request, sid, f"{type(exc).__name__} on {event.kind}")
+        # The database failing: asking it again for the engine's path would only wait once more.
+        return await _safe_path(request, sid, f"{type(exc).__name__} on {event.kind}",
+                                engine=not _database_fault(exc))
 
 
-async def _safe_path(request: web.Request, sid: str, reason: str) -> web.Response:
+def _database_fault(exc: BaseException) -> bool:
+    return isinstance(exc, SQLAlchemyError | DatabaseBusy | TimeoutError | OSError)
+
+
+async def _safe_path(request: web.Request, sid: str, reason: str, *, engine: bool = True,
+                     tries: int = 0) -> web.Response:
     """Apology and a person, through the engine if it still works, else straight from here."""
     service: CallService = request.app[keys.SERVICE]
     voice: twiml.Voice = request.app[keys.VOICE]
     settings: Settings = request.app[keys.SETTINGS]
     try:
-        outcome = await service.handle(sid, Failure(reason[:200]),
-                                       render=lambda c, s: twiml.render(c, voice, s.call_sid), request_key=None)
-        if outcome.commands:
-            return _xml(outcome.response)
+        if engine:
+            outcome = await service.handle(sid, Failure(reason[:200]),
+                                           render=lambda c, s: twiml.render(c, voice, s.call_sid), request_key=None)
+            if outcome.commands:
+                return _xml(outcome.response)
     except Exception:  # noqa: BLE001
         _LOGGER.warning("call %s: engine unavailable, static fallback", sid)
     flow = service.catalog.current(settings.flow)
     text = flow.settings.apology if flow else twiml.APOLOGY
-    return _xml(twiml.fallback(text, settings.fallback_queue, voice))
+    return _xml(twiml.fallback(text, settings.fallback_queue, voice, settings.fallback_number, tries))
+
+
+# A caller who left the fallback queue and failed again waits this much longer before the next
+# try, each time; after the last try they stay for agents taking calls from Twilio's queue.
+RETRY_AFTER_SECONDS = 120
+MAX_TRIES = 5
+
+
+def _tries(request: web.Request) -> int:
+    raw = request.query.get("tries", "0")
+    return min(int(raw), MAX_TRIES) if raw.isdigit() else 0
 
 
 async def voice(request: web.Request) -> web.Response:
@@ -150,7 +172,77 @@ def _event_webhook(parse: Callable[[Mapping[str, str]], Event], doc: str) -> Han
     return handler
 
 
-queue_result = _event_webhook(forms.queue_event, "The caller left Twilio's queue (the static fallback).")
+async def queue_result(request: web.Request) -> web.Response:
+    """The caller left Twilio's fallback queue: sent out by its wait URL (the database is back),
+    they are handed to a person the normal way; any other end is the engine's to record."""
+    form = _form(request)
+    try:
+        sid = forms.call_sid(form)
+        event = forms.queue_event(form)
+    except forms.MalformedRequest as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    if event.result != "leave":
+        return await _run(request, sid, event)
+    service: CallService = request.app[keys.SERVICE]
+    try:
+        if await service.db.get_call(sid) is None:
+            # The call began while the database failed: recorded now, so the desk can take it.
+            await service.handle(sid, CallStarted(caller=form.get("From", ""), called=form.get("To", "")),
+                                 render=lambda _c, _s: "", request_key=None)
+    except Exception:  # noqa: BLE001 - the safe path below still answers
+        _LOGGER.exception("call %s: not recorded on leaving the fallback queue", sid)
+    # Should the hand-over fail again, the caller is queued again with one more try counted.
+    return await _safe_path(request, sid, "back from the fallback queue", tries=_tries(request) + 1)
+
+
+class _WriteCheck:
+    """Whether the database takes writes, asked at most every few seconds for all waiting callers."""
+
+    EVERY = 3.0
+
+    def __init__(self) -> None:
+        self.at = float("-inf")
+        self.ok = False
+        self.lock = asyncio.Lock()
+
+    async def writable(self, app: web.Application) -> bool:
+        async with self.lock:
+            if time.monotonic() - self.at >= self.EVERY:
+                try:
+                    await app[keys.DATABASE].check_write()
+                    self.ok = True
+                except Exception as exc:  # noqa: BLE001 - a failing database is the answer here
+                    _LOGGER.warning("fallback queue: database still unavailable (%s)", type(exc).__name__)
+                    self.ok = False
+                self.at = time.monotonic()
+            return self.ok
+
+
+WRITE_CHECK = web.AppKey("fallback_write_check", _WriteCheck)
+
+
+async def fallback_hold(request: web.Request) -> web.Response:
+    """Wait URL of Twilio's fallback queue (replayed by Twilio): hold while the database fails;
+    once it takes writes again, <Leave> sends the caller on to :func:`queue_result`. A caller
+    whose hand-over already failed after leaving waits longer each time before the next try, so a
+    fault the write check cannot see does not send them round in a loop."""
+    tries = _tries(request)
+    waited = _form(request).get("QueueTime", "0")
+    due = tries < MAX_TRIES and (int(waited) if waited.isdigit() else 0) >= tries * RETRY_AFTER_SECONDS
+    if due and await request.app[WRITE_CHECK].writable(request.app):
+        return _xml(twiml.leave())
+    return _xml(twiml.hold(None, request.app[keys.VOICE]))
+
+
+async def fallback_dial(request: web.Request) -> web.Response:
+    """The fallback number's call is over: done if someone answered, else Twilio's queue."""
+    form = _form(request)
+    if form.get("DialCallStatus") in ("completed", "answered"):
+        return _xml(twiml.hangup())
+    settings: Settings = request.app[keys.SETTINGS]
+    return _xml(twiml.fallback_queue(settings.fallback_queue, request.app[keys.VOICE]))
+
+
 dial_result = _event_webhook(forms.dial_event, "The caller's <Dial><Conference> is over.")
 
 
@@ -256,6 +348,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/twilio/queue-result", queue_result)
     app.router.add_route("*", "/twilio/hold", hold)
     app.router.add_post("/twilio/fallback", fallback)
+    app[WRITE_CHECK] = _WriteCheck()
+    app.router.add_route("*", "/twilio/fallback-hold", fallback_hold)
+    app.router.add_post("/twilio/fallback-dial", fallback_dial)
     app.router.add_post("/twilio/dial-result", dial_result)
     app.router.add_post("/twilio/conference", conference)
     app.router.add_post("/twilio/agent-leg", agent_leg)

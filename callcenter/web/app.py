@@ -81,7 +81,8 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     await asyncio.to_thread(upgrade, settings.database_url)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, lock_timeout=settings.db_lock_timeout,
+                  statement_timeout=settings.db_statement_timeout)
     app[keys.DATABASE] = db
     yield
     await db.close()

@@ -1,4 +1,4 @@
-"""``GET /healthz``: is the database reachable, the configured flow loaded, the triage whole?"""
+"""``GET /healthz``: does the database take writes, is the configured flow loaded, the triage whole?"""
 
 from __future__ import annotations
 
@@ -17,13 +17,23 @@ async def healthz(request: web.Request) -> web.Response:
     settings = app[keys.SETTINGS]
     body: dict[str, object] = {"version": __version__}
     ok = True
+    database = app[keys.DATABASE]
     try:
-        await app[keys.DATABASE].ping()
+        await database.ping()
         body["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - health reports failures, it does not raise them
         _LOGGER.warning("health: database unreachable: %s", type(exc).__name__)
         body["database"] = "unreachable"
         ok = False
+    if ok:
+        # Every call event writes: a database that answers reads but is locked, read-only or
+        # full cannot serve a call, and says so here (bounded by the lock and statement timeouts).
+        try:
+            await database.check_write()
+        except Exception as exc:  # noqa: BLE001
+            _LOGGER.warning("health: database does not take writes: %s", type(exc).__name__)
+            body["database"] = "not writable"
+            ok = False
     catalog = app[keys.CATALOG]
     flow = catalog.current(settings.flow)
     body["flow"] = None if flow is None else {"id": flow.id, "version": flow.version}
