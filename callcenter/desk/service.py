@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.bus import EventBus
 from callcenter.desk import queue_store as qs
-from callcenter.errors import CallCenterError
+from callcenter.desk.model import DeskError
 from callcenter.ivr import commands as cmd
 from callcenter.routing import (
     QueueStatus,
@@ -40,10 +40,6 @@ from callcenter.telephony.rest import ConferenceControl
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-
-
-class DeskError(CallCenterError):
-    code = "desk"
 
 
 # The "conference" of a browser phone call: no Twilio leg, the agent is connected on screen only.

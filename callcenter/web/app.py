@@ -20,7 +20,7 @@ from callcenter.calls.cores import Cores
 from callcenter.calls.service import Clock
 from callcenter.calls.speech_bridge import SpeechBridge
 from callcenter.config import Settings, SettingsError
-from callcenter.desk import Desk, HandleTime
+from callcenter.desk.service import Desk, HandleTime
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.routing import RoutingPolicy
 from callcenter.speech import SpeechEngine, resolve_model

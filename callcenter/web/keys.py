@@ -9,7 +9,7 @@ from callcenter.calls import CallService
 from callcenter.calls.cores import Cores
 from callcenter.calls.speech_bridge import SpeechBridge
 from callcenter.config import Settings
-from callcenter.desk import Desk
+from callcenter.desk.service import Desk
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.store import Database
 from callcenter.telephony.twiml import Voice
