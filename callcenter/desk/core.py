@@ -79,7 +79,7 @@ def _enqueued(entry: Entry, event: Enqueued, now: float, policy: DeskPolicy) -> 
     if entry.status in OPEN:
         return entry, []
     new = Entry(entry.call_sid, "waiting", event.queue, event.skill, event.tier, event.priority, event.reasons,
-                enqueued_at=now, conference=entry.conference)
+                enqueued_at=now, conference=entry.conference, channel=entry.channel)
     return new, [
         Record("queued", f"file {event.queue}, compétence {event.skill or 'générale'}, niveau {event.tier}, "
                          f"motif IVR {event.ivr_reason}, raisons {', '.join(event.reasons) or 'aucune'}"),
@@ -127,7 +127,7 @@ def _callback_requested(entry: Entry, event: CallbackRequested, now: float, poli
     sid = entry.call_sid
     if entry.status == "idle" and event.queue:
         new = Entry(sid, "callback", event.queue, event.skill, event.tier, event.priority, event.reasons,
-                    enqueued_at=now, conference=entry.conference)
+                    enqueued_at=now, conference=entry.conference, channel=entry.channel)
         after = f", pas avant {event.after}" if event.after else ""
         return new, [Record("callback_requested",
                             f"rappel demandé par l'appelant, file {event.queue} fermée ou sans agent{after}"),
@@ -216,7 +216,8 @@ def _leg_joined(entry: Entry, event: LegJoined, now: float, policy: DeskPolicy) 
     if entry.status == "idle":
         return entry, []
     if event.agent_id is None:
-        return replace(entry, conference=event.conference or entry.conference), []
+        return replace(entry, conference=event.conference or entry.conference,
+                       channel=event.channel or entry.channel), []
     commands: list[DeskCommand] = []
     if entry.agent_id == event.agent_id and entry.connected_at is None:
         entry = replace(entry, connected_at=now, agent_leg=event.leg)

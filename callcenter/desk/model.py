@@ -36,8 +36,9 @@ class DeskPolicy:
 class Entry:
     """A caller handed to a person. ``idle``: never queued (or nothing known yet).
 
-    ``conference`` is the provider's handle of the caller's conference, ``agent_leg`` and
-    ``transfer_leg`` the provider's handles of the agents' legs in it (opaque to the core).
+    ``channel`` names the kind of line carrying the call (``"twilio"``, ``"browser"``: which
+    call-control implementation moves it), ``conference`` is that line's handle of the caller's
+    conference, ``agent_leg`` and ``transfer_leg`` its handles of the agents' legs (opaque here).
     """
 
     call_sid: str
@@ -58,6 +59,7 @@ class Entry:
     transfer_leg: str | None = None
     connected_at: float | None = None
     ended_at: float | None = None
+    channel: str = "twilio"
 
     def waiting_call(self) -> WaitingCall:
         """This entry as the routing core sees a waiting caller."""
@@ -117,12 +119,14 @@ class Accepted:
 
 @dataclass(frozen=True)
 class LegJoined:
-    """A leg joined the caller's conference: the caller's own (``agent_id`` None) or an agent's."""
+    """A leg joined the caller's conference: the caller's own (``agent_id`` None, with the line's
+    ``channel``) or an agent's."""
 
     kind: ClassVar[str] = "leg_joined"
     leg: str
     agent_id: int | None = None
     conference: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True)

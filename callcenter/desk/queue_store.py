@@ -48,7 +48,8 @@ def to_entry(row: QueueEntry) -> Entry:
         offered_to=row.offered_to, offered_at=_at(row.offered_at),
         declined_by=frozenset(row.declined_by.get("agents", ())), conference=row.conference_sid,
         agent_id=row.agent_id, agent_leg=row.agent_call_sid, transfer_to=row.transfer_to,
-        transfer_leg=row.transfer_call_sid, connected_at=_at(row.connected_at), ended_at=_at(row.ended_at))
+        transfer_leg=row.transfer_call_sid, connected_at=_at(row.connected_at), ended_at=_at(row.ended_at),
+        channel=row.channel or "twilio")
 
 
 def store_entry(session: AsyncSession, row: QueueEntry | None, entry: Entry) -> QueueEntry:
@@ -64,6 +65,7 @@ def store_entry(session: AsyncSession, row: QueueEntry | None, entry: Entry) -> 
     row.conference_sid, row.agent_id, row.agent_call_sid = entry.conference, entry.agent_id, entry.agent_leg
     row.transfer_to, row.transfer_call_sid = entry.transfer_to, entry.transfer_leg
     row.connected_at, row.ended_at = _when(entry.connected_at), _when(entry.ended_at)
+    row.channel = entry.channel
     return row
 
 

@@ -20,11 +20,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.bus import EventBus
 from callcenter.desk import codec
 from callcenter.desk import queue_store as qs
 from callcenter.desk.core import step
-from callcenter.desk.executor import BROWSER_CONFERENCE, ConferenceControl, DeskExecutor, LegNotStarted
+from callcenter.desk.executor import DeskExecutor, LegNotStarted
 from callcenter.desk.model import (
     STORED,
     Accepted,
@@ -67,21 +66,7 @@ from callcenter.store.models import QueueEntry, User
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
-__all__ = ["BROWSER_CONFERENCE", "Desk", "DeskError", "HandleTime", "agent_of", "caller_of", "conference_name"]
-
-
-def conference_name(call_sid: str) -> str:
-    return f"conf-{call_sid}"
-
-
-def caller_of(conference: str) -> str | None:
-    return conference.removeprefix("conf-") if conference.startswith("conf-CA") else None
-
-
-def agent_of(label: str | None) -> int | None:
-    if label and label.startswith("agent-") and label[6:].isdigit():
-        return int(label[6:])
-    return None
+__all__ = ["Desk", "DeskError", "HandleTime"]
 
 
 @dataclass(frozen=True)
@@ -100,14 +85,12 @@ def _address(user: User) -> str:
 class Desk:
     """Queues and agents; one instance per server process."""
 
-    def __init__(self, db: Database, bus: EventBus, conference: ConferenceControl | None,
-                 policy: RoutingPolicy, clock: Clock, wrapup_seconds: float = 60.0,
-                 handle_time: HandleTime = HandleTime()) -> None:
+    def __init__(self, db: Database, executor: DeskExecutor, policy: RoutingPolicy, clock: Clock,
+                 wrapup_seconds: float = 60.0, handle_time: HandleTime = HandleTime()) -> None:
         self.db = db
-        self.bus = bus
         self.policy = policy
         self.desk_policy = DeskPolicy(policy, wrapup_seconds)
-        self.executor = DeskExecutor(bus, conference)
+        self.executor = executor
         self.clock = clock
         self.wrapup_seconds = wrapup_seconds
         self.handle_time = handle_time
@@ -144,12 +127,13 @@ class Desk:
         """Step one event, then carry out its commands and step what they report back."""
         async with self._lock:
             entry, commands = await self._store_step(call_sid, event, self.clock())
-        await self._carry_out(call_sid, commands)
+        await self._carry_out(entry, commands)
         return entry
 
-    async def _carry_out(self, call_sid: str, commands: list[DeskCommand]) -> None:
+    async def _carry_out(self, entry: Entry, commands: list[DeskCommand]) -> None:
+        call_sid = entry.call_sid
         try:
-            follow = await self.executor.run(call_sid, commands)
+            follow = await self.executor.run(call_sid, commands, entry.channel)
         except LegNotStarted as failed:
             await self._apply(call_sid, LegFailed(failed.agent_id, "la ligne de l'agent n'a pas pu être jointe"))
             await self.route()
@@ -186,7 +170,7 @@ class Desk:
     async def route(self) -> None:
         """Expire stale offers, then offer every caller who can be served now: every waiting entry
         is stepped with the same observation of the queue and the roster."""
-        pending: list[tuple[str, list[DeskCommand]]] = []
+        pending: list[tuple[Entry, list[DeskCommand]]] = []
         async with self._lock:
             now = self.clock()
             async with self.db.sessions() as session:
@@ -196,9 +180,9 @@ class Desk:
             for entry in entries:
                 after, commands = step(entry, tick, now.timestamp(), self.desk_policy)
                 if after != entry or commands:
-                    pending.append((entry.call_sid, (await self._store_step(entry.call_sid, tick, now))[1]))
-        for call_sid, commands in pending:
-            await self._carry_out(call_sid, commands)
+                    pending.append(await self._store_step(entry.call_sid, tick, now))
+        for stepped, commands in pending:
+            await self._carry_out(stepped, commands)
 
     async def decline(self, agent_id: int, call_sid: str, why: str = "refusé par l'agent") -> None:
         await self._apply(call_sid, Declined(agent_id, why))
@@ -223,26 +207,13 @@ class Desk:
             await self._apply(row.call_sid, LegFailed(agent_id, f"ligne de l'agent : {status}"))
             await self.route()
 
-    # -- conference events ----------------------------------------------------------------------
+    # -- provider events ------------------------------------------------------------------------
 
-    async def on_conference_event(self, form: dict[str, str]) -> None:
-        """Twilio's conference status callback: joins and leaves of the caller and agents."""
-        caller = caller_of(form.get("FriendlyName", ""))
-        if caller is None:
-            return
-        event, leg = form.get("StatusCallbackEvent", ""), form.get("CallSid", "")
-        agent_id = agent_of(form.get("ParticipantLabel"))
-        match event:
-            case "participant-join" if leg == caller:
-                await self.conference_joined(caller, form.get("ConferenceSid", ""))
-            case "participant-join" if agent_id is not None:
-                await self._apply(caller, LegJoined(leg, agent_id))
-            case "participant-leave" if leg == caller:
-                await self.caller_left(caller)
-            case "participant-leave" if agent_id is not None:
-                await self._apply(caller, LegLeft(agent_id, leg))
-            case "conference-end":
-                await self.caller_left(caller)
+    async def handle(self, call_sid: str, event: DeskEvent) -> None:
+        """An event a provider adapter reported (a leg joined or left, an agent's leg failed)."""
+        await self._apply(call_sid, event)
+        if isinstance(event, LegFailed):
+            await self.route()
 
     async def agent_left(self, call_sid: str, agent_id: int) -> None:
         """An agent's leg left. Alone with nobody, the caller must not stay: end the conference.

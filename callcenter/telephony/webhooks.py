@@ -19,6 +19,7 @@ from callcenter.config import Settings
 from callcenter.ivr import CallEnded, CallStarted, Event, Failure, Waiting
 from callcenter.speech.stream_token import make_stream_token
 from callcenter.telephony import forms, twiml
+from callcenter.telephony.conference import agent_leg_event, conference_event
 from callcenter.telephony.signature import is_valid, signed_url
 from callcenter.web import keys
 
@@ -225,7 +226,9 @@ async def conference(request: web.Request) -> web.Response:
     if not form.get("StatusCallbackEvent") or not form.get("ConferenceSid"):
         raise web.HTTPBadRequest(text="StatusCallbackEvent and ConferenceSid are required")
     try:
-        await request.app[keys.DESK].on_conference_event({k: str(v) for k, v in form.items()})
+        found = conference_event({k: str(v) for k, v in form.items()})
+        if found is not None:
+            await request.app[keys.DESK].handle(*found)
     except Exception:  # noqa: BLE001 - ask Twilio to retry rather than lose a join or leave
         _LOGGER.exception("conference event %s not handled", form.get("StatusCallbackEvent"))
         return web.Response(status=503, text="try again")
@@ -241,7 +244,11 @@ async def agent_leg(request: web.Request) -> web.Response:
     except forms.MalformedRequest as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
     if isinstance(status, CallEnded) and status.status != "completed":
-        await request.app[keys.DESK].agent_leg_failed(sid, status.status)
+        found = agent_leg_event({k: str(v) for k, v in request.query.items()}, status.status)
+        if found is not None:
+            await request.app[keys.DESK].handle(*found)
+        else:   # a leg rung before its callback URL named the call and the agent
+            await request.app[keys.DESK].agent_leg_failed(sid, status.status)
     return web.Response(status=204)
 
 

@@ -20,6 +20,8 @@ from callcenter.calls.cores import Cores
 from callcenter.calls.service import Clock
 from callcenter.calls.speech_bridge import SpeechBridge
 from callcenter.config import Settings, SettingsError
+from callcenter.desk.executor import DeskExecutor
+from callcenter.desk.ports import CallControl
 from callcenter.desk.service import Desk, HandleTime
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.routing import RoutingPolicy
@@ -27,11 +29,14 @@ from callcenter.speech import SpeechEngine, resolve_model
 from callcenter.speech.settings import speech_settings
 from callcenter.store import Database, upgrade
 from callcenter.telephony import media, webhooks
-from callcenter.telephony.rest import ConferenceControl, TwilioRest
+from callcenter.telephony.conference import CHANNEL as TWILIO
+from callcenter.telephony.rest import TwilioCallControl, TwilioRest
 from callcenter.telephony.twiml import Voice
 from callcenter.telephony.twiml import listening as listening_twiml
 from callcenter.telephony.twiml import render as render_twiml
 from callcenter.web import api, auth, health, keys, pages, phone
+from callcenter.web.browser_line import CHANNEL as BROWSER
+from callcenter.web.browser_line import BrowserLine
 from callcenter.web.templates import UI_DIR
 
 _LOGGER = logging.getLogger(__name__)
@@ -153,18 +158,20 @@ async def _watch_flows(catalog: FlowCatalog, every: float) -> None:
 def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     async def _service(app: web.Application) -> AsyncIterator[None]:
         settings = app[keys.SETTINGS]
-        rest = conference = None
+        rest = None
+        lines: dict[str, CallControl] = {BROWSER: BrowserLine()}
         if settings.twilio_phone_number:
             rest = TwilioRest(settings.twilio_account_sid, settings.twilio_auth_token,
                               settings.twilio_api_url, settings.twilio_phone_number)
-            conference = ConferenceControl(rest, settings.callback_base)
+            lines[TWILIO] = TwilioCallControl(rest, settings.callback_base)
         try:
             policy = RoutingPolicy(offer_timeout=settings.offer_timeout,
                                    relax_to_skill_after=settings.relax_skill_after,
                                    relax_to_anyone_after=settings.relax_anyone_after)
         except ValueError as exc:
             raise SettingsError(f"routing settings: {exc}") from None
-        desk = Desk(app[keys.DATABASE], app[keys.BUS], conference, policy, clock, settings.wrapup_seconds,
+        desk = Desk(app[keys.DATABASE], DeskExecutor(app[keys.BUS], lines), policy, clock,
+                    settings.wrapup_seconds,
                     handle_time=HandleTime(settings.handle_time_calls, settings.handle_time_hours * 3600))
         app[keys.DESK] = desk
         app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest),

@@ -99,6 +99,8 @@ TABLE: list[tuple[str, Entry, DeskEvent, float, Entry, list[Any]]] = [
       Publish(QueueChanged(SID, status="connected"))]),
     ("caller's leg joined: the conference is known", replace(WAITING, conference=None),
      LegJoined(SID, None, "CF9"), T0 + 1, replace(WAITING, conference="CF9"), []),
+    ("caller's leg joined on the browser phone: its line is the browser", replace(WAITING, conference=None),
+     LegJoined(SID, None, SID, "browser"), T0 + 1, replace(WAITING, conference=SID, channel="browser"), []),
     ("caller's leg joined before queueing: nothing", Entry(SID), LegJoined(SID, None, "CF9"), T0, Entry(SID), []),
     ("agent's leg started", replace(CONNECTED, agent_leg=None, connected_at=None), LegStarted(1, "LEG1"), T0 + 5,
      replace(CONNECTED, connected_at=None), []),
@@ -233,7 +235,7 @@ def test_an_expired_offer_elsewhere_frees_its_agent_in_the_same_pass() -> None:
 def test_the_log_replays_to_the_same_entry_through_json() -> None:
     events: list[tuple[DeskEvent, float]] = [
         (Enqueued("caf", "caf", "fragile", 1, ("isolement",), "triage"), T0),
-        (LegJoined(SID, None, "CF1"), T0 + 1),
+        (LegJoined(SID, None, "CF1", "twilio"), T0 + 1),
         (Tick((replace(WAITING, tier="fragile").waiting_call(),), (ALICE, BOB)), T0 + 2),
         (Accepted(1, "client:alice"), T0 + 5),
         (LegStarted(1, "LEG1"), T0 + 5),
@@ -267,7 +269,8 @@ def test_the_core_imports_no_database_web_or_telephony_code() -> None:
         "        if any(name == b or name.startswith(b + '.') for b in BLOCKED):\n"
         "            raise ImportError('blocked: ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import callcenter.desk.core, callcenter.desk.codec, callcenter.desk.model\n"
+        "import callcenter.desk, callcenter.desk.core, callcenter.desk.codec, callcenter.desk.model\n"
+        "import callcenter.desk.ports\n"
         "leaked = [m for m in sys.modules if any(m == b or m.startswith(b + '.') for b in BLOCKED)]\n"
         "assert not leaked, leaked\n"
     )
