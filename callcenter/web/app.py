@@ -30,6 +30,7 @@ from callcenter.speech.settings import speech_settings
 from callcenter.store import Database, upgrade
 from callcenter.telephony import media, webhooks
 from callcenter.telephony.conference import CHANNEL as TWILIO
+from callcenter.telephony.deps import TELEPHONY, Telephony
 from callcenter.telephony.rest import TwilioCallControl, TwilioRest
 from callcenter.telephony.twiml import Voice
 from callcenter.telephony.twiml import listening as listening_twiml
@@ -59,6 +60,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_cores)
     app.cleanup_ctx.append(_service_factory(clock))
     app.cleanup_ctx.append(_speech_factory(speech_engine))
+    app.cleanup_ctx.append(_telephony)
     webhooks.setup_routes(app)
     media.setup_routes(app)
     health.setup_routes(app)
@@ -230,6 +232,13 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
     yield
     service.executor.listening = None
     await asyncio.to_thread(engine.close)
+
+
+async def _telephony(app: web.Application) -> AsyncIterator[None]:
+    """The Twilio handlers' dependencies, once the service, the desk and speech are up."""
+    app[TELEPHONY] = Telephony(app[keys.SETTINGS], app[keys.SERVICE], app[keys.DESK], app[keys.VOICE],
+                               app.get(keys.SPEECH))
+    yield
 
 
 async def _tick(desk: Desk, every: float) -> None:
