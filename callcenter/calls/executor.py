@@ -27,7 +27,7 @@ class Queueing(Protocol):
     async def request_callback(self, call_sid: str, callback: cmd.RequestCallback | None = None) -> None: ...
 
 
-class CallControl(Protocol):
+class LiveCalls(Protocol):
     async def update_call(self, call_sid: str, twiml: str) -> None: ...
 
 
@@ -39,12 +39,12 @@ class Executor:
     """Performs side-effect commands in order."""
 
     def __init__(self, sms: SmsSender | None, desk: Queueing | None = None,
-                 calls: CallControl | None = None) -> None:
+                 calls: LiveCalls | None = None, listening: Listening | None = None) -> None:
         self.sms = sms
         self.desk = desk
         self.calls = calls
-        # Self-hosted speech: told what each question expects (set when the speech engine runs).
-        self.listening: Listening | None = None
+        # Self-hosted speech: told what each question expects (None: Twilio recognises speech).
+        self.listening = listening
 
     async def update_call(self, call_sid: str, twiml: str) -> None:
         """Push the IVR's next TwiML to a live call (speech recognised outside Twilio)."""

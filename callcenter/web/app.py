@@ -18,7 +18,7 @@ from callcenter.bus import MemoryBus, RedisBus
 from callcenter.calls import CallService, Executor, utc_now
 from callcenter.calls.cores import Cores
 from callcenter.calls.service import Clock
-from callcenter.calls.speech_bridge import SpeechBridge
+from callcenter.calls.speech_bridge import Listening, SpeechBridge
 from callcenter.config import Settings, SettingsError
 from callcenter.desk.executor import DeskExecutor
 from callcenter.desk.ports import CallControl
@@ -58,8 +58,9 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_flows)
     app.cleanup_ctx.append(_cores)
-    app.cleanup_ctx.append(_service_factory(clock))
+    # Speech first: whether it runs shapes the executor and the service built next.
     app.cleanup_ctx.append(_speech_factory(speech_engine))
+    app.cleanup_ctx.append(_service_factory(clock))
     app.cleanup_ctx.append(_telephony)
     webhooks.setup_routes(app)
     media.setup_routes(app)
@@ -176,9 +177,17 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
                     settings.wrapup_seconds,
                     handle_time=HandleTime(settings.handle_time_calls, settings.handle_time_hours * 3600))
         app[keys.DESK] = desk
-        app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest),
-                                        app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
-                                        estimate_wait=desk.estimate, count_on_duty=desk.on_duty)
+        engine = app.get(keys.SPEECH_ENGINE)
+        listening = Listening() if engine is not None else None
+        service = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest, listening),
+                              app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
+                              estimate_wait=desk.estimate, count_on_duty=desk.on_duty)
+        app[keys.SERVICE] = service
+        if engine is not None and listening is not None:
+            voice = app[keys.VOICE]
+            app[keys.SPEECH] = SpeechBridge(engine, service, app[keys.BUS], listening,
+                                            render=lambda c, sid: render_twiml(c, voice, sid),
+                                            silence_twiml=listening_twiml)
         ticker = asyncio.create_task(_tick(desk, settings.tick_seconds))
         yield
         ticker.cancel()
@@ -221,16 +230,10 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
     if engine is None:
         yield
         return
-    voice = dataclasses.replace(app[keys.VOICE], speech="vosk")
-    app[keys.VOICE] = voice
-    service = app[keys.SERVICE]
-    bridge = SpeechBridge(engine, service, app[keys.BUS],
-                          render=lambda c, sid: render_twiml(c, voice, sid), silence_twiml=listening_twiml)
-    service.executor.listening = bridge
-    app[keys.SPEECH] = bridge
+    app[keys.VOICE] = dataclasses.replace(app[keys.VOICE], speech="vosk")
+    app[keys.SPEECH_ENGINE] = engine
     _LOGGER.info("self-hosted speech on: model %s", speech.vosk_model or "given by the caller")
     yield
-    service.executor.listening = None
     await asyncio.to_thread(engine.close)
 
 
