@@ -196,10 +196,9 @@ async def status(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text=exc.message) from None
     service: CallService = request.app[TELEPHONY].service
     try:
+        # A final status ends the call in the engine; the executor then lets the desk go of it.
         await service.handle(sid, event, render=lambda _c, _s: "",
                              request_key=request_key(request, form))
-        if isinstance(event, CallEnded):
-            await request.app[TELEPHONY].desk.caller_left(sid)
     except UnknownCall:
         _LOGGER.info("status callback for unknown call %s", sid)
     except Exception:  # noqa: BLE001 - ask Twilio to retry rather than lose the end of the call

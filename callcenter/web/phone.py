@@ -157,8 +157,6 @@ class _BrowserCall:
         with contextlib.suppress(Exception):
             await self.service.handle(self.call_sid, CallEnded("completed"), render=lambda c, s: "",
                                       request_key=None, source="browser")
-        with contextlib.suppress(Exception):
-            await self.app[keys.DESK].caller_left(self.call_sid)
         if self.transcriber is not None:
             await self.transcriber.aclose(flush=False)
         self.events.put_nowait(None)

@@ -48,3 +48,21 @@ async def test_a_declined_and_timed_out_call_replays_too(centre: Centre) -> None
     assert rebuilt == stored
     assert stored.status == "abandoned" and stored.declined_by == {alice, bob}  # type: ignore[attr-defined]
     assert kinds.count("tick") == 3 and "declined" in kinds and "caller_left" in kinds
+
+
+async def test_the_end_of_the_call_alone_lets_the_desk_go(centre: Centre) -> None:
+    """Twilio's final status, without any conference callback, ends the queued caller's wait."""
+    alice = centre.agents["alice"]
+    await centre.desk.set_state(alice, "available")
+    call = centre.caller()
+    await call.start()
+    await call.gather(1, Digits="1")
+    await call.gather(2, Digits="1")
+    await call.gather(3, Digits="1234567")                 # handed to the CAF, not yet in the conference
+    assert (await centre.entry(call.call_sid)).status == "offered"
+    resp = await call.post("/twilio/status", call.params(CallStatus="completed"))
+    assert resp.status == 204
+    entry = await centre.entry(call.call_sid)
+    assert entry.status == "abandoned" and entry.offered_to is None
+    rebuilt, stored, kinds = await replayed(centre, call.call_sid)
+    assert rebuilt == stored and kinds[-1] == "caller_left"

@@ -22,6 +22,7 @@ from callcenter.desk.model import (
     Publish,
     QueueChanged,
     RemoveLeg,
+    Withdraw,
 )
 from callcenter.telephony.conference import agent_leg_event, conference_event
 from callcenter.web.browser_line import BrowserLine
@@ -75,7 +76,8 @@ async def test_the_executor_publishes_typed_news_and_returns_what_the_line_repor
     bus = MemoryBus()
     sub = bus.subscribe("desk.")
     executor = DeskExecutor(bus, {"browser": BrowserLine()})
-    follow = await executor.run(CALLER, [Offer(7, "agent de la compétence"), AddAgentLeg(CALLER, 7, "x"),
+    follow = await executor.run(CALLER, [Withdraw(8, "timeout"), Offer(7, "agent de la compétence"),
+                                         AddAgentLeg(CALLER, 7, "x"),
                                          Publish(QueueChanged(CALLER, status="connected"))], "browser")
     assert follow == [LegJoined("agent-7", 7)]
     got: list[tuple[str, dict[str, Any]]] = []
@@ -83,7 +85,8 @@ async def test_the_executor_publishes_typed_news_and_returns_what_the_line_repor
         message = sub.queue.get_nowait()
         assert message is not None
         got.append((message.topic, message.data))
-    assert got == [("desk.offer", {"agent_id": 7, "call_sid": CALLER, "reason": "agent de la compétence"}),
+    assert got == [("desk.offer_withdrawn", {"agent_id": 8, "call_sid": CALLER, "why": "timeout"}),
+                   ("desk.offer", {"agent_id": 7, "call_sid": CALLER, "reason": "agent de la compétence"}),
                    ("desk.queue", {"call_sid": CALLER, "status": "connected"})]
 
 
