@@ -118,7 +118,9 @@ def _conference_ended(entry: Entry, _event: ConferenceEnded, now: float, policy:
     new, commands = _caller_left(entry, CallerLeft(), now, policy)
     commands = [replace(c, reason="fin de la conversation") if isinstance(c, Record) and c.decision == "ended"
                 else c for c in commands if not isinstance(c, EndConference)]
-    return new, [*commands, Publish(CallEnded(entry.call_sid))]
+    agents = [Publish(AgentStateChanged(a, "wrapup")) for a in (entry.agent_id, entry.transfer_to) if a is not None]
+    return new, [*commands, *agents, Publish(CallUpdated(entry.call_sid, status="ended")),
+                 Publish(CallEnded(entry.call_sid))]
 
 
 def _callback_requested(entry: Entry, event: CallbackRequested, now: float, policy: DeskPolicy) -> Step:
