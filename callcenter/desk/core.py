@@ -8,7 +8,7 @@ carries the queue and the roster observed by the shell, so every step replays fr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -60,8 +60,41 @@ Step = tuple[Entry, list[DeskCommand]]
 def step(entry: Entry, event: DeskEvent, now: float, policy: DeskPolicy) -> Step:
     """Apply one event to one queued caller. Raises :class:`DeskError` for an agent's request the
     entry does not allow (accepting an offer that moved on, controlling a call they are not on)."""
-    handler = _HANDLERS[type(event)]
-    return handler(entry, event, now, policy)
+    match event:
+        case Enqueued():
+            return _enqueued(entry, event, now, policy)
+        case Tick():
+            return _tick(entry, event, now, policy)
+        case OfferExpired():
+            return _offer_expired(entry, event, now, policy)
+        case Declined():
+            return _declined(entry, event, now, policy)
+        case Accepted():
+            return _accepted(entry, event, now, policy)
+        case LegJoined():
+            return _leg_joined(entry, event, now, policy)
+        case LegStarted():
+            return _leg_started(entry, event, now, policy)
+        case LegLeft():
+            return _leg_left(entry, event, now, policy)
+        case LegFailed():
+            return _leg_failed(entry, event, now, policy)
+        case CallerLeft():
+            return _caller_left(entry, event, now, policy)
+        case ConferenceEnded():
+            return _conference_ended(entry, event, now, policy)
+        case HoldAsked():
+            return _hold_asked(entry, event, now, policy)
+        case HangupAsked():
+            return _hangup_asked(entry, event, now, policy)
+        case WarmTransferAsked():
+            return _warm_transfer(entry, event, now, policy)
+        case TransferCompleted():
+            return _transfer_completed(entry, event, now, policy)
+        case ColdTransferAsked():
+            return _cold_transfer(entry, event, now, policy)
+        case CallbackRequested():
+            return _callback_requested(entry, event, now, policy)
 
 
 def replay(call_sid: str, events: Sequence[tuple[DeskEvent, float]], policy: DeskPolicy) -> Entry:
@@ -346,12 +379,3 @@ def _cold_transfer(entry: Entry, event: ColdTransferAsked, now: float, policy: D
     return new, [SetPresence(event.agent_id, "wrapup", entry.call_sid, policy.wrapup_seconds),
                  Record("transfer_cold", f"vers la file {event.queue}", event.agent_id),
                  RemoveLeg(conference, entry.agent_leg)]
-
-
-_HANDLERS: dict[type, Callable[[Entry, DeskEvent, float, DeskPolicy], Step]] = {  # type: ignore[dict-item]
-    Enqueued: _enqueued, Tick: _tick, OfferExpired: _offer_expired, Declined: _declined, Accepted: _accepted,
-    LegJoined: _leg_joined, LegStarted: _leg_started, LegLeft: _leg_left, LegFailed: _leg_failed,
-    CallerLeft: _caller_left, ConferenceEnded: _conference_ended, HoldAsked: _hold_asked, HangupAsked: _hangup_asked,
-    WarmTransferAsked: _warm_transfer, TransferCompleted: _transfer_completed,
-    ColdTransferAsked: _cold_transfer, CallbackRequested: _callback_requested,
-}
