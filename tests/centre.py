@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from callcenter.auth import hash_password
 from callcenter.config import Settings
-from callcenter.desk import Desk
+from callcenter.desk.service import Desk
 from callcenter.store.users import add_user
 from callcenter.telephony.fake_twilio import FakeTwilio
 from callcenter.web import keys

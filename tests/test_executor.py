@@ -43,3 +43,29 @@ async def test_failing_sms_never_raises(aiohttp_server: Any, caplog: Any) -> Non
 async def test_sms_without_a_sender_number_is_logged(caplog: Any) -> None:
     await Executor(None).run(STATE.call_sid, [cmd.SendSms("+33611111111", "Bonjour")], STATE)
     assert "no sender number" in caplog.text
+
+
+class RecordingListener:
+    """A recognition source that only remembers what it was told to listen for."""
+
+    def __init__(self) -> None:
+        self.turns: list[int] = []
+
+    def listen(self, *, turn: int, phrases: Any = None, no_speech_timeout_ms: int | None = None) -> None:
+        self.turns.append(turn)
+
+
+async def test_each_question_reaches_the_listening_given_at_construction() -> None:
+    from callcenter.calls.speech_bridge import Listening, _Live
+    listening = Listening()
+    executor = Executor(None, listening=listening)
+    await executor.run(STATE.call_sid, [cmd.Gather("menu", 3, "Tapez 1", ("speech",), 5)], STATE)
+    listener = RecordingListener()
+
+    async def update(_sid: str, _twiml: str) -> None:
+        return None
+
+    # The stream starts after the question was asked: it is told at once.
+    listening.attach(STATE.call_sid, _Live(listener, update, lambda c, s: "", lambda g: ""))
+    await executor.run(STATE.call_sid, [cmd.Gather("menu", 4, "Tapez 2", ("speech",), 5)], STATE)
+    assert listener.turns == [3, 4]

@@ -26,8 +26,10 @@ class Queueing(Protocol):
 
     async def request_callback(self, call_sid: str, callback: cmd.RequestCallback | None = None) -> None: ...
 
+    async def caller_left(self, call_sid: str) -> None: ...
 
-class CallControl(Protocol):
+
+class LiveCalls(Protocol):
     async def update_call(self, call_sid: str, twiml: str) -> None: ...
 
 
@@ -39,12 +41,12 @@ class Executor:
     """Performs side-effect commands in order."""
 
     def __init__(self, sms: SmsSender | None, desk: Queueing | None = None,
-                 calls: CallControl | None = None) -> None:
+                 calls: LiveCalls | None = None, listening: Listening | None = None) -> None:
         self.sms = sms
         self.desk = desk
         self.calls = calls
-        # Self-hosted speech: told what each question expects (set when the speech engine runs).
-        self.listening: Listening | None = None
+        # Self-hosted speech: told what each question expects (None: Twilio recognises speech).
+        self.listening = listening
 
     async def update_call(self, call_sid: str, twiml: str) -> None:
         """Push the IVR's next TwiML to a live call (speech recognised outside Twilio)."""
@@ -70,6 +72,15 @@ class Executor:
                         await self.desk.request_callback(call_sid, command)
                     except Exception:  # noqa: BLE001 - logged; the board shows the entry as it is
                         _LOGGER.exception("call %s: callback request not recorded", call_sid)
+
+    async def call_ended(self, call_sid: str) -> None:
+        """The call is over: if the caller was waiting for or talking with a person, the desk lets go."""
+        if self.desk is None:
+            return
+        try:
+            await self.desk.caller_left(call_sid)
+        except Exception:  # noqa: BLE001 - the conference's own callbacks end the entry too
+            _LOGGER.exception("call %s: the desk was not told the caller left", call_sid)
 
     async def _enqueue(self, call_sid: str, command: cmd.Transfer) -> None:
         try:

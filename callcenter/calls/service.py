@@ -196,6 +196,8 @@ class CallService:
             if request_key is not None:
                 tx.remember(request_key, call_sid, response, now)
         await self.executor.run(call_sid, commands, new_state)
+        if new_state.status == "ended" and state.status != "ended":
+            await self.executor.call_ended(call_sid)
         await self.bus.publish("call.updated", {
             "call_sid": call_sid, "status": new_state.status, "node": new_state.node,
             "event": event.kind, "commands": [c.kind for c in commands],

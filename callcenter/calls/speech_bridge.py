@@ -59,26 +59,19 @@ class _Live:
         return self.gather.turn if self.gather is not None else 0
 
 
-class SpeechBridge:
-    """Routes each live call's recognition events into the call service, and back."""
+class Listening:
+    """Each call's live audio source and the question it is expected to answer next.
 
-    def __init__(self, engine: SpeechEngine, service: CallService, bus: EventBus, render: Renderer,
-                 silence_twiml: Callable[[cmd.Gather], str]) -> None:
-        self.engine = engine
-        self.service = service
-        self.bus = bus
-        self.render = render
-        self.silence_twiml = silence_twiml
+    Built before the call service: the executor tells it each ``Gather`` (it needs no service), and
+    the bridge, built after the service, reads it. That breaks the service -> executor -> bridge ->
+    service cycle without setting anything after construction.
+    """
+
+    def __init__(self) -> None:
         self._live: dict[str, _Live] = {}
         self._waiting: dict[str, cmd.Gather] = {}
 
-    # -- registration of live audio sources ----------------------------------------------------
-
-    def attach(self, call_sid: str, listener: Listener, updater: CallUpdater, render: Renderer | None = None,
-               silence: Callable[[cmd.Gather], str] | None = None) -> None:
-        """A stream for ``call_sid`` started; apply the question it is expected to answer.
-        ``render``/``silence`` default to TwiML (a Twilio call); the browser phone passes its own."""
-        live = _Live(listener, updater, render or self.render, silence or self.silence_twiml)
+    def attach(self, call_sid: str, live: _Live) -> None:
         self._live[call_sid] = live
         gather = self._waiting.pop(call_sid, None)
         if gather is not None:
@@ -88,12 +81,11 @@ class SpeechBridge:
         self._live.pop(call_sid, None)
         self._waiting.pop(call_sid, None)
 
-    def is_live(self, call_sid: str) -> bool:
-        return call_sid in self._live
-
-    # -- what the IVR expects (called by the executor on each Gather) ---------------------------
+    def get(self, call_sid: str) -> _Live | None:
+        return self._live.get(call_sid)
 
     def expect(self, call_sid: str, gather: cmd.Gather) -> None:
+        """What the IVR expects now (called by the executor on each Gather)."""
         live = self._live.get(call_sid)
         if live is None:
             self._waiting[call_sid] = gather   # the stream has not started yet
@@ -106,6 +98,34 @@ class SpeechBridge:
         live.listener.listen(turn=gather.turn, phrases=gather.phrases or None,
                              no_speech_timeout_ms=gather.timeout * 1000)
 
+
+class SpeechBridge:
+    """Routes each live call's recognition events into the call service, and back."""
+
+    def __init__(self, engine: SpeechEngine, service: CallService, bus: EventBus, listening: Listening,
+                 render: Renderer, silence_twiml: Callable[[cmd.Gather], str]) -> None:
+        self.engine = engine
+        self.service = service
+        self.bus = bus
+        self.listening = listening
+        self.render = render
+        self.silence_twiml = silence_twiml
+
+    # -- registration of live audio sources ----------------------------------------------------
+
+    def attach(self, call_sid: str, listener: Listener, updater: CallUpdater, render: Renderer | None = None,
+               silence: Callable[[cmd.Gather], str] | None = None) -> None:
+        """A stream for ``call_sid`` started; apply the question it is expected to answer.
+        ``render``/``silence`` default to TwiML (a Twilio call); the browser phone passes its own."""
+        self.listening.attach(call_sid, _Live(listener, updater, render or self.render,
+                                              silence or self.silence_twiml))
+
+    def detach(self, call_sid: str) -> None:
+        self.listening.detach(call_sid)
+
+    def is_live(self, call_sid: str) -> bool:
+        return self.listening.get(call_sid) is not None
+
     # -- recognition events -------------------------------------------------------------------
 
     async def pump(self, call_sid: str, events: asyncio.Queue[SpeechEvent | None]) -> None:
@@ -117,7 +137,7 @@ class SpeechBridge:
                 _LOGGER.exception("call %s: speech event %s not handled", call_sid, event.kind)
 
     async def _handle(self, call_sid: str, event: SpeechEvent) -> None:
-        live = self._live.get(call_sid)
+        live = self.listening.get(call_sid)
         match event:
             case SpeechStarted() if live is not None and event.turn == live.turn and not live.speaking:
                 # Barge-in: the caller talks over the prompt, so the prompt stops and we listen.
@@ -138,7 +158,7 @@ class SpeechBridge:
                 await self._step(call_sid, Failure(f"speech: {event.reason}"[:200]), None)
 
     async def _step(self, call_sid: str, event: SpeechReceived | NoInput | Failure, turn: int | None) -> None:
-        live = self._live.get(call_sid)
+        live = self.listening.get(call_sid)
         render = live.render if live is not None else self.render
         outcome = await self.service.handle(call_sid, event, render=lambda c, s: render(c, s.call_sid),
                                             request_key=None, turn=turn, source="speech")

@@ -6,12 +6,13 @@ a database type.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.desk.model import Entry
 from callcenter.routing import Agent, WaitingCall
 from callcenter.store.models import AgentPresence, CallNote, QueueEntry, RoutingDecision, User
 
@@ -28,6 +29,50 @@ def to_waiting(entry: QueueEntry) -> WaitingCall:
         offered_at=entry.offered_at.timestamp() if entry.offered_at else None,
         declined_by=frozenset(entry.declined_by.get("agents", ())),
     )
+
+
+def _at(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def _when(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(round(value, 6), UTC)
+
+
+def to_entry(row: QueueEntry) -> Entry:
+    """A stored queue entry as the desk core sees it."""
+    return Entry(
+        call_sid=row.call_sid, status=row.status,  # type: ignore[arg-type]
+        queue=row.queue, skill=row.skill, tier=row.tier,  # type: ignore[arg-type]
+        priority=row.priority, reasons=tuple(row.reasons.get("ids", ())), enqueued_at=row.enqueued_at.timestamp(),
+        offered_to=row.offered_to, offered_at=_at(row.offered_at),
+        declined_by=frozenset(row.declined_by.get("agents", ())), conference=row.conference_sid,
+        agent_id=row.agent_id, agent_leg=row.agent_call_sid, transfer_to=row.transfer_to,
+        transfer_leg=row.transfer_call_sid, connected_at=_at(row.connected_at), ended_at=_at(row.ended_at),
+        channel=row.channel or "twilio")
+
+
+def store_entry(session: AsyncSession, row: QueueEntry | None, entry: Entry) -> QueueEntry:
+    """Write ``entry`` into its row (added when new)."""
+    if row is None:
+        row = QueueEntry(call_sid=entry.call_sid)
+        session.add(row)
+    row.status, row.queue, row.skill, row.tier = entry.status, entry.queue, entry.skill, entry.tier
+    row.priority, row.reasons = entry.priority, {"ids": list(entry.reasons)}
+    row.enqueued_at = _when(entry.enqueued_at)  # type: ignore[assignment]
+    row.offered_to, row.offered_at = entry.offered_to, _when(entry.offered_at)
+    row.declined_by = {"agents": sorted(entry.declined_by)}
+    row.conference_sid, row.agent_id, row.agent_call_sid = entry.conference, entry.agent_id, entry.agent_leg
+    row.transfer_to, row.transfer_call_sid = entry.transfer_to, entry.transfer_leg
+    row.connected_at, row.ended_at = _when(entry.connected_at), _when(entry.ended_at)
+    row.channel = entry.channel
+    return row
+
+
+async def entry_with_leg(session: AsyncSession, leg: str) -> QueueEntry | None:
+    """The open entry one of whose agents' legs is ``leg``."""
+    return await session.scalar(select(QueueEntry).where(
+        QueueEntry.status.in_(OPEN), (QueueEntry.agent_call_sid == leg) | (QueueEntry.transfer_call_sid == leg)))
 
 
 def to_agent(user: User, presence: AgentPresence | None) -> Agent:

@@ -155,6 +155,8 @@ class QueueEntry(Base):
     transfer_call_sid: Mapped[str | None] = mapped_column(String(64))
     connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The kind of line carrying the call ("twilio", "browser"); None: an entry older than 0005.
+    channel: Mapped[str | None] = mapped_column(String(16))
 
 
 class RoutingDecision(Base):

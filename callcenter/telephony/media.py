@@ -17,17 +17,17 @@ import time
 from aiohttp import WSMsgType, web
 
 from callcenter.speech import SpeechEvent, Start, StreamProtocolError, StreamTokenError
-from callcenter.web import keys
+from callcenter.telephony.deps import TELEPHONY
 
 _LOGGER = logging.getLogger(__name__)
 
 
 async def media(request: web.Request) -> web.StreamResponse:
-    bridge = request.app.get(keys.SPEECH)
+    bridge = request.app[TELEPHONY].speech
     if bridge is None:
         raise web.HTTPNotFound(text="self-hosted speech is off (CALLCENTER_SPEECH=vosk and a model)")
-    settings = request.app[keys.SETTINGS]
-    executor = request.app[keys.SERVICE].executor
+    settings = request.app[TELEPHONY].settings
+    executor = request.app[TELEPHONY].service.executor
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1 << 20)
     await ws.prepare(request)
     events: asyncio.Queue[SpeechEvent | None] = asyncio.Queue()

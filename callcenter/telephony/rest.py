@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
+
+from callcenter.desk.model import AddAgentLeg, DeskEvent, EndConference, Hold, LegStarted, RemoveLeg
+from callcenter.desk.ports import CallCommand
+from callcenter.telephony.conference import agent_label
 
 
 class TwilioRest:
@@ -28,30 +34,37 @@ class TwilioRest:
         await self._http.close()
 
 
-class ConferenceControl:
-    """Warm-transfer moves on a call's conference, through the REST API (the executor's tools)."""
+class TwilioCallControl:
+    """The desk's call-control port on Twilio: a caller's conference moved through the REST API."""
 
     def __init__(self, rest: TwilioRest, public_url: str) -> None:
         self.client = rest.client
         self.from_number = rest.from_number
         self.public_url = public_url.rstrip("/")
 
-    async def add_agent(self, conference_sid: str, to: str, label: str) -> str:
-        """Ring an agent into the conference; they start it (the caller hears the hold message until then)."""
-        participant = await self.client.conferences(conference_sid).participants.create_async(
-            from_=self.from_number, to=to, label=label, start_conference_on_enter=True,
-            end_conference_on_exit=False, beep="false", timeout=20,
-            status_callback=f"{self.public_url}/twilio/agent-leg",
+    async def carry_out(self, call_sid: str, command: CallCommand) -> list[DeskEvent]:
+        match command:
+            case AddAgentLeg():
+                return [LegStarted(command.agent_id, await self._add_agent(call_sid, command))]
+            case Hold():
+                await self.client.conferences(command.conference).participants(command.leg).update_async(
+                    hold=command.on_hold,
+                    **({"hold_url": f"{self.public_url}/twilio/hold-music"} if command.on_hold else {}))
+            case RemoveLeg():
+                await self.client.conferences(command.conference).participants(command.leg).delete_async()
+            case EndConference():
+                await self.client.conferences(command.conference).update_async(status="completed")
+        # The joins and leaves these cause come back through the conference's status callbacks.
+        return []
+
+    async def _add_agent(self, call_sid: str, command: AddAgentLeg) -> str:
+        """Ring an agent into the conference; they start it (the caller hears the hold message until then).
+        The leg's status callback names the call and the agent, so an unanswered leg needs no lookup."""
+        query = urlencode({"call": call_sid, "agent": agent_label(command.agent_id)})
+        participant = await self.client.conferences(command.conference).participants.create_async(
+            from_=self.from_number, to=command.address, label=agent_label(command.agent_id),
+            start_conference_on_enter=True, end_conference_on_exit=False, beep="false", timeout=20,
+            status_callback=f"{self.public_url}/twilio/agent-leg?{query}",
             status_callback_event=["answered", "completed"],
         )
         return str(participant.call_sid)
-
-    async def hold(self, conference_sid: str, participant: str, on_hold: bool) -> None:
-        await self.client.conferences(conference_sid).participants(participant).update_async(
-            hold=on_hold, **({"hold_url": f"{self.public_url}/twilio/hold-music"} if on_hold else {}))
-
-    async def remove(self, conference_sid: str, participant: str) -> None:
-        await self.client.conferences(conference_sid).participants(participant).delete_async()
-
-    async def end(self, conference_sid: str) -> None:
-        await self.client.conferences(conference_sid).update_async(status="completed")

@@ -13,6 +13,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from callcenter.ivr import commands as cmd
 from callcenter.routing.estimate import announced_minutes
+from callcenter.telephony.conference import CALLER_LABEL, conference_name
 
 APOLOGY = ("Veuillez nous excuser, un incident technique est survenu. "
            "Nous vous mettons en relation avec un conseiller.")
@@ -53,11 +54,6 @@ class StreamStart:
 
 def _say(parent: VoiceResponse, text: str, voice: Voice) -> None:
     parent.say(text, language=voice.language, voice=voice.voice)
-
-
-def conference_name(call_sid: str) -> str:
-    """The conference a caller waits in when handed to a person (one per caller)."""
-    return f"conf-{call_sid}"
 
 
 def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
@@ -103,7 +99,7 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
                     beep=False,
                     wait_url=f"/twilio/hold?call={quote(call_sid)}",
                     wait_method="POST",
-                    participant_label="caller",
+                    participant_label=CALLER_LABEL,
                     status_callback=f"{voice.base_url}/twilio/conference",
                     status_callback_method="POST",
                     status_callback_event="start end join leave hold",

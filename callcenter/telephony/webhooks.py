@@ -22,8 +22,9 @@ from callcenter.ivr import CallEnded, CallStarted, Event, Failure, Waiting
 from callcenter.speech.stream_token import make_stream_token
 from callcenter.store import DatabaseBusy
 from callcenter.telephony import forms, twiml
+from callcenter.telephony.conference import agent_leg_event, conference_event
+from callcenter.telephony.deps import TELEPHONY
 from callcenter.telephony.signature import is_valid, signed_url
-from callcenter.web import keys
 
 _LOGGER = logging.getLogger(__name__)
 FORM = web.RequestKey("twilio_form", MultiDictProxy)
@@ -55,7 +56,7 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
     """Refuse any ``/twilio/`` request whose ``X-Twilio-Signature`` does not match."""
     if not request.path.startswith("/twilio/"):
         return await handler(request)
-    settings: Settings = request.app[keys.SETTINGS]
+    settings: Settings = request.app[TELEPHONY].settings
     if request.method == "POST":
         try:
             form = await request.post()
@@ -79,8 +80,8 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
 
 async def _run(request: web.Request, sid: str, event: Event, turn: int | None = None,
                stream: twiml.StreamStart | None = None) -> web.Response:
-    service: CallService = request.app[keys.SERVICE]
-    voice: twiml.Voice = request.app[keys.VOICE]
+    service: CallService = request.app[TELEPHONY].service
+    voice: twiml.Voice = request.app[TELEPHONY].voice
     try:
         outcome = await service.handle(sid, event,
                                        render=lambda c, s: twiml.render(c, voice, s.call_sid, stream),
@@ -103,9 +104,9 @@ def _database_fault(exc: BaseException) -> bool:
 async def _safe_path(request: web.Request, sid: str, reason: str, *, engine: bool = True,
                      tries: int = 0) -> web.Response:
     """Apology and a person, through the engine if it still works, else straight from here."""
-    service: CallService = request.app[keys.SERVICE]
-    voice: twiml.Voice = request.app[keys.VOICE]
-    settings: Settings = request.app[keys.SETTINGS]
+    service: CallService = request.app[TELEPHONY].service
+    voice: twiml.Voice = request.app[TELEPHONY].voice
+    settings: Settings = request.app[TELEPHONY].settings
     try:
         if engine:
             outcome = await service.handle(sid, Failure(reason[:200]),
@@ -138,8 +139,8 @@ async def voice(request: web.Request) -> web.Response:
     except forms.MalformedRequest as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
     stream = None
-    if request.app.get(keys.SPEECH) is not None:
-        settings: Settings = request.app[keys.SETTINGS]
+    if request.app[TELEPHONY].speech is not None:
+        settings: Settings = request.app[TELEPHONY].settings
         url = "ws" + settings.callback_base.removeprefix("http") + "/twilio/media"
         stream = twiml.StreamStart(url, make_stream_token(settings.secret_key, sid, time.time()))
     return await _run(request, sid, CallStarted(caller=form.get("From", ""), called=form.get("To", "")),
@@ -256,17 +257,17 @@ async def hold(request: web.Request) -> web.Response:
     waiting_sid = request.query.get("call", "")
     if forms.CALL_SID.match(waiting_sid):
         try:
-            status = await request.app[keys.DESK].status_of(waiting_sid)
+            status = await request.app[TELEPHONY].desk.status_of(waiting_sid)
         except Exception:  # noqa: BLE001 - the hold message must play whatever happens
             _LOGGER.exception("call %s: queue status unavailable", waiting_sid)
             status = None
         if status is not None:
             position, wait, nobody = status.position, status.estimated_wait_seconds, status.on_duty == 0
-    answer = twiml.hold(position, request.app[keys.VOICE], wait, nobody_on_duty=nobody)
+    answer = twiml.hold(position, request.app[TELEPHONY].voice, wait, nobody_on_duty=nobody)
     sid = form.get("CallSid", "")
     if not forms.CALL_SID.match(sid):
         return _xml(answer)
-    service: CallService = request.app[keys.SERVICE]
+    service: CallService = request.app[TELEPHONY].service
     try:
         await service.handle(sid, Waiting(position), render=lambda _c, _s: answer,
                              request_key=request_key(request, form))
@@ -285,12 +286,11 @@ async def status(request: web.Request) -> web.Response:
         event = forms.status_event(form)
     except forms.MalformedRequest as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
-    service: CallService = request.app[keys.SERVICE]
+    service: CallService = request.app[TELEPHONY].service
     try:
+        # A final status ends the call in the engine; the executor then lets the desk go of it.
         await service.handle(sid, event, render=lambda _c, _s: "",
                              request_key=request_key(request, form))
-        if isinstance(event, CallEnded):
-            await request.app[keys.DESK].caller_left(sid)
     except UnknownCall:
         _LOGGER.info("status callback for unknown call %s", sid)
     except Exception:  # noqa: BLE001 - ask Twilio to retry rather than lose the end of the call
@@ -317,7 +317,9 @@ async def conference(request: web.Request) -> web.Response:
     if not form.get("StatusCallbackEvent") or not form.get("ConferenceSid"):
         raise web.HTTPBadRequest(text="StatusCallbackEvent and ConferenceSid are required")
     try:
-        await request.app[keys.DESK].on_conference_event({k: str(v) for k, v in form.items()})
+        found = conference_event({k: str(v) for k, v in form.items()})
+        if found is not None:
+            await request.app[TELEPHONY].desk.handle(*found)
     except Exception:  # noqa: BLE001 - ask Twilio to retry rather than lose a join or leave
         _LOGGER.exception("conference event %s not handled", form.get("StatusCallbackEvent"))
         return web.Response(status=503, text="try again")
@@ -333,12 +335,16 @@ async def agent_leg(request: web.Request) -> web.Response:
     except forms.MalformedRequest as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
     if isinstance(status, CallEnded) and status.status != "completed":
-        await request.app[keys.DESK].agent_leg_failed(sid, status.status)
+        found = agent_leg_event({k: str(v) for k, v in request.query.items()}, status.status)
+        if found is not None:
+            await request.app[TELEPHONY].desk.handle(*found)
+        else:   # a leg rung before its callback URL named the call and the agent
+            await request.app[TELEPHONY].desk.agent_leg_failed(sid, status.status)
     return web.Response(status=204)
 
 
 async def hold_music(request: web.Request) -> web.Response:
-    return _xml(twiml.hold_music(request.app[keys.VOICE]))
+    return _xml(twiml.hold_music(request.app[TELEPHONY].voice))
 
 
 def setup_routes(app: web.Application) -> None:

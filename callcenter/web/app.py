@@ -18,20 +18,26 @@ from callcenter.bus import MemoryBus, RedisBus
 from callcenter.calls import CallService, Executor, utc_now
 from callcenter.calls.cores import Cores
 from callcenter.calls.service import Clock
-from callcenter.calls.speech_bridge import SpeechBridge
+from callcenter.calls.speech_bridge import Listening, SpeechBridge
 from callcenter.config import Settings, SettingsError
-from callcenter.desk import Desk, HandleTime
+from callcenter.desk.executor import DeskExecutor
+from callcenter.desk.ports import CallControl
+from callcenter.desk.service import Desk, HandleTime
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.routing import RoutingPolicy
 from callcenter.speech import SpeechEngine, resolve_model
 from callcenter.speech.settings import speech_settings
 from callcenter.store import Database, upgrade
 from callcenter.telephony import media, webhooks
-from callcenter.telephony.rest import ConferenceControl, TwilioRest
+from callcenter.telephony.conference import CHANNEL as TWILIO
+from callcenter.telephony.deps import TELEPHONY, Telephony
+from callcenter.telephony.rest import TwilioCallControl, TwilioRest
 from callcenter.telephony.twiml import Voice
 from callcenter.telephony.twiml import listening as listening_twiml
 from callcenter.telephony.twiml import render as render_twiml
 from callcenter.web import api, auth, health, keys, pages, phone
+from callcenter.web.browser_line import CHANNEL as BROWSER
+from callcenter.web.browser_line import BrowserLine
 from callcenter.web.templates import UI_DIR
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,8 +58,10 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_flows)
     app.cleanup_ctx.append(_cores)
-    app.cleanup_ctx.append(_service_factory(clock))
+    # Speech first: whether it runs shapes the executor and the service built next.
     app.cleanup_ctx.append(_speech_factory(speech_engine))
+    app.cleanup_ctx.append(_service_factory(clock))
+    app.cleanup_ctx.append(_telephony)
     webhooks.setup_routes(app)
     media.setup_routes(app)
     health.setup_routes(app)
@@ -154,23 +162,33 @@ async def _watch_flows(catalog: FlowCatalog, every: float) -> None:
 def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     async def _service(app: web.Application) -> AsyncIterator[None]:
         settings = app[keys.SETTINGS]
-        rest = conference = None
+        rest = None
+        lines: dict[str, CallControl] = {BROWSER: BrowserLine()}
         if settings.twilio_phone_number:
             rest = TwilioRest(settings.twilio_account_sid, settings.twilio_auth_token,
                               settings.twilio_api_url, settings.twilio_phone_number)
-            conference = ConferenceControl(rest, settings.callback_base)
+            lines[TWILIO] = TwilioCallControl(rest, settings.callback_base)
         try:
             policy = RoutingPolicy(offer_timeout=settings.offer_timeout,
                                    relax_to_skill_after=settings.relax_skill_after,
                                    relax_to_anyone_after=settings.relax_anyone_after)
         except ValueError as exc:
             raise SettingsError(f"routing settings: {exc}") from None
-        desk = Desk(app[keys.DATABASE], app[keys.BUS], conference, policy, clock, settings.wrapup_seconds,
+        desk = Desk(app[keys.DATABASE], DeskExecutor(app[keys.BUS], lines), policy, clock,
+                    settings.wrapup_seconds,
                     handle_time=HandleTime(settings.handle_time_calls, settings.handle_time_hours * 3600))
         app[keys.DESK] = desk
-        app[keys.SERVICE] = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest),
-                                        app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
-                                        estimate_wait=desk.estimate, count_on_duty=desk.on_duty)
+        engine = app.get(keys.SPEECH_ENGINE)
+        listening = Listening() if engine is not None else None
+        service = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest, listening),
+                              app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
+                              estimate_wait=desk.estimate, count_on_duty=desk.on_duty)
+        app[keys.SERVICE] = service
+        if engine is not None and listening is not None:
+            voice = app[keys.VOICE]
+            app[keys.SPEECH] = SpeechBridge(engine, service, app[keys.BUS], listening,
+                                            render=lambda c, sid: render_twiml(c, voice, sid),
+                                            silence_twiml=listening_twiml)
         ticker = asyncio.create_task(_tick(desk, settings.tick_seconds))
         yield
         ticker.cancel()
@@ -213,17 +231,18 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
     if engine is None:
         yield
         return
-    voice = dataclasses.replace(app[keys.VOICE], speech="vosk")
-    app[keys.VOICE] = voice
-    service = app[keys.SERVICE]
-    bridge = SpeechBridge(engine, service, app[keys.BUS],
-                          render=lambda c, sid: render_twiml(c, voice, sid), silence_twiml=listening_twiml)
-    service.executor.listening = bridge
-    app[keys.SPEECH] = bridge
+    app[keys.VOICE] = dataclasses.replace(app[keys.VOICE], speech="vosk")
+    app[keys.SPEECH_ENGINE] = engine
     _LOGGER.info("self-hosted speech on: model %s", speech.vosk_model or "given by the caller")
     yield
-    service.executor.listening = None
     await asyncio.to_thread(engine.close)
+
+
+async def _telephony(app: web.Application) -> AsyncIterator[None]:
+    """The Twilio handlers' dependencies, once the service, the desk and speech are up."""
+    app[TELEPHONY] = Telephony(app[keys.SETTINGS], app[keys.SERVICE], app[keys.DESK], app[keys.VOICE],
+                               app.get(keys.SPEECH))
+    yield
 
 
 async def _tick(desk: Desk, every: float) -> None:

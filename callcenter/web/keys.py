@@ -9,8 +9,9 @@ from callcenter.calls import CallService
 from callcenter.calls.cores import Cores
 from callcenter.calls.speech_bridge import SpeechBridge
 from callcenter.config import Settings
-from callcenter.desk import Desk
+from callcenter.desk.service import Desk
 from callcenter.flows.catalog import FlowCatalog
+from callcenter.speech import SpeechEngine
 from callcenter.store import Database
 from callcenter.telephony.twiml import Voice
 
@@ -24,3 +25,4 @@ LOGIN_FAILURES = web.AppKey("login_failures", dict)
 DESK = web.AppKey("desk", Desk)
 CORES = web.AppKey("cores", Cores)
 SPEECH = web.AppKey("speech", SpeechBridge)
+SPEECH_ENGINE = web.AppKey("speech_engine", SpeechEngine)

@@ -26,13 +26,14 @@ from typing import Any
 import numpy as np
 from aiohttp import WSMsgType, web
 
-from callcenter.desk.service import BROWSER_CONFERENCE
+from callcenter.desk.model import LegJoined
 from callcenter.ivr import CallEnded, CallStarted, DigitsReceived, Event, NoInput, SpeechReceived
 from callcenter.ivr import commands as cmd
 from callcenter.privacy import redact
 from callcenter.speech import SpeechEvent
 from callcenter.web import keys
 from callcenter.web.auth import identity, requires
+from callcenter.web.browser_line import CHANNEL
 from callcenter.web.templates import render
 
 _LOGGER = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ class _BrowserCall:
         if outcome.commands and not outcome.replayed:
             await self.send(self.call_sid, outcome.response)
         if any(isinstance(c, cmd.Transfer) for c in outcome.commands):
-            await self.app[keys.DESK].conference_joined(self.call_sid, BROWSER_CONFERENCE)
+            # The browser session is the caller's line: the desk moves it through the browser's call control.
+            await self.app[keys.DESK].handle(self.call_sid, LegJoined(self.call_sid, None, self.call_sid, CHANNEL))
 
     async def start(self) -> None:
         if self.bridge is not None:
@@ -155,8 +157,6 @@ class _BrowserCall:
         with contextlib.suppress(Exception):
             await self.service.handle(self.call_sid, CallEnded("completed"), render=lambda c, s: "",
                                       request_key=None, source="browser")
-        with contextlib.suppress(Exception):
-            await self.app[keys.DESK].caller_left(self.call_sid)
         if self.transcriber is not None:
             await self.transcriber.aclose(flush=False)
         self.events.put_nowait(None)

@@ -1,0 +1,22 @@
+"""The call-control port: what the desk needs from whatever carries the call (Twilio, the browser).
+
+A protocol only (no I/O here). An implementation carries out one call command and returns the desk
+events it already knows to be true (the leg it rang; an agent on a browser call is on at once);
+the rest arrives later through its own callbacks as desk events.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from callcenter.desk.model import AddAgentLeg, DeskEvent, EndConference, Hold, RemoveLeg
+
+CallCommand = AddAgentLeg | Hold | RemoveLeg | EndConference
+
+
+class CallControl(Protocol):
+    """Carries out the desk's commands on a call's conference, for one kind of line."""
+
+    async def carry_out(self, call_sid: str, command: CallCommand) -> list[DeskEvent]:
+        """Raises when the provider refuses; the executor decides what that means for the caller."""
+        ...
