@@ -184,7 +184,7 @@ async def queue_result(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text=exc.message) from None
     if event.result != "leave":
         return await _run(request, sid, event)
-    service: CallService = request.app[keys.SERVICE]
+    service: CallService = request.app[TELEPHONY].service
     try:
         if await service.db.get_call(sid) is None:
             # The call began while the database failed: recorded now, so the desk can take it.
@@ -210,7 +210,7 @@ class _WriteCheck:
         async with self.lock:
             if time.monotonic() - self.at >= self.EVERY:
                 try:
-                    await app[keys.DATABASE].check_write()
+                    await app[TELEPHONY].service.db.check_write()
                     self.ok = True
                 except Exception as exc:  # noqa: BLE001 - a failing database is the answer here
                     _LOGGER.warning("fallback queue: database still unavailable (%s)", type(exc).__name__)
@@ -232,7 +232,7 @@ async def fallback_hold(request: web.Request) -> web.Response:
     due = tries < MAX_TRIES and (int(waited) if waited.isdigit() else 0) >= tries * RETRY_AFTER_SECONDS
     if due and await request.app[WRITE_CHECK].writable(request.app):
         return _xml(twiml.leave())
-    return _xml(twiml.hold(None, request.app[keys.VOICE]))
+    return _xml(twiml.hold(None, request.app[TELEPHONY].voice))
 
 
 async def fallback_dial(request: web.Request) -> web.Response:
@@ -240,8 +240,8 @@ async def fallback_dial(request: web.Request) -> web.Response:
     form = _form(request)
     if form.get("DialCallStatus") in ("completed", "answered"):
         return _xml(twiml.hangup())
-    settings: Settings = request.app[keys.SETTINGS]
-    return _xml(twiml.fallback_queue(settings.fallback_queue, request.app[keys.VOICE]))
+    deps = request.app[TELEPHONY]
+    return _xml(twiml.fallback_queue(deps.settings.fallback_queue, deps.voice))
 
 
 dial_result = _event_webhook(forms.dial_event, "The caller's <Dial><Conference> is over.")
