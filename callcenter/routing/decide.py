@@ -43,7 +43,11 @@ def skill_level(agent: Agent, skill: str | None) -> int:
 
 
 def eligible(call: WaitingCall, agent: Agent, now: float, policy: RoutingPolicy) -> bool:
-    if agent.state != "available" or agent.id in call.declined_by:
+    if agent.state != "available":
+        return False
+    if agent.id in call.declined_by and now - call.enqueued_at < policy.relax_to_anyone_after:
+        # An agent who declined or let the offer pass is asked again only once anyone will do:
+        # with a single agent on duty, one missed offer must not strand the caller.
         return False
     level = skill_level(agent, call.skill)
     match relaxation(call, now, policy):
@@ -68,7 +72,7 @@ def decide(calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
         # The most skilled first, then whoever has been free the longest (fair spread of work). A
         # caller who struggles with French goes first to an agent who speaks another language too.
         multilingual = "langue" in call.reasons
-        best = min(candidates, key=lambda a: (-(multilingual and len(a.languages) > 1),
+        best = min(candidates, key=lambda a: (a.id in call.declined_by, -(multilingual and len(a.languages) > 1),
                                               -skill_level(a, call.skill), a.since, a.id))
         taken.add(best.id)
         s = score(call, now, policy)
@@ -108,6 +112,8 @@ def _why_this_agent(call: WaitingCall, best: Agent, candidates: Sequence[Agent],
         elif not any(skill_level(a, call.skill) >= policy.expert_level for a in candidates):
             # The point of the rule: the caller does not wait for an expert who is busy.
             parts.append("aucun expert libre : pas d'attente pour un expert")
+    if best.id in call.declined_by:
+        parts.append("appel déjà refusé ou laissé passer par cet agent, seul agent libre : proposé à nouveau")
     if level == 0:
         parts.append("hors de sa compétence")
     if "langue" in call.reasons and len(best.languages) > 1:

@@ -20,7 +20,7 @@ _EVENTUALLY = 365 * 86400.0
 def on_duty(call: WaitingCall, agents: Sequence[Agent], policy: RoutingPolicy) -> list[Agent]:
     """Agents logged in (available, busy or in wrap-up) who routing could give ``call`` to, once
     its search for an agent has widened as far as the policy lets it."""
-    # An agent who declined this caller is never asked again for them (routing): not on duty here.
+    # An agent who declined this caller is asked again once anyone will do (routing): on duty too.
     later = call.enqueued_at + _EVENTUALLY
     return [a for a in agents if a.state != "offline"
             and eligible(call, dataclasses.replace(a, state="available"), later, policy)]

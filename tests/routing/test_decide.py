@@ -51,8 +51,14 @@ def test_order(calls: list[WaitingCall], expected: list[str]) -> None:
     ([call("n")], [agent(1, {"caf": 3}, "busy"), agent(2, {"caf": 3}, "wrapup"),
                    agent(3, {"caf": 3}, "offline")], []),
     ([call("a", offered_to=1, offered_at=T), call("b", waited=3)], [agent(1, {"caf": 3})], []),
-    # an agent who declined is not asked again
+    # an agent who declined is not asked again...
     ([call("n", declined_by=frozenset({1}))], [agent(1, {"caf": 3}), agent(2, {"caf": 1})], [("n", 2)]),
+    ([call("n", waited=60, declined_by=frozenset({1}))], [agent(1, {"caf": 3})], []),
+    # ...until anyone will do: then, alone on duty, they are asked again (the caller is not
+    # stranded by one missed offer); another free agent still goes first
+    ([call("n", waited=181, declined_by=frozenset({1}))], [agent(1, {"caf": 3})], [("n", 1)]),
+    ([call("n", waited=181, declined_by=frozenset({1}))], [agent(1, {"caf": 3}), agent(2, {"impots": 1})],
+     [("n", 2)]),
     # an urgent caller takes the first agent free at once, whatever the skills...
     ([call("u", "urgent", 0, skill="general")], [agent(1, {"impots": 1})], [("u", 1)]),
     ([call("u", "urgent", 0)], [agent(1, {"impots": 1})], [("u", 1)]),

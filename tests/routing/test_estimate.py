@@ -33,9 +33,9 @@ def test_on_duty_counts_agents_logged_in_who_routing_could_give_the_call_to() ->
     # Any agent logged in takes a caller who has waited relax_to_anyone_after: all three count.
     assert [a.id for a in on_duty(call("c"), agents, P)] == [1, 2, 4]
     assert on_duty(call("c"), [agent(3, {"caf": 1}, "offline")], P) == []
-    # An agent who declined this caller is never offered them again: not on duty for them.
+    # An agent who declined this caller is asked again once anyone will do: still on duty for them.
     declined = WaitingCall("d", "caf", "caf", "normal", T, declined_by=frozenset({1}))
-    assert [a.id for a in on_duty(declined, agents, P)] == [2, 4]
+    assert [a.id for a in on_duty(declined, agents, P)] == [1, 2, 4]
 
 
 @pytest.mark.parametrize(("durations", "wrapup", "expected"), [
