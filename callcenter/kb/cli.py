@@ -64,11 +64,18 @@ def register(subparsers: Any) -> None:
 # -- search -----------------------------------------------------------------------------------------
 
 def result_row(result: SearchResult) -> dict[str, Any]:
-    """The JSONL contract: {"query", "match", "results": [{"id", "score"}]}."""
+    """The JSONL contract: {"query", "match", "results": [{"id", "score"}], "clarify": [id, ...]}.
+
+    ``clarify`` (only with ``match`` null, at most three ids) is the choice the IVR offers in one
+    question; ``rejected`` the topics the caller said it was not about; ``also`` a second topic.
+    """
     return {
         "query": result.query,
         "match": result.match.id if result.match is not None else None,
         "results": [{"id": entry_id, "score": score} for entry_id, score in result.results],
+        "clarify": list(result.clarify),
+        "rejected": list(result.rejected),
+        "also": result.also,
     }
 
 

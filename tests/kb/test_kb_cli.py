@@ -32,7 +32,8 @@ def test_jsonl_writes_one_object_per_input_line(monkeypatch: pytest.MonkeyPatch,
     assert run(["kb", "search", "--jsonl", "--kb-dir", KB_OK, "--top", "2"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [row["query"] for row in rows] == lines
-    assert all(set(row) == {"query", "match", "results"} for row in rows)
+    assert all(set(row) == {"query", "match", "results", "clarify", "rejected", "also"} for row in rows)
+    assert all(row["clarify"] == [] for row in rows if row["match"] is not None)
     assert [row["match"] for row in rows] == ["am.carte_vitale", None, None, "caf.rsa"]
     first = rows[0]["results"]
     assert len(first) <= 2 and first[0]["id"] == "am.carte_vitale"
