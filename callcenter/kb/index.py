@@ -72,9 +72,12 @@ class SearchSettings:
     # to min_evidence, so the IVR answers from a confidence of 0.5.
     half_score_evidence: float = 0.9
     # Without a clear answer, offer the topics whose evidence is at least this share of the best
-    # one (at most max_choices), provided the best one has this much evidence; else ask again.
+    # one (at most max_choices), provided the best one has this much evidence once discounted for
+    # the part of the query it leaves unexplained; else ask again.
     clarify_share: float = 0.5
-    clarify_min_evidence: float = 0.7
+    clarify_min_evidence: float = 0.5
+    # A single topic is offered ("is it about X?") only with this much evidence.
+    confirm_min_evidence: float = 0.85
     max_choices: int = 3
     fuzzy_cutoff: float = 86.0
     min_fuzzy_length: int = 5
@@ -378,9 +381,11 @@ class KnowledgeIndex:
             confidence = self._score(sure)
             if sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
                 match = self.kb.entries[best_idx]
-            elif best >= s.clarify_min_evidence:
+            elif sure >= s.clarify_min_evidence:
                 clarify = tuple(self.kb.entries[idx].id for idx, ev in ranked[: s.max_choices]
                                 if ev >= s.clarify_share * best)
+                if len(clarify) == 1 and sure < s.confirm_min_evidence:
+                    clarify = ()  # one weak topic: not worth a question, ask to rephrase
             if match is not None and parts.also:
                 pieces = {self._confident(parts.first), self._confident(parts.also)} - {None, best_idx}
                 if len(pieces) == 1:
