@@ -42,6 +42,7 @@ from callcenter.ivr.wording import (
     danger_answer,
     followup_choice,
     sms_body,
+    spoken_with_source,
     urgent_message,
 )
 from callcenter.kb import KnowledgeIndex, SearchResult
@@ -529,18 +530,22 @@ class IvrEngine:
             node_ = self._transfer_node(self.flow.settings.fragile or self.flow.settings.human)
             return self._transfer(state, node_, at, [cmd.Say(self.flow.settings.reassurance)], "fragile",
                                   entry.skill.removesuffix(".expert"))
-        return self._listen(state, node, [], f"{entry.spoken_answer} {self._followup_prompt(state, node)}")
+        spoken = spoken_with_source(entry.organisme, entry.spoken_answer)
+        return self._listen(state, node, [], f"{spoken} {self._followup_prompt(state, node)}")
 
     def _followup(self, state: CallState, node: flow_model.Answer, choice: str, at: str) -> Step:
         assert self.knowledge is not None and state.kb_entry is not None
         entry = self.knowledge.kb[state.kb_entry]
         match choice:
             case "1":
-                return self._listen(state, node, [], f"{entry.spoken_answer} {self._followup_prompt(state, node)}")
+                spoken = spoken_with_source(entry.organisme, entry.spoken_answer)
+                return self._listen(state, node, [], f"{spoken} {self._followup_prompt(state, node)}")
             case "2":
                 if not can_text(state.caller):
                     return self._listen(state, node, [], f"{node.no_sms} {node.followup}")
-                sms = cmd.SendSms(to=state.caller, body=sms_body(entry.title, entry.written_answer, entry.link))
+                sms = cmd.SendSms(to=state.caller, body=sms_body(
+                    entry.title, entry.written_answer, entry.link,
+                    [str(r) for r in entry.legal_references], entry.checked_on.strftime("%d/%m/%Y")))
                 return self._listen(state, node, [sms], f"{node.sms_sent} {node.followup}")
             case "3":
                 return self._listen(state.evolve(answer_phase="question", kb_entry=None, kb_also=None,

@@ -74,7 +74,7 @@ class SearchSettings:
     # Without a clear answer, offer the topics whose evidence is at least this share of the best
     # one (at most max_choices), provided the best one has this much evidence once discounted for
     # the part of the query it leaves unexplained; else ask again.
-    clarify_share: float = 0.5
+    clarify_share: float = 0.8
     clarify_min_evidence: float = 0.5
     # A single topic is offered ("is it about X?") only with this much evidence.
     confirm_min_evidence: float = 0.85
@@ -382,8 +382,10 @@ class KnowledgeIndex:
             if sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
                 match = self.kb.entries[best_idx]
             elif sure >= s.clarify_min_evidence:
-                clarify = tuple(self.kb.entries[idx].id for idx, ev in ranked[: s.max_choices]
-                                if ev >= s.clarify_share * best)
+                close = [idx for idx, ev in ranked[: s.max_choices + 1] if ev >= s.clarify_share * best]
+                clarify = tuple(self.kb.entries[idx].id for idx in close)
+                if len(close) > s.max_choices:
+                    clarify = ()  # too many alike ("c'est pour la caf"): any three would be arbitrary
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()  # one weak topic: not worth a question, ask to rephrase
             if match is not None and parts.also:

@@ -63,7 +63,8 @@ def test_the_topic_is_chosen_by_voice(engine: IvrEngine) -> None:
     assert state.answers[-1].kb_id == "ft.date_paiement" and state.answers[-1].via == "clarify"
     assert state.clarifications[-1].outcome == "picked"
     assert state.clarifications[-1].picked == "ft.date_paiement"
-    assert prompt(out).startswith(engine.knowledge.kb["ft.date_paiement"].spoken_answer)  # type: ignore[union-attr]
+    spoken = engine.knowledge.kb["ft.date_paiement"].spoken_answer  # type: ignore[union-attr]
+    assert prompt(out).startswith(f"Selon France Travail : {spoken}")
 
 
 def test_the_topic_is_chosen_by_key(engine: IvrEngine) -> None:
