@@ -26,6 +26,8 @@ from callcenter.ivr.events import (
     NoInput,
     OnDuty,
     QueueLeft,
+    SmsResult,
+    SmsStatus,
     SpeechReceived,
     StatusChanged,
     WaitEstimated,
@@ -59,6 +61,8 @@ CALLBACK_OFFER = ("L'attente est estimée à environ {minutes} minutes. Pour êt
                   "place, tapez 1. Sinon, restez en ligne.")
 CALLBACK_TAKEN = ("C'est noté. Un conseiller vous rappellera à ce numéro, dans l'ordre de votre place "
                   "dans la file. Au revoir.")
+SMS_FAILED = ("Désolé, le SMS n'a pas pu être envoyé. Pour parler à un conseiller, tapez 0, "
+              "ou dites conseiller.")
 QUEUE_FAILURES = frozenset({"error", "system-error", "queue-full"})
 QUEUE_FULL_TEXT = ("Tous nos conseillers sont occupés et nous ne pouvons pas vous faire patienter. "
                    "Merci de rappeler un peu plus tard. Au revoir.")
@@ -123,12 +127,14 @@ class IvrEngine:
                                    [cmd.Say(self.flow.settings.apology)], reason="failure")
             case QueueLeft():
                 return self._queue_left(state, event, at)
-            case StatusChanged() | Waiting():
+            case StatusChanged() | Waiting() | SmsStatus():
                 return state, []  # recorded in the log; nothing changes in the IVR
             case WaitEstimated():
                 return self._offer_callback(state, event)
             case OnDuty():
                 return state.evolve(on_duty={"queue": event.queue, "agents": event.agents, "at": at}), []
+            case SmsResult():
+                return self._sms_result(state, event)
         if state.danger_check is not None and state.status == "in_ivr" and isinstance(
                 event, DigitsReceived | SpeechReceived | NoInput):
             return self._danger_reply(state, event, now)
@@ -546,11 +552,21 @@ class IvrEngine:
                 sms = cmd.SendSms(to=state.caller, body=sms_body(
                     entry.title, entry.written_answer, entry.link,
                     [str(r) for r in entry.legal_references], entry.checked_on.strftime("%d/%m/%Y")))
-                return self._listen(state, node, [sms], f"{node.sms_sent} {node.followup}")
+                # Nothing said yet: "C'est envoyé" only once Twilio accepted it (SmsResult).
+                return state.evolve(answer_phase="sms_pending"), [sms]
             case "3":
                 return self._listen(state.evolve(answer_phase="question", kb_entry=None, kb_also=None,
                                                  kb_alternatives=()), node, [], node.input.prompt)
         return self._enter(state, node.next, at, [], reason="answered")
+
+    def _sms_result(self, state: CallState, event: SmsResult) -> Step:
+        """Tell the caller whether the SMS went, then the follow-up choices again."""
+        node = self.flow.node(state.node) if state.node is not None else None
+        if state.answer_phase != "sms_pending" or not isinstance(node, flow_model.Answer):
+            return state, []  # late or repeated: recorded in the log, nothing to say
+        state = state.evolve(answer_phase="followup")
+        said = node.sms_sent if event.accepted else SMS_FAILED
+        return self._listen(state, node, [], f"{said} {self._followup_prompt(state, node)}")
 
     # -- a long wait: the offer of a callback that keeps the caller's place ----------------------
 

@@ -166,7 +166,8 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         lines: dict[str, CallControl] = {BROWSER: BrowserLine()}
         if settings.twilio_phone_number:
             rest = TwilioRest(settings.twilio_account_sid, settings.twilio_auth_token,
-                              settings.twilio_api_url, settings.twilio_phone_number)
+                              settings.twilio_api_url, settings.twilio_phone_number,
+                              sms_status_url=f"{settings.callback_base}/twilio/sms-status")
             lines[TWILIO] = TwilioCallControl(rest, settings.callback_base)
         try:
             policy = RoutingPolicy(offer_timeout=settings.offer_timeout,
