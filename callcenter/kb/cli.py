@@ -4,6 +4,8 @@
     callcenter kb search --jsonl < queries.txt      # one JSON object per input line
     callcenter kb check [KB_DIR] [--spec FILE] [--holdout FILE.jsonl] [--no-require-claims]
                         [--max-age-days N] [--change-date YYYY-MM-DD] [--today YYYY-MM-DD]
+    callcenter kb stale --feed PATH [--kb-dir DIR] [--json]   # service-public.fr feed (zip or folder)
+    callcenter kb flags [--entry ID] [--json]                  # agents' flags on answers
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from callcenter.config import KbCheckSettings
 from callcenter.errors import CallCenterError
 from callcenter.kb.claims_lint import ClaimRules
 from callcenter.kb.errors import Fault
+from callcenter.kb.feed import stale_claims
+from callcenter.kb.feed_reader import read_feed
 from callcenter.kb.index import KnowledgeIndex, SearchResult
 from callcenter.kb.lint import lint, lint_warnings
 from callcenter.kb.loader import (
@@ -72,6 +76,14 @@ def register(subparsers: Any) -> None:
     check.add_argument("--today", type=_date, default=None,
                        help="check as of this date (default: today)")
     check.set_defaults(func=run_check)
+
+    stale = sub.add_parser("stale", help="entries whose service-public.fr fiches changed after their check")
+    stale.add_argument("--feed", type=Path, required=True,
+                       help="local copy of DILA's feed of service-public.fr fiches: the zip or its folder")
+    stale.add_argument("--kb-dir", type=Path, default=DEFAULT_KB_DIR,
+                       help=f"knowledge-base folder (default {DEFAULT_KB_DIR})")
+    stale.add_argument("--json", action="store_true", help="one JSON list instead of file:line: reason")
+    stale.set_defaults(func=run_stale)
 
 
 def _date(raw: str) -> dt.date:
@@ -191,3 +203,23 @@ def run_check(args: argparse.Namespace) -> int:
         verdict += f", {len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
     print(f"kb check: {len(parsed)} files, {entries} valid entries{topics}: {verdict}", file=sys.stderr)
     return 1 if faults else 0
+
+
+# -- stale ------------------------------------------------------------------------------------------
+
+def run_stale(args: argparse.Namespace) -> int:
+    """Exit 1 when a claim is stale, so a weekly job can alert on it."""
+    if not args.kb_dir.is_dir():
+        raise KbUsageError(f"{args.kb_dir}: not a directory")
+    fiches = read_feed(args.feed)
+    parsed = read_entries(args.kb_dir)
+    stale = stale_claims(parsed, fiches)
+    if args.json:
+        print(json.dumps([s.as_json() for s in stale], ensure_ascii=False, indent=2))
+    else:
+        for item in stale:
+            print(item)
+    entries = len({s.entry_id for s in stale})
+    print(f"kb stale: {len(fiches)} fiches in the feed, {len(stale)} stale claims in {entries} entries",
+          file=sys.stderr)
+    return 1 if stale else 0
