@@ -126,6 +126,9 @@ class KbCheckSettings:
     # Days rules changed besides 1 January, 1 April, 1 July and 1 October (a budget law's
     # publication): claims checked before them are to be re-checked.
     change_dates: tuple[date, ...] = ()
+    # Local copy of service-public.fr's feed (zip or folder) for the supervisors' KB page; the
+    # operator refreshes it weekly (docs/knowledge-base.md). A missing file is said on the page.
+    feed: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> KbCheckSettings:
@@ -140,7 +143,9 @@ class KbCheckSettings:
                 except ValueError:
                     raise SettingsError(f"{PREFIX}KB_CHANGE_DATES: {raw.strip()!r} is not a date "
                                         "(YYYY-MM-DD, comma-separated)") from None
-        return cls(require_claims=require, max_age_days=age, change_dates=tuple(sorted(dates)))
+        feed = env.get(PREFIX + "KB_FEED")
+        return cls(require_claims=require, max_age_days=age, change_dates=tuple(sorted(dates)),
+                   feed=Path(feed).resolve() if feed else None)
 
 
 @dataclass(frozen=True)
@@ -283,7 +288,7 @@ class Settings:
             "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES", "RELAX_SKILL_AFTER", "RELAX_ANYONE_AFTER",
             "SEMANTIC_MODEL", "HOURS_FILE", "HANDLE_TIME_CALLS", "HANDLE_TIME_HOURS",
             "FALLBACK_NUMBER", "DB_LOCK_TIMEOUT", "DB_STATEMENT_TIMEOUT",
-            "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES",
+            "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES", "KB_FEED",
         )}
         fallback_number = get("FALLBACK_NUMBER")
         # Both bounds together must leave a webhook time to answer within Twilio's 15 s.

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import sys
@@ -84,6 +85,11 @@ def register(subparsers: Any) -> None:
                        help=f"knowledge-base folder (default {DEFAULT_KB_DIR})")
     stale.add_argument("--json", action="store_true", help="one JSON list instead of file:line: reason")
     stale.set_defaults(func=run_stale)
+
+    flags = sub.add_parser("flags", help="answers agents flagged as wrong or outdated, newest first")
+    flags.add_argument("--entry", default=None, help="only the flags of this entry id (e.g. caf.rsa)")
+    flags.add_argument("--json", action="store_true", help="one JSON list")
+    flags.set_defaults(func=run_flags)
 
 
 def _date(raw: str) -> dt.date:
@@ -223,3 +229,35 @@ def run_stale(args: argparse.Namespace) -> int:
     print(f"kb stale: {len(fiches)} fiches in the feed, {len(stale)} stale claims in {entries} entries",
           file=sys.stderr)
     return 1 if stale else 0
+
+
+# -- flags ------------------------------------------------------------------------------------------
+
+def run_flags(args: argparse.Namespace) -> int:
+    """The agents' flags, read from the server's database (``CALLCENTER_DATABASE_URL``)."""
+    # Imported here: ``kb search --jsonl`` and ``kb check`` need no database driver.
+    from callcenter.config import Settings
+    from callcenter.kb.flags import FLAG_REASONS
+    from callcenter.store import Database, upgrade
+    from callcenter.store.kb_flags import FlagView, list_flags
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+
+    async def go() -> list[FlagView]:
+        db = Database(settings.database_url)
+        try:
+            return await list_flags(db, kb_id=args.entry)
+        finally:
+            await db.close()
+
+    found = asyncio.run(go())
+    if args.json:
+        print(json.dumps([f.as_json() for f in found], ensure_ascii=False, indent=2))
+        return 0
+    for f in found:
+        comment = f" : {f.comment}" if f.comment else ""
+        print(f"{f.at:%Y-%m-%d %H:%M}  {f.kb_id:<28} {FLAG_REASONS.get(f.reason, f.reason)} "
+              f"({f.agent}, call {f.call_sid}){comment}")
+    print(f"kb flags: {len(found)} flag{'s' if len(found) != 1 else ''}", file=sys.stderr)
+    return 0
