@@ -21,10 +21,15 @@ _TENS = {"vingt": 20, "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 5
          "septante": 70, "huitante": 80, "octante": 80, "nonante": 90}
 _MONTHS = frozenset({"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout",
                      "septembre", "octobre", "novembre", "decembre"})
-_ORDINAL_ONE = frozenset({"premier", "premiere", "1er", "1re", "1ere"})
+_ORDINAL_ONE = frozenset({"premier", "premiere"})
 
-# A token: a decimal number ("103,20", "1.4"), a plain number, or a word.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[a-z]+")
+# A token: a decimal number ("103,20", "1.4"), a word, or letters and digits glued together.
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)?")
+_DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
+# "4e jour", "2nd", "1re", "3eme": the number of an ordinal; "8h30": an hour.
+_ORDINAL = re.compile(r"^(\d+)(?:e|er|re|ere|eme|ieme|nd|nde)$")
+_HOUR = re.compile(r"^(\d{1,2})h(\d{2})?$")
+_LIST_MARKER = re.compile(r"(?m)^[ \t]*\d{1,2}[.)][ \t]")
 
 
 class _Group:
@@ -89,14 +94,32 @@ def _is_number_word(word: str) -> bool:
     return word in _UNITS or word in _TEENS or word in _TENS or word in ("cent", "cents", "mille", "mil")
 
 
-def _tokens(text: str) -> list[str]:
-    folded = fold(text).replace("'", " ").replace("-", " ")
-    return _TOKEN.findall(folded)
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """Words and numbers, each with whether a single space precedes it (only then do two numbers
+    read as one: "39 49", not "16, 18"). Identifiers such as a form or fiche number ("S3704",
+    "F3053") are names, not amounts, and the numbers of a numbered list ("1. Envoi") are not facts."""
+    folded = _LIST_MARKER.sub("\n", fold(text)).replace("'", " ").replace("-", " ")
+    out: list[tuple[str, bool]] = []
+    end = 0
+    for match in _TOKEN.finditer(folded):
+        token, spaced = match.group(0), folded[end:match.start()] in (" ", "\u00a0", "\u202f")
+        end = match.end()
+        if _DECIMAL.match(token) or token.isalpha():
+            out.append((token, spaced))
+        elif (m := _ORDINAL.match(token)) is not None:
+            out.append((m.group(1), spaced))
+        elif (m := _HOUR.match(token)) is not None:
+            out.extend([(m.group(1), spaced), ("h", False)] + ([(m.group(2), False)] if m.group(2) else []))
+        else:
+            out.append(("_", spaced))            # an identifier: breaks a run of numbers
+    return out
 
 
 def numbers(text: str) -> list[str]:
     """The numbers ``text`` states, in order, each as digits ("48", "3949", "103,20", "1")."""
-    tokens = _tokens(text)
+    pairs = _tokens(text)
+    tokens = [t for t, _ in pairs]
+    spaced = [s for _, s in pairs]
     found: list[tuple[int, int, str]] = []      # (first token, last token, number)
     i, n = 0, len(tokens)
     while i < n:
@@ -104,6 +127,9 @@ def numbers(text: str) -> list[str]:
         nxt = tokens[i + 1] if i + 1 < n else ""
         if token == "pour" and nxt in ("cent", "cents"):
             i += 2                                   # "quinze pour cent": the percent sign
+            continue
+        if token == "_":
+            i += 1
             continue
         if token in _ORDINAL_ONE and nxt in _MONTHS:
             found.append((i, i, "1"))
@@ -127,23 +153,26 @@ def numbers(text: str) -> list[str]:
             i = j
             continue
         i += 1
-    return _joined(found)
+    return _joined(found, spaced)
 
 
-def _joined(found: list[tuple[int, int, str]]) -> list[str]:
-    """Adjacent numbers read as one: the pairs of digits of a phone number, a thousands separator."""
+def _joined(found: list[tuple[int, int, str]], spaced: list[bool]) -> list[str]:
+    """Numbers one space apart read as one: a phone number in groups ("39 49", "0 809 401 401",
+    "01 23 45 67 89"), a thousands separator ("2 700")."""
     out: list[tuple[int, int, str]] = []
     for first, last, value in found:
-        if out and out[-1][1] == first - 1:
+        if out and out[-1][1] == first - 1 and spaced[first]:
             prev_first, _, prev = out[-1]
             if prev.isdigit() and value.isdigit() and (
-                (len(value) == 3 and len(prev) <= 3)                        # 2 700, 1 600
+                (len(value) == 3 and len(prev) <= 3)                        # 2 700, 1 600, 0 809
                 or (len(value) == 2 and len(prev) >= 2 and len(prev) % 2 == 0)  # 39 49, 01 23 45
+                or (prev.startswith("0") and len(value) in (2, 3))          # 0809 401 401
             ):
                 out[-1] = (prev_first, last, prev + value)
                 continue
         out.append((first, last, value))
-    return [v for _, _, v in out]
+    # "05/12" and "5 décembre" are the same day: no leading zero on short numbers.
+    return [v.lstrip("0") or "0" if v.isdigit() and len(v) <= 2 else v for _, _, v in out]
 
 
 def number_set(text: str) -> set[str]:

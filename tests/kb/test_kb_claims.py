@@ -133,6 +133,14 @@ def test_home_pages(url: str, home: bool) -> None:
     ("une carte et un rendez-vous", []),
     ("de 16 à 25 ans", ["16", "25"]),
     ("de 8 h 30 à 17 h", ["8", "30", "17"]),
+    ("de 8h30 à 10h30, ou 9h", ["8", "30", "10", "30", "9"]),
+    ("formulaire S3704, fiche F3053", []),
+    ("à partir du 4e jour, le 2nd semestre", ["4", "2"]),
+    ("le 05/12/2026", ["5", "12", "2026"]),
+    ("01 23 45 67 89", ["0123456789"]),
+    ("au 0 809 401 401 ou au 3400", ["0809401401", "3400"]),
+    ("avant 16, 18, 20 ou 21 ans", ["16", "18", "20", "21"]),
+    ("1. Envoi : les volets 1 et 2.\n2. Carence : 3 jours", ["1", "2", "3"]),
 ])
 def test_numbers_are_read_alike_in_words_and_digits(text: str, found: list[str]) -> None:
     assert numbers(text) == found
