@@ -141,22 +141,41 @@ def _number_faults(p: ParsedEntry, claims: Sequence[Claim]) -> list[Fault]:
 
 
 def claim_warnings(p: ParsedEntry, rules: ClaimRules, today: dt.date) -> list[Fault]:
-    """Claims to re-check: a change date passed since their check, or one came soon after it."""
+    """Claims to re-check: a change date passed since their check, or one came soon after it.
+
+    One warning per entry and change date, at the first claim concerned: a pass checks many claims
+    on one day, and 400 lines saying the same thing would hide the faults.
+    """
     entry = p.entry
     assert entry is not None
-    warnings = []
+    passed: dict[dt.date, list[int]] = {}
+    soon: dict[dt.date, list[int]] = {}
     for i, claim in enumerate(entry.claims):
         if claim.checked_on > today:
             continue
-        line = p.line("claims", i, "checked_on")
-        passed = change_dates_between(claim.checked_on, today, rules.change_dates)
-        if passed:
-            warnings.append(Fault(p.source, line, f"{WARNING}claim '{claim.id}' checked {claim.checked_on}, "
-                                  f"rules often change on {say_date(passed[0])}: re-check"))
+        missed = change_dates_between(claim.checked_on, today, rules.change_dates)
+        if missed:
+            passed.setdefault(missed[0], []).append(i)
             continue
         upcoming = next_change_date(claim.checked_on, rules.change_dates)
         if (upcoming - claim.checked_on).days <= SOON_DAYS:
-            warnings.append(Fault(p.source, line, f"{WARNING}claim '{claim.id}' checked {claim.checked_on}, "
-                                  f"{(upcoming - claim.checked_on).days} days before {say_date(upcoming)} "
-                                  "when rules often change: re-check after it"))
+            soon.setdefault(upcoming, []).append(i)
+    warnings = []
+    for day, indexes in sorted(passed.items()):
+        warnings.append(Fault(p.source, p.line("claims", indexes[0], "checked_on"),
+                              f"{WARNING}{_which(entry.claims, indexes)}, rules often change on "
+                              f"{say_date(day)}: re-check"))
+    for day, indexes in sorted(soon.items()):
+        days = min((day - entry.claims[i].checked_on).days for i in indexes)
+        warnings.append(Fault(p.source, p.line("claims", indexes[0], "checked_on"),
+                              f"{WARNING}{_which(entry.claims, indexes)}, {days} days before "
+                              f"{say_date(day)} when rules often change: re-check after it"))
     return warnings
+
+
+def _which(claims: Sequence[Claim], indexes: Sequence[int]) -> str:
+    """"claim 'a' checked 2026-06-20" or "claims 'a', 'b' checked 2026-06-01 to 2026-06-20"."""
+    names = ", ".join(f"'{claims[i].id}'" for i in indexes)
+    dates = sorted({claims[i].checked_on for i in indexes})
+    when = str(dates[0]) if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    return f"claim{'s' if len(indexes) > 1 else ''} {names} checked {when}"

@@ -86,10 +86,14 @@ def test_warnings_name_the_change_date_passed_since_the_check(in_fixtures: Path)
            "before 1 January 2027 when rules often change: re-check after it" in later
     # The carence claim, checked 2026-11-20, is 42 days before 1 January: no warning.
     assert not any("'carence'" in w for w in later)
-    # A budget law published on 20 February 2026 is a change date too.
-    budget = [str(w) for w in lint_warnings(parsed, dt.date(2027, 3, 1),
-                                            ClaimRules(change_dates=(dt.date(2027, 2, 20),)))]
-    assert any("'carence' checked 2026-11-20, rules often change on 1 January 2027" in w for w in budget)
+    # A budget law published on a given day is a change date too.
+    budget = [str(w) for w in lint_warnings(parsed, TODAY, ClaimRules(change_dates=(dt.date(2026, 6, 25),)))]
+    assert "kb_claims/am/arret_maladie.yaml:22: warning: claim 'envoi_48h' checked 2026-06-20, rules often " \
+           "change on 25 June 2026: re-check" in budget
+    # One warning per entry and date: the claims concerned are named together.
+    spring = [str(w) for w in lint_warnings(parsed, dt.date(2027, 3, 1), ClaimRules())]
+    assert "kb_claims/am/arret_maladie.yaml:27: warning: claims 'carence', 'telephone' checked 2026-11-20 to " \
+           "2026-12-10, rules often change on 1 January 2027: re-check" in spring
 
 
 def test_change_dates() -> None:
