@@ -51,7 +51,12 @@
   async function refresh() {
     let me;
     try { me = await api("GET", "/api/me"); } catch { return; }
-    const sid = (me.calls || [])[0] || null;
+    // After the call ends the agent may still flag its answers (in wrap-up): the last call stays
+    // until the next one.
+    const current = (me.calls || [])[0] || null;
+    const sid = current || callSid;
+    $("kb-flags-title").textContent = current || !sid ? "Réponses de la base pour cet appel"
+                                                      : "Réponses de la base pour l'appel terminé";
     if (sid !== callSid) {
       callSid = sid;
       $("kb-flag-form").hidden = true;

@@ -192,3 +192,14 @@ def test_settings_of_the_claims_check() -> None:
         KbCheckSettings.from_env({"CALLCENTER_KB_CHANGE_DATES": "19/02/2026"})
     with pytest.raises(SettingsError, match="KB_MAX_AGE_DAYS"):
         KbCheckSettings.from_env({"CALLCENTER_KB_MAX_AGE_DAYS": "0"})
+
+
+def test_a_claim_without_a_source_is_a_schema_fault(tmp_path: Path) -> None:
+    text = (FIXTURES / "kb_claims" / "am" / "arret_maladie.yaml").read_text(encoding="utf-8")
+    broken = text.replace("    source: https://www.service-public.fr/particuliers/vosdroits/F3053\n"
+                          "    legal: CSS R. 321-2\n", "    legal: CSS R. 321-2\n")
+    assert broken != text
+    (tmp_path / "am").mkdir()
+    (tmp_path / "am" / "arret_maladie.yaml").write_text(broken, encoding="utf-8")
+    faults = [str(f) for f in lint(read_entries(tmp_path), today=TODAY, claims=ClaimRules())]
+    assert [f.split(": ", 1)[1] for f in faults] == ["claims[0]: missing required field 'source'"]

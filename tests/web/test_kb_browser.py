@@ -73,6 +73,11 @@ async def test_agent_flags_an_answer_and_the_supervisor_sees_it(kb_centre: Centr
     await agent.wait_for("document.querySelector('#kb-flags-answers li[data-kb-id=\"caf.rsa\"]')"
                          ".innerText.includes('signalée')")
     await agent.screenshot(ARTIFACTS / "agent_kb_flag.png")
+    # The caller hangs up: the answers can still be flagged during the wrap-up.
+    await kb_centre.fake.hangup(call.call_sid)
+    await kb_centre.settle()
+    await agent.wait_for("document.getElementById('kb-flags-title').textContent.includes('appel terminé')")
+    assert await agent.eval("document.getElementById('kb-flags').hidden") is False
 
     supervisor = await browser.new_page()
     await login(supervisor, kb_centre.public, "sarah", "/board")
