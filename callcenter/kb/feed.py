@@ -25,7 +25,7 @@ import datetime as dt
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -38,6 +38,8 @@ _FICHE_URL = re.compile(
     r"^https?://(?:www\.)?service-public\.(?:gouv\.)?fr/(?:particuliers|professionnels|associations)"
     r"/vosdroits/([FNR]\d+)(?:[/?#]|$)", re.IGNORECASE)
 _MODIFIED = re.compile(r"^\s*modified\s+(\d{4}-\d{2}-\d{2})")
+# The metadata of a fiche fits in the first few kilobytes; its body is most of the file.
+_CHUNK = 2048
 
 
 class FeedError(CallCenterError):
@@ -108,6 +110,16 @@ def _date(raw: str | None) -> dt.date | None:
         return None
 
 
+def _events(stream: IO[bytes]) -> Iterator[tuple[str, ET.Element]]:
+    """Parse events, fed in small chunks so the body after the metadata is never read."""
+    parser = ET.XMLPullParser(events=("start", "end"))
+    while chunk := stream.read(_CHUNK):
+        parser.feed(chunk)
+        yield from parser.read_events()
+    parser.close()
+    yield from parser.read_events()
+
+
 def parse_fiche(data: bytes | IO[bytes], name: str) -> Fiche | None:
     """The fiche of one XML file of the feed; None when the file is not a ``Publication``.
 
@@ -120,7 +132,7 @@ def parse_fiche(data: bytes | IO[bytes], name: str) -> Fiche | None:
     depth = 0
     try:
         stream = io.BytesIO(data) if isinstance(data, bytes) else data
-        for event, elem in ET.iterparse(stream, events=("start", "end")):
+        for event, elem in _events(stream):
             if event == "start":
                 depth += 1
                 if depth == 1:
