@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import yaml
+
 from callcenter.kb.claim_numbers import numbers
 from callcenter.kb.entry import Claim
 from callcenter.kb.errors import Fault
@@ -110,10 +112,15 @@ def claim_faults(p: ParsedEntry, rules: ClaimRules, today: dt.date | None,
             elif age > rules.max_age_days:
                 faults.append(Fault(p.source, date_line, f"claim '{claim.id}': checked {age} days ago "
                                     f"({claim.checked_on}), more than {rules.max_age_days}: check it again"))
-    # An entry that went through the claims check links to the fiche itself, not to a front page.
+    # An entry that went through the claims check links to the fiche itself, not to a front page,
+    # and lists the pages it was checked against.
     if _official(entry.link, official_domains) and is_home_page(entry.link):
         faults.append(Fault(p.source, p.line("link"), f"link {entry.link} is a home page: give the "
                             "official fiche about this topic"))
+    for i, url in _sources(p):
+        if is_home_page(url):
+            faults.append(Fault(p.source, p.line("sources", i), f"source {url} is a home page: give "
+                                "the page the facts were checked on"))
     oldest = min(c.checked_on for c in entry.claims)
     if entry.checked_on > oldest:
         faults.append(Fault(p.source, p.line("checked_on"), f"checked_on {entry.checked_on} is later "
@@ -138,6 +145,17 @@ def _number_faults(p: ParsedEntry, claims: Sequence[Claim]) -> list[Fault]:
             faults.append(Fault(p.source, p.line(field), f"{label} states {', '.join(missing)}, "
                                 "found in no claim: add the claim, or say it without the number"))
     return faults
+
+
+def _sources(p: ParsedEntry) -> list[tuple[int, str]]:
+    """The entry's ``sources`` list (kept in the YAML only: nothing at run time reads it)."""
+    root = p.root
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "sources" and isinstance(value, yaml.SequenceNode):
+            return [(i, str(v.value)) for i, v in enumerate(value.value) if isinstance(v, yaml.ScalarNode)]
+    return []
 
 
 def claim_warnings(p: ParsedEntry, rules: ClaimRules, today: dt.date) -> list[Fault]:

@@ -47,14 +47,16 @@ def test_every_claim_fault_points_at_its_line(in_fixtures: Path) -> None:
         "official fiche about this topic",
         "kb_claims/caf/rsa.yaml:16: checked_on 2026-12-01 is later than the oldest claim check "
         "(2025-06-01): an entry is only as fresh as its oldest claim",
-        "kb_claims/caf/rsa.yaml:23: duplicate claim id 'age' (also at line 18)",
-        "kb_claims/caf/rsa.yaml:25: claim 'age': source https://www.service-public.fr/particuliers is a "
+        "kb_claims/caf/rsa.yaml:19: source https://www.caf.fr/ is a home page: give the page the facts were "
+        "checked on",
+        "kb_claims/caf/rsa.yaml:26: duplicate claim id 'age' (also at line 21)",
+        "kb_claims/caf/rsa.yaml:28: claim 'age': source https://www.service-public.fr/particuliers is a "
         "home page: give the fiche or article that says it",
-        "kb_claims/caf/rsa.yaml:30: claim 'activite': source https://www.example.org/rsa-heures is not "
+        "kb_claims/caf/rsa.yaml:33: claim 'activite': source https://www.example.org/rsa-heures is not "
         "an official site",
-        "kb_claims/caf/rsa.yaml:31: claim 'activite': checked 552 days ago (2025-06-01), more than 365: "
+        "kb_claims/caf/rsa.yaml:34: claim 'activite': checked 552 days ago (2025-06-01), more than 365: "
         "check it again",
-        "kb_claims/caf/rsa.yaml:36: claim 'avenir': checked_on 2026-12-24 is in the future",
+        "kb_claims/caf/rsa.yaml:39: claim 'avenir': checked_on 2026-12-24 is in the future",
     ]
 
 
@@ -77,7 +79,7 @@ def test_warnings_name_the_change_date_passed_since_the_check(in_fixtures: Path)
     assert [str(w) for w in lint_warnings(parsed, TODAY, ClaimRules())] == [
         "kb_claims/am/arret_maladie.yaml:22: warning: claim 'envoi_48h' checked 2026-06-20, rules often "
         "change on 1 July 2026: re-check",
-        "kb_claims/caf/rsa.yaml:31: warning: claim 'activite' checked 2025-06-01, rules often change on "
+        "kb_claims/caf/rsa.yaml:34: warning: claim 'activite' checked 2025-06-01, rules often change on "
         "1 July 2025: re-check",
     ]
     # A check 22 days before 1 January may have missed what changes then.
