@@ -5,8 +5,9 @@ words they reject are often the strongest in the sentence: searched as they stan
 module finds, in the normalised words of a sentence, the spans the caller rejects and the point
 where a second question starts. Pure; the search decides what to do with them.
 
-Only explicit forms count: "c'est pas X", "ce n'est pas X", "non pas X", "non, X ... c'est Y".
-A bare "pas" after a verb ("j'ai pas reçu le courrier") is an ordinary negation, not a correction.
+Only explicit forms count: "c'est pas X", "ce n'est pas X", "non pas X", "mais pas X", "pas pour
+X", "rien à voir avec X". A bare "pas" after a verb ("j'ai pas reçu le courrier") is an ordinary
+negation, not a correction.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ _LEAD = frozenset({"pour", "la", "le", "les", "un", "une", "du", "des", "de", "m
                    "ça", "ca", "sur", "au", "aux", "a", "à"})
 # Words that end a rejected span: the caller goes on to what they do want.
 _END = frozenset({"est", "mais", "plutot", "plutôt", "que", "qui", "hein", "non", "je", "j",
-                  "moi", "enfin", "juste", "seulement", "voila", "voilà"})
+                  "moi", "enfin", "juste", "seulement", "voila", "voilà",
+                  "il", "elle", "ils", "elles", "on", "ca", "ça", "vous", "nous", "tu"})
 _MAX_SPAN = 6
 # A second question: "... et aussi ...", "... et puis ...", "autre question ...".
 _ALSO = (("et", "aussi"), ("et", "apres", "aussi"), ("et", "après", "aussi"), ("et", "puis", "aussi"),
@@ -39,23 +41,47 @@ class Parts:
     first: tuple[str, ...] = ()
 
 
-def _is_trigger(words: Sequence[str], i: int) -> bool:
-    """``words[i]`` is a "pas" that rejects what follows."""
-    if words[i] != "pas":
-        return False
+_DETERMINERS = frozenset({"la", "le", "les", "un", "une", "mon", "ma", "mes", "du"})
+# After these, a determiner belongs to the same phrase: "la carte DE LA caf".
+_LINKS = frozenset({"de", "des", "du", "a", "à", "pour", "sur", "avec", "au", "aux", "d"})
+
+
+def _trigger(words: Sequence[str], i: int) -> int:
+    """Where a rejected span starts if a rejection begins at ``words[i]``, else -1.
+
+    "c'est pas X", "ce n'est pas X", "non pas X", "mais pas X", "pas pour X" (a purpose denied:
+    "pas pour la sécu"), and "rien à voir avec X".
+    """
+    w = words[i]
+    if w == "rien" and tuple(words[i + 1:i + 4]) in (("a", "voir", "avec"), ("à", "voir", "avec")):
+        return i + 4
+    if w != "pas":
+        return -1
     before = words[max(0, i - 3):i]
-    # "c'est pas", "ce n'est pas", "c'était pas", "non pas"
-    return bool(before) and (before[-1] in ("est", "etait", "était", "non")
-                             or (len(before) >= 2 and before[-2] == "est" and before[-1] == "ne"))
+    if before and (before[-1] in ("est", "etait", "était", "non", "mais")
+                   or (len(before) >= 2 and before[-2] == "est" and before[-1] == "ne")):
+        return i + 1
+    if i + 1 < len(words) and words[i + 1] == "pour":
+        return i + 1
+    return -1
 
 
 def _span(words: Sequence[str], start: int) -> int:
-    """End (exclusive) of the rejected span that starts at ``start``."""
+    """End (exclusive) of the rejected span that starts at ``start``: at a word that turns to
+    what the caller wants ("c'est", "mais", "je"...), at a new noun phrase ("pas le permis LA
+    carte grise"), or at a word repeated ("pas l'attestation de la caf L'ATTESTATION de ...")."""
     i = start
     while i < len(words) and words[i] in _LEAD:
         i += 1
     end = i
+    seen: set[str] = set()
     while end < len(words) and words[end] not in _END and end - i < _MAX_SPAN:
+        w = words[end]
+        if w in seen and w not in _LEAD:
+            break
+        if w in _DETERMINERS and end > i and words[end - 1] not in _LINKS:
+            break
+        seen.add(w)
         end += 1
     return end
 
@@ -66,9 +92,10 @@ def split(words: Sequence[str]) -> Parts:
     rejected: list[tuple[str, ...]] = []
     i = 0
     while i < len(words):
-        if _is_trigger(words, i):
-            end = _span(words, i + 1)
-            content = tuple(w for w in words[i + 1:end] if w not in _LEAD)
+        start = _trigger(words, i)
+        if start >= 0:
+            end = _span(words, start)
+            content = tuple(w for w in words[start:end] if w not in _LEAD)
             if content:
                 rejected.append(content)
                 i = end

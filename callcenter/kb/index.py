@@ -66,7 +66,7 @@ class SearchSettings:
     coverage_discount: float = 0.5
     # Answer only above this confidence evidence, and only if the runner-up has at most this share
     # of the best entry's evidence. Evidence is a sum of (field weight x relative idf) per term.
-    min_evidence: float = 1.0
+    min_evidence: float = 1.05
     max_runner_up: float = 0.8
     # Evidence at which the reported score is 0.5: scores are evidence / (evidence + this). Equal
     # to min_evidence, so the IVR answers from a confidence of 0.5.
@@ -356,6 +356,17 @@ class KnowledgeIndex:
             return ranked[0][0]
         return None
 
+    def _body_named(self, heard: Sequence[str]) -> str | None:
+        """The body a phrase names and nothing more ("la caf", "la sécu"), if any."""
+        said = set(terms(heard))
+        if not said:
+            return None
+        for body, names in ORGANISME_NAMES.items():
+            known = {t for name in names for t in terms(words(name))}
+            if known and said <= known:
+                return body
+        return None
+
     def search(self, text: str, top: int = 3) -> SearchResult:
         """Rank entries for a caller's sentence and decide: answer, ask which topic, or neither.
 
@@ -364,7 +375,14 @@ class KnowledgeIndex:
         """
         s = self.settings
         parts = split(words(text))
-        rejected = {idx for span in parts.rejected if (idx := self._confident(span)) is not None}
+        rejected: set[int] = set()
+        for span in parts.rejected:
+            body = self._body_named(span)
+            if body is not None:
+                # "c'est pas la caf, c'est France Travail": every topic of that body is out.
+                rejected.update(i for i, e in enumerate(self.kb.entries) if e.organisme == body)
+            elif (idx := self._confident(span)) is not None:
+                rejected.add(idx)
         seq, ranked = self._rank(parts.kept)
         ranked = [(idx, ev) for idx, ev in ranked if idx not in rejected]
         results = tuple(

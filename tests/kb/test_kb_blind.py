@@ -16,14 +16,14 @@ import yaml
 from callcenter.kb import KnowledgeIndex
 
 FIXTURES = Path(__file__).parent / "fixtures"
-BATCHES = ("blind_batch2.yaml", "blind_batch3.yaml")
+BATCHES = ("blind_batch2.yaml", "blind_batch3.yaml", "blind_batch4.yaml")
 
 
 def _cases(name: str) -> list[tuple[str, str | None]]:
     data = yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8"))
     cases: list[tuple[str, str | None]] = [
         (text, topic)
-        for section in ("typical", "misheard")
+        for section in ("typical", "corrections", "misheard")
         for topic, texts in data.get(section, {}).items()
         for text in texts
     ]
@@ -70,9 +70,10 @@ def test_blind_batches_are_resolved_within_one_question(bundled_index: Knowledge
 
 @pytest.mark.parametrize("name", BATCHES)
 def test_each_blind_batch_stays_near_the_target(bundled_index: KnowledgeIndex, name: str) -> None:
-    # With the three-way decision (answer, ask which topic, neither), batch 2 scores 0.975 resolved
-    # and 2.0 % wrong, batch 3 0.982 and 0 %: a floor a little under each, so a regression on
-    # either shows without tuning to single lines.
+    # With the three-way decision (answer, ask which topic, neither), batch 2 scores 0.965 resolved
+    # and 2.0 % wrong, batch 3 0.972 and 0 %, batch 4 (written blind for issue 10, first run 0.934
+    # and 2.8 %) 0.958 and 1.9 %: a floor a little under each, so a regression on any shows
+    # without tuning to single lines.
     cases = _cases(name)
     resolved, wrong, misses = _score(bundled_index, cases)
     assert resolved / len(cases) >= 0.95, "\n".join(misses)

@@ -14,11 +14,19 @@ from callcenter.kb.normalise import words
     ("ce n'est pas pour le passeport c'est pour renouveler le permis", ("passeport",)),
     ("c'était pas la caf hein c'est pour les impôts", ("caf",)),
     ("non pas l'actualisation mais l'inscription", ("actualisation",)),
+    ("ça n'a rien à voir avec mon loyer je parle de ma pension", ("loyer",)),
+    ("je voudrais le formulaire pour la prime pas pour la mutuelle", ("mutuelle",)),
+    ("c'est pour mon fils mais pas la bourse hein", ("bourse",)),
+    # a new noun phrase or a repeated word ends the rejected part
+    ("non pas le passeport la carte d'identité", ("passeport",)),
+    ("non pas le relevé de la caf le relevé des impôts", ("releve", "caf")),
 ])
 def test_explicit_corrections_are_found(text: str, rejected: tuple[str, ...]) -> None:
     parts = split(words(text))
     assert parts.rejected == (rejected,)
-    assert not set(rejected) & set(parts.kept)
+    # the rejected words are taken out of what is searched (a repeated one stays once)
+    heard = words(text)
+    assert all(parts.kept.count(w) == heard.count(w) - 1 for w in rejected)
 
 
 @pytest.mark.parametrize("text", [
@@ -52,3 +60,10 @@ def test_a_second_question_is_reported_after_the_first_answer(bundled_index: Kno
     assert said.match is not None
     assert {said.match.id, said.also} == {"caf.naissance", "am.carte_vitale"}
 
+
+
+def test_rejecting_a_body_leaves_out_all_its_topics(bundled_index: KnowledgeIndex) -> None:
+    said = bundled_index.search("c'est pas la caf c'est pour savoir quand l'allocation est versée")
+    kb = bundled_index.kb
+    assert said.rejected and all(kb[entry_id].organisme == "caf" for entry_id in said.rejected)
+    assert all(kb[entry_id].organisme != "caf" for entry_id, _ in said.results)
