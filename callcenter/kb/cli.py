@@ -138,9 +138,16 @@ def _print_ranking(index: KnowledgeIndex, result: SearchResult, out: TextIO) -> 
         entry = index.kb[entry_id]
         mark = "  <- match" if result.match is not None and result.match.id == entry_id else ""
         print(f"{rank:>2}. {score:.3f}  {entry_id:<30} {entry.title}{mark}", file=out)
+    if result.rejected:
+        print(f"left out (the caller said it was not about): {', '.join(result.rejected)}", file=out)
     if result.match is not None:
         print(f"answer ({result.match.id}, confidence {result.confidence:.2f}): "
               f"{result.match.spoken_answer}", file=out)
+        if result.also:
+            print(f"then offered (a second question): {result.also}", file=out)
+    elif result.clarify:
+        print(f"one question (confidence {result.confidence:.2f}): which of {', '.join(result.clarify)}",
+              file=out)
     else:
         print(f"no answer (confidence {result.confidence:.2f}): the IVR asks again or hands over",
               file=out)

@@ -226,3 +226,16 @@ async def test_a_refused_sms_is_said_and_a_person_offered(centre: Centre) -> Non
     assert result["accepted"] is False and "21610" in result["error"]
     person = await call.gather(3, Digits="0")
     assert "Dial" in verbs(person)
+
+
+async def test_an_unsure_question_is_resolved_by_one_question_over_twilio(centre: Centre) -> None:
+    call = centre.caller()
+    await call.start()
+    asked = await call.gather(1, SpeechResult="le paiement est en retard", Confidence="0.9")
+    assert "Votre question porte-t-elle sur" in said(asked) and "tapez 2" in said(asked)
+    answered = await call.gather(2, Digits="2")
+    kb = centre.client.app[keys.CORES].knowledge
+    assert kb.kb["ft.date_paiement"].spoken_answer in said(answered)
+    state = await state_of(centre, call)
+    assert state["clarifications"][-1]["outcome"] == "picked"
+    assert state["answers"][-1] == {**state["answers"][-1], "kb_id": "ft.date_paiement", "via": "clarify"}
