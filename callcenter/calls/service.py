@@ -164,7 +164,8 @@ class CallService:
                 state, _ = engine.step(state, observed, now)
                 tx.append(now, "event", observed.kind, event_to_dict(observed), "desk")
                 new_state, commands = engine.step(state, event, now)
-            tx.append(now, "event", event.kind, event_to_dict(event), source)
+            # Keys and words answering an ask node are logged only as the node allows.
+            tx.append(now, "event", event.kind, event_to_dict(engine.loggable(state, event)), source)
             for command in commands:
                 tx.append(now, "command", command.kind, command_to_dict(command), "engine")
             transfer = next((c for c in commands if isinstance(c, Transfer)), None)
