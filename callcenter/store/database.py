@@ -194,6 +194,16 @@ class Database:
             call, previous = (None, None) if row is None else (row[0], row[1])
             yield CallTx(session, call, request_key, previous)
 
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """Hold SQLite's one writer for a batch write outside a call (a purge), so call events
+        wait their turn instead of failing with "database is locked"; nothing on PostgreSQL."""
+        if not self.is_sqlite:
+            yield
+            return
+        async with self._writer:
+            yield
+
     async def get_call(self, call_sid: str) -> Call | None:
         async with self.sessions() as session:
             return await session.get(Call, call_sid)
