@@ -33,7 +33,7 @@ from callcenter.ivr import (
     event_to_dict,
 )
 from callcenter.ivr.commands import Transfer
-from callcenter.privacy import caller_key, mask_phone
+from callcenter.privacy import caller_key, stored_caller
 from callcenter.store import Database
 
 _LOGGER = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class CallService:
                 raise FlowUnavailable(f"no valid flow {self.flow_id!r} is loaded")
             initial = IvrEngine(flow).new_call(call_sid)
             create = dict(flow_id=flow.id, flow_version=flow.version,
-                          caller=mask_phone(event.caller)[:40] if event.caller else None,
+                          caller=stored_caller(event.caller) if event.caller else None,
                           caller_hash=caller_key(self.caller_hash_key, event.caller),
                           called=event.called or None, status=initial.status,
                           state=initial.to_dict(), next_seq=0, created_at=now, updated_at=now)

@@ -34,7 +34,11 @@ def asking(flow: Flow, state: CallState) -> flow_model.Ask | None:
 
 def _kept_whole(flow: Flow, state: CallState) -> bool:
     """Whether the next keys answer an ask node that keeps them as typed (its flow says so)."""
-    return state.node is not None and state.status == "in_ivr" and isinstance(flow.node(state.node), flow_model.Ask)
+    if state.status != "in_ivr" or state.node is None or state.danger_check is not None \
+            or state.unstaffed is not None:
+        return False
+    node = flow.node(state.node)
+    return isinstance(node, flow_model.Ask) and node.stored == "kept"
 
 
 def kept_form(node: flow_model.Ask, value: str) -> str:

@@ -9,15 +9,14 @@ go through the same :func:`redact`; keypad answers are kept as their flow node a
 
 from __future__ import annotations
 
-from callcenter.privacy.numbers import caller_key, mask_phone, normalise_number
+from callcenter.privacy.numbers import caller_key, mask_phone, normalise_number, stored_caller
 from callcenter.privacy.redact import LABELS, classify, luhn, redact
 
 __all__ = ["LABELS", "caller_key", "classify", "keep_answer", "luhn", "mask_phone", "normalise_number",
-           "redact"]
+           "redact", "stored_caller"]
 
-# What an ``ask`` node keeps of its answer (flow field ``stored``): the value itself, its last two
-# characters, or nothing but the fact that an answer was given.
-STORED_MODES = ("kept", "masked", "dropped")
+# What an ``ask`` node keeps of its answer (flow field ``stored``: kept, masked, dropped) when it
+# drops it: only the fact that an answer was given.
 DROPPED = "[non conservé]"
 
 

@@ -40,3 +40,12 @@ def mask_phone(number: str | None) -> str:
         return "•" * len(digits)
     prefix = "+" + digits[:2] if number.startswith("+") else digits[:1]
     return prefix + " " + "•" * (len(digits) - len(prefix.lstrip("+")) - 2) + " " + digits[-2:]
+
+
+def stored_caller(caller: str) -> str:
+    """What the calls table keeps of a caller: a number masked; an address without one (the
+    browser phone's ``navigateur:alice``, a ``client:`` identity) as it is, since it names a
+    logged-in user, not a caller's line."""
+    if len(re.sub(r"\D", "", caller)) >= 6:
+        return mask_phone(caller)[:40]
+    return caller[:40]

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.privacy.numbers import caller_key, mask_phone, normalise_number
+from callcenter.privacy.numbers import caller_key, mask_phone, normalise_number, stored_caller
 from callcenter.store import Database
 from callcenter.store.models import (
     AuditEntry,
@@ -92,7 +92,7 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
             if row.caller and "•" not in row.caller:
                 # Calls stored before 0008 kept the number: hash it for matching, mask it for screens.
                 await session.execute(update(Call).where(Call.call_sid == row.call_sid).values(
-                    caller_hash=caller_key(key, row.caller), caller=mask_phone(row.caller)[:40]))
+                    caller_hash=caller_key(key, row.caller), caller=stored_caller(row.caller)))
         audit(session, actor, "privacy.purge", "store", {
             "counts": counts, "retention_days": {"calls": retention.calls_days, "analyses": retention.analyses_days,
                                                  "receipts": retention.receipts_days}}, now)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.privacy import LABELS, mask_phone, redact
+from callcenter.privacy import LABELS, caller_key, mask_phone, redact, stored_caller
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -87,3 +87,17 @@ def test_redaction_set_recall_is_one_and_precision_reported(capsys: pytest.Captu
         print(f"\nredaction set: {len(positives)} positives, recall 1.00; {len(negatives)} negatives, "
               f"{len(touched)} redacted; precision {precision:.3f}")
     assert precision >= 0.95
+
+
+def test_stored_caller_masks_numbers_and_keeps_user_addresses() -> None:
+    assert stored_caller("+33612345678") == "+33 ••••••• 78"
+    assert stored_caller("navigateur:alice") == "navigateur:alice"   # a logged-in user, not a line
+    assert "2345" not in stored_caller("sip:+33612345678@trunk.example.com")
+
+
+def test_numbers_in_any_form_hash_alike() -> None:
+    key = b"k" * 32
+    forms = ["+33612345678", "06 12 34 56 78", "0033612345678", "+33 6 12 34 56 78"]
+    assert len({caller_key(key, f) for f in forms}) == 1
+    assert caller_key(b"other", "+33612345678") != caller_key(key, "+33612345678")
+    assert caller_key(key, "anonymous") is None and caller_key(key, "") is None
