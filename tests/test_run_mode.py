@@ -81,3 +81,10 @@ def test_serve_refuses_production_without_its_settings(tmp_path: Path) -> None:
     assert "production mode" in done.stderr
     assert "CALLCENTER_PUBLIC_URL" in done.stderr and "CALLCENTER_SECRET_KEY" in done.stderr
     assert "CALLCENTER_DEV=true" in done.stderr
+
+
+def test_generated_development_secrets_are_private(tmp_path: Path) -> None:
+    Settings.from_env(env(tmp_path))
+    folder = tmp_path / "var"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert (folder / "dev-secrets.json").stat().st_mode & 0o777 == 0o600
