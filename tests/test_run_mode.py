@@ -4,13 +4,17 @@ without its public URL and real credentials; a fresh machine on loopback runs in
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from callcenter.config import Settings, run_mode
+from tests.conftest import make_env
 
 SID, TOKEN = "AC" + "b2" * 16, "a-real-looking-auth-token"
 
@@ -88,3 +92,33 @@ def test_generated_development_secrets_are_private(tmp_path: Path) -> None:
     folder = tmp_path / "var"
     assert folder.stat().st_mode & 0o777 == 0o700
     assert (folder / "dev-secrets.json").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.slow
+def test_serve_starts_in_production_with_everything_and_says_so(tmp_path: Path, database_url: str,
+                                                               flows_dir: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    environ.update(make_env(tmp_path, database_url, flows_dir, port=str(port),
+                            public_url="https://ivr.example.fr", redis_url=os.environ.get("CALLCENTER_REDIS_URL", "")))
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "callcenter.cli.main", "serve"], env=environ,
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
+                    assert resp.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    assert "production mode: CALLCENTER_PUBLIC_URL, CALLCENTER_TWILIO_ACCOUNT_SID, " \
+           "CALLCENTER_TWILIO_AUTH_TOKEN set" in log.read_text()
