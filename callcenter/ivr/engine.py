@@ -344,7 +344,8 @@ class IvrEngine:
     def _on_speech(self, state: CallState, node: ListeningNode, event: SpeechReceived, now: datetime) -> Step:
         at = now.isoformat()
         # At an ask node that keeps less than the answer, the transcript keeps only that too.
-        said = as_logged(self.flow, state, event).text if isinstance(node, flow_model.Ask) else event.text
+        logged = as_logged(self.flow, state, event) if isinstance(node, flow_model.Ask) else event
+        said = logged.text if isinstance(logged, SpeechReceived) else event.text
         heard = Utterance(text=said, node=node.id, at=at, confidence=event.confidence)
         state = self._assess(state.evolve(utterances=(*state.utterances, heard)), now)
         triage = state.triage or {}
