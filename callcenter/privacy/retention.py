@@ -58,6 +58,11 @@ def caller_object(key: bytes, number: str) -> str:
 
 # -- purge -----------------------------------------------------------------------------------------
 
+# Rows deleted per transaction: on SQLite the writer lock is held for one batch only, so call
+# events queue behind a purge for milliseconds, not for the whole purge (their wait is bounded).
+BATCH = 200
+
+
 async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *, dry_run: bool = False,
                 actor: str = "system") -> dict[str, int]:
     """Delete what is past its retention; return the counts (what would go, with ``dry_run``)."""
@@ -65,7 +70,14 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
     analyses_before = now - timedelta(days=retention.analyses_days)
     receipts_before = now - timedelta(days=retention.receipts_days)
     old_calls = select(Call.call_sid).where(Call.created_at < calls_before)
-    targets: list[tuple[str, Any, Any]] = [
+    # Past their own retention, whatever their call: (name, model, primary key, condition).
+    aged: list[tuple[str, Any, Any, Any]] = [
+        ("call_notes", CallNote, CallNote.id, CallNote.at < analyses_before),
+        ("routing_decisions", RoutingDecision, RoutingDecision.id, RoutingDecision.at < analyses_before),
+        ("triage_feedback", TriageFeedback, TriageFeedback.id, TriageFeedback.at < analyses_before),
+        ("webhook_receipts", WebhookReceipt, WebhookReceipt.key, WebhookReceipt.created_at < receipts_before),
+    ]
+    counted: list[tuple[str, Any, Any]] = [
         ("call_log", CallLogEntry, CallLogEntry.call_sid.in_(old_calls)),
         ("queue_entries", QueueEntry, QueueEntry.call_sid.in_(old_calls)),
         ("webhook_receipts", WebhookReceipt,
@@ -73,26 +85,48 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
         ("call_notes", CallNote, CallNote.at < analyses_before),
         ("routing_decisions", RoutingDecision, RoutingDecision.at < analyses_before),
         ("triage_feedback", TriageFeedback, TriageFeedback.at < analyses_before),
-        ("calls", Call, Call.created_at < calls_before),  # last: the others select through it
+        ("calls", Call, Call.created_at < calls_before),
     ]
+    legacy = (Call.caller_hash.is_(None), Call.caller.is_not(None), Call.created_at >= calls_before)
     counts: dict[str, int] = {}
-    async with db.writing(), db.sessions() as session, session.begin():
-        for name, model, where in targets:
+    async with db.sessions() as session:
+        for name, model, where in counted:
             counts[name] = int(await session.scalar(select(func.count()).select_from(model).where(where)) or 0)
-        legacy = list(await session.execute(
-            select(Call.call_sid, Call.caller).where(Call.caller_hash.is_(None), Call.caller.is_not(None),
-                                                     Call.created_at >= calls_before)))
-        counts["numbers_hashed"] = sum(1 for r in legacy if r.caller and "•" not in r.caller)
-        if dry_run:
-            await session.rollback()
-            return counts
-        for _name, model, where in targets:
-            await session.execute(delete(model).where(where).execution_options(synchronize_session=False))
-        for row in legacy:
-            if row.caller and "•" not in row.caller:
-                # Calls stored before 0008 kept the number: hash it for matching, mask it for screens.
-                await session.execute(update(Call).where(Call.call_sid == row.call_sid).values(
-                    caller_hash=caller_key(key, row.caller), caller=stored_caller(row.caller)))
+        callers = await session.scalars(select(Call.caller).where(*legacy))
+        counts["numbers_hashed"] = sum(1 for c in callers if c and "•" not in c and caller_key(key, c))
+    if dry_run:
+        return counts
+    # The calls, each with what hangs on it, a batch per transaction.
+    while True:
+        async with db.writing(), db.sessions() as session, session.begin():
+            sids = list(await session.scalars(old_calls.limit(BATCH)))
+            if not sids:
+                break
+            for model, column in ((CallLogEntry, CallLogEntry.call_sid), (QueueEntry, QueueEntry.call_sid),
+                                  (WebhookReceipt, WebhookReceipt.call_sid), (Call, Call.call_sid)):
+                await session.execute(delete(model).where(column.in_(sids))
+                                      .execution_options(synchronize_session=False))
+    for _name, model, pk, where in aged:
+        while True:
+            async with db.writing(), db.sessions() as session, session.begin():
+                keys = list(await session.scalars(select(pk).where(where).limit(BATCH)))
+                if not keys:
+                    break
+                await session.execute(delete(model).where(pk.in_(keys)).execution_options(synchronize_session=False))
+    # Calls stored before 0008 kept the number: hash it for matching, mask it for screens.
+    after = ""
+    while True:
+        async with db.writing(), db.sessions() as session, session.begin():
+            rows = list(await session.execute(select(Call.call_sid, Call.caller).where(*legacy, Call.call_sid > after)
+                                              .order_by(Call.call_sid).limit(BATCH)))
+            if not rows:
+                break
+            for row in rows:
+                if row.caller and "•" not in row.caller:
+                    await session.execute(update(Call).where(Call.call_sid == row.call_sid).values(
+                        caller_hash=caller_key(key, row.caller), caller=stored_caller(row.caller)))
+            after = rows[-1].call_sid
+    async with db.writing(), db.sessions() as session, session.begin():
         audit(session, actor, "privacy.purge", "store", {
             "counts": counts, "retention_days": {"calls": retention.calls_days, "analyses": retention.analyses_days,
                                                  "receipts": retention.receipts_days}}, now)

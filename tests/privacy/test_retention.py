@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from callcenter.cli.main import main
 from callcenter.config import Settings
 from callcenter.privacy import caller_key
+from callcenter.privacy import retention as retention_module
 from callcenter.privacy.retention import Retention, purge, purge_periodically
 from callcenter.store import Call, CallLogEntry, Database, WebhookReceipt, upgrade
 from callcenter.store.models import AuditEntry, CallNote, QueueEntry, RoutingDecision, TriageFeedback
@@ -71,12 +72,20 @@ async def db(database_url: str) -> Any:
     await database.close()
 
 
-async def test_purge_deletes_what_is_past_its_retention(db: Database) -> None:
+@pytest.mark.parametrize("batch", [1, 200])
+async def test_purge_deletes_what_is_past_its_retention(db: Database, batch: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # One row per transaction must purge the same as many (the batches end, none is skipped).
+    monkeypatch.setattr(retention_module, "BATCH", batch)
+    async with db.sessions() as session, session.begin():
+        for i in range(3):
+            session.add(_call(f"CA-older-{i}", ALICE, 300 + i))
+            session.add(_call(f"CA-legacy-{i}", "anonymous" if i == 0 else BOB, 30, legacy=True))
     retention = Retention(calls_days=183, analyses_days=365, receipts_days=2)
     dry = await purge(db, retention, KEY, NOW, dry_run=True)
     assert dry == {"call_log": 1, "queue_entries": 1, "webhook_receipts": 4, "call_notes": 1,
-                   "routing_decisions": 0, "triage_feedback": 0, "calls": 1, "numbers_hashed": 1}
-    assert await count(db, Call) == 4 and await count(db, AuditEntry) == 0  # a dry run changes nothing
+                   "routing_decisions": 0, "triage_feedback": 0, "calls": 4, "numbers_hashed": 3}
+    assert await count(db, Call) == 10 and await count(db, AuditEntry) == 0  # a dry run changes nothing
     done = await purge(db, retention, KEY, NOW, actor="test")
     assert done == dry
     assert await count(db, Call, Call.call_sid == "CA-old-alice") == 0
@@ -90,7 +99,8 @@ async def test_purge_deletes_what_is_past_its_retention(db: Database) -> None:
         entry = await session.scalar(select(AuditEntry))
     assert legacy is not None and legacy.caller == "+33 ••••••• 32" and legacy.caller_hash == caller_key(KEY, BOB)
     assert entry is not None and (entry.actor, entry.action, entry.object) == ("test", "privacy.purge", "store")
-    assert entry.detail["counts"]["calls"] == 1
+    assert entry.detail["counts"]["calls"] == 4
+    assert await count(db, Call) == 6 and await count(db, Call, Call.caller_hash.is_(None)) == 1  # anonymous
     assert await purge(db, retention, KEY, NOW) == dict.fromkeys(done, 0)
 
 
