@@ -162,6 +162,8 @@ def our_env(work: Path, database_url: str | None, fake_twilio: str) -> dict[str,
         "CALLCENTER_TWILIO_API_URL": fake_twilio,
         "CALLCENTER_TWILIO_PHONE_NUMBER": "+33900000000",
         "CALLCENTER_LOG_LEVEL": "WARNING",
+        # Real-looking credentials on loopback without a public URL: a development server.
+        "CALLCENTER_DEV": "true",
     })
     return env
 

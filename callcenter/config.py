@@ -6,6 +6,8 @@ Nothing else in the code base reads ``os.environ``. ``Settings.from_env()`` fail
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -83,11 +85,62 @@ def _seconds(name: str, raw: str, *, most: float) -> float:
     return value
 
 
+def _secret_file(name: str, path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SettingsError(f"{PREFIX}{name}_FILE={path!r}: cannot be read ({exc.strerror})") from None
+
+
 def _phone(name: str, raw: str) -> str:
     number = raw.replace(" ", "")
     if not (number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16):
         raise SettingsError(f"{PREFIX}{name}={raw!r}: expected a number in international form, +33...")
     return number
+
+
+# Settings that may be given as a file instead (``CALLCENTER_SECRET_KEY_FILE=/run/secrets/...``),
+# so secrets come from Docker or systemd secret files rather than the environment.
+SECRET_NAMES = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SECRET_KEY", "CALLER_HASH_KEY", "DATABASE_URL",
+                "REDIS_URL")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# Retention defaults, in days, after the CNIL's guidance for call centres (docs/operations.md):
+# recordings of conversations (here: transcripts and the call's log) at most six months, the
+# documents analysing them (notes, routing decisions, triage feedback) at most one year.
+RETENTION_CALLS_DAYS = 183
+RETENTION_ANALYSES_DAYS = 365
+RETENTION_RECEIPTS_DAYS = 2
+
+
+@dataclass(frozen=True)
+class Mode:
+    """Whether the server runs for development or production, why, and what production lacks."""
+
+    name: str
+    reason: str
+    missing: tuple[str, ...] = ()
+
+    @property
+    def production(self) -> bool:
+        return self.name == "production"
+
+
+def run_mode(settings: Settings, host: str | None = None) -> Mode:
+    """Development when asked (``CALLCENTER_DEV``), or when nothing says this is a real line (no
+    public URL, no Twilio credentials) and only this machine can reach the server; production
+    otherwise, which needs the public URL and real credentials (never generated ones)."""
+    host = host or settings.host
+    if settings.dev:
+        return Mode("development", f"{PREFIX}DEV is set")
+    given = [n for n in ("PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if n in settings.given]
+    loopback = host in LOOPBACK_HOSTS
+    if not given and loopback:
+        return Mode("development", f"no public URL or Twilio credentials set, and listening on {host} only")
+    reason = (f"{', '.join(PREFIX + n for n in given)} set" if given
+              else f"listening on {host}, reachable from other machines")
+    missing = tuple(PREFIX + n for n in ("PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SECRET_KEY")
+                    if n not in settings.given)
+    return Mode("production", reason, missing)
 
 
 def _dev_secrets(data_dir: Path) -> dict[str, str]:
@@ -99,7 +152,7 @@ def _dev_secrets(data_dir: Path) -> dict[str, str]:
     path = data_dir / "dev-secrets.json"
     if path.exists():
         return dict(json.loads(path.read_text(encoding="utf-8")))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     values = {
         "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
@@ -193,10 +246,29 @@ class Settings:
     handle_time_calls: int = 20
     handle_time_hours: float = 2.0
     dev_credentials: bool = False
+    # CALLCENTER_DEV: development mode whatever else is set (run_mode).
+    dev: bool = False
+    # The settings given by the operator (not defaulted or generated), without the prefix.
+    given: frozenset[str] = frozenset()
+    # Key of the callers' number hashes; derived from the secret key unless given.
+    caller_hash_secret: str = ""
+    retention_calls_days: int = RETENTION_CALLS_DAYS
+    retention_analyses_days: int = RETENTION_ANALYSES_DAYS
+    retention_receipts_days: int = RETENTION_RECEIPTS_DAYS
+    # How often the server purges what is past its retention (0: never; run the CLI instead).
+    purge_interval_hours: float = 24.0
     # The semantic triage model file; None runs the triage on its rules alone.
     semantic_model: Path | None = None
     kb_check: KbCheckSettings = field(default_factory=KbCheckSettings)
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def caller_hash_key(self) -> bytes:
+        """The HMAC key of caller numbers. Changing it (or the secret key it derives from) makes
+        earlier calls unmatchable: repeat callers are then seen as new until the old calls go."""
+        if self.caller_hash_secret:
+            return self.caller_hash_secret.encode()
+        return hmac.new(self.secret_key.encode(), b"callcenter caller numbers", hashlib.sha256).digest()
 
     @property
     def callback_base(self) -> str:
@@ -210,6 +282,8 @@ class Settings:
 
         def get(name: str, default: str | None = None) -> str | None:
             value = env.get(PREFIX + name)
+            if (value is None or value == "") and name in SECRET_NAMES and env.get(PREFIX + name + "_FILE"):
+                value = _secret_file(name, env[PREFIX + name + "_FILE"])
             return default if value is None or value == "" else value
 
         data_dir = Path(get("DATA_DIR", str(Path.cwd() / "var")) or "var").resolve()
@@ -287,9 +361,17 @@ class Settings:
             "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS", "TICK_SECONDS", "OFFER_TIMEOUT",
             "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES", "RELAX_SKILL_AFTER", "RELAX_ANYONE_AFTER",
             "SEMANTIC_MODEL", "HOURS_FILE", "HANDLE_TIME_CALLS", "HANDLE_TIME_HOURS",
-            "FALLBACK_NUMBER", "DB_LOCK_TIMEOUT", "DB_STATEMENT_TIMEOUT",
+            "FALLBACK_NUMBER", "DB_LOCK_TIMEOUT", "DB_STATEMENT_TIMEOUT", "DEV", "CALLER_HASH_KEY",
+            "RETENTION_CALLS_DAYS", "RETENTION_ANALYSES_DAYS", "RETENTION_RECEIPTS_DAYS",
+            "PURGE_INTERVAL_HOURS",
             "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES", "KB_FEED",
         )}
+        known |= {PREFIX + n + "_FILE" for n in SECRET_NAMES}
+        given = frozenset(n for n in ("PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SECRET_KEY",
+                                      "CALLER_HASH_KEY") if get(n))
+        purge_hours = _float("PURGE_INTERVAL_HOURS", get("PURGE_INTERVAL_HOURS", "24") or "24")
+        if purge_hours < 0:
+            raise SettingsError(f"{PREFIX}PURGE_INTERVAL_HOURS={purge_hours!r}: must be 0 (never) or more")
         fallback_number = get("FALLBACK_NUMBER")
         # Both bounds together must leave a webhook time to answer within Twilio's 15 s.
         lock_timeout = _seconds("DB_LOCK_TIMEOUT", get("DB_LOCK_TIMEOUT", str(DB_LOCK_TIMEOUT)) or "", most=5)
@@ -332,6 +414,18 @@ class Settings:
             handle_time_calls=_int("HANDLE_TIME_CALLS", get("HANDLE_TIME_CALLS", "20") or "20", minimum=1),
             handle_time_hours=handle_hours,
             dev_credentials=dev,
+            dev=_bool("DEV", get("DEV", "false") or "false"),
+            given=given,
+            caller_hash_secret=get("CALLER_HASH_KEY", "") or "",
+            retention_calls_days=_int("RETENTION_CALLS_DAYS", get("RETENTION_CALLS_DAYS", str(RETENTION_CALLS_DAYS))
+                                      or "", minimum=1),
+            retention_analyses_days=_int("RETENTION_ANALYSES_DAYS",
+                                         get("RETENTION_ANALYSES_DAYS", str(RETENTION_ANALYSES_DAYS)) or "",
+                                         minimum=1),
+            retention_receipts_days=_int("RETENTION_RECEIPTS_DAYS",
+                                         get("RETENTION_RECEIPTS_DAYS", str(RETENTION_RECEIPTS_DAYS)) or "",
+                                         minimum=1),
+            purge_interval_hours=purge_hours,
             semantic_model=semantic_model,
             kb_check=KbCheckSettings.from_env(env),
             extra=extra,

@@ -31,7 +31,7 @@ ALWAYS_OPEN = FIXTURES / "hours" / "always_open.yaml"
 # Every table of the schema; a test run on PostgreSQL empties them between tests.
 TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions", "agent_presence", "users",
           "queue_entries", "routing_decisions", "call_notes", "triage_feedback",
-          "kb_flags")
+          "kb_flags", "audit_log")
 
 
 def _postgres_url() -> str | None:

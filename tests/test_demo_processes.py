@@ -41,7 +41,7 @@ async def test_warm_transfer_by_hand(tmp_path: Path, database_url: str, flows_di
     env = {**os.environ, **make_env(tmp_path, database_url, flows_dir, port=str(port),
                                     twilio_api_url=f"http://127.0.0.1:{api_port}",
                                     twilio_phone_number="+33900000000", tick_seconds="0.5",
-                                    hours_file=str(ALWAYS_OPEN))}
+                                    hours_file=str(ALWAYS_OPEN), dev="true")}
     cli = [sys.executable, "-m", "callcenter.cli.main"]
     procs: list[subprocess.Popen[Any]] = []
 

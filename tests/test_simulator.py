@@ -88,7 +88,8 @@ def _free_port() -> int:
 def server(tmp_path: Path, database_url: str, flows_dir: Path) -> Any:
     """A real `callcenter serve` process on a free port."""
     port = _free_port()
-    env = {**os.environ, **make_env(tmp_path, database_url, flows_dir, port=str(port), hours_file=str(ALWAYS_OPEN))}
+    env = {**os.environ, **make_env(tmp_path, database_url, flows_dir, port=str(port), hours_file=str(ALWAYS_OPEN),
+                                    dev="true")}
     log = open(tmp_path / "server.log", "w+")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "callcenter.cli.main", "serve"], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
@@ -123,6 +124,7 @@ def test_scripted_call_against_a_running_server(server: Any) -> None:
     assert "IVR  > Aucun conseiller n'est disponible pour le moment." in done.stdout   # nobody logged in
     assert "transfert vers un conseiller" in done.stdout
     server_log = log_path.read_text()
+    assert "development mode: CALLCENTER_DEV is set" in server_log   # the server says its mode
     # Server logs never carry caller numbers, keys typed or what was said.
     for secret in ("98765432", "1234567", "allocations familiales"):
         assert secret not in server_log

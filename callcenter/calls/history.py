@@ -10,15 +10,15 @@ from callcenter.store import Database
 from callcenter.store.models import Call, QueueEntry
 
 
-async def caller_history(db: Database, caller: str, call_sid: str, now: datetime) -> dict[str, int]:
-    """Calls from the same number in the last 7 and 30 days, and those left unresolved (the
-    caller gave up waiting for a person)."""
+async def caller_history(db: Database, caller_hash: str, call_sid: str, now: datetime) -> dict[str, int]:
+    """Calls from the same number (matched on its keyed hash) in the last 7 and 30 days, and those
+    left unresolved (the caller gave up waiting for a person)."""
     month = now - timedelta(days=30)
     week = now - timedelta(days=7)
     async with db.sessions() as session:
         rows = list(await session.execute(
             select(Call.call_sid, Call.created_at).where(
-                Call.caller == caller, Call.call_sid != call_sid, Call.created_at >= month)))
+                Call.caller_hash == caller_hash, Call.call_sid != call_sid, Call.created_at >= month)))
         sids = [r.call_sid for r in rows]
         unresolved = 0
         if sids:

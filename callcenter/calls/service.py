@@ -33,6 +33,7 @@ from callcenter.ivr import (
     event_to_dict,
 )
 from callcenter.ivr.commands import SendSms, Transfer
+from callcenter.privacy import caller_key, stored_caller
 from callcenter.store import Database
 
 _LOGGER = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ class CallService:
 
     def __init__(self, db: Database, catalog: FlowCatalog, executor: Executor, bus: EventBus,
                  flow_id: str, clock: Clock = utc_now, cores: Cores | None = None,
-                 estimate_wait: WaitEstimator | None = None, count_on_duty: OnDutyCounter | None = None) -> None:
+                 estimate_wait: WaitEstimator | None = None, count_on_duty: OnDutyCounter | None = None,
+                 caller_hash_key: bytes = b"") -> None:
         self.db = db
         self.catalog = catalog
         self.cores = cores
@@ -82,6 +84,9 @@ class CallService:
         self.bus = bus
         self.flow_id = flow_id
         self.clock = clock
+        # Repeat callers are matched on a keyed hash of their number; the number itself is stored
+        # masked (the full one stays in the call's state for a callback or an SMS).
+        self.caller_hash_key = caller_hash_key
 
     async def engine_for(self, flow_id: str, version: int) -> IvrEngine:
         """The engine for a flow version, with the knowledge and triage in force (also for replay)."""
@@ -95,9 +100,10 @@ class CallService:
 
     async def _with_history(self, event: CallStarted, call_sid: str, now: datetime) -> CallStarted:
         """The caller's recent calls, counted now, ride on the start event (the engine reads no DB)."""
-        if not event.caller or event.caller.lower() in ("anonymous", "unknown", "restricted"):
+        hashed = caller_key(self.caller_hash_key, event.caller)
+        if hashed is None:
             return event
-        counts = await caller_history(self.db, event.caller, call_sid, now)
+        counts = await caller_history(self.db, hashed, call_sid, now)
         return dataclasses.replace(
             event, calls_last_7_days=counts["calls_last_7_days"], calls_last_30_days=counts["calls_last_30_days"],
             unresolved_previous_calls=counts["unresolved_previous_calls"], missed_callbacks=counts["missed_callbacks"])
@@ -135,7 +141,9 @@ class CallService:
             if flow is None:
                 raise FlowUnavailable(f"no valid flow {self.flow_id!r} is loaded")
             initial = IvrEngine(flow).new_call(call_sid)
-            create = dict(flow_id=flow.id, flow_version=flow.version, caller=event.caller or None,
+            create = dict(flow_id=flow.id, flow_version=flow.version,
+                          caller=stored_caller(event.caller) if event.caller else None,
+                          caller_hash=caller_key(self.caller_hash_key, event.caller),
                           called=event.called or None, status=initial.status,
                           state=initial.to_dict(), next_seq=0, created_at=now, updated_at=now)
         async with self.db.call_transaction(call_sid, create=create, request_key=request_key) as tx:
@@ -164,7 +172,8 @@ class CallService:
                 state, _ = engine.step(state, observed, now)
                 tx.append(now, "event", observed.kind, event_to_dict(observed), "desk")
                 new_state, commands = engine.step(state, event, now)
-            tx.append(now, "event", event.kind, event_to_dict(event), source)
+            # Keys and words answering an ask node are logged only as the node allows.
+            tx.append(now, "event", event.kind, event_to_dict(engine.loggable(state, event)), source)
             for command in commands:
                 tx.append(now, "command", command.kind, command_to_dict(command), "engine")
             transfer = next((c for c in commands if isinstance(c, Transfer)), None)

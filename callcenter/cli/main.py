@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcenter.kb.cli",
     "callcenter.triage.cli",
     "callcenter.speech.cli",
+    "callcenter.privacy.cli",
 )
 
 

@@ -8,7 +8,7 @@ import logging
 from aiohttp import web
 
 from callcenter import logs
-from callcenter.config import Settings
+from callcenter.config import Settings, SettingsError, run_mode
 from callcenter.web.app import init_app
 
 _LOGGER = logging.getLogger("callcenter")
@@ -26,6 +26,12 @@ def run(args: argparse.Namespace) -> int:
     logs.configure(settings.log_level)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    mode = run_mode(settings, host)
+    if mode.production and mode.missing:
+        raise SettingsError(
+            f"production mode ({mode.reason}) needs {', '.join(mode.missing)}; set them, or "
+            "CALLCENTER_DEV=true for a development server (docs/operations.md)")
+    _LOGGER.info("%s mode: %s", mode.name, mode.reason)
     if settings.dev_credentials:
         _LOGGER.warning("development credentials in %s/dev-secrets.json; set CALLCENTER_TWILIO_* and "
                         "CALLCENTER_SECRET_KEY for a real line", settings.data_dir)

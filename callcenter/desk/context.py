@@ -46,9 +46,9 @@ async def call_context(db: Database, call_sid: str, now: datetime) -> dict[str, 
         state = CallState.from_dict(call.state)
         entry = await session.get(QueueEntry, call_sid)
         past: list[Call] = []
-        if call.caller:
+        if call.caller_hash:
             past = list(await session.scalars(
-                select(Call).where(Call.caller == call.caller, Call.call_sid != call_sid)
+                select(Call).where(Call.caller_hash == call.caller_hash, Call.call_sid != call_sid)
                 .order_by(Call.created_at.desc()).limit(HISTORY_LIMIT)))
         notes = await qs.notes(session, [call_sid, *(p.call_sid for p in past)])
         decisions = await qs.decisions(session, call_sid)
@@ -66,7 +66,8 @@ async def call_context(db: Database, call_sid: str, now: datetime) -> dict[str, 
     return {
         "call_sid": call.call_sid,
         "status": state.status,
-        "caller": mask_phone(call.caller),
+        # Stored masked since 0008; rows from before are masked here.
+        "caller": call.caller if call.caller and "•" in call.caller else mask_phone(call.caller),
         "identity": dict(state.variables),
         "flow": {"id": call.flow_id, "version": call.flow_version},
         "started_at": state.started_at,

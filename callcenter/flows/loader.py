@@ -157,6 +157,7 @@ def _node(node_id: str, raw: dict[str, Any], defaults: dict[str, Any], human: st
                 max_digits=raw.get("max_digits"),
                 finish_on_key=raw.get("finish_on_key", "#"),
                 pattern=raw.get("pattern"),
+                stored=raw.get("stored", "masked"),
             )
         case "transfer":
             return Transfer(id=node_id, queue=raw["queue"], skill=raw.get("skill"),
@@ -189,7 +190,18 @@ def _local_problems(name: str, doc: LinedDocument, expected_id: str | None) -> l
                                     f"flow id {data['flow']!r} does not match the file name "
                                     f"{expected_id!r}"))
     human_key = str(data.get("defaults", {}).get("human_key", DEFAULTS["human_key"]))
+    # A value an ask node masks or drops cannot be compared later: the branch would never match.
+    not_kept = {raw["into"]: node_id for node_id, raw in data["nodes"].items()
+                if raw["kind"] == "ask" and raw.get("stored", "masked") != "kept"}
     for node_id, raw in data["nodes"].items():
+        for i, branch in enumerate(raw.get("branches", ()) if raw["kind"] == "goto" else ()):
+            when = branch["when"]
+            if when["variable"] in not_kept and ("equals" in when or "one_of" in when):
+                asker = not_kept[when["variable"]]
+                problems.append(FlowProblem(
+                    name, doc.line_of(("nodes", node_id, "branches", i, "when")),
+                    f"node {node_id!r}: compares {when['variable']!r}, which node {asker!r} does not keep "
+                    "(add stored: kept there, or test only present)"))
         if raw["kind"] == "ask" and "pattern" in raw:
             try:
                 re.compile(raw["pattern"])

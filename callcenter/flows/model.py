@@ -90,6 +90,9 @@ class Ask:
     max_digits: int | None = None
     finish_on_key: str = "#"
     pattern: str | None = None
+    # What the call's state and log keep of the answer (callcenter.privacy.keep_answer): "kept",
+    # "masked" (the last two characters) or "dropped". The raw value is used within the step.
+    stored: str = "masked"
     kind: Literal["ask"] = "ask"
 
 

@@ -17,6 +17,7 @@ from callcenter.flows.model import Flow
 from callcenter.hours import Schedule
 from callcenter.ivr import clarify, unstaffed
 from callcenter.ivr import commands as cmd
+from callcenter.ivr.answers import as_logged
 from callcenter.ivr.events import (
     CallEnded,
     CallStarted,
@@ -48,6 +49,7 @@ from callcenter.ivr.wording import (
     urgent_message,
 )
 from callcenter.kb import KnowledgeIndex, SearchResult
+from callcenter.privacy import keep_answer
 from callcenter.routing.estimate import announced_minutes
 from callcenter.triage import SemanticModel, TriageInput, TriageRules, assess
 
@@ -99,6 +101,10 @@ class IvrEngine:
         self.triage = triage
         self.hours = hours
         self.semantic = semantic
+
+    def loggable(self, state: CallState, event: Event) -> Event:
+        """``event`` as the call's log may keep it (an answer in the form its ask node allows)."""
+        return as_logged(self.flow, state, event)
 
     def new_call(self, call_sid: str) -> CallState:
         return CallState(call_sid=call_sid, flow_id=self.flow.id, flow_version=self.flow.version)
@@ -154,7 +160,7 @@ class IvrEngine:
             return state, []
         match event:
             case DigitsReceived():
-                return self._on_digits(state, node, event.digits, now)
+                return self._on_digits(state, node, event.digits, now, event.redacted)
             case SpeechReceived():
                 return self._on_speech(state, node, event, now)
             case NoInput():
@@ -326,7 +332,8 @@ class IvrEngine:
 
     # -- caller input -------------------------------------------------------------------------
 
-    def _on_digits(self, state: CallState, node: ListeningNode, digits: str, now: datetime) -> Step:
+    def _on_digits(self, state: CallState, node: ListeningNode, digits: str, now: datetime,
+                   redacted: bool = False) -> Step:
         at = now.isoformat()
         if digits == self.flow.settings.human_key:
             return self._to_person(state, now)
@@ -349,11 +356,14 @@ class IvrEngine:
                 return self._followup(state, node, digits, at)
         if "dtmf" not in node.input.modes:
             return self._retry(state, node, now, "no_match")
-        return self._store_answer(state, node, digits, now)
+        return self._store_answer(state, node, digits, now, redacted)
 
     def _on_speech(self, state: CallState, node: ListeningNode, event: SpeechReceived, now: datetime) -> Step:
         at = now.isoformat()
-        heard = Utterance(text=event.text, node=node.id, at=at, confidence=event.confidence)
+        # At an ask node that keeps less than the answer, the transcript keeps only that too.
+        logged = as_logged(self.flow, state, event) if isinstance(node, flow_model.Ask) else event
+        said = logged.text if isinstance(logged, SpeechReceived) else event.text
+        heard = Utterance(text=said, node=node.id, at=at, confidence=event.confidence)
         state = self._assess(state.evolve(utterances=(*state.utterances, heard)), now)
         triage = state.triage or {}
         if triage.get("check_danger") and not triage.get("urgent") and state.danger_answer is None:
@@ -398,7 +408,7 @@ class IvrEngine:
                 return self._answer_question(state, node, event.text, now)
         if "speech" not in node.input.modes:
             return self._retry(state, node, now, "no_match")
-        return self._store_answer(state, node, event.text.strip(), now)
+        return self._store_answer(state, node, event.text.strip(), now, event.redacted)
 
     def _menu_speech(self, state: CallState, node: flow_model.Menu, text: str, now: datetime) -> Step:
         at = now.isoformat()
@@ -421,10 +431,13 @@ class IvrEngine:
             return self._enter(state, found[0].next, at, [], reason="menu")
         return self._retry(state, node, now, "no_match")
 
-    def _store_answer(self, state: CallState, node: flow_model.Ask, value: str, now: datetime) -> Step:
-        if node.pattern is not None and re.fullmatch(node.pattern, value) is None:
+    def _store_answer(self, state: CallState, node: flow_model.Ask, value: str, now: datetime,
+                      redacted: bool = False) -> Step:
+        # A redacted answer (from the log) was checked when the call ran; empty means refused.
+        if (not value) if redacted else (node.pattern is not None and re.fullmatch(node.pattern, value) is None):
             return self._retry(state, node, now, "no_match")
-        state = state.evolve(variables={**state.variables, node.variable: value})
+        kept = value if redacted else keep_answer(node.stored, value)
+        state = state.evolve(variables={**state.variables, node.variable: kept})
         return self._enter(state, node.next, now.isoformat(), [], reason="menu")
 
     def _retry(self, state: CallState, node: ListeningNode, now: datetime, what: str) -> Step:

@@ -29,6 +29,9 @@ class DigitsReceived:
     """The caller typed keys (``#`` excluded when it ended the entry)."""
 
     digits: str
+    # True once the digits are what an ask node keeps of them (callcenter.ivr.answers), not the
+    # keys typed: the log holds this form, and the engine takes it as already checked.
+    redacted: bool = False
     kind: Literal["digits"] = "digits"
 
 
@@ -38,6 +41,8 @@ class SpeechReceived:
 
     text: str
     confidence: float | None = None
+    # As for DigitsReceived: the text is what an ask node keeps of the answer.
+    redacted: bool = False
     kind: Literal["speech"] = "speech"
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
 from callcenter.store.models import Call, CallLogEntry, FlowVersion, WebhookReceipt
-from callcenter.store.urls import async_url
+from callcenter.store.urls import async_url, prepare_sqlite_file
 
 
 class DatabaseBusy(CallCenterError):
@@ -61,7 +61,9 @@ CALL_SLOTS = 10
 def _engine_options(url: str, is_sqlite: bool, lock_timeout: float, statement_timeout: float
                     ) -> dict[str, Any]:
     # Waiting for a pooled connection is bounded like a statement (SQLAlchemy's default is 30 s).
-    options: dict[str, Any] = {"pool_timeout": statement_timeout}
+    # Errors never quote bound values (caller numbers, keys typed): SQLAlchemy puts them in the
+    # exception text, which would reach the logs.
+    options: dict[str, Any] = {"pool_timeout": statement_timeout, "hide_parameters": True}
     if is_sqlite:
         # A local file cannot drop a connection: no ping before each use (a round trip saved).
         return options
@@ -112,6 +114,7 @@ class Database:
                  statement_timeout: float = DB_STATEMENT_TIMEOUT) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        prepare_sqlite_file(url)
         self.lock_timeout = lock_timeout
         self.statement_timeout = statement_timeout
         self.engine: AsyncEngine = create_async_engine(
@@ -190,6 +193,16 @@ class Database:
             row = (await session.execute(query.add_columns(answered.scalar_subquery()))).first()
             call, previous = (None, None) if row is None else (row[0], row[1])
             yield CallTx(session, call, request_key, previous)
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """Hold SQLite's one writer for a batch write outside a call (a purge), so call events
+        wait their turn instead of failing with "database is locked"; nothing on PostgreSQL."""
+        if not self.is_sqlite:
+            yield
+            return
+        async with self._writer:
+            yield
 
     async def get_call(self, call_sid: str) -> Call | None:
         async with self.sessions() as session:

@@ -9,7 +9,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from callcenter.store.urls import sync_url
+from callcenter.store.urls import prepare_sqlite_file, sync_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -23,9 +23,9 @@ def _config() -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at ``database_url`` to ``revision`` (creating a SQLite file's folder)."""
     url = make_url(sync_url(database_url))
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    prepare_sqlite_file(database_url)
+    # Never print bound values in errors: they are caller numbers and keys typed.
+    engine = create_engine(url, hide_parameters=True)
     try:
         with engine.begin() as connection:
             config = _config()
@@ -36,7 +36,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
-    engine = create_engine(sync_url(database_url))
+    engine = create_engine(sync_url(database_url), hide_parameters=True)
     try:
         with engine.begin() as connection:
             config = _config()

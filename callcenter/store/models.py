@@ -46,7 +46,11 @@ class Call(Base):
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     flow_id: Mapped[str] = mapped_column(String(64))
     flow_version: Mapped[int] = mapped_column(Integer)
+    # The caller's number masked for screens ("+33 ••••••• 78"); matching uses ``caller_hash``
+    # (a keyed HMAC). The full number, needed for a callback or an SMS, is only in the call's state
+    # and start event, and goes with the call at the end of its retention (docs/operations.md).
     caller: Mapped[str | None] = mapped_column(String(40))
+    caller_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     called: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), index=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -214,3 +218,18 @@ class KbFlag(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     reason: Mapped[str] = mapped_column(String(24))
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEntry(Base):
+    """Who did what to which object, when: access and erasure requests, purges, and any
+    administrative act another part records. ``object`` never holds personal data itself (a
+    caller is named by the prefix of their number's keyed hash)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -24,6 +24,7 @@ from callcenter.desk.executor import DeskExecutor
 from callcenter.desk.ports import CallControl
 from callcenter.desk.service import Desk, HandleTime
 from callcenter.flows.catalog import FlowCatalog
+from callcenter.privacy.retention import Retention, purge_periodically
 from callcenter.routing import RoutingPolicy
 from callcenter.speech import SpeechEngine, resolve_model
 from callcenter.speech.settings import speech_settings
@@ -56,6 +57,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
                             base_url=settings.public_url or "")
     app.cleanup_ctx.append(_bus)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_purge_factory(clock))
     app.cleanup_ctx.append(_flows)
     app.cleanup_ctx.append(_cores)
     # Speech first: whether it runs shapes the executor and the service built next.
@@ -96,6 +98,24 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[keys.DATABASE] = db
     yield
     await db.close()
+
+
+def _purge_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def _purge(app: web.Application) -> AsyncIterator[None]:
+        """What is past its retention is purged in the background (docs/operations.md)."""
+        settings = app[keys.SETTINGS]
+        if settings.purge_interval_hours <= 0:
+            yield
+            return
+        retention = Retention(settings.retention_calls_days, settings.retention_analyses_days,
+                              settings.retention_receipts_days)
+        task = asyncio.create_task(purge_periodically(app[keys.DATABASE], retention, settings.caller_hash_key,
+                                                      clock, settings.purge_interval_hours * 3600))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return _purge
 
 
 async def _flows(app: web.Application) -> AsyncIterator[None]:
@@ -185,7 +205,8 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         listening = Listening() if engine is not None else None
         service = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest, listening),
                               app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
-                              estimate_wait=desk.estimate, count_on_duty=desk.on_duty)
+                              estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
+                              caller_hash_key=settings.caller_hash_key)
         app[keys.SERVICE] = service
         if engine is not None and listening is not None:
             voice = app[keys.VOICE]

@@ -115,8 +115,9 @@ def test_state_records_path_counts_and_answers() -> None:
                             SpeechReceived("Camille", 0.9)])
     assert state.path == ("welcome", "main_menu", "postcode", "route", "name", "caf")
     assert state.total_no_input == 1
-    assert state.variables == {"code_postal": "13001", "prenom": "Camille"}
-    assert [u.text for u in state.utterances] == ["Camille"]
+    # The postcode node keeps its answer (stored: kept); the name node masks it (the default).
+    assert state.variables == {"code_postal": "13001", "prenom": "•••••le"}
+    assert [u.text for u in state.utterances] == ["•••••le"]
     assert state.transfer is not None and state.transfer.queue == "caf"
     assert state.started_at == T0.isoformat()
 
