@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from callcenter.cli import flow_versions
 from callcenter.config import PROJECT_ROOT
 from callcenter.flows import FlowError, load_flow
 from callcenter.flows.catalog import flow_files
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     validate.add_argument("paths", nargs="*", type=Path,
                           help="flow files or folders (default: the bundled ivr_flows/)")
     validate.set_defaults(func=run_validate)
+    flow_versions.add_commands(flows_sub)
 
 
 def _files(paths: list[Path]) -> list[Path]:

@@ -1,4 +1,4 @@
-"""SQLAlchemy mapped classes: calls, their ordered log, webhook receipts, flow versions.
+"""SQLAlchemy mapped classes: calls, their ordered log, webhook receipts, document versions, audit.
 
 The same schema runs on SQLite and PostgreSQL; the Alembic migrations in ``migrations/`` create it.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -84,22 +84,48 @@ class WebhookReceipt(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class FlowVersion(Base):
-    """Each distinct content of a flow file that the server ever ran."""
+class DocumentVersion(Base):
+    """One immutable version of a versioned document (a flow; later a knowledge-base entry)."""
 
-    __tablename__ = "flow_versions"
-    __table_args__ = (
-        UniqueConstraint("flow_id", "version", name="uq_flow_version"),
-        Index("ix_flow_versions_sha", "flow_id", "sha256", unique=True),
-    )
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("kind", "name", "version", name="uq_document_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    flow_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
     version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # draft | published
+    content: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(Text)
-    path: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    comment: Mapped[str] = mapped_column(Text)
+    diff: Mapped[str] = mapped_column(Text)  # unified diff to the previous version ("" for the first)
+
+
+class DocumentLive(Base):
+    """Which version of a document is in force: the one pointer a publish or a rollback moves."""
+
+    __tablename__ = "document_live"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditEntry(Base):
+    """One change made by a supervisor or an admin (or the system): who, when, what."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    object: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class User(Base):

@@ -35,7 +35,8 @@ async def test_broken_edit_is_refused_and_the_running_flow_stays(new_call: Any, 
     assert health["status"] == "ok" and health["flow_problems"]
 
 
-async def test_a_valid_edit_is_a_new_version_and_calls_keep_theirs(new_call: Any, flows_dir: Path) -> None:
+async def test_a_valid_edit_is_a_draft_until_published_and_calls_keep_theirs(
+        new_call: Any, flows_dir: Path, caplog: Any) -> None:
     old_call: TwilioCall = new_call()
     await old_call.start()
     catalog = old_call.client.app[keys.CATALOG]
@@ -45,7 +46,14 @@ async def test_a_valid_edit_is_a_new_version_and_calls_keep_theirs(new_call: Any
                     encoding="utf-8")
     assert catalog.changed()
     assert await catalog.reload() == []
-    assert catalog.current("main").version == 2
+    # The store is the truth: an edited file is a draft, said in the log and by /healthz.
+    assert catalog.current("main").version == 1
+    assert "differs from live version 1" in caplog.text and "main" in catalog.drafts
+    published = await catalog.store.publish("flow", "main", main.read_text(encoding="utf-8"), by="sarah",
+                                            comment="wording")
+    assert published.version == 2
+    assert await catalog.refresh()
+    assert catalog.current("main").version == 2 and catalog.drafts == {}
     assert "Pour la CAF." in said(await old_call.gather(1, Digits="1"))
     new: TwilioCall = new_call()
     await new.start()
