@@ -3,11 +3,17 @@ validate`` (faults), the lints (warnings), and its test cases (docs/flows.md).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from callcenter.flows.loader import FlowError, load_flow, read_flow_text
 from callcenter.flows.model import Flow
+from callcenter.flows.testcases import TestCaseError, load_suite, tests_path
+from callcenter.flows.testrun import run_suite
+from callcenter.ivr.engine import IvrEngine
+
+EngineFactory = Callable[[Flow], IvrEngine]
 
 
 @dataclass(frozen=True)
@@ -18,12 +24,34 @@ class Checked:
     text: str | None
     messages: tuple[str, ...]
 
+    @property
+    def ok(self) -> bool:
+        return self.flow is not None
 
-def check_before_publish(path: Path) -> Checked:
-    """Faults refuse the file; so does any failing test case. Warnings are printed, not refusals."""
+
+def run_tests(path: Path, flow: Flow, make_engine: EngineFactory) -> tuple[bool, list[str]]:
+    """Run the test cases kept beside ``path``: (all passed, lines to print)."""
+    suite_path = tests_path(path)
+    if not suite_path.is_file():
+        return True, [f"{path}:1: warning: no test cases ({suite_path.name} not found)"]
+    try:
+        suite = load_suite(suite_path)
+    except TestCaseError as exc:
+        return False, [str(p) for p in exc.problems]
+    if suite.flow != flow.id:
+        return False, [f"{suite_path}:1: test cases of flow {suite.flow!r}, not {flow.id!r}"]
+    results = run_suite(make_engine(flow), suite)
+    failed = [str(f) for r in results for f in r.faults()]
+    passed = sum(r.ok for r in results)
+    return not failed, [*failed, f"{suite_path}: {passed} of {len(results)} test cases passed"]
+
+
+def check_before_publish(path: Path, make_engine: EngineFactory) -> Checked:
+    """Faults refuse the file, and so does any failing test case; warnings do not."""
     try:
         text = read_flow_text(path)
         flow = load_flow(path)
     except FlowError as exc:
         return Checked(None, None, tuple(str(p) for p in exc.problems))
-    return Checked(flow, text, ())
+    passed, lines = run_tests(path, flow, make_engine)
+    return Checked(flow if passed else None, text if passed else None, tuple(lines))
