@@ -15,6 +15,7 @@ from callcenter.config import PROJECT_ROOT
 from callcenter.flows import FlowError, load_flow
 from callcenter.flows.catalog import flow_files
 from callcenter.flows.checks import run_tests
+from callcenter.flows.lints import lint_flow
 from callcenter.hours import HOURS_FILE, HoursError, load_hours
 
 
@@ -61,6 +62,8 @@ def run_validate(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(problem)
             continue
+        for warning in lint_flow(flow):
+            print(warning)
         print(f"{path}: ok ({flow.id}, {len(flow.nodes)} nodes)", file=sys.stderr)
     return 1 if failed else 0
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from callcenter.flows.lints import lint_flow
 from callcenter.flows.loader import FlowError, load_flow, read_flow_text
 from callcenter.flows.model import Flow
 from callcenter.flows.testcases import TestCaseError, load_suite, tests_path
@@ -53,5 +54,6 @@ def check_before_publish(path: Path, make_engine: EngineFactory) -> Checked:
         flow = load_flow(path)
     except FlowError as exc:
         return Checked(None, None, tuple(str(p) for p in exc.problems))
+    warnings = [str(w) for w in lint_flow(flow)]
     passed, lines = run_tests(path, flow, make_engine)
-    return Checked(flow if passed else None, text if passed else None, tuple(lines))
+    return Checked(flow if passed else None, text if passed else None, (*warnings, *lines))

@@ -35,7 +35,10 @@ def versions(capsys: Any) -> list[dict[str, Any]]:
 
 def test_publish_list_rollback_export(env: Path, tmp_path: Path, capsys: Any) -> None:
     assert main(["flows", "publish", str(env / "main.yaml"), "--comment", "première version", "--by", "sarah"]) == 0
-    assert "flow main: version 1 is live" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "flow main: version 1 is live" in captured.err
+    # Lints are shown, and do not stop a publish.
+    assert f"{env / 'main.yaml'}:26: warning: menu 'objet' has 6 options" in captured.out
     second = edited(env, tmp_path, "Pour la CAF.", "Vous avez choisi la CAF.")
     assert main(["flows", "publish", str(second), "--comment", "formulation", "--by", "paul"]) == 0
     listed = versions(capsys)
