@@ -26,7 +26,7 @@ def record_audit(session: AsyncSession, actor: str, action: str, object: str,  #
 
 async def audit_entries(db: Database, since: datetime | None = None, limit: int | None = None
                         ) -> Sequence[AuditEntry]:
-    """Audit entries, newest first, from ``since`` on."""
+    """Audit entries, newest first, from ``since`` on (at most ``limit``)."""
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if since is not None:
         query = query.where(AuditEntry.at >= since)
