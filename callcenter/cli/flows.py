@@ -16,6 +16,7 @@ from callcenter.flows import FlowError, load_flow
 from callcenter.flows.catalog import flow_files
 from callcenter.flows.checks import run_tests
 from callcenter.flows.lints import lint_flow
+from callcenter.flows.testcases import tests_path
 from callcenter.hours import HOURS_FILE, HoursError, load_hours
 
 
@@ -82,7 +83,7 @@ def run_test(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(problem)
             continue
-        passed, lines = run_tests(path, flow, engine_factory(path))
+        passed, lines = run_tests(tests_path(path), flow, engine_factory(path))
         failed += not passed
         for line in lines:
             print(line, file=sys.stdout if ": warning: " in line or not passed else sys.stderr)

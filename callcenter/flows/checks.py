@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callcenter.flows.lints import lint_flow
-from callcenter.flows.loader import FlowError, load_flow, read_flow_text
+from callcenter.flows.loader import FlowError, parse_flow, read_flow_text
 from callcenter.flows.model import Flow
 from callcenter.flows.testcases import TestCaseError, load_suite, tests_path
 from callcenter.flows.testrun import run_suite
@@ -30,11 +30,10 @@ class Checked:
         return self.flow is not None
 
 
-def run_tests(path: Path, flow: Flow, make_engine: EngineFactory) -> tuple[bool, list[str]]:
-    """Run the test cases kept beside ``path``: (all passed, lines to print)."""
-    suite_path = tests_path(path)
+def run_tests(suite_path: Path, flow: Flow, make_engine: EngineFactory) -> tuple[bool, list[str]]:
+    """Run the test cases in ``suite_path`` on ``flow``: (all passed, lines to print)."""
     if not suite_path.is_file():
-        return True, [f"{path}:1: warning: no test cases ({suite_path.name} not found)"]
+        return True, [f"{flow.path}:1: warning: no test cases ({suite_path.name} not found)"]
     try:
         suite = load_suite(suite_path)
     except TestCaseError as exc:
@@ -47,13 +46,23 @@ def run_tests(path: Path, flow: Flow, make_engine: EngineFactory) -> tuple[bool,
     return not failed, [*failed, f"{suite_path}: {passed} of {len(results)} test cases passed"]
 
 
-def check_before_publish(path: Path, make_engine: EngineFactory) -> Checked:
-    """Faults refuse the file, and so does any failing test case; warnings do not."""
+def check_text(text: str, name: str, expected_id: str | None, suite_path: Path,
+               make_engine: EngineFactory) -> Checked:
+    """Faults refuse the text, and so does any failing test case; warnings do not."""
     try:
-        text = read_flow_text(path)
-        flow = load_flow(path)
+        flow = parse_flow(text, name, expected_id=expected_id)
     except FlowError as exc:
         return Checked(None, None, tuple(str(p) for p in exc.problems))
     warnings = [str(w) for w in lint_flow(flow)]
-    passed, lines = run_tests(path, flow, make_engine)
+    passed, lines = run_tests(suite_path, flow, make_engine)
     return Checked(flow if passed else None, text if passed else None, (*warnings, *lines))
+
+
+def check_before_publish(path: Path, make_engine: EngineFactory) -> Checked:
+    """A flow file as ``flows publish`` checks it: its id must match the file name, its test
+    cases are the ``NAME.tests.yaml`` beside it."""
+    try:
+        text = read_flow_text(path)
+    except FlowError as exc:
+        return Checked(None, None, tuple(str(p) for p in exc.problems))
+    return check_text(text, str(path), path.stem, tests_path(path), make_engine)

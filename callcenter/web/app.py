@@ -37,7 +37,7 @@ from callcenter.telephony.twiml import Voice
 from callcenter.telephony.twiml import listening as listening_twiml
 from callcenter.telephony.twiml import render as render_twiml
 from callcenter.versions import VersionStore
-from callcenter.web import api, audit_page, auth, health, keys, pages, phone
+from callcenter.web import api, audit_page, auth, flow_pages, health, keys, pages, phone
 from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine
 from callcenter.web.templates import UI_DIR
@@ -72,6 +72,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     pages.setup_routes(app)
     phone.setup_routes(app)
     audit_page.setup_routes(app)
+    flow_pages.setup_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
     return app
 

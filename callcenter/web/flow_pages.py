@@ -1,0 +1,148 @@
+"""Flow versions in the browser, for supervisors: list, read a version and its diff, publish an
+edit with a comment (checked and tested as ``callcenter flows publish`` does), roll back.
+
+After a publish or a rollback this process follows the new live version at once; the others
+within ``CALLCENTER_FLOW_RELOAD_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from callcenter.flows.catalog import KIND
+from callcenter.flows.checks import Checked, EngineFactory, check_text
+from callcenter.flows.model import Flow
+from callcenter.flows.testcases import tests_path
+from callcenter.ivr.engine import IvrEngine
+from callcenter.versions import Version, VersionError, VersionStore
+from callcenter.versions.model import AlreadyLive
+from callcenter.web import keys
+from callcenter.web.auth import Identity, identity, requires
+from callcenter.web.templates import render
+
+_LOGGER = logging.getLogger(__name__)
+MAX_FLOW_BYTES = 512 * 1024
+
+
+def _store(request: web.Request) -> VersionStore:
+    return request.app[keys.CATALOG].store
+
+
+async def _history(request: web.Request) -> tuple[str, list[Version]]:
+    flow_id = request.match_info["flow"]
+    history = await _store(request).history(KIND, flow_id)
+    if not history:
+        raise web.HTTPNotFound(text=f"flow {flow_id}: no versions")
+    return flow_id, history
+
+
+@requires("supervisor")
+async def flows_page(request: web.Request) -> web.Response:
+    who = identity(request)
+    store = _store(request)
+    flows = []
+    for name in await store.names(KIND):
+        history = await store.history(KIND, name)
+        live = next((v for v in history if v.live), None)
+        flows.append({"name": name, "versions": len(history), "live": live})
+    drafts = request.app[keys.CATALOG].drafts
+    return render("flows.html", csrf_token=who.csrf, user=who, flows=flows, drafts=drafts)
+
+
+def _flow_page(who: Identity, flow_id: str, history: list[Version], *, text: str, comment: str = "",
+               checked: Checked | None = None, notice: str | None = None, status: int = 200) -> web.Response:
+    live = next((v for v in history if v.live), None)
+    return render("flow.html", status=status, csrf_token=who.csrf, user=who, flow_id=flow_id,
+                  versions=list(reversed(history)), live=live, text=text, comment=comment,
+                  messages=checked.messages if checked else (), refused=checked is not None and not checked.ok,
+                  notice=notice)
+
+
+@requires("supervisor")
+async def flow_page(request: web.Request) -> web.Response:
+    flow_id, history = await _history(request)
+    live = next((v for v in history if v.live), history[-1])
+    notice = {"published": "Version publiée : les nouveaux appels l'entendent.",
+              "rolledback": "Version remise en service : les nouveaux appels l'entendent."
+              }.get(request.query.get("done", ""))
+    return _flow_page(identity(request), flow_id, history, text=live.content, notice=notice)
+
+
+@requires("supervisor")
+async def version_page(request: web.Request) -> web.Response:
+    flow_id, history = await _history(request)
+    try:
+        number = int(request.match_info["version"])
+    except ValueError:
+        raise web.HTTPNotFound(text="no such version") from None
+    version = next((v for v in history if v.version == number), None)
+    if version is None:
+        raise web.HTTPNotFound(text=f"flow {flow_id}: no version {number}")
+    who = identity(request)
+    return render("flow_version.html", csrf_token=who.csrf, user=who, flow_id=flow_id, version=version)
+
+
+def _engine_factory(request: web.Request) -> EngineFactory:
+    cores = request.app[keys.CORES]
+
+    def make(flow: Flow) -> IvrEngine:
+        return IvrEngine(flow, cores.knowledge, cores.triage, cores.hours, cores.semantic)
+
+    return make
+
+
+@requires("supervisor")
+async def publish(request: web.Request) -> web.Response:
+    flow_id, history = await _history(request)
+    who = identity(request)
+    form = await request.post()
+    text = str(form.get("content", "")).replace("\r\n", "\n")
+    comment = str(form.get("comment", "")).strip()
+    if not text.strip() or len(text.encode("utf-8")) > MAX_FLOW_BYTES:
+        raise web.HTTPBadRequest(text="content: a flow of at most 512 KiB is expected")
+    settings = request.app[keys.SETTINGS]
+    suite = tests_path(settings.flows_dir / f"{flow_id}.yaml")
+    checked = await asyncio.to_thread(check_text, text, f"{flow_id}.yaml", flow_id, suite,
+                                      _engine_factory(request))
+    if not checked.ok:
+        return _flow_page(who, flow_id, history, text=text, comment=comment, checked=checked, status=422)
+    try:
+        version = await _store(request).publish(KIND, flow_id, text, by=who.username, comment=comment)
+    except AlreadyLive as exc:
+        return _flow_page(who, flow_id, history, text=text, comment=comment, checked=checked, notice=exc.message)
+    except VersionError as exc:
+        return _flow_page(who, flow_id, history, text=text, comment=comment, checked=checked,
+                          notice=exc.message, status=409)
+    _LOGGER.info("flow %s version %d published by %s", flow_id, version.version, who.username)
+    await request.app[keys.CATALOG].refresh()
+    raise web.HTTPSeeOther(f"/flows/{flow_id}?done=published")
+
+
+@requires("supervisor")
+async def rollback(request: web.Request) -> web.Response:
+    flow_id, history = await _history(request)
+    who = identity(request)
+    form = await request.post()
+    try:
+        number = int(str(form.get("version", "")))
+    except ValueError:
+        raise web.HTTPBadRequest(text="version: a number is expected") from None
+    try:
+        await _store(request).rollback(KIND, flow_id, number, by=who.username)
+    except VersionError as exc:
+        live = next((v for v in history if v.live), history[-1])
+        return _flow_page(who, flow_id, history, text=live.content, notice=exc.message, status=409)
+    _LOGGER.info("flow %s rolled back to version %d by %s", flow_id, number, who.username)
+    await request.app[keys.CATALOG].refresh()
+    raise web.HTTPSeeOther(f"/flows/{flow_id}?done=rolledback")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/flows", flows_page)
+    app.router.add_get("/flows/{flow}", flow_page)
+    app.router.add_get("/flows/{flow}/versions/{version}", version_page)
+    app.router.add_post("/flows/{flow}/publish", publish)
+    app.router.add_post("/flows/{flow}/rollback", rollback)

@@ -1,0 +1,124 @@
+"""Flow versions in headless Chromium: a supervisor sees a fault appear, publishes an edit with a
+comment, reads the diff, rolls back; the server follows each time. Screenshots in tests/artifacts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from callcenter.store.audit import audit_entries
+from callcenter.web import keys
+from tests.centre import PASSWORD, Centre
+from tests.web.browser import Browser
+from tests.web.cdp import Chromium, Page, chromium_path
+
+ARTIFACTS = Path(__file__).parent.parent / "artifacts"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Chromium]:
+    if chromium_path() is None:
+        pytest.skip("needs Debian's chromium: sh scripts/install-system-deps.sh")
+    chromium = Chromium()
+    try:
+        await chromium.start()
+        yield chromium
+    finally:
+        await chromium.close()
+
+
+async def login(page: Page, base: str, username: str) -> None:
+    await page.goto(base + "/login")
+    await page.eval(f"""
+        document.getElementById('username').value = {json.dumps(username)};
+        document.getElementById('password').value = {json.dumps(PASSWORD)};
+        document.querySelector('form').submit(); true""")
+    await page.wait_for("location.pathname === '/board' && document.readyState === 'complete'")
+
+
+async def submit_edit(page: Page, old: str, new: str, comment: str) -> None:
+    await page.eval(f"""
+        const box = document.getElementById('content');
+        box.value = box.value.replace({json.dumps(old)}, {json.dumps(new)});
+        document.getElementById('comment').value = {json.dumps(comment)};
+        document.getElementById('publish').click(); true""")
+
+
+async def test_fault_publish_diff_and_rollback(centre: Centre, browser: Chromium) -> None:
+    catalog = centre.client.app[keys.CATALOG]
+    assert catalog.current("main").version == 1
+    page = await browser.new_page()
+    await login(page, centre.public, "sarah")
+    await page.eval("document.querySelector('nav a[href=\"/flows\"]').click(); true")
+    await page.wait_for("location.pathname === '/flows' && document.readyState === 'complete'")
+    assert "version 1" in await page.eval("document.querySelector('table').innerText")
+    await page.eval("document.querySelector('a[href=\"/flows/main\"]').click(); true")
+    await page.wait_for("location.pathname === '/flows/main' && document.readyState === 'complete'")
+
+    # A broken edit: refused, with the fault and its line; nothing changes for callers.
+    await submit_edit(page, "next: menu_caf", "next: menu_cfa", "essai")
+    await page.wait_for("location.pathname === '/flows/main/publish' && document.readyState === 'complete'")
+    checks = await page.eval("document.getElementById('checks').innerText")
+    assert "Publication refusée" in checks
+    assert "main.yaml:39: node 'objet': unknown target 'menu_cfa'" in checks
+    assert await page.eval("document.getElementById('comment').value") == "essai"   # the edit is kept
+    await page.screenshot(ARTIFACTS / "flow_publish_refused.png")
+    assert catalog.current("main").version == 1
+
+    # A real change: published, live at once in this process.
+    await page.goto(centre.public + "/flows/main")
+    await submit_edit(page, "Pour la CAF.", "Vous avez choisi la CAF.", "formulation plus claire")
+    await page.wait_for("location.search === '?done=published' && document.readyState === 'complete'")
+    assert await page.eval("document.querySelector('#versions tbody tr').dataset.version") == "2"
+    assert await page.eval("document.querySelector('#versions tbody tr').dataset.live") == "true"
+    assert "formulation plus claire" in await page.eval("document.getElementById('versions').innerText")
+    await page.screenshot(ARTIFACTS / "flow_published.png")
+    assert catalog.current("main").version == 2
+    call = centre.caller()
+    await call.start()
+    assert "Vous avez choisi la CAF." in await call.gather(1, Digits="1")
+
+    # The diff of version 2.
+    await page.eval("document.querySelector('a[href=\"/flows/main/versions/2\"]').click(); true")
+    await page.wait_for("location.pathname === '/flows/main/versions/2' && document.readyState === 'complete'")
+    assert await page.eval("document.querySelector('#diff ins').innerText.includes('Vous avez choisi la CAF.')")
+    assert await page.eval("document.querySelector('#diff del').innerText.includes('Pour la CAF.')")
+    await page.screenshot(ARTIFACTS / "flow_diff.png")
+
+    # Roll back to version 1 in one action.
+    await page.goto(centre.public + "/flows/main")
+    await page.eval("document.getElementById('rollback-1').click(); true")
+    await page.wait_for("location.search === '?done=rolledback' && document.readyState === 'complete'")
+    assert await page.eval("document.querySelector('#versions tr[data-live]').dataset.version") == "1"
+    await page.screenshot(ARTIFACTS / "flow_rolled_back.png")
+    assert catalog.current("main").version == 1
+    actions = [(e.actor, e.action) for e in await audit_entries(centre.client.app[keys.DATABASE])]
+    assert actions[:2] == [("sarah", "flow.rollback"), ("sarah", "flow.publish")]
+
+
+async def test_flow_pages_check_roles_and_csrf(centre: Centre) -> None:
+    agent, supervisor = Browser(centre.public), Browser(centre.public)
+    try:
+        await agent.login("alice", PASSWORD)
+        assert (await agent.get("/flows")).status == 403
+        assert (await agent.get("/flows/main")).status == 403
+        await supervisor.login("sarah", PASSWORD)
+        assert (await supervisor.get("/flows/nowhere")).status == 404
+        assert (await supervisor.get("/flows/main/versions/9")).status == 404
+        no_token = await supervisor.session.post(centre.public + "/flows/main/rollback", data={"version": "1"},
+                                                 allow_redirects=False)
+        assert no_token.status == 403
+        bad = await supervisor.session.post(centre.public + "/flows/main/rollback",
+                                            data={"version": "x", "csrf_token": supervisor.csrf},
+                                            allow_redirects=False)
+        assert bad.status == 400
+        same = await supervisor.session.post(centre.public + "/flows/main/rollback",
+                                             data={"version": "1", "csrf_token": supervisor.csrf},
+                                             allow_redirects=False)
+        assert same.status == 409 and "already live" in await same.text()
+    finally:
+        await agent.close()
+        await supervisor.close()
