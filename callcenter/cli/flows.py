@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from callcenter.cli import flow_versions
+from callcenter.cli import flow_record, flow_versions
 from callcenter.cli.flow_engine import engine_factory
 from callcenter.config import PROJECT_ROOT
 from callcenter.flows import FlowError, load_flow
@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                       help="flow files or folders (default: the bundled ivr_flows/)")
     test.set_defaults(func=run_test)
     flow_versions.add_commands(flows_sub)
+    flow_record.add_command(flows_sub)
 
 
 def _files(paths: list[Path]) -> list[Path]:
