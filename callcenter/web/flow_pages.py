@@ -14,6 +14,8 @@ from aiohttp import web
 
 from callcenter.flows.catalog import KIND
 from callcenter.flows.checks import Checked, EngineFactory, check_text
+from callcenter.flows.lints import lint_flow
+from callcenter.flows.loader import FlowError, parse_flow
 from callcenter.flows.model import Flow
 from callcenter.flows.testcases import tests_path
 from callcenter.ivr.engine import IvrEngine
@@ -95,6 +97,26 @@ def _engine_factory(request: web.Request) -> EngineFactory:
 
 
 @requires("supervisor")
+async def check(request: web.Request) -> web.Response:
+    """The faults and warnings of an edit as it is typed (test cases run on publish only)."""
+    flow_id, _ = await _history(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text='{"error": "a JSON body is expected"}', content_type="application/json") \
+            from None
+    text = body.get("content") if isinstance(body, dict) else None
+    if not isinstance(text, str) or len(text.encode("utf-8")) > MAX_FLOW_BYTES:
+        raise web.HTTPBadRequest(text='{"error": "content: a flow of at most 512 KiB is expected"}',
+                                 content_type="application/json")
+    try:
+        flow = parse_flow(text, f"{flow_id}.yaml", expected_id=flow_id)
+    except FlowError as exc:
+        return web.json_response({"faults": [str(p) for p in exc.problems], "warnings": []})
+    return web.json_response({"faults": [], "warnings": [str(w) for w in lint_flow(flow)]})
+
+
+@requires("supervisor")
 async def publish(request: web.Request) -> web.Response:
     flow_id, history = await _history(request)
     who = identity(request)
@@ -144,5 +166,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/flows", flows_page)
     app.router.add_get("/flows/{flow}", flow_page)
     app.router.add_get("/flows/{flow}/versions/{version}", version_page)
+    app.router.add_post("/flows/{flow}/check", check)
     app.router.add_post("/flows/{flow}/publish", publish)
     app.router.add_post("/flows/{flow}/rollback", rollback)

@@ -40,11 +40,11 @@ async def login(page: Page, base: str, username: str) -> None:
 
 
 async def submit_edit(page: Page, old: str, new: str, comment: str) -> None:
-    await page.eval(f"""
+    await page.eval(f"""{{
         const box = document.getElementById('content');
         box.value = box.value.replace({json.dumps(old)}, {json.dumps(new)});
         document.getElementById('comment').value = {json.dumps(comment)};
-        document.getElementById('publish').click(); true""")
+        document.getElementById('publish').click(); }} true""")
 
 
 async def test_fault_publish_diff_and_rollback(centre: Centre, browser: Chromium) -> None:
@@ -58,7 +58,23 @@ async def test_fault_publish_diff_and_rollback(centre: Centre, browser: Chromium
     await page.eval("document.querySelector('a[href=\"/flows/main\"]').click(); true")
     await page.wait_for("location.pathname === '/flows/main' && document.readyState === 'complete'")
 
-    # A broken edit: refused, with the fault and its line; nothing changes for callers.
+    # Typing a broken edit: the fault appears with its line, before any publish.
+    await page.eval("""{
+        const box = document.getElementById('content');
+        box.value = box.value.replace('next: menu_caf', 'next: menu_cfa');
+        box.dispatchEvent(new Event('input')); } true""")
+    await page.wait_for("document.getElementById('live-status')?.dataset.faults === '1'")
+    assert "main.yaml:39: node 'objet': unknown target 'menu_cfa'" in await page.eval(
+        "document.getElementById('live-checks').innerText")
+    await page.screenshot(ARTIFACTS / "flow_fault_as_typed.png")
+    await page.eval("""{
+        const box = document.getElementById('content');
+        box.value = box.value.replace('next: menu_cfa', 'next: menu_caf');
+        box.dispatchEvent(new Event('input')); } true""")
+    await page.wait_for("document.getElementById('live-status')?.dataset.faults === '0'")
+    assert "warning: menu 'objet' has 6 options" in await page.eval("document.getElementById('live-checks').innerText")
+
+    # Publishing a broken edit: refused, with the fault and its line; nothing changes for callers.
     await submit_edit(page, "next: menu_caf", "next: menu_cfa", "essai")
     await page.wait_for("location.pathname === '/flows/main/publish' && document.readyState === 'complete'")
     checks = await page.eval("document.getElementById('checks').innerText")
@@ -115,6 +131,11 @@ async def test_flow_pages_check_roles_and_csrf(centre: Centre) -> None:
                                             data={"version": "x", "csrf_token": supervisor.csrf},
                                             allow_redirects=False)
         assert bad.status == 400
+        checked = await supervisor.post("/flows/main/check", {"content": "flow: main\nstart: x\nnodes: {}\n"})
+        assert checked.status == 200
+        assert (await checked.json())["faults"] == ["main.yaml:3: nodes: {} should be non-empty"]
+        assert (await supervisor.post("/flows/main/check", {"text": 1})).status == 400
+        assert (await supervisor.post("/flows/main/check", {"content": "x"}, csrf=False)).status == 403
         same = await supervisor.session.post(centre.public + "/flows/main/rollback",
                                              data={"version": "1", "csrf_token": supervisor.csrf},
                                              allow_redirects=False)
