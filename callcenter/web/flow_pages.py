@@ -20,7 +20,7 @@ from callcenter.flows.model import Flow
 from callcenter.flows.testcases import tests_path
 from callcenter.ivr.engine import IvrEngine
 from callcenter.versions import Version, VersionError, VersionStore
-from callcenter.versions.model import AlreadyLive
+from callcenter.versions.model import AlreadyLive, unified_diff
 from callcenter.web import keys
 from callcenter.web.auth import Identity, identity, requires
 from callcenter.web.templates import render
@@ -85,6 +85,21 @@ async def version_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text=f"flow {flow_id}: no version {number}")
     who = identity(request)
     return render("flow_version.html", csrf_token=who.csrf, user=who, flow_id=flow_id, version=version)
+
+
+@requires("supervisor")
+async def compare_page(request: web.Request) -> web.Response:
+    """The diff between any two versions (``?from=A&to=B``)."""
+    flow_id, history = await _history(request)
+    by_number = {v.version: v for v in history}
+    try:
+        old, new = by_number[int(request.query["from"])], by_number[int(request.query["to"])]
+    except (KeyError, ValueError):
+        raise web.HTTPBadRequest(text="from, to: two version numbers of this flow are expected") from None
+    who = identity(request)
+    diff = unified_diff(old.content, new.content, flow_id, old.version, new.version)
+    return render("flow_compare.html", csrf_token=who.csrf, user=who, flow_id=flow_id, old=old, new=new,
+                  diff=diff)
 
 
 def _engine_factory(request: web.Request) -> EngineFactory:
@@ -166,6 +181,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/flows", flows_page)
     app.router.add_get("/flows/{flow}", flow_page)
     app.router.add_get("/flows/{flow}/versions/{version}", version_page)
+    app.router.add_get("/flows/{flow}/compare", compare_page)
     app.router.add_post("/flows/{flow}/check", check)
     app.router.add_post("/flows/{flow}/publish", publish)
     app.router.add_post("/flows/{flow}/rollback", rollback)

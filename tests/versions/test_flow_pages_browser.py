@@ -143,3 +143,24 @@ async def test_flow_pages_check_roles_and_csrf(centre: Centre) -> None:
     finally:
         await agent.close()
         await supervisor.close()
+
+
+async def test_compare_any_two_versions(centre: Centre) -> None:
+    store = centre.client.app[keys.CATALOG].store
+    first = (await store.live("flow", "main")).content
+    await store.publish("flow", "main", first.replace("Pour la CAF.", "Pour la CAF, version 2."), by="sarah")
+    await store.publish("flow", "main", first.replace("Pour la CAF.", "Pour la CAF, version 3."), by="sarah")
+    supervisor = Browser(centre.public)
+    try:
+        await supervisor.login("sarah", PASSWORD)
+        page = await (await supervisor.get("/flows/main")).text()
+        assert 'id="compare-form"' in page
+        html = await (await supervisor.get("/flows/main/compare?from=1&to=3")).text()
+        assert "<del>-      Pour la CAF. Tapez 1" in html and "<ins>+      Pour la CAF, version 3. Tapez 1" in html
+        assert "version 2" not in html.split('id="diff"')[1]
+        same = await (await supervisor.get("/flows/main/compare?from=2&to=2")).text()
+        assert "Aucune différence." in same
+        assert (await supervisor.get("/flows/main/compare?from=1&to=9")).status == 400
+        assert (await supervisor.get("/flows/main/compare?from=x")).status == 400
+    finally:
+        await supervisor.close()
