@@ -55,12 +55,14 @@ async def flows_page(request: web.Request) -> web.Response:
 
 
 def _flow_page(who: Identity, flow_id: str, history: list[Version], *, text: str, comment: str = "",
-               checked: Checked | None = None, notice: str | None = None, status: int = 200) -> web.Response:
+               checked: Checked | None = None, notice: str | None = None, status: int = 200,
+               only_checked: bool = False) -> web.Response:
     live = next((v for v in history if v.live), None)
     return render("flow.html", status=status, csrf_token=who.csrf, user=who, flow_id=flow_id,
                   versions=list(reversed(history)), live=live, text=text, comment=comment,
-                  messages=checked.messages if checked else (), refused=checked is not None and not checked.ok,
-                  notice=notice)
+                  messages=checked.messages if checked else (),
+                  refused=checked is not None and not checked.ok and not only_checked,
+                  failing=checked is not None and not checked.ok, notice=notice)
 
 
 @requires("supervisor")
@@ -144,6 +146,10 @@ async def publish(request: web.Request) -> web.Response:
     suite = tests_path(settings.flows_dir / f"{flow_id}.yaml")
     checked = await asyncio.to_thread(check_text, text, f"{flow_id}.yaml", flow_id, suite,
                                       _engine_factory(request))
+    if form.get("action") == "test":
+        # Checked and tested only: what a publish would say, and nothing published.
+        return _flow_page(who, flow_id, history, text=text, comment=comment, checked=checked, only_checked=True,
+                          notice="Vérification terminée : rien n'a été publié.")
     if not checked.ok:
         return _flow_page(who, flow_id, history, text=text, comment=comment, checked=checked, status=422)
     try:

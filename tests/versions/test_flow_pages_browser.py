@@ -74,7 +74,16 @@ async def test_fault_publish_diff_and_rollback(centre: Centre, browser: Chromium
     await page.wait_for("document.getElementById('live-status')?.dataset.faults === '0'")
     assert "warning: menu 'objet' has 6 options" in await page.eval("document.getElementById('live-checks').innerText")
 
+    # Checking and running the test cases without publishing.
+    await page.eval("document.getElementById('run-tests').click(); true")
+    await page.wait_for("location.pathname === '/flows/main/publish' && document.readyState === 'complete'")
+    checks = await page.eval("document.getElementById('checks').innerText")
+    assert "main.tests.yaml: 10 of 10 test cases passed" in checks and "Publication refusée" not in checks
+    assert "rien n'a été publié" in await page.eval("document.getElementById('notice').innerText")
+    assert catalog.current("main").version == 1
+
     # Publishing a broken edit: refused, with the fault and its line; nothing changes for callers.
+    await page.goto(centre.public + "/flows/main")
     await submit_edit(page, "next: menu_caf", "next: menu_cfa", "essai")
     await page.wait_for("location.pathname === '/flows/main/publish' && document.readyState === 'complete'")
     checks = await page.eval("document.getElementById('checks').innerText")
