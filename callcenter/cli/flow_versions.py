@@ -68,7 +68,12 @@ def _with_store(action: Callable[[VersionStore], Awaitable[T]]) -> T:
 
 
 def _who(given: str | None) -> str:
-    return given or getpass.getuser()
+    if given:
+        return given
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):   # no user name for this uid (some containers): still recorded
+        return "cli"
 
 
 def run_publish(args: argparse.Namespace) -> int:
