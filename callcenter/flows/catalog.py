@@ -47,7 +47,8 @@ class FlowCatalog:
         # Faults of the files on disk, and the files that differ from the live version (drafts).
         self.problems: list[FlowProblem] = []
         self.drafts: dict[str, str] = {}
-        self._told: set[tuple[str, str]] = set()
+        self._told: set[tuple[str, str]] = set()   # (flow id, sha256) of drafts already logged
+        self._unrunnable: set[tuple[str, int]] = set()
         self._files: dict[str, str] = {}  # flow id -> sha256 of its valid file
 
     def current(self, flow_id: str) -> Flow | None:
@@ -123,8 +124,10 @@ class FlowCatalog:
             try:
                 flow = await self.version(flow_id, number)
             except FlowError as exc:
-                _LOGGER.error("flow %s version %d cannot run, keeping %s: %s", flow_id, number,
-                              running.version if running else "none", exc.message)
+                if (flow_id, number) not in self._unrunnable:   # said once, not at every poll
+                    self._unrunnable.add((flow_id, number))
+                    _LOGGER.error("flow %s version %d cannot run, keeping %s: %s", flow_id, number,
+                                  running.version if running else "none", exc.message)
                 continue
             if flow is None:
                 continue

@@ -60,6 +60,19 @@ async def test_a_valid_edit_is_a_draft_until_published_and_calls_keep_theirs(
     assert "Vous avez choisi la CAF." in said(await new.gather(1, Digits="1"))
 
 
+async def test_a_live_version_that_cannot_run_is_refused_and_the_running_one_stays(
+        new_call: Any, caplog: Any) -> None:
+    call: TwilioCall = new_call()
+    catalog = call.client.app[keys.CATALOG]
+    # Only a publish that skipped the checks (or a schema change) could make this live.
+    await catalog.store.publish("flow", "main", "flow: main\nstart: x\nnodes: {}\n", by="sarah")
+    assert not await catalog.refresh()
+    assert not await catalog.refresh()
+    assert catalog.current("main").version == 1
+    assert caplog.text.count("flow main version 2 cannot run, keeping 1") == 1
+    assert "objet de votre appel" in said(await call.start())
+
+
 async def test_same_content_keeps_its_version_across_restarts(tmp_path: Path, database_url: str,
                                                              flows_dir: Path, aiohttp_client: Any) -> None:
     settings = Settings.from_env(make_env(tmp_path, database_url, flows_dir))
