@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from callcenter.errors import FileFault
-from callcenter.flows.model import Answer, Ask, Flow, Goto, Hangup, Menu, Node, Say, Transfer
+from callcenter.flows.model import Answer, Ask, Flow, Hangup, Menu, Node, Say, Transfer
 
 MAX_STEPS_TO_PERSON = 2
 MAX_MENU_DEPTH = 3
@@ -67,18 +67,6 @@ def _far_from_a_person(flow: Flow) -> Iterator[tuple[str, str]]:
                             f"{MAX_STEPS_TO_PERSON})")
 
 
-def _choices(node: Node) -> tuple[str, ...]:
-    """Where the caller's own choices lead (not the ways out on silence or to a person)."""
-    match node:
-        case Menu():
-            return tuple(o.next for o in node.options) + ((node.knowledge,) if node.knowledge else ())
-        case Say() | Ask() | Answer():
-            return (node.next,)
-        case Goto():
-            return (*(b.next for b in node.branches), node.next)
-    return ()
-
-
 def _deep_menus(flow: Flow) -> Iterator[tuple[str, str]]:
     """Menus more than three menus deep, counting the menus on the shortest way from the start."""
     first = 1 if isinstance(flow.nodes[flow.start], Menu) else 0
@@ -87,7 +75,7 @@ def _deep_menus(flow: Flow) -> Iterator[tuple[str, str]]:
     queue: deque[str] = deque([flow.start])
     while queue:   # 0-1 breadth-first: entering a menu costs one level, any other node nothing
         current = queue.popleft()
-        for target in _choices(flow.nodes[current]):
+        for target in flow.choices(flow.nodes[current]):
             if target not in flow.nodes:
                 continue
             cost = 1 if isinstance(flow.nodes[target], Menu) else 0

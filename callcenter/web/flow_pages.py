@@ -11,9 +11,11 @@ import asyncio
 import logging
 
 from aiohttp import web
+from markupsafe import Markup
 
 from callcenter.flows.catalog import KIND
 from callcenter.flows.checks import Checked, EngineFactory, check_text
+from callcenter.flows.diagram import flow_svg
 from callcenter.flows.lints import lint_flow
 from callcenter.flows.loader import FlowError, parse_flow
 from callcenter.flows.model import Flow
@@ -59,10 +61,19 @@ def _flow_page(who: Identity, flow_id: str, history: list[Version], *, text: str
                only_checked: bool = False) -> web.Response:
     live = next((v for v in history if v.live), None)
     return render("flow.html", status=status, csrf_token=who.csrf, user=who, flow_id=flow_id,
+                  diagram=_diagram(text if checked is None else (checked.text or ""), flow_id),
                   versions=list(reversed(history)), live=live, text=text, comment=comment,
                   messages=checked.messages if checked else (),
                   refused=checked is not None and not checked.ok and not only_checked,
                   failing=checked is not None and not checked.ok, notice=notice)
+
+
+def _diagram(text: str, flow_id: str) -> Markup | None:
+    """The SVG of a flow text, or None when it does not load (its faults are shown instead)."""
+    try:
+        return Markup(flow_svg(parse_flow(text, f"{flow_id}.yaml")))  # every text in it is escaped
+    except FlowError:
+        return None
 
 
 @requires("supervisor")
@@ -86,7 +97,8 @@ async def version_page(request: web.Request) -> web.Response:
     if version is None:
         raise web.HTTPNotFound(text=f"flow {flow_id}: no version {number}")
     who = identity(request)
-    return render("flow_version.html", csrf_token=who.csrf, user=who, flow_id=flow_id, version=version)
+    return render("flow_version.html", csrf_token=who.csrf, user=who, flow_id=flow_id, version=version,
+                  diagram=_diagram(version.content, flow_id))
 
 
 @requires("supervisor")

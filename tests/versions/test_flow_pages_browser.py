@@ -57,6 +57,11 @@ async def test_fault_publish_diff_and_rollback(centre: Centre, browser: Chromium
     assert "version 1" in await page.eval("document.querySelector('table').innerText")
     await page.eval("document.querySelector('a[href=\"/flows/main\"]').click(); true")
     await page.wait_for("location.pathname === '/flows/main' && document.readyState === 'complete'")
+    # The diagram of the bundled flow fits the page: readable without scrolling sideways.
+    assert await page.eval("document.querySelectorAll('#diagram svg [data-node]').length") == 19
+    assert await page.eval("document.querySelector('#diagram svg').getBoundingClientRect().right "
+                           "<= document.documentElement.clientWidth")
+    await page.screenshot(ARTIFACTS / "flow_diagram.png")
 
     # Typing a broken edit: the fault appears with its line, before any publish.
     await page.eval("""{
