@@ -79,11 +79,15 @@ def _diagram(text: str, flow_id: str) -> Markup | None:
 @requires("supervisor")
 async def flow_page(request: web.Request) -> web.Response:
     flow_id, history = await _history(request)
-    live = next((v for v in history if v.live), history[-1])
+    shown = next((v for v in history if v.live), history[-1])
+    if request.query.get("edit", "").isdigit():   # resume a draft (or start from any version)
+        shown = next((v for v in history if v.version == int(request.query["edit"])), shown)
     notice = {"published": "Version publiée : les nouveaux appels l'entendent.",
-              "rolledback": "Version remise en service : les nouveaux appels l'entendent."
+              "rolledback": "Version remise en service : les nouveaux appels l'entendent.",
+              "draft": "Brouillon enregistré : il n'est pas en service."
               }.get(request.query.get("done", ""))
-    return _flow_page(identity(request), flow_id, history, text=live.content, notice=notice)
+    return _flow_page(identity(request), flow_id, history, text=shown.content, notice=notice,
+                      comment=shown.comment if shown.status == "draft" else "")
 
 
 @requires("supervisor")
@@ -154,6 +158,10 @@ async def publish(request: web.Request) -> web.Response:
     comment = str(form.get("comment", "")).strip()
     if not text.strip() or len(text.encode("utf-8")) > MAX_FLOW_BYTES:
         raise web.HTTPBadRequest(text="content: a flow of at most 512 KiB is expected")
+    if form.get("action") == "draft":
+        # Kept as it is, faults and all, for later: never live, listed with the versions.
+        draft = await _store(request).save_draft(KIND, flow_id, text, by=who.username, comment=comment)
+        raise web.HTTPSeeOther(f"/flows/{flow_id}?done=draft&edit={draft.version}")
     settings = request.app[keys.SETTINGS]
     suite = tests_path(settings.flows_dir / f"{flow_id}.yaml")
     checked = await asyncio.to_thread(check_text, text, f"{flow_id}.yaml", flow_id, suite,

@@ -178,3 +178,24 @@ async def test_compare_any_two_versions(centre: Centre) -> None:
         assert (await supervisor.get("/flows/main/compare?from=x")).status == 400
     finally:
         await supervisor.close()
+
+
+async def test_a_draft_is_saved_resumed_and_never_live(centre: Centre) -> None:
+    catalog = centre.client.app[keys.CATALOG]
+    supervisor = Browser(centre.public)
+    try:
+        await supervisor.login("sarah", PASSWORD)
+        saved = await supervisor.session.post(centre.public + "/flows/main/publish", allow_redirects=False, data={
+            "content": "flow: main\nà finir\n", "comment": "à relire", "action": "draft",
+            "csrf_token": supervisor.csrf})
+        assert saved.status == 303 and saved.headers["Location"] == "/flows/main?done=draft&edit=2"
+        page = await (await supervisor.get(saved.headers["Location"])).text()
+        assert "Brouillon enregistré" in page and "flow: main\nà finir\n</textarea>" in page
+        assert 'value="à relire"' in page and "brouillon" in page and 'href="/flows/main?edit=2"' in page
+        assert await catalog.store.live_versions("flow") == {"main": 1}
+        assert not await catalog.refresh() and catalog.current("main").version == 1
+        refused = await supervisor.session.post(centre.public + "/flows/main/rollback", allow_redirects=False,
+                                                data={"version": "2", "csrf_token": supervisor.csrf})
+        assert refused.status == 409 and "is a draft" in await refused.text()
+    finally:
+        await supervisor.close()
