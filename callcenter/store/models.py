@@ -100,7 +100,10 @@ class DocumentVersion(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     comment: Mapped[str] = mapped_column(Text)
-    diff: Mapped[str] = mapped_column(Text)  # unified diff to the previous version ("" for the first)
+    # Unified diff from version ``diff_from`` (the one live when this one was made, else the
+    # latest); "" and None for the first.
+    diff: Mapped[str] = mapped_column(Text)
+    diff_from: Mapped[int | None] = mapped_column(Integer)
 
 
 class DocumentLive(Base):

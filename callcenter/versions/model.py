@@ -39,6 +39,7 @@ class Version:
     at: datetime
     comment: str
     diff: str
+    diff_from: int | None = None
     live: bool = False
 
     def summary(self) -> dict[str, object]:

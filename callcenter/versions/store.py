@@ -39,7 +39,7 @@ def _version(row: DocumentVersion, live: int | None) -> Version:
     status: Status = PUBLISHED if row.status == PUBLISHED else DRAFT
     return Version(kind=row.kind, name=row.name, version=row.version, status=status, content=row.content,
                    sha256=row.sha256, by=row.created_by, at=row.created_at, comment=row.comment, diff=row.diff,
-                   live=row.version == live)
+                   diff_from=row.diff_from, live=row.version == live)
 
 
 class VersionStore:
@@ -136,18 +136,19 @@ class VersionStore:
                     .order_by(DocumentVersion.version.desc()).limit(1))
                 if only_first and latest is not None:
                     raise VersionError(f"{kind} {name}: already has versions")
-                if make_live and pointer is not None:
-                    live = await session.scalar(select(DocumentVersion).where(
-                        DocumentVersion.kind == kind, DocumentVersion.name == name,
-                        DocumentVersion.version == pointer.version))
-                    if live is not None and live.sha256 == sha:
-                        raise AlreadyLive(f"{kind} {name}: this content is already live as version "
-                                           f"{live.version}; nothing to publish")
+                live = None if pointer is None else await session.scalar(select(DocumentVersion).where(
+                    DocumentVersion.kind == kind, DocumentVersion.name == name,
+                    DocumentVersion.version == pointer.version))
+                if make_live and live is not None and live.sha256 == sha:
+                    raise AlreadyLive(f"{kind} {name}: this content is already live as version "
+                                      f"{live.version}; nothing to publish")
                 number = 1 if latest is None else latest.version + 1
+                # What changes compared with what callers hear now (the latest when nothing is live).
+                base = live or latest
                 row = DocumentVersion(kind=kind, name=name, version=number, status=status, content=content,
                                       sha256=sha, created_by=by, created_at=now, comment=comment,
-                                      diff=unified_diff(latest.content if latest else "", content, name,
-                                                        number - 1, number))
+                                      diff=unified_diff(base.content, content, name, base.version, number)
+                                      if base else "", diff_from=base.version if base else None)
                 session.add(row)
                 detail: dict[str, object] = {"version": number, "comment": comment, "sha256": sha}
                 if make_live:

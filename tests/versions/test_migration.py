@@ -23,7 +23,7 @@ def test_recorded_flow_versions_become_published_versions(database_url: str) -> 
                              {"v": version, "sha": f"{version:064d}", "src": source, "at": at})
         upgrade(database_url)
         with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT name, version, status, created_by, comment, diff "
+            rows = conn.execute(sa.text("SELECT name, version, status, created_by, comment, diff, diff_from "
                                         "FROM document_versions ORDER BY version")).all()
             live = conn.execute(sa.text("SELECT name, version FROM document_live")).all()
             assert "flow_versions" not in sa.inspect(conn).get_table_names()
@@ -32,5 +32,5 @@ def test_recorded_flow_versions_become_published_versions(database_url: str) -> 
     assert [(r.name, r.version, r.status, r.created_by) for r in rows] == [
         ("main", 1, "published", "system"), ("main", 2, "published", "system")]
     assert rows[0].comment == "loaded from /srv/ivr_flows/main.yaml" and rows[0].diff == ""
-    assert "+title: x" in rows[1].diff
+    assert "+title: x" in rows[1].diff and (rows[0].diff_from, rows[1].diff_from) == (None, 1)
     assert [tuple(r) for r in live] == [("main", 2)]

@@ -34,7 +34,7 @@ async def test_publish_makes_a_new_live_version_with_its_diff(store: VersionStor
     first = await store.publish("flow", "main", "a: 1\nb: 2\n", by="sarah", comment="first")
     second = await store.publish("flow", "main", "a: 1\nb: 3\n", by="paul", comment="b is 3")
     assert (first.version, second.version) == (1, 2)
-    assert first.diff == ""
+    assert first.diff == "" and first.diff_from is None and second.diff_from == 1
     assert "-b: 2\n+b: 3\n" in second.diff and "--- main v1" in second.diff
     assert await store.live_versions("flow") == {"main": 2}
     history = await store.history("flow", "main")
@@ -65,6 +65,8 @@ async def test_rollback_moves_the_pointer_back_and_versions_stay(store: VersionS
     # Publishing the content of an older version is a new version (history is never rewritten).
     again = await store.publish("flow", "main", "a: 2\n", by="sarah", comment="again")
     assert again.version == 3 and await store.live_versions("flow") == {"main": 3}
+    # Its diff is against what callers heard until then (version 1), not the latest (2).
+    assert again.diff_from == 1 and "-a: 1\n+a: 2\n" in again.diff
 
 
 async def test_a_draft_is_kept_but_never_live(store: VersionStore) -> None:

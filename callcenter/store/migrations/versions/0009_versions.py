@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("comment", sa.Text, nullable=False),
         sa.Column("diff", sa.Text, nullable=False),
+        sa.Column("diff_from", sa.Integer, nullable=True),
         sa.UniqueConstraint("kind", "name", "version", name="uq_document_version"),
     )
     live = op.create_table(
@@ -78,7 +79,8 @@ def _copy_flow_versions(versions: sa.Table, live: sa.Table) -> None:
         conn.execute(versions.insert().values(
             kind="flow", name=row.flow_id, version=row.version, status="published", content=row.source,
             sha256=row.sha256, created_by="system", created_at=row.created_at,
-            comment=f"loaded from {row.path}", diff=diff if before else ""))
+            comment=f"loaded from {row.path}", diff=diff if before else "",
+            diff_from=row.version - 1 if before else None))
         previous[row.flow_id] = row.source
         latest[row.flow_id] = row.version
     now = datetime.now(UTC)
