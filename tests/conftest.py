@@ -29,9 +29,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # Opening hours with no limit, for servers run as processes on the real clock (see the file).
 ALWAYS_OPEN = FIXTURES / "hours" / "always_open.yaml"
 # Every table of the schema; a test run on PostgreSQL empties them between tests.
-TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions", "agent_presence", "users",
-          "queue_entries", "routing_decisions", "call_notes", "triage_feedback",
-          "kb_flags", "audit_log")
+TABLES = ("call_log", "webhook_receipts", "calls", "document_versions", "document_live", "audit_log",
+          "agent_presence", "users", "queue_entries", "routing_decisions", "call_notes", "triage_feedback",
+          "kb_flags")
 
 
 def _postgres_url() -> str | None:

@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcenter.cli.flows",
     "callcenter.cli.users",
     "callcenter.cli.report",
+    "callcenter.cli.audit",
     "callcenter.cli.simulate",
     "callcenter.cli.fake_twilio",
     "callcenter.kb.cli",

@@ -179,6 +179,18 @@ class Flow:
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]
 
+    def choices(self, node: Node) -> tuple[str, ...]:
+        """Where the caller's own answers lead, without the ways out on silence, on not being
+        understood, or to a person (for lints and the diagram)."""
+        match node:
+            case Menu():
+                return tuple(o.next for o in node.options) + ((node.knowledge,) if node.knowledge else ())
+            case Say() | Ask() | Answer():
+                return (node.next,)
+            case Goto():
+                return (*(b.next for b in node.branches), node.next)
+        return ()
+
     def successors(self, node: Node) -> tuple[str, ...]:
         """Every node id ``node`` can lead to, the way out to a person included for input nodes."""
         match node:

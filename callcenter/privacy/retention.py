@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.privacy.numbers import caller_key, mask_phone, normalise_number, stored_caller
 from callcenter.store import Database
+from callcenter.store.audit import record_audit
 from callcenter.store.models import (
-    AuditEntry,
     Call,
     CallLogEntry,
     CallNote,
@@ -48,7 +48,7 @@ class Retention:
 
 def audit(session: AsyncSession, actor: str, action: str, obj: str, detail: dict[str, Any], at: datetime) -> None:
     """Add one audit entry to ``session``'s transaction (committed with what it records)."""
-    session.add(AuditEntry(at=at, actor=actor[:120], action=action, object=obj[:200], detail=detail))
+    record_audit(session, actor[:120], action, obj[:200], detail, at)
 
 
 def caller_object(key: bytes, number: str) -> str:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
-from callcenter.store.models import Call, CallLogEntry, FlowVersion, WebhookReceipt
+from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
 from callcenter.store.urls import async_url, prepare_sqlite_file
 
 
@@ -214,35 +214,3 @@ class Database:
                 select(CallLogEntry).where(CallLogEntry.call_sid == call_sid).order_by(CallLogEntry.seq)
             )
             return list(rows)
-
-    # -- flow versions ----------------------------------------------------------------------
-
-    async def flow_version(self, flow_id: str, sha256: str, source: str, path: str,
-                           now: datetime) -> int:
-        """The version number of this exact flow content, recording it if it is new."""
-        async with self._writer if self.is_sqlite else _nolock(), self.sessions() as session, \
-                session.begin():
-            existing = await session.scalar(
-                select(FlowVersion).where(FlowVersion.flow_id == flow_id, FlowVersion.sha256 == sha256)
-            )
-            if existing is not None:
-                return existing.version
-            latest = await session.scalar(
-                select(FlowVersion.version).where(FlowVersion.flow_id == flow_id)
-                .order_by(FlowVersion.version.desc()).limit(1)
-            )
-            version = (latest or 0) + 1
-            session.add(FlowVersion(flow_id=flow_id, version=version, sha256=sha256, source=source,
-                                    path=path, created_at=now))
-            return version
-
-    async def flow_source(self, flow_id: str, version: int) -> FlowVersion | None:
-        async with self.sessions() as session:
-            return await session.scalar(
-                select(FlowVersion).where(FlowVersion.flow_id == flow_id, FlowVersion.version == version)
-            )
-
-
-@asynccontextmanager
-async def _nolock() -> AsyncIterator[None]:
-    yield

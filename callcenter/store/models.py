@@ -1,4 +1,4 @@
-"""SQLAlchemy mapped classes: calls, their ordered log, webhook receipts, flow versions.
+"""SQLAlchemy mapped classes: calls, their ordered log, webhook receipts, document versions, audit.
 
 The same schema runs on SQLite and PostgreSQL; the Alembic migrations in ``migrations/`` create it.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -88,22 +88,38 @@ class WebhookReceipt(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class FlowVersion(Base):
-    """Each distinct content of a flow file that the server ever ran."""
+class DocumentVersion(Base):
+    """One immutable version of a versioned document (a flow; later a knowledge-base entry)."""
 
-    __tablename__ = "flow_versions"
-    __table_args__ = (
-        UniqueConstraint("flow_id", "version", name="uq_flow_version"),
-        Index("ix_flow_versions_sha", "flow_id", "sha256", unique=True),
-    )
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("kind", "name", "version", name="uq_document_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    flow_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
     version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # draft | published
+    content: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(Text)
-    path: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    comment: Mapped[str] = mapped_column(Text)
+    # Unified diff from version ``diff_from`` (the one live when this one was made, else the
+    # latest); "" and None for the first.
+    diff: Mapped[str] = mapped_column(Text)
+    diff_from: Mapped[int | None] = mapped_column(Integer)
+
+
+class DocumentLive(Base):
+    """Which version of a document is in force: the one pointer a publish or a rollback moves."""
+
+    __tablename__ = "document_live"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class User(Base):
@@ -221,9 +237,10 @@ class KbFlag(Base):
 
 
 class AuditEntry(Base):
-    """Who did what to which object, when: access and erasure requests, purges, and any
-    administrative act another part records. ``object`` never holds personal data itself (a
-    caller is named by the prefix of their number's keyed hash)."""
+    """Who did what to which object, when: flow publications and rollbacks, access and erasure
+    requests, purges, any administrative act (written through ``store.audit.record_audit``).
+    ``object`` never holds personal data itself (a caller is named by the prefix of their
+    number's keyed hash)."""
 
     __tablename__ = "audit_log"
 

@@ -1,6 +1,7 @@
 """The aiohttp application factory: wiring only, no decisions.
 
-Start-up order: database (migrations applied), flows (versions recorded), then the call service.
+Start-up order: database (migrations applied), flows (live versions; unknown files imported), then
+the call service.
 A configured flow that fails its checks stops the start with its ``file:line: reason`` faults.
 """
 
@@ -36,7 +37,8 @@ from callcenter.telephony.rest import TwilioCallControl, TwilioRest
 from callcenter.telephony.twiml import Voice
 from callcenter.telephony.twiml import listening as listening_twiml
 from callcenter.telephony.twiml import render as render_twiml
-from callcenter.web import api, auth, health, kb_flags, kb_page, keys, pages, phone
+from callcenter.versions import VersionStore
+from callcenter.web import api, audit_page, auth, flow_pages, health, kb_flags, kb_page, keys, pages, phone
 from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine
 from callcenter.web.templates import UI_DIR
@@ -73,6 +75,8 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     pages.setup_routes(app)
     kb_page.setup_routes(app)
     phone.setup_routes(app)
+    audit_page.setup_routes(app)
+    flow_pages.setup_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
     return app
 
@@ -120,17 +124,7 @@ def _purge_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[No
 
 async def _flows(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    db = app[keys.DATABASE]
-
-    async def record(flow_id: str, sha: str, source: str, path: str) -> int:
-        version: int = await db.flow_version(flow_id, sha, source, path, utc_now())
-        return version
-
-    async def lookup(flow_id: str, version: int) -> tuple[str, str] | None:
-        row = await db.flow_source(flow_id, version)
-        return None if row is None else (row.source, row.path)
-
-    catalog = FlowCatalog(settings.flows_dir, record, lookup)
+    catalog = FlowCatalog(settings.flows_dir, VersionStore(app[keys.DATABASE]))
     problems = await catalog.reload()
     if catalog.current(settings.flow) is None:
         detail = "\n".join(str(p) for p in problems) or f"no file {settings.flow}.yaml"
@@ -169,7 +163,8 @@ async def _watch_cores(cores: Cores, every: float) -> None:
 
 
 async def _watch_flows(catalog: FlowCatalog, every: float) -> None:
-    """Reload flow files when they change; a broken edit is refused and the old flow stays."""
+    """Follow the live flow versions (one small query), and check the files when they change: a
+    published or rolled-back version answers new calls within ``every`` seconds, in every process."""
     if every <= 0:
         return
     while True:
@@ -177,6 +172,8 @@ async def _watch_flows(catalog: FlowCatalog, every: float) -> None:
         try:
             if catalog.changed():
                 await catalog.reload()
+            else:
+                await catalog.refresh()
         except Exception:  # noqa: BLE001 - the watcher must outlive any one bad reload
             _LOGGER.exception("flow reload failed; running flows unchanged")
 

@@ -38,6 +38,7 @@ async def healthz(request: web.Request) -> web.Response:
     flow = catalog.current(settings.flow)
     body["flow"] = None if flow is None else {"id": flow.id, "version": flow.version}
     body["flow_problems"] = [str(p) for p in catalog.problems]
+    body["flow_drafts"] = catalog.drafts
     cores = app[keys.CORES]
     body["knowledge"] = None if cores.knowledge is None else {"entries": len(cores.knowledge.kb.entries)}
     triage: dict[str, object] | None = None

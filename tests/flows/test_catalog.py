@@ -35,7 +35,8 @@ async def test_broken_edit_is_refused_and_the_running_flow_stays(new_call: Any, 
     assert health["status"] == "ok" and health["flow_problems"]
 
 
-async def test_a_valid_edit_is_a_new_version_and_calls_keep_theirs(new_call: Any, flows_dir: Path) -> None:
+async def test_a_valid_edit_is_a_draft_until_published_and_calls_keep_theirs(
+        new_call: Any, flows_dir: Path, caplog: Any) -> None:
     old_call: TwilioCall = new_call()
     await old_call.start()
     catalog = old_call.client.app[keys.CATALOG]
@@ -45,11 +46,31 @@ async def test_a_valid_edit_is_a_new_version_and_calls_keep_theirs(new_call: Any
                     encoding="utf-8")
     assert catalog.changed()
     assert await catalog.reload() == []
-    assert catalog.current("main").version == 2
+    # The store is the truth: an edited file is a draft, said in the log and by /healthz.
+    assert catalog.current("main").version == 1
+    assert "differs from live version 1" in caplog.text and "main" in catalog.drafts
+    published = await catalog.store.publish("flow", "main", main.read_text(encoding="utf-8"), by="sarah",
+                                            comment="wording")
+    assert published.version == 2
+    assert await catalog.refresh()
+    assert catalog.current("main").version == 2 and catalog.drafts == {}
     assert "Pour la CAF." in said(await old_call.gather(1, Digits="1"))
     new: TwilioCall = new_call()
     await new.start()
     assert "Vous avez choisi la CAF." in said(await new.gather(1, Digits="1"))
+
+
+async def test_a_live_version_that_cannot_run_is_refused_and_the_running_one_stays(
+        new_call: Any, caplog: Any) -> None:
+    call: TwilioCall = new_call()
+    catalog = call.client.app[keys.CATALOG]
+    # Only a publish that skipped the checks (or a schema change) could make this live.
+    await catalog.store.publish("flow", "main", "flow: main\nstart: x\nnodes: {}\n", by="sarah")
+    assert not await catalog.refresh()
+    assert not await catalog.refresh()
+    assert catalog.current("main").version == 1
+    assert caplog.text.count("flow main version 2 cannot run, keeping 1") == 1
+    assert "objet de votre appel" in said(await call.start())
 
 
 async def test_same_content_keeps_its_version_across_restarts(tmp_path: Path, database_url: str,

@@ -14,7 +14,9 @@ def test_upgrade_downgrade_upgrade(database_url: str) -> None:
     try:
         with engine.connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
-        assert {"calls", "call_log", "webhook_receipts", "flow_versions"} <= tables
+        assert {"calls", "call_log", "webhook_receipts", "document_versions", "document_live",
+                "audit_log"} <= tables
+        assert "flow_versions" not in tables  # became document versions in 0009
         downgrade(database_url)
         with engine.connect() as conn:
             assert "calls" not in set(sa.inspect(conn).get_table_names())

@@ -1,0 +1,31 @@
+"""The engine a flow's test cases run on from the command line: the knowledge base, triage rules
+and opening hours the server would use (hours beside the flow file when there are some)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from callcenter.calls.cores import Cores
+from callcenter.config import Settings
+from callcenter.flows.checks import EngineFactory
+from callcenter.flows.model import Flow
+from callcenter.hours import HOURS_FILE
+from callcenter.ivr.engine import IvrEngine
+
+
+def engine_factory(flow_path: Path) -> EngineFactory:
+    """Loads the cores once, on first use (a file with faults never needs them)."""
+    loaded: list[Cores] = []
+
+    def make(flow: Flow) -> IvrEngine:
+        if not loaded:
+            settings = Settings.from_env()
+            beside = flow_path.parent / HOURS_FILE
+            cores = Cores(settings.kb_dir, settings.triage_rules, beside if beside.is_file() else settings.hours_file,
+                          settings.semantic_model)
+            cores.load()
+            loaded.append(cores)
+        cores = loaded[0]
+        return IvrEngine(flow, cores.knowledge, cores.triage, cores.hours, cores.semantic)
+
+    return make

@@ -1,0 +1,175 @@
+"""The versioned document store on the database: add versions, move the live pointer, audit both.
+
+Versions are never changed once written. A publish adds a version and makes it live; a rollback
+makes an earlier published version live again; each writes its audit entry in the same
+transaction. Two writers racing for the same version number: one wins, the other is told to retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.store.audit import record_audit
+from callcenter.store.database import Database
+from callcenter.store.models import DocumentLive, DocumentVersion
+from callcenter.versions.model import (
+    DRAFT,
+    PUBLISHED,
+    AlreadyLive,
+    Status,
+    Version,
+    VersionError,
+    content_sha256,
+    unified_diff,
+)
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _version(row: DocumentVersion, live: int | None) -> Version:
+    status: Status = PUBLISHED if row.status == PUBLISHED else DRAFT
+    return Version(kind=row.kind, name=row.name, version=row.version, status=status, content=row.content,
+                   sha256=row.sha256, by=row.created_by, at=row.created_at, comment=row.comment, diff=row.diff,
+                   diff_from=row.diff_from, live=row.version == live)
+
+
+class VersionStore:
+    """Versions and live pointers of every document of every kind."""
+
+    def __init__(self, db: Database, clock: Clock = _now) -> None:
+        self.db = db
+        self.clock = clock
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def live_versions(self, kind: str) -> dict[str, int]:
+        """Name -> live version number, for every document of ``kind`` (the cheap poll)."""
+        async with self.db.sessions() as session:
+            rows = await session.execute(select(DocumentLive.name, DocumentLive.version)
+                                         .where(DocumentLive.kind == kind))
+            return {name: version for name, version in rows}
+
+    async def get(self, kind: str, name: str, version: int) -> Version | None:
+        async with self.db.sessions() as session:
+            row = await session.scalar(select(DocumentVersion).where(
+                DocumentVersion.kind == kind, DocumentVersion.name == name, DocumentVersion.version == version))
+            if row is None:
+                return None
+            return _version(row, await self._live(session, kind, name))
+
+    async def live(self, kind: str, name: str) -> Version | None:
+        async with self.db.sessions() as session:
+            number = await self._live(session, kind, name)
+        return None if number is None else await self.get(kind, name, number)
+
+    async def history(self, kind: str, name: str) -> list[Version]:
+        """Every version of a document, oldest first."""
+        async with self.db.sessions() as session:
+            live = await self._live(session, kind, name)
+            rows = await session.scalars(select(DocumentVersion).where(
+                DocumentVersion.kind == kind, DocumentVersion.name == name).order_by(DocumentVersion.version))
+            return [_version(row, live) for row in rows]
+
+    async def names(self, kind: str) -> list[str]:
+        async with self.db.sessions() as session:
+            rows = await session.scalars(select(DocumentVersion.name).where(DocumentVersion.kind == kind)
+                                         .distinct())
+            return sorted(rows)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    async def save_draft(self, kind: str, name: str, content: str, *, by: str, comment: str = "") -> Version:
+        """Keep ``content`` as a draft version: stored and diffed, not live (review comes before)."""
+        return await self._add(kind, name, content, by=by, comment=comment, status=DRAFT, make_live=False)
+
+    async def publish(self, kind: str, name: str, content: str, *, by: str, comment: str = "") -> Version:
+        """Store ``content`` as a new published version and make it live. Publishing what is
+        already live adds nothing: a :class:`VersionError` says which version it is."""
+        return await self._add(kind, name, content, by=by, comment=comment, status=PUBLISHED, make_live=True)
+
+    async def import_first(self, kind: str, name: str, content: str, *, comment: str) -> Version | None:
+        """Version 1 of a document the store has never seen, live, by "system"; ``None`` when a
+        version exists already (also when another process imported it a moment before)."""
+        try:
+            return await self._add(kind, name, content, by="system", comment=comment, status=PUBLISHED,
+                                   make_live=True, only_first=True)
+        except VersionError:
+            return None
+
+    async def rollback(self, kind: str, name: str, version: int, *, by: str) -> Version:
+        """Make the earlier published ``version`` live again."""
+        now = self.clock()
+        async with self.db.sessions() as session, session.begin():
+            row = await session.scalar(select(DocumentVersion).where(
+                DocumentVersion.kind == kind, DocumentVersion.name == name, DocumentVersion.version == version))
+            if row is None:
+                raise VersionError(f"{kind} {name}: there is no version {version}")
+            if row.status != PUBLISHED:
+                raise VersionError(f"{kind} {name}: version {version} is a draft, never published")
+            pointer = await session.get(DocumentLive, (kind, name), with_for_update=True)
+            before = None if pointer is None else pointer.version
+            if before == version:
+                raise AlreadyLive(f"{kind} {name}: version {version} is already live")
+            self._point(session, pointer, kind, name, version, by, now)
+            record_audit(session, by, f"{kind}.rollback", f"{kind}:{name}",
+                         {"version": version, "from": before}, now)
+        return _version(row, version)
+
+    async def _add(self, kind: str, name: str, content: str, *, by: str, comment: str, status: Status,
+                   make_live: bool, only_first: bool = False) -> Version:
+        now = self.clock()
+        sha = content_sha256(content)
+        try:
+            async with self.db.sessions() as session, session.begin():
+                pointer = await session.get(DocumentLive, (kind, name), with_for_update=True)
+                latest = await session.scalar(select(DocumentVersion).where(
+                    DocumentVersion.kind == kind, DocumentVersion.name == name)
+                    .order_by(DocumentVersion.version.desc()).limit(1))
+                if only_first and latest is not None:
+                    raise VersionError(f"{kind} {name}: already has versions")
+                live = None if pointer is None else await session.scalar(select(DocumentVersion).where(
+                    DocumentVersion.kind == kind, DocumentVersion.name == name,
+                    DocumentVersion.version == pointer.version))
+                if make_live and live is not None and live.sha256 == sha:
+                    raise AlreadyLive(f"{kind} {name}: this content is already live as version "
+                                      f"{live.version}; nothing to publish")
+                number = 1 if latest is None else latest.version + 1
+                # What changes compared with what callers hear now (the latest when nothing is live).
+                base = live or latest
+                row = DocumentVersion(kind=kind, name=name, version=number, status=status, content=content,
+                                      sha256=sha, created_by=by, created_at=now, comment=comment,
+                                      diff=unified_diff(base.content, content, name, base.version, number)
+                                      if base else "", diff_from=base.version if base else None)
+                session.add(row)
+                detail: dict[str, object] = {"version": number, "comment": comment, "sha256": sha}
+                if make_live:
+                    detail["from"] = None if pointer is None else pointer.version
+                    self._point(session, pointer, kind, name, number, by, now)
+                action = "import" if only_first else "publish" if make_live else "draft"
+                record_audit(session, by, f"{kind}.{action}", f"{kind}:{name}", detail, now)
+        except IntegrityError:
+            raise VersionError(f"{kind} {name}: another change was saved at the same moment; "
+                               "look at the versions and try again") from None
+        return _version(row, number if make_live else None)
+
+    @staticmethod
+    def _point(session: AsyncSession, pointer: DocumentLive | None, kind: str, name: str, version: int,
+               by: str, now: datetime) -> None:
+        if pointer is None:
+            session.add(DocumentLive(kind=kind, name=name, version=version, changed_by=by, changed_at=now))
+        else:
+            pointer.version, pointer.changed_by, pointer.changed_at = version, by, now
+
+    @staticmethod
+    async def _live(session: AsyncSession, kind: str, name: str) -> int | None:
+        return await session.scalar(select(DocumentLive.version).where(
+            DocumentLive.kind == kind, DocumentLive.name == name))
