@@ -10,7 +10,8 @@ async function api(method, url, body) {
   }
   const response = await fetch(url, options);
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || response.statusText);
+  // "message" is the French word for people; "error" stays for tools and logs.
+  if (!response.ok) throw new Error(data.message || "L'action n'a pas pu être faite.");
   return data;
 }
 
