@@ -305,8 +305,8 @@ function listen() {
   // The agent's own state follows the call: busy on connect, wrap-up after, available again.
   source.addEventListener("desk.agent", (e) => {
     const d = JSON.parse(e.data);
-    if (d.agent_id === me.user_id && d.state) showState(d.state);
-    refreshMe();
+    // The news is the truth of this moment: the stored presence may be written a step later.
+    refreshMe().then(() => { if (d.agent_id === me.user_id && d.state) showState(d.state); });
   });
   // Live transcript while the caller speaks (self-hosted speech): the words so far, then the final.
   source.addEventListener("call.partial", (e) => {

@@ -1,6 +1,6 @@
 // Small helpers shared by the pages: CSRF-aware JSON calls and safe text rendering.
 "use strict";
-const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
 async function api(method, url, body) {
   const options = { method, headers: { "X-CSRF-Token": CSRF, "Accept": "application/json" } };

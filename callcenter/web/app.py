@@ -38,6 +38,7 @@ from callcenter.telephony.twiml import render as render_twiml
 from callcenter.web import api, auth, health, keys, pages, phone
 from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine
+from callcenter.web.error_pages import error_pages_middleware
 from callcenter.web.templates import UI_DIR
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
 
     ``speech_engine`` replaces the model named by the settings (tests use recognisers of their own).
     """
-    app = web.Application(middlewares=[webhooks.signature_middleware, auth.auth_middleware])
+    app = web.Application(middlewares=[webhooks.signature_middleware, error_pages_middleware,
+                                       auth.auth_middleware])
     app[keys.SETTINGS] = settings
     app[keys.LOGIN_FAILURES] = {}
     app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice,
