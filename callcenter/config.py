@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -112,6 +113,42 @@ def _dev_secrets(data_dir: Path) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class KbCheckSettings:
+    """What ``callcenter kb check`` and the supervisors' KB page ask of the knowledge base's claims.
+
+    Read apart from :class:`Settings` so the command needs no server credentials.
+    """
+
+    # Every entry must list its claims (docs/knowledge-base.md).
+    require_claims: bool = True
+    # A claim checked longer ago than this is a fault.
+    max_age_days: int = 365
+    # Days rules changed besides 1 January, 1 April, 1 July and 1 October (a budget law's
+    # publication): claims checked before them are to be re-checked.
+    change_dates: tuple[date, ...] = ()
+    # Local copy of service-public.fr's feed (zip or folder) for the supervisors' KB page; the
+    # operator refreshes it weekly (docs/knowledge-base.md). A missing file is said on the page.
+    feed: Path | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> KbCheckSettings:
+        env = dict(os.environ if environ is None else environ)
+        require = _bool("KB_REQUIRE_CLAIMS", env.get(PREFIX + "KB_REQUIRE_CLAIMS") or "true")
+        age = _int("KB_MAX_AGE_DAYS", env.get(PREFIX + "KB_MAX_AGE_DAYS") or "365", minimum=1)
+        dates = []
+        for raw in (env.get(PREFIX + "KB_CHANGE_DATES") or "").split(","):
+            if raw.strip():
+                try:
+                    dates.append(date.fromisoformat(raw.strip()))
+                except ValueError:
+                    raise SettingsError(f"{PREFIX}KB_CHANGE_DATES: {raw.strip()!r} is not a date "
+                                        "(YYYY-MM-DD, comma-separated)") from None
+        feed = env.get(PREFIX + "KB_FEED")
+        return cls(require_claims=require, max_age_days=age, change_dates=tuple(sorted(dates)),
+                   feed=Path(feed).resolve() if feed else None)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting of the server, immutable once built."""
 
@@ -158,6 +195,7 @@ class Settings:
     dev_credentials: bool = False
     # The semantic triage model file; None runs the triage on its rules alone.
     semantic_model: Path | None = None
+    kb_check: KbCheckSettings = field(default_factory=KbCheckSettings)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -250,6 +288,7 @@ class Settings:
             "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES", "RELAX_SKILL_AFTER", "RELAX_ANYONE_AFTER",
             "SEMANTIC_MODEL", "HOURS_FILE", "HANDLE_TIME_CALLS", "HANDLE_TIME_HOURS",
             "FALLBACK_NUMBER", "DB_LOCK_TIMEOUT", "DB_STATEMENT_TIMEOUT",
+            "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES", "KB_FEED",
         )}
         fallback_number = get("FALLBACK_NUMBER")
         # Both bounds together must leave a webhook time to answer within Twilio's 15 s.
@@ -294,5 +333,6 @@ class Settings:
             handle_time_hours=handle_hours,
             dev_credentials=dev,
             semantic_model=semantic_model,
+            kb_check=KbCheckSettings.from_env(env),
             extra=extra,
         )

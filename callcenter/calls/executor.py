@@ -6,18 +6,28 @@ the call id and never breaks the call: the caller already has their answer.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from callcenter.ivr import CallState, Command
+from callcenter.ivr import CallState, Command, SmsResult
 from callcenter.ivr import commands as cmd
 
 _LOGGER = logging.getLogger(__name__)
+# Twilio gives up on a webhook after 15 s; the SMS is asked for while the caller waits.
+SMS_TIMEOUT = 6.0
+
+
+def _error_text(exc: Exception) -> str:
+    """A short reason for the log, without the message body or the number."""
+    code = getattr(exc, "code", None)
+    status = getattr(exc, "status", None)
+    return f"{type(exc).__name__} status={status} code={code}"
 
 
 class SmsSender(Protocol):
-    async def send_sms(self, to: str, body: str) -> str: ...
+    async def send_sms(self, to: str, body: str, call_sid: str | None = None) -> str: ...
 
 
 class Queueing(Protocol):
@@ -87,6 +97,22 @@ class Executor:
             await self.desk.enqueue(call_sid, command, command.tier, command.reasons)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - the caller is already waiting; the board shows the gap
             _LOGGER.exception("call %s: could not be queued for an agent", call_sid)
+
+    async def send_sms_now(self, call_sid: str, command: cmd.SendSms) -> SmsResult:
+        """Send the SMS and say whether Twilio accepted it, in time for the caller to be told."""
+        if self.sms is None:
+            _LOGGER.error("call %s: SMS asked for but no sender number is configured", call_sid)
+            return SmsResult(accepted=False, error="no sender configured")
+        try:
+            sid = await asyncio.wait_for(self.sms.send_sms(command.to, command.body, call_sid), SMS_TIMEOUT)
+        except TimeoutError:
+            _LOGGER.error("call %s: SMS not accepted within %.0f s", call_sid, SMS_TIMEOUT)
+            return SmsResult(accepted=False, error="timeout")
+        except Exception as exc:  # noqa: BLE001 - any transport error: the caller is told, and offered a person
+            _LOGGER.error("call %s: SMS refused: %s", call_sid, type(exc).__name__)
+            return SmsResult(accepted=False, error=_error_text(exc))
+        _LOGGER.info("call %s: SMS %s accepted", call_sid, sid)
+        return SmsResult(accepted=True, sid=sid)
 
     async def _send_sms(self, call_sid: str, command: cmd.SendSms) -> None:
         if self.sms is None:

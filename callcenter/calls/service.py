@@ -32,7 +32,7 @@ from callcenter.ivr import (
     command_to_dict,
     event_to_dict,
 )
-from callcenter.ivr.commands import Transfer
+from callcenter.ivr.commands import SendSms, Transfer
 from callcenter.store import Database
 
 _LOGGER = logging.getLogger(__name__)
@@ -185,21 +185,36 @@ class CallService:
                 if more:
                     kept: list[Command] = [c for c in commands if not isinstance(c, Transfer)]
                     commands = kept + more
+            sms = next((c for c in commands if isinstance(c, SendSms)), None)
+            # The caller asked for an SMS: what they hear depends on Twilio's answer, asked for
+            # after this transaction (never a network call under the call's lock); the answer to
+            # this request is then the step that follows it.
+            sms_pending = sms is not None and new_state.answer_phase == "sms_pending"
             response = render(commands, new_state)
             call.state = new_state.to_dict()
             call.status = new_state.status
             call.updated_at = now
-            if commands:
+            if commands and not sms_pending:
                 call.last_response = response
             if new_state.status == "ended" and call.ended_at is None:
                 call.ended_at = now
-            if request_key is not None:
+            if request_key is not None and not sms_pending:
                 tx.remember(request_key, call_sid, response, now)
+        if sms_pending:
+            assert sms is not None
+            await self.executor.run(call_sid, [c for c in commands if c is not sms], new_state)
+            await self._publish(call_sid, new_state, event, commands)
+            result = await self.executor.send_sms_now(call_sid, sms)
+            return await self.handle(call_sid, result, render=render, request_key=request_key,
+                                     source="twilio-rest")
         await self.executor.run(call_sid, commands, new_state)
         if new_state.status == "ended" and state.status != "ended":
             await self.executor.call_ended(call_sid)
+        await self._publish(call_sid, new_state, event, commands)
+        return Outcome(response, new_state, tuple(commands))
+
+    async def _publish(self, call_sid: str, state: CallState, event: Event, commands: Sequence[Command]) -> None:
         await self.bus.publish("call.updated", {
-            "call_sid": call_sid, "status": new_state.status, "node": new_state.node,
+            "call_sid": call_sid, "status": state.status, "node": state.node,
             "event": event.kind, "commands": [c.kind for c in commands],
         })
-        return Outcome(response, new_state, tuple(commands))

@@ -14,6 +14,8 @@ from callcenter.ivr.events import (
     NoInput,
     OnDuty,
     QueueLeft,
+    SmsResult,
+    SmsStatus,
     SpeechReceived,
     StatusChanged,
     WaitEstimated,
@@ -26,7 +28,8 @@ from callcenter.ivr.state import CallState, TransferRecord, Utterance
 
 __all__ = [
     "CallEnded", "CallStarted", "CallState", "Command", "DigitsReceived", "Event", "Failure",
-    "IvrEngine", "NoInput", "OnDuty", "QueueLeft", "SpeechReceived", "StatusChanged", "TransferRecord", "Utterance",
+    "IvrEngine", "NoInput", "OnDuty", "QueueLeft", "SmsResult", "SmsStatus", "SpeechReceived", "StatusChanged",
+    "TransferRecord", "Utterance",
     "WaitEstimated", "Waiting",
     "command_to_dict", "commands", "event_from_dict", "event_to_dict", "replay",
 ]

@@ -15,8 +15,8 @@ from typing import Any
 from callcenter.flows import model as flow_model
 from callcenter.flows.model import Flow
 from callcenter.hours import Schedule
+from callcenter.ivr import clarify, unstaffed
 from callcenter.ivr import commands as cmd
-from callcenter.ivr import unstaffed
 from callcenter.ivr.events import (
     CallEnded,
     CallStarted,
@@ -26,13 +26,15 @@ from callcenter.ivr.events import (
     NoInput,
     OnDuty,
     QueueLeft,
+    SmsResult,
+    SmsStatus,
     SpeechReceived,
     StatusChanged,
     WaitEstimated,
     Waiting,
 )
 from callcenter.ivr.matching import SPOKEN_KEYS, asks_for_person, match_option_phrase, only_names
-from callcenter.ivr.state import AnswerRecord, CallState, TransferRecord, Utterance
+from callcenter.ivr.state import AnswerRecord, CallState, ClarifyRecord, TransferRecord, Utterance
 from callcenter.ivr.wording import (
     DANGER_NO,
     DANGER_PHRASES,
@@ -42,12 +44,15 @@ from callcenter.ivr.wording import (
     danger_answer,
     followup_choice,
     sms_body,
+    spoken_with_source,
     urgent_message,
 )
-from callcenter.kb import KnowledgeIndex
+from callcenter.kb import KnowledgeIndex, SearchResult
 from callcenter.routing.estimate import announced_minutes
 from callcenter.triage import SemanticModel, TriageInput, TriageRules, assess
 
+# After an answer, the key that plays the answer to the caller's second question.
+ALSO_KEY = "5"
 # The Gather of the danger question: not a node of the flow, so no flow can shadow it.
 DANGER_NODE = "danger_check"
 # A say/goto chain longer than this is a bug in the flow graph checks, not a real flow.
@@ -56,6 +61,8 @@ CALLBACK_OFFER = ("L'attente est estimée à environ {minutes} minutes. Pour êt
                   "place, tapez 1. Sinon, restez en ligne.")
 CALLBACK_TAKEN = ("C'est noté. Un conseiller vous rappellera à ce numéro, dans l'ordre de votre place "
                   "dans la file. Au revoir.")
+SMS_FAILED = ("Désolé, le SMS n'a pas pu être envoyé. Pour parler à un conseiller, tapez 0, "
+              "ou dites conseiller.")
 QUEUE_FAILURES = frozenset({"error", "system-error", "queue-full"})
 QUEUE_FULL_TEXT = ("Tous nos conseillers sont occupés et nous ne pouvons pas vous faire patienter. "
                    "Merci de rappeler un peu plus tard. Au revoir.")
@@ -120,12 +127,14 @@ class IvrEngine:
                                    [cmd.Say(self.flow.settings.apology)], reason="failure")
             case QueueLeft():
                 return self._queue_left(state, event, at)
-            case StatusChanged() | Waiting():
+            case StatusChanged() | Waiting() | SmsStatus():
                 return state, []  # recorded in the log; nothing changes in the IVR
             case WaitEstimated():
                 return self._offer_callback(state, event)
             case OnDuty():
                 return state.evolve(on_duty={"queue": event.queue, "agents": event.agents, "at": at}), []
+            case SmsResult():
+                return self._sms_result(state, event)
         if state.danger_check is not None and state.status == "in_ivr" and isinstance(
                 event, DigitsReceived | SpeechReceived | NoInput):
             return self._danger_reply(state, event, now)
@@ -159,7 +168,8 @@ class IvrEngine:
         for _ in range(MAX_HOPS):
             node = self.flow.node(node_id)
             state = state.evolve(node=node_id, path=(*state.path, node_id), no_input=0, no_match=0,
-                                 kb_entry=None, answer_phase=None)
+                                 kb_entry=None, answer_phase=None, clarify_choices=(), kb_alternatives=(),
+                                 kb_also=None)
             match node:
                 case flow_model.Say():
                     out.append(cmd.Say(node.text))
@@ -327,6 +337,13 @@ class IvrEngine:
                     return self._retry(state, node, now, "no_match")
                 return self._enter(state, option.next, at, [], reason="menu")
             case flow_model.Answer():
+                if state.answer_phase == "clarify":
+                    picked = clarify.digits_reply(digits, len(state.clarify_choices))
+                    if picked is None:
+                        return self._retry(state, node, now, "no_match")
+                    return self._clarified(state, node, picked, now)
+                if state.answer_phase == "followup" and digits == ALSO_KEY and state.kb_also:
+                    return self._speak_answer(state, node, state.kb_also, 0.0, now, via="also")
                 if state.answer_phase != "followup" or digits not in ("1", "2", "3", "4"):
                     return self._retry(state, node, now, "no_match")
                 return self._followup(state, node, digits, at)
@@ -359,7 +376,21 @@ class IvrEngine:
             case flow_model.Menu():
                 return self._menu_speech(state, node, event.text, now)
             case flow_model.Answer():
+                if state.answer_phase == "clarify":
+                    picked = clarify.reply(event.text, self._labels(state.clarify_choices))
+                    if picked is not None:
+                        return self._clarified(state, node, picked, now)
+                    # Not a reply to the question: a new question, with no second clarification
+                    # in a row (a person is better than a string of questions).
+                    state = self._close_clarify(state, "new_question")
+                    return self._answer_question(state, node, event.text, now, may_clarify=False)
+                if state.answer_phase == "rephrase":
+                    return self._answer_question(state, node, event.text, now, may_clarify=False)
                 if state.answer_phase == "followup":
+                    if state.kb_also and clarify.reply(event.text, self._labels((state.kb_also,))) == 1:
+                        return self._speak_answer(state, node, state.kb_also, 0.0, now, via="also")
+                    if clarify.not_that(event.text):
+                        return self._not_that(state, node, now)
                     choice = followup_choice(event.text)
                     if choice is not None:
                         return self._followup(state, node, choice, at)
@@ -377,11 +408,15 @@ class IvrEngine:
             return self._enter(state, found[0].next, at, [], reason="menu")
         if node.knowledge is not None and self.knowledge is not None:
             result = self.knowledge.search(text)
+            answer = self.flow.node(node.knowledge)
+            assert isinstance(answer, flow_model.Answer)
             if result.match is not None:
-                answer = self.flow.node(node.knowledge)
-                assert isinstance(answer, flow_model.Answer)
                 state = state.evolve(node=answer.id, path=(*state.path, answer.id), no_input=0, no_match=0)
-                return self._speak_answer(state, answer, result.match.id, result.score, now)
+                return self._speak_answer(state, answer, result.match.id, result.score, now,
+                                          alternatives=self._runners_up(result), also=result.also)
+            if result.clarify and found is None:
+                state = state.evolve(node=answer.id, path=(*state.path, answer.id), no_input=0, no_match=0)
+                return self._ask_clarify(state, answer, result.clarify, now)
         if found is not None:
             return self._enter(state, found[0].next, at, [], reason="menu")
         return self._retry(state, node, now, "no_match")
@@ -405,56 +440,133 @@ class IvrEngine:
         if routed is not None:
             return routed
         if count > rule.retries:
+            if isinstance(node, flow_model.Answer) and state.answer_phase == "clarify":
+                # They have a question we could not place: a person, not the flow's way out.
+                return self._to_person(self._close_clarify(state, what), now)
             return self._enter(state, rule.next, now.isoformat(), [], reason=what)
         return self._listen(state, node, [], f"{rule.prompt} {self._current_prompt(state, node)}")
 
     def _current_prompt(self, state: CallState, node: ListeningNode) -> str:
         if isinstance(node, flow_model.Answer) and state.answer_phase == "followup":
-            return node.followup
+            return self._followup_prompt(state, node)
+        if isinstance(node, flow_model.Answer) and state.answer_phase == "clarify":
+            return clarify.question(self._labels(state.clarify_choices))
         return node.input.prompt
 
     # -- answers from the knowledge base --------------------------------------------------------
 
-    def _answer_question(self, state: CallState, node: flow_model.Answer, text: str, now: datetime) -> Step:
+    def _answer_question(self, state: CallState, node: flow_model.Answer, text: str, now: datetime,
+                         *, may_clarify: bool = True) -> Step:
         if self.knowledge is None:
             return self._retry(state, node, now, "no_match")
         result = self.knowledge.search(text)
         if result.match is None:
+            if result.clarify and may_clarify:
+                return self._ask_clarify(state, node, result.clarify, now)
             # Unsure is worse than asking again: rephrase once, then the retry rule offers a person.
             return self._retry(state.evolve(answer_phase="question"), node, now, "no_match")
-        return self._speak_answer(state, node, result.match.id, result.score, now)
+        return self._speak_answer(state, node, result.match.id, result.score, now,
+                                  alternatives=self._runners_up(result), also=result.also)
+
+    # -- one question when unsure: "is it about X, or Y?" ---------------------------------------
+
+    def _labels(self, entry_ids: tuple[str, ...]) -> list[str]:
+        assert self.knowledge is not None
+        return [clarify.label(self.knowledge.kb[e].title) for e in entry_ids]
+
+    @staticmethod
+    def _runners_up(result: SearchResult) -> tuple[str, ...]:
+        best = result.match.id if result.match is not None else None
+        return tuple(e for e, _ in result.results if e != best)[:2]
+
+    def _ask_clarify(self, state: CallState, node: flow_model.Answer, choices: tuple[str, ...],
+                     now: datetime, prefix: str = "") -> Step:
+        record = ClarifyRecord(choices=choices, node=node.id, at=now.isoformat())
+        state = state.evolve(answer_phase="clarify", clarify_choices=choices, kb_entry=None,
+                             clarifications=(*state.clarifications, record), no_match=0, no_input=0)
+        return self._listen(state, node, [], f"{prefix} {clarify.question(self._labels(choices))}".strip())
+
+    def _close_clarify(self, state: CallState, outcome: str, picked: str | None = None) -> CallState:
+        records = state.clarifications
+        if records and records[-1].outcome is None:
+            last = records[-1]
+            records = (*records[:-1], ClarifyRecord(choices=last.choices, node=last.node, at=last.at,
+                                                    outcome=outcome, picked=picked))
+        return state.evolve(clarifications=records, clarify_choices=(), answer_phase="question")
+
+    def _clarified(self, state: CallState, node: flow_model.Answer, picked: int, now: datetime) -> Step:
+        """The reply to the clarifying question: a topic (1-based), or 0 for none of them."""
+        choices = state.clarify_choices
+        if picked == 0:
+            # None of them: one rephrasing, answered only if clear (no second question in a row).
+            state = self._close_clarify(state, "none").evolve(answer_phase="rephrase")
+            return self._retry(state, node, now, "no_match")
+        entry_id = choices[picked - 1]
+        state = self._close_clarify(state, "picked", entry_id)
+        others = tuple(c for c in choices if c != entry_id)
+        return self._speak_answer(state, node, entry_id, 0.0, now, via="clarify", alternatives=others)
+
+    def _not_that(self, state: CallState, node: flow_model.Answer, now: datetime) -> Step:
+        """After an answer, "non, c'est pas ça": offer the runners-up, or ask for the question again."""
+        others = tuple(e for e in state.kb_alternatives if e != state.kb_entry)
+        if others:
+            return self._ask_clarify(state, node, others, now, prefix="Excusez-moi.")
+        state = state.evolve(answer_phase="question", kb_entry=None, kb_alternatives=(), kb_also=None)
+        return self._listen(state, node, [], clarify.NOT_UNDERSTOOD)
+
+    def _followup_prompt(self, state: CallState, node: flow_model.Answer) -> str:
+        if not state.kb_also:
+            return node.followup
+        offer = clarify.also_offer(self._labels((state.kb_also,))[0], ALSO_KEY)
+        return f"{offer} {node.followup}"
 
     def _speak_answer(self, state: CallState, node: flow_model.Answer, entry_id: str, score: float,
-                      now: datetime) -> Step:
+                      now: datetime, *, via: str = "search", alternatives: tuple[str, ...] = (),
+                      also: str | None = None) -> Step:
         assert self.knowledge is not None
         at = now.isoformat()
         entry = self.knowledge.kb[entry_id]
-        record = AnswerRecord(kb_id=entry_id, score=round(score, 4), node=node.id, at=at)
+        record = AnswerRecord(kb_id=entry_id, score=round(score, 4), node=node.id, at=at, via=via)
+        pending = also if also not in (None, entry_id) else (state.kb_also if via != "also" else None)
         state = state.evolve(answers=(*state.answers, record), kb_entry=entry_id, answer_phase="followup",
-                             no_match=0)
+                             no_match=0, kb_alternatives=alternatives, kb_also=pending)
         triage = state.triage or {}
         if entry.escalate_if_fragile and triage.get("hints"):
             # Some sign of fragility on a topic where that matters: an expert, not a recording.
             node_ = self._transfer_node(self.flow.settings.fragile or self.flow.settings.human)
             return self._transfer(state, node_, at, [cmd.Say(self.flow.settings.reassurance)], "fragile",
                                   entry.skill.removesuffix(".expert"))
-        return self._listen(state, node, [], f"{entry.spoken_answer} {node.followup}")
+        spoken = spoken_with_source(entry.organisme, entry.spoken_answer)
+        return self._listen(state, node, [], f"{spoken} {self._followup_prompt(state, node)}")
 
     def _followup(self, state: CallState, node: flow_model.Answer, choice: str, at: str) -> Step:
         assert self.knowledge is not None and state.kb_entry is not None
         entry = self.knowledge.kb[state.kb_entry]
         match choice:
             case "1":
-                return self._listen(state, node, [], f"{entry.spoken_answer} {node.followup}")
+                spoken = spoken_with_source(entry.organisme, entry.spoken_answer)
+                return self._listen(state, node, [], f"{spoken} {self._followup_prompt(state, node)}")
             case "2":
                 if not can_text(state.caller):
                     return self._listen(state, node, [], f"{node.no_sms} {node.followup}")
-                sms = cmd.SendSms(to=state.caller, body=sms_body(entry.title, entry.written_answer, entry.link))
-                return self._listen(state, node, [sms], f"{node.sms_sent} {node.followup}")
+                sms = cmd.SendSms(to=state.caller, body=sms_body(
+                    entry.title, entry.written_answer, entry.link,
+                    [str(r) for r in entry.legal_references], entry.checked_on.strftime("%d/%m/%Y")))
+                # Nothing said yet: "C'est envoyé" only once Twilio accepted it (SmsResult).
+                return state.evolve(answer_phase="sms_pending"), [sms]
             case "3":
-                return self._listen(state.evolve(answer_phase="question", kb_entry=None), node, [],
-                                    node.input.prompt)
+                return self._listen(state.evolve(answer_phase="question", kb_entry=None, kb_also=None,
+                                                 kb_alternatives=()), node, [], node.input.prompt)
         return self._enter(state, node.next, at, [], reason="answered")
+
+    def _sms_result(self, state: CallState, event: SmsResult) -> Step:
+        """Tell the caller whether the SMS went, then the follow-up choices again."""
+        node = self.flow.node(state.node) if state.node is not None else None
+        if state.answer_phase != "sms_pending" or not isinstance(node, flow_model.Answer):
+            return state, []  # late or repeated: recorded in the log, nothing to say
+        state = state.evolve(answer_phase="followup")
+        said = node.sms_sent if event.accepted else SMS_FAILED
+        return self._listen(state, node, [], f"{said} {self._followup_prompt(state, node)}")
 
     # -- a long wait: the offer of a callback that keeps the caller's place ----------------------
 

@@ -109,13 +109,35 @@ class OnDuty:
     kind: Literal["on_duty"] = "on_duty"
 
 
+@dataclass(frozen=True)
+class SmsResult:
+    """What Twilio said when asked to send the SMS the caller asked for: accepted (with the
+    message's sid) or refused (with the reason). Only then does the caller hear "C'est envoyé"."""
+
+    accepted: bool
+    sid: str | None = None
+    error: str | None = None
+    kind: Literal["sms_result"] = "sms_result"
+
+
+@dataclass(frozen=True)
+class SmsStatus:
+    """Twilio's delivery report for an SMS sent during the call (sent, delivered, undelivered,
+    failed), kept in the call's log; it changes nothing in the IVR."""
+
+    sid: str
+    status: str
+    error_code: str | None = None
+    kind: Literal["sms_status"] = "sms_status"
+
+
 Event = (CallStarted | DigitsReceived | SpeechReceived | NoInput | CallEnded | Failure | QueueLeft
-         | StatusChanged | Waiting | WaitEstimated | OnDuty)
+         | StatusChanged | Waiting | WaitEstimated | OnDuty | SmsResult | SmsStatus)
 
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.kind: cls
     for cls in (CallStarted, DigitsReceived, SpeechReceived, NoInput, CallEnded, Failure, QueueLeft,
-                StatusChanged, Waiting, WaitEstimated, OnDuty)
+                StatusChanged, Waiting, WaitEstimated, OnDuty, SmsResult, SmsStatus)
 }
 
 

@@ -32,6 +32,22 @@ class AnswerRecord:
     score: float
     node: str
     at: str
+    # How the topic was chosen: "search" (confident), "clarify" (the caller picked it when asked),
+    # "also" (the second question of a sentence), "other" (after "non, c'est pas ça").
+    via: str = "search"
+
+
+@dataclass(frozen=True)
+class ClarifyRecord:
+    """A clarifying question ("is it about X or Y?"), the topics offered, and what came of it:
+    "picked" (``picked`` says which), "none" (none of them), "new_question", "no_input", or
+    ``None`` while it waits for the reply."""
+
+    choices: tuple[str, ...]
+    node: str
+    at: str
+    outcome: str | None = None
+    picked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,13 @@ class CallState:
     # a question ("question") or for what to do after the answer ("followup").
     kb_entry: str | None = None
     answer_phase: str | None = None
+    # At an answer node: the topics offered by the clarifying question being asked (phase
+    # "clarify"); the runners-up of the last answer, offered if the caller says it was not that;
+    # a second topic asked in the same sentence, offered after the answer.
+    clarify_choices: tuple[str, ...] = ()
+    clarifications: tuple[ClarifyRecord, ...] = ()
+    kb_alternatives: tuple[str, ...] = ()
+    kb_also: str | None = None
     # A long wait was announced with the offer of a callback (turn of that question), and taken.
     callback_offer_turn: int | None = None
     callback_requested: bool = False
@@ -117,4 +140,8 @@ class CallState:
         if raw.get("transfer") is not None:
             raw["transfer"] = TransferRecord(**raw["transfer"])
         raw["answers"] = tuple(AnswerRecord(**a) for a in raw.get("answers", ()))
+        raw["clarify_choices"] = tuple(raw.get("clarify_choices", ()))
+        raw["kb_alternatives"] = tuple(raw.get("kb_alternatives", ()))
+        raw["clarifications"] = tuple(
+            ClarifyRecord(**{**c, "choices": tuple(c["choices"])}) for c in raw.get("clarifications", ()))
         return cls(**raw)

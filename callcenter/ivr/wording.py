@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from callcenter.ivr.matching import normalise, phrase_score
+from callcenter.kb.organismes import SPOKEN_SOURCE
 
 # What a caller may say after hearing an answer, besides keys 1-4.
 FOLLOWUP_WORDS: dict[str, tuple[str, ...]] = {
@@ -30,9 +31,22 @@ def followup_choice(text: str) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
-def sms_body(title: str, written_answer: str, link: str) -> str:
-    """The SMS with the details: title, written answer, official link, within one long SMS."""
-    tail = f"\n{link}" if link else ""
+def spoken_with_source(organisme: str, spoken_answer: str) -> str:
+    """The spoken answer, naming the body whose rules it gives ("Selon la CAF, ...")."""
+    source = SPOKEN_SOURCE.get(organisme)
+    if not source or not spoken_answer:
+        return spoken_answer
+    return f"Selon {source} : {spoken_answer}"
+
+
+def sms_body(title: str, written_answer: str, link: str, references: Sequence[str] = (),
+             checked_on: str = "") -> str:
+    """The SMS with the details: title, written answer, the legal references and the date the
+    facts were checked, and the official link, within one long SMS (the answer is cut, never
+    the references or the link)."""
+    refs = f"\nRéf. : {' ; '.join(references)}" if references else ""
+    checked = f"\nVérifié le {checked_on}" if checked_on else ""
+    tail = f"{refs}{checked}" + (f"\n{link}" if link else "")
     body = f"{title}\n{written_answer.strip()}"
     room = SMS_LIMIT - len(tail)
     if len(body) > room:

@@ -13,7 +13,7 @@ Everything but the loader is pure; an index is immutable and safe to share betwe
 
 from __future__ import annotations
 
-from callcenter.kb.entry import Entry, KnowledgeBase, LegalReference
+from callcenter.kb.entry import Claim, Entry, KnowledgeBase, LegalReference
 from callcenter.kb.errors import Fault, KnowledgeBaseError
 from callcenter.kb.index import KnowledgeIndex, SearchResult, SearchSettings
 from callcenter.kb.loader import DEFAULT_KB_DIR, DEFAULT_SPEC, fingerprint, load_knowledge_base
@@ -22,6 +22,7 @@ from callcenter.kb.normalise import analyse
 __all__ = [
     "DEFAULT_KB_DIR",
     "DEFAULT_SPEC",
+    "Claim",
     "Entry",
     "Fault",
     "KnowledgeBase",

@@ -2,22 +2,30 @@
 
     callcenter kb search "j'ai perdu ma carte vitale" [--top N]
     callcenter kb search --jsonl < queries.txt      # one JSON object per input line
-    callcenter kb check [KB_DIR] [--spec FILE] [--holdout FILE.jsonl]
+    callcenter kb check [KB_DIR] [--spec FILE] [--holdout FILE.jsonl] [--no-require-claims]
+                        [--max-age-days N] [--change-date YYYY-MM-DD] [--today YYYY-MM-DD]
+    callcenter kb stale --feed PATH [--kb-dir DIR] [--json]   # service-public.fr feed (zip or folder)
+    callcenter kb flags [--entry ID] [--json]                  # agents' flags on answers
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from callcenter.config import KbCheckSettings
 from callcenter.errors import CallCenterError
+from callcenter.kb.claims_lint import ClaimRules
 from callcenter.kb.errors import Fault
+from callcenter.kb.feed import stale_claims
+from callcenter.kb.feed_reader import read_feed
 from callcenter.kb.index import KnowledgeIndex, SearchResult
-from callcenter.kb.lint import lint
+from callcenter.kb.lint import lint, lint_warnings
 from callcenter.kb.loader import (
     DEFAULT_KB_DIR,
     DEFAULT_SPEC,
@@ -57,17 +65,66 @@ def register(subparsers: Any) -> None:
                        help="topic list whose ids must all exist (default: the project's topic list when present)")
     check.add_argument("--holdout", type=Path, action="append", default=[],
                        help="evaluation set (JSONL with a 'text' field) the content must not copy")
+    check.add_argument("--require-claims", action=argparse.BooleanOptionalAction, default=None,
+                       help="every entry must list its claims (default: CALLCENTER_KB_REQUIRE_CLAIMS, "
+                            "true)")
+    check.add_argument("--max-age-days", type=int, default=None,
+                       help="a claim checked longer ago is a fault (default: CALLCENTER_KB_MAX_AGE_DAYS, 365)")
+    check.add_argument("--change-date", type=_date, action="append", default=[],
+                       help="a day rules changed besides 1 Jan/Apr/Jul/Oct, e.g. a budget law's "
+                            "publication (repeatable; adds to CALLCENTER_KB_CHANGE_DATES)")
+    check.add_argument("--today", type=_date, default=None,
+                       help="check as of this date (default: today)")
     check.set_defaults(func=run_check)
+
+    stale = sub.add_parser("stale", help="entries whose service-public.fr fiches changed after their check")
+    stale.add_argument("--feed", type=Path, required=True,
+                       help="local copy of DILA's feed of service-public.fr fiches: the zip or its folder")
+    stale.add_argument("--kb-dir", type=Path, default=DEFAULT_KB_DIR,
+                       help=f"knowledge-base folder (default {DEFAULT_KB_DIR})")
+    stale.add_argument("--json", action="store_true", help="one JSON list instead of file:line: reason")
+    stale.set_defaults(func=run_stale)
+
+    flags = sub.add_parser("flags", help="answers agents flagged as wrong or outdated, newest first")
+    flags.add_argument("--entry", default=None, help="only the flags of this entry id (e.g. caf.rsa)")
+    flags.add_argument("--json", action="store_true", help="one JSON list")
+    flags.set_defaults(func=run_flags)
+
+
+def _date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r}: expected a date, YYYY-MM-DD") from None
+
+
+def claim_rules(args: argparse.Namespace) -> ClaimRules:
+    """The settings, overridden by the command's options."""
+    settings = KbCheckSettings.from_env()
+    if args.max_age_days is not None and args.max_age_days < 1:
+        raise KbUsageError("--max-age-days must be at least 1")
+    return ClaimRules(
+        require_claims=settings.require_claims if args.require_claims is None else args.require_claims,
+        max_age_days=settings.max_age_days if args.max_age_days is None else args.max_age_days,
+        change_dates=tuple(sorted({*settings.change_dates, *args.change_date})),
+    )
 
 
 # -- search -----------------------------------------------------------------------------------------
 
 def result_row(result: SearchResult) -> dict[str, Any]:
-    """The JSONL contract: {"query", "match", "results": [{"id", "score"}]}."""
+    """The JSONL contract: {"query", "match", "results": [{"id", "score"}], "clarify": [id, ...]}.
+
+    ``clarify`` (only with ``match`` null, at most three ids) is the choice the IVR offers in one
+    question; ``rejected`` the topics the caller said it was not about; ``also`` a second topic.
+    """
     return {
         "query": result.query,
         "match": result.match.id if result.match is not None else None,
         "results": [{"id": entry_id, "score": score} for entry_id, score in result.results],
+        "clarify": list(result.clarify),
+        "rejected": list(result.rejected),
+        "also": result.also,
     }
 
 
@@ -141,15 +198,72 @@ def run_check(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise KbUsageError(f"cannot read {spec_path}: {exc.strerror}") from None
         spec_source = display_path(spec_path)
-    faults = sorted(set(lint(parsed, spec=spec, spec_source=spec_source, today=dt.date.today(),
-                             holdout=_holdout_texts(args.holdout)) + list(spec_faults)))
+    rules = claim_rules(args)
+    today = args.today or dt.date.today()
+    faults = sorted(set(lint(parsed, spec=spec, spec_source=spec_source, today=today,
+                             holdout=_holdout_texts(args.holdout), claims=rules) + list(spec_faults)))
     if not parsed:
         print(f"{display_path(root)}:1: no entry files (*.yaml)")
         return 1
-    for fault in faults:
-        print(fault)
+    warnings = lint_warnings(parsed, today, rules)
+    for line in sorted(faults + warnings):
+        print(line)
     entries = sum(1 for p in parsed if p.entry is not None)
     topics = f", {len(spec)} required topics" if spec is not None else ""
     verdict = "ok" if not faults else f"{len(faults)} fault{'s' if len(faults) > 1 else ''}"
+    if warnings:
+        verdict += f", {len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
     print(f"kb check: {len(parsed)} files, {entries} valid entries{topics}: {verdict}", file=sys.stderr)
     return 1 if faults else 0
+
+
+# -- stale ------------------------------------------------------------------------------------------
+
+def run_stale(args: argparse.Namespace) -> int:
+    """Exit 1 when a claim is stale, so a weekly job can alert on it."""
+    if not args.kb_dir.is_dir():
+        raise KbUsageError(f"{args.kb_dir}: not a directory")
+    fiches = read_feed(args.feed)
+    parsed = read_entries(args.kb_dir)
+    stale = stale_claims(parsed, fiches)
+    if args.json:
+        print(json.dumps([s.as_json() for s in stale], ensure_ascii=False, indent=2))
+    else:
+        for item in stale:
+            print(item)
+    entries = len({s.entry_id for s in stale})
+    print(f"kb stale: {len(fiches)} fiches in the feed, {len(stale)} stale claims in {entries} entries",
+          file=sys.stderr)
+    return 1 if stale else 0
+
+
+# -- flags ------------------------------------------------------------------------------------------
+
+def run_flags(args: argparse.Namespace) -> int:
+    """The agents' flags, read from the server's database (``CALLCENTER_DATABASE_URL``)."""
+    # Imported here: ``kb search --jsonl`` and ``kb check`` need no database driver.
+    from callcenter.config import Settings
+    from callcenter.kb.flags import FLAG_REASONS
+    from callcenter.store import Database, upgrade
+    from callcenter.store.kb_flags import FlagView, list_flags
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+
+    async def go() -> list[FlagView]:
+        db = Database(settings.database_url)
+        try:
+            return await list_flags(db, kb_id=args.entry)
+        finally:
+            await db.close()
+
+    found = asyncio.run(go())
+    if args.json:
+        print(json.dumps([f.as_json() for f in found], ensure_ascii=False, indent=2))
+        return 0
+    for f in found:
+        comment = f" : {f.comment}" if f.comment else ""
+        print(f"{f.at:%Y-%m-%d %H:%M}  {f.kb_id:<28} {FLAG_REASONS.get(f.reason, f.reason)} "
+              f"({f.agent}, call {f.call_sid}){comment}")
+    print(f"kb flags: {len(found)} flag{'s' if len(found) != 1 else ''}", file=sys.stderr)
+    return 0

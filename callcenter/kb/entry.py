@@ -21,6 +21,18 @@ class LegalReference:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """One fact an entry's answers rest on, with the official source it was checked against."""
+
+    id: str
+    says: str
+    source: str
+    checked_on: dt.date
+    check: str
+    legal: str = ""
+
+
+@dataclass(frozen=True)
 class Entry:
     """One topic callers ask about, with what the IVR says and what the SMS or agent screen shows."""
 
@@ -38,6 +50,7 @@ class Entry:
     synonyms: tuple[str, ...] = ()
     # "subject" (what is asked about) or "channel" (how to reach a service, e.g. without internet).
     kind: str = "subject"
+    claims: tuple[Claim, ...] = ()
 
 
 @dataclass(frozen=True)

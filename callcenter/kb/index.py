@@ -33,6 +33,7 @@ from types import MappingProxyType
 
 from rapidfuzz import fuzz, process
 
+from callcenter.kb.corrections import split
 from callcenter.kb.entry import Entry, KnowledgeBase
 from callcenter.kb.normalise import is_marker, is_stop, letter_of, stem, terms, words
 from callcenter.kb.organismes import ORGANISME_NAMES
@@ -65,11 +66,19 @@ class SearchSettings:
     coverage_discount: float = 0.5
     # Answer only above this confidence evidence, and only if the runner-up has at most this share
     # of the best entry's evidence. Evidence is a sum of (field weight x relative idf) per term.
-    min_evidence: float = 0.9
-    max_runner_up: float = 0.9
+    min_evidence: float = 1.0
+    max_runner_up: float = 0.8
     # Evidence at which the reported score is 0.5: scores are evidence / (evidence + this). Equal
     # to min_evidence, so the IVR answers from a confidence of 0.5.
     half_score_evidence: float = 0.9
+    # Without a clear answer, offer the topics whose evidence is at least this share of the best
+    # one (at most max_choices), provided the best one has this much evidence once discounted for
+    # the part of the query it leaves unexplained; else ask again.
+    clarify_share: float = 0.8
+    clarify_min_evidence: float = 0.5
+    # A single topic is offered ("is it about X?") only with this much evidence.
+    confirm_min_evidence: float = 0.85
+    max_choices: int = 3
     fuzzy_cutoff: float = 86.0
     min_fuzzy_length: int = 5
     phonetic_similarity: float = 0.85
@@ -92,6 +101,12 @@ class SearchResult:
     # Confidence in the best entry, in [0, 1): its evidence discounted for the unexplained part of
     # the query, on the same scale as the scores. ``match`` is set only when it is high enough.
     confidence: float = 0.0
+    # With no match: the topics to offer in one question ("is it about X or Y?"), best first.
+    clarify: tuple[str, ...] = ()
+    # Topics the caller said it was not about; left out of ``results``.
+    rejected: tuple[str, ...] = ()
+    # A second topic the caller asked about in the same sentence, to offer after the answer.
+    also: str | None = None
 
     @property
     def score(self) -> float:
@@ -300,11 +315,10 @@ class KnowledgeIndex:
             i += 1
         return out
 
-    def search(self, text: str, top: int = 3) -> SearchResult:
-        """Rank entries for a caller's sentence and decide whether to answer."""
-        s = self.settings
+    def _rank(self, heard: Sequence[str]) -> tuple[list[tuple[str, float]], list[tuple[int, float]]]:
+        """The query's terms (with their similarity) and the entries by evidence, best first."""
         seq: list[tuple[str, float]] = []
-        for word, sim in self._repair(words(text)):
+        for word, sim in self._repair(heard):
             term = terms([word])
             if term:
                 seq.append((term[0], sim))
@@ -315,29 +329,72 @@ class KnowledgeIndex:
         for (a, sa), (b, sb) in zip(seq, seq[1:], strict=False):
             pair = a + PAIR_JOIN + b
             wanted[pair] = max(wanted.get(pair, 0.0), min(sa, sb))
-
         evidence: dict[int, float] = defaultdict(float)
         for feature, sim in wanted.items():
             for idx, w in self._postings.get(feature, ()):
                 evidence[idx] += sim * w
         # Entries are in id order and the sort is stable: on a tie the lower index, the smaller id,
         # comes first. Two sorts keyed in C are cheaper than one keyed by a Python function.
-        ranked = sorted(sorted(evidence.items()), key=itemgetter(1), reverse=True)
+        return seq, sorted(sorted(evidence.items()), key=itemgetter(1), reverse=True)
+
+    def _sure(self, seq: Sequence[tuple[str, float]], ranked: Sequence[tuple[int, float]]) -> float:
+        """The best entry's evidence discounted for the share of the query it leaves unexplained."""
+        if not ranked:
+            return 0.0
+        best_idx, best = ranked[0]
+        coverage = self._coverage(best_idx, [t for t, _ in seq])
+        return best * (1.0 - self.settings.coverage_discount * (1.0 - coverage))
+
+    def _confident(self, heard: Sequence[str]) -> int | None:
+        """The entry a piece of a sentence clearly names, if any (for corrections and second questions)."""
+        seq, ranked = self._rank(heard)
+        if not ranked:
+            return None
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if self._sure(seq, ranked) >= self.settings.min_evidence and \
+                runner_up <= self.settings.max_runner_up * ranked[0][1]:
+            return ranked[0][0]
+        return None
+
+    def search(self, text: str, top: int = 3) -> SearchResult:
+        """Rank entries for a caller's sentence and decide: answer, ask which topic, or neither.
+
+        Topics the caller rejects ("c'est pas la carte grise, c'est le permis") are left out; a
+        second question ("... et aussi ...") is reported in ``also`` when the answer covers the first.
+        """
+        s = self.settings
+        parts = split(words(text))
+        rejected = {idx for span in parts.rejected if (idx := self._confident(span)) is not None}
+        seq, ranked = self._rank(parts.kept)
+        ranked = [(idx, ev) for idx, ev in ranked if idx not in rejected]
         results = tuple(
             (self.kb.entries[idx].id, self._score(ev)) for idx, ev in ranked[: max(top, 0)]
         )
         match = None
+        clarify: tuple[str, ...] = ()
         confidence = 0.0
+        also = None
         if ranked:
             best_idx, best = ranked[0]
             runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-            coverage = self._coverage(best_idx, [t for t, _ in seq])
-            sure = best * (1.0 - s.coverage_discount * (1.0 - coverage))
+            sure = self._sure(seq, ranked)
             confidence = self._score(sure)
             if sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
                 match = self.kb.entries[best_idx]
+            elif sure >= s.clarify_min_evidence:
+                close = [idx for idx, ev in ranked[: s.max_choices + 1] if ev >= s.clarify_share * best]
+                clarify = tuple(self.kb.entries[idx].id for idx in close)
+                if len(close) > s.max_choices:
+                    clarify = ()  # too many alike ("c'est pour la caf"): any three would be arbitrary
+                if len(clarify) == 1 and sure < s.confirm_min_evidence:
+                    clarify = ()  # one weak topic: not worth a question, ask to rephrase
+            if match is not None and parts.also:
+                pieces = {self._confident(parts.first), self._confident(parts.also)} - {None, best_idx}
+                if len(pieces) == 1:
+                    also = self.kb.entries[pieces.pop()].id  # type: ignore[index]
         return SearchResult(query=text, match=match, results=results,
-                            terms=tuple(t for t, _ in seq), confidence=confidence)
+                            terms=tuple(t for t, _ in seq), confidence=confidence, clarify=clarify,
+                            rejected=tuple(sorted(self.kb.entries[i].id for i in rejected)), also=also)
 
     def _score(self, evidence: float) -> float:
         return round(evidence / (evidence + self.settings.half_score_evidence), 4)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
+from callcenter.kb.claims_lint import ClaimRules, claim_faults, claim_warnings
 from callcenter.kb.errors import Fault
 from callcenter.kb.normalise import analyse, fold
 from callcenter.kb.parse import ParsedEntry
@@ -175,12 +176,19 @@ def lint(
     spec_source: str = "kb_topics.yaml",
     today: dt.date | None = None,
     holdout: Sequence[str] = (),
+    claims: ClaimRules | None = None,
 ) -> list[Fault]:
-    """All faults of a parsed knowledge base, schema faults included, sorted by file and line."""
+    """All faults of a parsed knowledge base, schema faults included, sorted by file and line.
+
+    ``claims`` are the rules on entries' claims (``callcenter kb check`` passes its settings);
+    without them, claims are not required but those present are checked all the same.
+    """
+    rules = claims if claims is not None else ClaimRules(require_claims=False)
     faults = [f for p in parsed for f in p.faults]
     valid = [p for p in parsed if p.entry is not None]
     for p in valid:
         faults.extend(_entry_faults(p, today))
+        faults.extend(claim_faults(p, rules, today, OFFICIAL_DOMAINS))
     faults.extend(duplicate_ids(valid))
     faults.extend(_duplicate_examples(valid))
     if spec is not None:
@@ -188,3 +196,11 @@ def lint(
     if holdout:
         faults.extend(holdout_faults(valid, holdout))
     return sorted(set(faults))
+
+
+def lint_warnings(parsed: Sequence[ParsedEntry], today: dt.date,
+                  claims: ClaimRules | None = None) -> list[Fault]:
+    """What to re-check soon (``file:line: warning: reason``); never a reason to fail the check."""
+    rules = claims if claims is not None else ClaimRules(require_claims=False)
+    out = [w for p in parsed if p.entry is not None for w in claim_warnings(p, rules, today)]
+    return sorted(set(out))

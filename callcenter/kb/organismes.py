@@ -22,3 +22,14 @@ ORGANISME_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "ants": ("ants", "antes", "agence nationale des titres sécurisés", "préfecture", "mairie"),
     "tous": (),
 })
+
+# The body named before a spoken answer ("Selon la CAF, ..."), so the caller knows whose rules
+# they hear; none for topics common to every body.
+SPOKEN_SOURCE: Mapping[str, str] = MappingProxyType({
+    "caf": "la CAF",
+    "france_travail": "France Travail",
+    "assurance_maladie": "l'Assurance Maladie",
+    "assurance_retraite": "l'Assurance retraite",
+    "impots": "l'administration fiscale",
+    "ants": "France Titres",
+})

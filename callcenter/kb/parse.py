@@ -15,7 +15,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from callcenter.kb.entry import Entry, LegalReference
+from callcenter.kb.entry import Claim, Entry, LegalReference
 from callcenter.kb.errors import Fault
 
 PathItem = str | int
@@ -154,6 +154,12 @@ def _entry(data: Mapping[str, Any]) -> Entry:
         examples=tuple(" ".join(e.split()) for e in data["examples"]),
         synonyms=tuple(" ".join(s.split()) for s in data["synonyms"]),
         kind=data.get("kind", "subject"),
+        claims=tuple(
+            Claim(id=c["id"], says=" ".join(c["says"].split()), source=c["source"],
+                  checked_on=dt.date.fromisoformat(c["checked_on"]),
+                  check=" ".join(c["check"].split()), legal=c.get("legal", ""))
+            for c in data.get("claims", ())
+        ),
     )
 
 

@@ -200,3 +200,17 @@ class TriageFeedback(Base):
     urgent: Mapped[bool] = mapped_column()
     reasons: Mapped[dict[str, Any]] = mapped_column(JSON)
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class KbFlag(Base):
+    """An agent's flag on a knowledge-base answer given in a call: wrong, outdated... for the reviewer."""
+
+    __tablename__ = "kb_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)
+    kb_id: Mapped[str] = mapped_column(String(96), index=True)
+    agent_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str] = mapped_column(Text, default="")

@@ -81,6 +81,10 @@ class FakeTwilio:
         self.calls: dict[str, FakeCall] = {}
         self.conferences: dict[str, FakeConference] = {}
         self.messages: list[dict[str, Any]] = []
+        # Numbers that answered STOP: Twilio refuses to text them (error 21610).
+        self.unsubscribed: set[str] = set()
+        # Numbers whose handset cannot be reached: accepted, then reported undelivered (30003).
+        self.unreachable: set[str] = set()
         self.callbacks: list[tuple[str, dict[str, str]]] = []
         self._session: aiohttp.ClientSession | None = None
         # Twilio sends callbacks asynchronously, in order; so does the fake (and a server that
@@ -275,6 +279,10 @@ class FakeTwilio:
         if not form.get("To") or not (form.get("From") or form.get("MessagingServiceSid")):
             return web.json_response({"code": 21604, "message": "A 'To' phone number is required.",
                                       "status": 400}, status=400)
+        if form["To"] in self.unsubscribed:
+            return web.json_response({"code": 21610, "message": "Attempt to send to unsubscribed recipient",
+                                      "more_info": "https://www.twilio.com/docs/errors/21610",
+                                      "status": 400}, status=400)
         sid = _sid("SM")
         message = {
             "sid": sid, "account_sid": self.account_sid, "to": form["To"], "from": form.get("From"),
@@ -285,6 +293,16 @@ class FakeTwilio:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
         self.messages.append(message)
+        callback = str(form.get("StatusCallback") or "") or None
+        if callback:
+            # Twilio reports each change of the message's status to its StatusCallback.
+            base = {"AccountSid": self.account_sid, "MessageSid": sid, "SmsSid": sid, "To": str(form["To"]),
+                    "From": str(form.get("From", "")), "ApiVersion": "2010-04-01"}
+            final = ({"MessageStatus": "undelivered", "SmsStatus": "undelivered", "ErrorCode": "30003"}
+                     if form["To"] in self.unreachable else
+                     {"MessageStatus": "delivered", "SmsStatus": "delivered"})
+            await self._post(callback, {**base, "MessageStatus": "sent", "SmsStatus": "sent"})
+            await self._post(callback, {**base, **final})
         return web.json_response(message, status=201)
 
     async def list_conferences(self, request: web.Request) -> web.Response:

@@ -15,19 +15,30 @@ from callcenter.telephony.conference import agent_label
 class TwilioRest:
     """The calls our server makes to Twilio (SMS today; call control with routing)."""
 
-    def __init__(self, account_sid: str, auth_token: str, api_url: str, from_number: str) -> None:
+    def __init__(self, account_sid: str, auth_token: str, api_url: str, from_number: str,
+                 sms_status_url: str | None = None) -> None:
         self._http = AsyncTwilioHttpClient()
         self.client = Client(account_sid, auth_token, http_client=self._http)
         # Every v2010 resource hangs off the "api" domain; a local fake can stand in for it.
         self.client.api.base_url = api_url.rstrip("/")
         self.from_number = from_number
+        # Where Twilio reports each SMS's delivery (sent, delivered, undelivered), per call.
+        self.sms_status_url = sms_status_url
 
     async def update_call(self, call_sid: str, twiml: str) -> None:
         """Replace what a live call is doing with new TwiML (what the IVR says next)."""
         await self.client.calls(call_sid).update_async(twiml=twiml)
 
-    async def send_sms(self, to: str, body: str) -> str:
-        message = await self.client.messages.create_async(to=to, from_=self.from_number, body=body)
+    async def send_sms(self, to: str, body: str, call_sid: str | None = None) -> str:
+        """Ask Twilio to send an SMS; returns its sid once accepted (raises if refused)."""
+        callback = None
+        if self.sms_status_url and call_sid:
+            callback = f"{self.sms_status_url}?{urlencode({'call': call_sid})}"
+        if callback is None:
+            message = await self.client.messages.create_async(to=to, from_=self.from_number, body=body)
+        else:
+            message = await self.client.messages.create_async(to=to, from_=self.from_number, body=body,
+                                                              status_callback=callback)
         return str(message.sid)
 
     async def close(self) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.calls import CallService, UnknownCall
 from callcenter.config import Settings
-from callcenter.ivr import CallEnded, CallStarted, Event, Failure, Waiting
+from callcenter.ivr import CallEnded, CallStarted, Event, Failure, SmsStatus, Waiting
 from callcenter.speech.stream_token import make_stream_token
 from callcenter.store import DatabaseBusy
 from callcenter.telephony import forms, twiml
@@ -278,6 +278,25 @@ async def hold(request: web.Request) -> web.Response:
     return _xml(answer)
 
 
+async def sms_status(request: web.Request) -> web.Response:
+    """SMS delivery reports: kept in the log of the call the SMS was sent from (``?call=``)."""
+    form = _form(request)
+    call = request.query.get("call", "")
+    sid, state = str(form.get("MessageSid", "")), str(form.get("MessageStatus", ""))
+    if not (call.startswith("CA") and sid and state):
+        raise web.HTTPBadRequest(text="MessageSid, MessageStatus and ?call= are required")
+    event = SmsStatus(sid=sid, status=state, error_code=str(form["ErrorCode"]) if form.get("ErrorCode") else None)
+    service: CallService = request.app[TELEPHONY].service
+    try:
+        await service.handle(call, event, render=lambda _c, _s: "", request_key=request_key(request, form))
+    except UnknownCall:
+        _LOGGER.info("SMS status for unknown call %s", call)
+    except Exception:  # noqa: BLE001 - Twilio retries a failed callback
+        _LOGGER.exception("call %s: SMS status not recorded", call)
+        return web.Response(status=503, text="try again")
+    return web.Response(status=204)
+
+
 async def status(request: web.Request) -> web.Response:
     """Call status callbacks; a final status ends the call in the engine."""
     form = _form(request)
@@ -351,6 +370,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/twilio/voice", voice)
     app.router.add_post("/twilio/gather", gather)
     app.router.add_post("/twilio/status", status)
+    app.router.add_post("/twilio/sms-status", sms_status)
     app.router.add_post("/twilio/queue-result", queue_result)
     app.router.add_route("*", "/twilio/hold", hold)
     app.router.add_post("/twilio/fallback", fallback)

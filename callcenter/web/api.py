@@ -20,6 +20,7 @@ from callcenter.desk import DeskError
 from callcenter.desk import queue_store as qs
 from callcenter.desk.context import call_context
 from callcenter.kb import KnowledgeIndex
+from callcenter.kb.assist import suggest
 from callcenter.privacy import redact
 from callcenter.store.models import AgentPresence, CallNote, QueueEntry, TriageFeedback
 from callcenter.web import keys
@@ -88,18 +89,19 @@ async def get_call(request: web.Request) -> web.Response:
 
 
 def suggestions(knowledge: KnowledgeIndex | None, utterances: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Agent assist: knowledge-base entries for what the caller said last (newest first)."""
+    """Agent assist: entries that fit the whole conversation (kb.assist), with their sources."""
     if knowledge is None or not utterances:
         return []
-    recent = " ".join(u["text"] for u in utterances[-2:])
-    result = knowledge.search(recent, top=3)
     out = []
-    for kb_id, score in result.results:
-        entry = knowledge.kb.get(kb_id)
-        if entry is not None and score >= 0.3:
-            out.append({"kb_id": kb_id, "score": round(score, 3), "title": entry.title,
-                        "written_answer": entry.written_answer, "link": entry.link,
-                        "legal_references": [str(r) for r in entry.legal_references]})
+    for found in suggest(knowledge, [u["text"] for u in utterances]):
+        entry = knowledge.kb.get(found.kb_id)
+        if entry is None:
+            continue
+        out.append({"kb_id": found.kb_id, "score": found.weight, "title": entry.title,
+                    "because": found.because,
+                    "written_answer": entry.written_answer, "link": entry.link,
+                    "legal_references": [str(r) for r in entry.legal_references],
+                    "checked_on": entry.checked_on.isoformat()})
     return out
 
 

@@ -35,7 +35,7 @@ from callcenter.telephony.rest import TwilioCallControl, TwilioRest
 from callcenter.telephony.twiml import Voice
 from callcenter.telephony.twiml import listening as listening_twiml
 from callcenter.telephony.twiml import render as render_twiml
-from callcenter.web import api, auth, health, keys, pages, phone
+from callcenter.web import api, auth, health, kb_flags, kb_page, keys, pages, phone
 from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine
 from callcenter.web.error_pages import error_pages_middleware
@@ -68,8 +68,10 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     media.setup_routes(app)
     health.setup_routes(app)
     auth.setup_routes(app)
+    kb_flags.setup_routes(app)        # before the API's /api/calls/{call_sid}/{action}
     api.setup_routes(app)
     pages.setup_routes(app)
+    kb_page.setup_routes(app)
     phone.setup_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
     return app
@@ -168,7 +170,8 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         lines: dict[str, CallControl] = {BROWSER: BrowserLine()}
         if settings.twilio_phone_number:
             rest = TwilioRest(settings.twilio_account_sid, settings.twilio_auth_token,
-                              settings.twilio_api_url, settings.twilio_phone_number)
+                              settings.twilio_api_url, settings.twilio_phone_number,
+                              sms_status_url=f"{settings.callback_base}/twilio/sms-status")
             lines[TWILIO] = TwilioCallControl(rest, settings.callback_base)
         try:
             policy = RoutingPolicy(offer_timeout=settings.offer_timeout,

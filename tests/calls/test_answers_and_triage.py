@@ -196,3 +196,33 @@ async def test_declining_the_callback_returns_to_the_queue(centre: Centre) -> No
     async with centre.desk.db.sessions() as session:
         entry = await session.get(QueueEntry, call.call_sid)
     assert entry.status in ("waiting", "offered")
+
+
+async def test_the_caller_hears_sent_only_once_twilio_accepted_the_sms(centre: Centre) -> None:
+    call = centre.caller()
+    await call.start()
+    await call.gather(1, SpeechResult="j'ai perdu ma carte vitale", Confidence="0.9")
+    sent = await call.gather(2, Digits="2")
+    assert "C'est envoyé" in said(sent) and "Pour réécouter" in said(sent)
+    await centre.fake.drain()
+    log = await centre.client.app[keys.DATABASE].call_log(call.call_sid)
+    [result] = [r.payload for r in log if r.kind == "sms_result"]
+    assert result["accepted"] is True and result["sid"] == centre.fake.messages[0]["sid"]
+    # Twilio's delivery reports are kept in the call's log.
+    assert [r.payload["status"] for r in log if r.kind == "sms_status"] == ["sent", "delivered"]
+
+
+async def test_a_refused_sms_is_said_and_a_person_offered(centre: Centre) -> None:
+    call = centre.caller()
+    centre.fake.unsubscribed.add(call.caller)
+    await call.start()
+    await call.gather(1, SpeechResult="j'ai perdu ma carte vitale", Confidence="0.9")
+    refused = await call.gather(2, Digits="2")
+    assert "C'est envoyé" not in said(refused)
+    assert "le SMS n'a pas pu être envoyé" in said(refused) and "tapez 0" in said(refused)
+    assert centre.fake.messages == []
+    log = await centre.client.app[keys.DATABASE].call_log(call.call_sid)
+    [result] = [r.payload for r in log if r.kind == "sms_result"]
+    assert result["accepted"] is False and "21610" in result["error"]
+    person = await call.gather(3, Digits="0")
+    assert "Dial" in verbs(person)

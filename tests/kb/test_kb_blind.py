@@ -31,17 +31,22 @@ def _cases(name: str) -> list[tuple[str, str | None]]:
 
 
 def _score(index: KnowledgeIndex, cases: list[tuple[str, str | None]]) -> tuple[int, int, list[str]]:
-    right = wrong = 0
+    """Sentences resolved within one question, wrong answers, and the misses for the message.
+
+    Resolved: the right answer at once, the right topic among the choices offered in one question,
+    or no answer to an out-of-scope sentence. Wrong: an answer on another topic (or off scope).
+    """
+    resolved = wrong = 0
     misses = []
     for text, topic in cases:
-        match = index.search(text).match
-        got = match.id if match is not None else None
-        if got == topic:
-            right += 1
+        result = index.search(text)
+        got = result.match.id if result.match is not None else None
+        if got == topic or (got is None and topic is not None and topic in result.clarify):
+            resolved += 1
             continue
-        wrong += got is not None  # an answer that is not the expected one (or any answer off scope)
-        misses.append(f"want {topic} got {got} :: {text}")
-    return right, wrong, misses
+        wrong += got is not None
+        misses.append(f"want {topic} got {got} clarify {list(result.clarify)} :: {text}")
+    return resolved, wrong, misses
 
 
 def test_blind_batches_are_well_formed(bundled_index: KnowledgeIndex) -> None:
@@ -55,19 +60,20 @@ def test_blind_batches_are_well_formed(bundled_index: KnowledgeIndex) -> None:
         assert sum(topic is None for _, topic in cases) >= 10, name
 
 
-def test_blind_batches_score_at_least_090_together(bundled_index: KnowledgeIndex) -> None:
+def test_blind_batches_are_resolved_within_one_question(bundled_index: KnowledgeIndex) -> None:
+    # Issue 10's targets: resolved within one question >= 0.95, wrong answers <= 2 %.
     cases = [case for name in BATCHES for case in _cases(name)]
-    right, wrong, misses = _score(bundled_index, cases)
-    assert right / len(cases) >= 0.90, "\n".join(misses)
-    # Wrong answers are worse than none: at most one sentence in twenty.
-    assert wrong / len(cases) <= 0.05, "\n".join(misses)
+    resolved, wrong, misses = _score(bundled_index, cases)
+    assert resolved / len(cases) >= 0.95, "\n".join(misses)
+    assert wrong / len(cases) <= 0.02, "\n".join(misses)
 
 
 @pytest.mark.parametrize("name", BATCHES)
-def test_each_blind_batch_stays_near_090(bundled_index: KnowledgeIndex, name: str) -> None:
-    # Batch 3 was scored once, after the tuning, at 0.890 (now 0.899): each batch keeps a floor a
-    # little under the target, so a regression on either shows without tuning to single lines.
+def test_each_blind_batch_stays_near_the_target(bundled_index: KnowledgeIndex, name: str) -> None:
+    # With the three-way decision (answer, ask which topic, neither), batch 2 scores 0.975 resolved
+    # and 2.0 % wrong, batch 3 0.982 and 0 %: a floor a little under each, so a regression on
+    # either shows without tuning to single lines.
     cases = _cases(name)
-    right, wrong, misses = _score(bundled_index, cases)
-    assert right / len(cases) >= 0.88, "\n".join(misses)
-    assert wrong / len(cases) <= 0.05, "\n".join(misses)
+    resolved, wrong, misses = _score(bundled_index, cases)
+    assert resolved / len(cases) >= 0.95, "\n".join(misses)
+    assert wrong / len(cases) <= 0.025, "\n".join(misses)

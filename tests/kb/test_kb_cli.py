@@ -32,7 +32,8 @@ def test_jsonl_writes_one_object_per_input_line(monkeypatch: pytest.MonkeyPatch,
     assert run(["kb", "search", "--jsonl", "--kb-dir", KB_OK, "--top", "2"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [row["query"] for row in rows] == lines
-    assert all(set(row) == {"query", "match", "results"} for row in rows)
+    assert all(set(row) == {"query", "match", "results", "clarify", "rejected", "also"} for row in rows)
+    assert all(row["clarify"] == [] for row in rows if row["match"] is not None)
     assert [row["match"] for row in rows] == ["am.carte_vitale", None, None, "caf.rsa"]
     first = rows[0]["results"]
     assert len(first) <= 2 and first[0]["id"] == "am.carte_vitale"
@@ -65,7 +66,7 @@ def test_search_usage_errors(argv: list[str]) -> None:
 def test_check_reports_a_missing_spec_topic(monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(FIXTURES)
-    assert run(["kb", "check", "kb_ok", "--spec", "spec.yaml"]) == 1
+    assert run(["kb", "check", "kb_ok", "--no-require-claims", "--spec", "spec.yaml"]) == 1
     out, err = capsys.readouterr()
     assert out.splitlines() == ["spec.yaml:7: topic 'ft.actualisation' has no entry in the knowledge base"]
     assert "3 files, 3 valid entries, 3 required topics: 1 fault" in err
@@ -75,7 +76,7 @@ def test_check_fails_on_broken_fixtures_with_file_line_reason(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(FIXTURES)
-    assert run(["kb", "check", "kb_broken", "--spec", "spec.yaml"]) == 1
+    assert run(["kb", "check", "kb_broken", "--no-require-claims", "--spec", "spec.yaml"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert "kb_broken/caf/no_refs.yaml:11: missing legal references: give at least one {code, article}" in out
     assert "kb_broken/caf/long_answer.yaml:6: spoken answer has 48 words (max 45)" in out
@@ -86,7 +87,7 @@ def test_check_fails_on_broken_fixtures_with_file_line_reason(
 def test_check_without_spec_skips_topics_with_a_note(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kb_cli, "DEFAULT_SPEC", tmp_path / "absent.yaml")
-    assert run(["kb", "check", KB_OK]) == 0
+    assert run(["kb", "check", KB_OK, "--no-require-claims"]) == 0
     out, err = capsys.readouterr()
     assert out == ""
     assert "note: no topic list found" in err and ": ok" in err
@@ -98,13 +99,15 @@ def test_check_with_holdout_flags_copies(tmp_path: Path, capsys: pytest.CaptureF
     holdout = tmp_path / "eval.jsonl"
     holdout.write_text(json.dumps({"text": "Le RSA, c'est combien ?", "topic": "caf.rsa"}) + "\n",
                        encoding="utf-8")
-    assert run(["kb", "check", KB_OK, "--holdout", str(holdout)]) == 1
+    assert run(["kb", "check", KB_OK, "--no-require-claims", "--holdout", str(holdout)]) == 1
     assert "copies a sentence of the evaluation set" in capsys.readouterr().out
 
 
 def test_bundled_base_passes_check_through_the_main_entry_point(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["kb", "check", str(DEFAULT_KB_DIR)]) == 0
-    assert capsys.readouterr().out == ""
+    # --no-require-claims until the entries carry their claims (issue 17, content branches).
+    assert main(["kb", "check", str(DEFAULT_KB_DIR), "--no-require-claims"]) == 0
+    # No fault; warnings to re-check claims around the dates rules change do not fail the check.
+    assert [line for line in capsys.readouterr().out.splitlines() if ": warning: " not in line] == []
 
 
 def test_jsonl_contract_through_the_installed_command() -> None:

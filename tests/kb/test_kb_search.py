@@ -29,11 +29,14 @@ def test_typical_phrasings_are_answered_with_their_topic(
 
 
 @pytest.mark.parametrize(("text", "topic"), _cases("misheard"))
-def test_misrecognised_phrasings_are_answered_with_their_topic(
+def test_misrecognised_phrasings_are_resolved_within_one_question(
     bundled_index: KnowledgeIndex, text: str, topic: str
 ) -> None:
+    # Repaired words weigh less than clean ones: the topic is answered, or offered first in one
+    # question ("is it about the actualisation?"), never a wrong answer.
     result = bundled_index.search(text)
-    assert result.match is not None and result.match.id == topic, (text, result.terms, result.results)
+    got = result.match.id if result.match is not None else (result.clarify or (None,))[0]
+    assert got == topic, (text, result.terms, result.results, result.clarify)
 
 
 @pytest.mark.parametrize("text", QUERIES["out_of_scope"])

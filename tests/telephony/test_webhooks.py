@@ -128,6 +128,8 @@ async def test_stale_answer_repeats_the_current_question(new_call: Any) -> None:
     ("/twilio/queue-result", {"QueueResult": "maybe"}),
     ("/twilio/dial-result", {"DialCallStatus": "exploded"}),
     ("/twilio/conference", {"StatusCallbackEvent": ""}),
+    ("/twilio/sms-status", {"MessageSid": "SM" + "1" * 32, "MessageStatus": "sent"}),
+    ("/twilio/sms-status?call=CA" + "1" * 32, {"MessageStatus": "sent"}),
 ])
 async def test_malformed_requests_get_400(new_call: Any, path: str, params: dict[str, str]) -> None:
     call: TwilioCall = new_call()

@@ -68,12 +68,13 @@ async def test_offer_accept_and_live_transcript(centre: Centre, browser: Chromiu
     await centre.settle()
 
     service = centre.client.app[keys.SERVICE]
-    await service.handle(call.call_sid, SpeechResult_("je voudrais savoir où en est mon dossier"),
+    await service.handle(call.call_sid, SpeechResult_("je voudrais savoir quand mon aide au logement sera versée"),
                          render=lambda _c, _s: "", request_key=None, source="media")
     await page.wait_for("document.querySelector('#call-context .transcript').innerText"
-                        ".includes('où en est mon dossier')", timeout=5)
-    # agent assist: entries matching what the caller says now
+                        ".includes('mon aide au logement')", timeout=5)
+    # agent assist: entries that fit the conversation ("c'est pour la caf" alone suggests nothing)
     await page.wait_for("document.querySelector('#call-context .suggestions') !== null")
+    assert "Aides au logement" in await page.eval("document.querySelector('#call-context .suggestions').innerText")
     shot = await page.screenshot(ARTIFACTS / "agent_screen.png")
     assert shot.stat().st_size > 10_000
     labels = await page.eval("Array.from(document.querySelectorAll('input, select, textarea'))"
