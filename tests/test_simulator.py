@@ -177,7 +177,8 @@ async def test_quit_hangs_up_during_a_conversation_with_an_agent(
     task = asyncio.create_task(phone.run(caller()))
     for _ in range(200):
         entry = await centre.entry(phone.call_sid)
-        if entry is not None and entry.offered_to == centre.agents["alice"]:
+        # offered to alice, and the caller's conference is up (its callback may come after the offer)
+        if entry is not None and entry.offered_to == centre.agents["alice"] and entry.conference_sid:
             break
         await asyncio.sleep(0.05)
     assert entry is not None and entry.offered_to == centre.agents["alice"], lines
