@@ -245,7 +245,7 @@ async function refreshMe() {
   if (select.options.length === 1) for (const c of me.wrapup_codes) select.append(el("option", L("wrapup_codes", c), { value: c }));
   const queues = $("transfer-queue");
   if (queues.options.length === 1) {
-    for (const [id, word] of Object.entries(me.labels.queues)) queues.append(el("option", word, { value: id }));
+    for (const id of me.queues) queues.append(el("option", L("queues", id), { value: id }));
   }
   if (me.offers.length && !offered) await showOffer(me.offers[0], me.offer_seconds_left);
   if (me.calls.length && !current) await showCall(me.calls[0]);

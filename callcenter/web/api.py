@@ -19,6 +19,7 @@ from callcenter.bus import Message
 from callcenter.desk import DeskError
 from callcenter.desk import queue_store as qs
 from callcenter.desk.context import call_context
+from callcenter.flows.model import Transfer
 from callcenter.kb import KnowledgeIndex
 from callcenter.kb.assist import suggest
 from callcenter.privacy import redact
@@ -127,7 +128,16 @@ async def me(request: web.Request) -> web.Response:
                               "offers": offers, "calls": calls, "wrapup_codes": list(WRAPUP_CODES),
                               "triage_reasons": list(rules.reasons) if rules else [],
                               "offer_timeout": settings.offer_timeout, "offer_seconds_left": offer_deadline,
-                              "labels": load_labels().as_json()})
+                              "queues": _queues(request), "labels": load_labels().as_json()})
+
+
+def _queues(request: web.Request) -> list[str]:
+    """The queues the running flows hand callers to: where a cold transfer can go."""
+    catalog = request.app[keys.CATALOG]
+    found = {node.queue for flow_id in catalog.ids() if (flow := catalog.current(flow_id)) is not None
+             for node in flow.nodes.values() if isinstance(node, Transfer)}
+    labels = load_labels()
+    return sorted(found, key=lambda q: labels.of("queues", q).casefold())
 
 
 @requires("agent")

@@ -98,6 +98,8 @@ async def test_countdown_shortcuts_live_state_and_transfer_by_name(centre: Centr
     label = await alice.wait_for("(document.querySelector('#colleagues label') || {}).textContent")
     assert label == "bob — CAF (niveau 1)"
     assert "chloe" not in await alice.eval("document.getElementById('colleagues').innerText")  # not available
+    queues = await alice.eval("Array.from(document.querySelectorAll('#transfer-queue option')).map(o => o.text)")
+    assert queues[0] == "(aucune)" and "CAF" in queues and "Accueil général" not in queues   # queues, not skills
     await alice.eval(f"document.getElementById('colleague-{centre.agents['bob']}').click(); "
                      "document.querySelector('#transfer-form button[type=submit]').click(); true")
     await alice.wait_for("document.getElementById('call-status').textContent === 'Transfert demandé.'")
