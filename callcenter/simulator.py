@@ -9,7 +9,9 @@ the final status callback. What the caller would hear is printed; the tester typ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+import threading
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -123,6 +125,13 @@ class PhoneSimulator:
         self.fake_twilio = fake_twilio.rstrip("/") if fake_twilio else None
         self.wait_seconds = wait_seconds
         self._heard_since_input: list[str] = []
+        self._streaming = False  # the server opened a <Start><Stream>: it recognises speech itself
+        self._status_sent = False
+        # While in a conference a thread reads the caller's moves (for /quit); what it read and was
+        # not a hang-up is played after the conference, in order.
+        self._pending: list[CallerAction] = []
+        self._watcher: threading.Thread | None = None
+        self._in_conference = False
 
     def _params(self, status: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         params = {"CallSid": self.call_sid, "AccountSid": self.account_sid, "From": self.caller,
@@ -164,16 +173,34 @@ class PhoneSimulator:
         result = CallResult(self.call_sid)
         async with aiohttp.ClientSession() as session:
             self.out(f"Appel {self.call_sid} de {self.caller}")
-            document = await self._post(session, "/twilio/voice", self._params("ringing"))
-            current = "/twilio/voice"
-            while document:
-                document, current, outcome = await self._play(session, document, current, actions,
-                                                              result)
-                if outcome and not result.outcome:
-                    result.outcome = outcome
-            await self._post(session, "/twilio/status", self._params("completed", {"CallDuration": "60"}))
+            try:
+                document = await self._post(session, "/twilio/voice", self._params("ringing"))
+                current = "/twilio/voice"
+                while document:
+                    document, current, outcome = await self._play(session, document, current, actions,
+                                                                  result)
+                    if outcome and not result.outcome:
+                        result.outcome = outcome
+            except (CallCenterError, aiohttp.ClientError, asyncio.CancelledError, KeyboardInterrupt):
+                # A failed expectation or a broken answer still hangs up, as a real caller's phone
+                # would: the server must not keep a call open (and a caller waiting) for nobody.
+                with contextlib.suppress(Exception):
+                    await self._hang_up(session)
+                raise
+            await self._hang_up(session)
             self.out(f"Fin de l'appel ({result.outcome or 'raccroché'})")
         return result
+
+    async def _hang_up(self, session: aiohttp.ClientSession) -> None:
+        if self._status_sent:
+            return
+        self._status_sent = True
+        if self.fake_twilio is not None:
+            # In a conference the line belongs to Twilio: hang up there, which tells the server.
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.post(f"{self.fake_twilio}/_fake/calls/{self.call_sid}/hangup"):
+                    pass
+        await self._post(session, "/twilio/status", self._params("completed", {"CallDuration": "60"}))
 
     async def _play(self, session: aiohttp.ClientSession, document: str, current: str,
                     actions: Iterator[CallerAction], result: CallResult) -> tuple[str, str, str]:
@@ -188,11 +215,21 @@ class PhoneSimulator:
                     self._hear(verb.text or "", result)
                 case "Pause":
                     pass
+                case "Start":
+                    if not self._streaming:
+                        self._streaming = True
+                        self.out("  note : ce serveur reconnaît la parole lui-même (CALLCENTER_SPEECH=vosk) ; "
+                                 "ce téléphone n'envoie pas de son. Tapez des chiffres, ou appelez depuis "
+                                 f"le téléphone web : {self.base_url}/phone")
                 case "Gather":
                     for child in verb:
                         if child.tag == "Say":
                             self._hear(child.text or "", result)
                     action = self._next_action(actions)
+                    while action is not None and action.kind == "say" and self._streaming:
+                        self.out("  note : parole non transmise dans ce mode ; tapez des chiffres "
+                                 f"ou utilisez {self.base_url}/phone")
+                        action = self._next_action(actions)
                     if action is None or action.kind == "hangup":
                         return "", current, "l'appelant a raccroché"
                     answer = self._answer(action, verb)
@@ -214,8 +251,17 @@ class PhoneSimulator:
                     raise SimulatorError(f"the simulator does not play <{other}>")
         return "", current, "fin du document TwiML"
 
+    def _move(self, actions: Iterator[CallerAction]) -> CallerAction | None:
+        # Not a generator: closing one would close ``actions`` with it (``yield from`` does).
+        if self._watcher is not None:
+            self._watcher.join()  # it stops at the first move read after the conference
+            self._watcher = None
+        if self._pending:
+            return self._pending.pop(0)
+        return next(actions, None)
+
     def _next_action(self, actions: Iterator[CallerAction]) -> CallerAction | None:
-        for action in actions:
+        while (action := self._move(actions)) is not None:
             if action.kind == "expect":
                 self._check(action)
                 continue
@@ -251,7 +297,13 @@ class PhoneSimulator:
         if self.fake_twilio is None:
             outcome, status = "transféré, l'appelant raccroche en attente", "canceled"
         else:
-            outcome = await _conference_wait(self, session, name, conference, current, actions)
+            self._in_conference = True
+            try:
+                outcome = await _conference_wait(self, session, name, conference, current, actions)
+            finally:
+                self._in_conference = False
+            if self._status_sent:
+                return "", current, outcome  # the caller hung up: Twilio asks no dial action
             status = "completed"
         target = urljoin(current, verb.get("action") or current)
         document = await self._post(session, target, self._params("completed", {
@@ -293,12 +345,17 @@ async def _conference_wait(sim: PhoneSimulator, session: aiohttp.ClientSession, 
             "from": sim.caller, "to": sim.called}) as resp:
         if resp.status != 200:
             raise SimulatorError(f"fake Twilio refused the conference: {resp.status}")
-    sim.out("  ---- en attente d'un conseiller ----")
+    sim.out("  ---- en attente d'un conseiller (/quit pour raccrocher) ----")
     seen: tuple[object, ...] = ()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + sim.wait_seconds
     outcome = "l'appelant a raccroché en attente"
+    quit_asked = _watch_for_hangup(sim, actions, loop)
     while loop.time() < deadline:
+        if quit_asked.is_set():
+            sim.out("  vous > (raccroche)")
+            await sim._hang_up(session)
+            return "l'appelant a raccroché" if outcome.startswith("en relation") else outcome
         async with session.get(f"{sim.fake_twilio}/_fake/calls/{sim.call_sid}") as resp:
             state = await resp.json()
         agents = tuple(sorted(p["label"] or "" for p in state["with"]))
@@ -314,6 +371,31 @@ async def _conference_wait(sim: PhoneSimulator, session: aiohttp.ClientSession, 
     async with session.post(f"{sim.fake_twilio}/_fake/calls/{sim.call_sid}/hangup"):
         pass
     return outcome
+
+
+def _watch_for_hangup(sim: PhoneSimulator, actions: Iterator[CallerAction],
+                      loop: asyncio.AbstractEventLoop) -> asyncio.Event:
+    """Read the caller's moves while they wait or talk: ``/quit`` (or a ``hangup`` step) hangs up.
+
+    A daemon thread, because typed input blocks and must not keep the program alive at exit.
+    Other moves are kept for after the conference (a script's next steps, an answer to a survey).
+    """
+    asked = asyncio.Event()
+
+    def read() -> None:
+        for action in actions:
+            if action.kind == "hangup":
+                loop.call_soon_threadsafe(asked.set)
+                return
+            sim._pending.append(action)
+            if not sim._in_conference:
+                return
+            if action.kind in ("say", "press"):
+                sim.out("  note : en conversation avec un conseiller, seul /quit agit ici")
+
+    sim._watcher = threading.Thread(target=read, name="caller-input", daemon=True)
+    sim._watcher.start()
+    return asked
 
 
 def load_script(path: Path) -> list[CallerAction]:

@@ -97,6 +97,9 @@ def make_env(tmp_path: Path, database_url: str, flows_dir: Path, **extra: str) -
         "CALLCENTER_SECRET_KEY": "test-secret-key",
         "CALLCENTER_FLOWS_DIR": str(flows_dir),
         "CALLCENTER_FLOW_RELOAD_SECONDS": "0",
+        # Test servers sign with fixed credentials on loopback: development mode unless a test
+        # asks for production (dev="false").
+        "CALLCENTER_DEV": "true",
     }
     env.update({f"CALLCENTER_{k.upper()}": v for k, v in extra.items()})
     return env

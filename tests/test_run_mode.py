@@ -101,7 +101,7 @@ def test_serve_starts_in_production_with_everything_and_says_so(tmp_path: Path, 
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
-    environ.update(make_env(tmp_path, database_url, flows_dir, port=str(port),
+    environ.update(make_env(tmp_path, database_url, flows_dir, port=str(port), dev="false",
                             public_url="https://ivr.example.fr", redis_url=os.environ.get("CALLCENTER_REDIS_URL", "")))
     log = tmp_path / "server.log"
     with log.open("w") as out:

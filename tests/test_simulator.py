@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from callcenter.simulator import (
+    CallerAction,
+    CallResult,
     ExpectationFailed,
     PhoneSimulator,
     SimulatorError,
@@ -143,3 +149,66 @@ def test_interactive_call_and_failed_script_exit_codes(server: Any, tmp_path: Pa
                              "--script", str(bad)], env=env, capture_output=True, text=True, timeout=60)
     assert failed.returncode == 1
     assert "FAILED" in failed.stderr
+
+
+async def test_a_failed_script_hangs_up_before_it_fails(client: Any) -> None:
+    phone = PhoneSimulator(str(client.make_url("")), AUTH_TOKEN, ACCOUNT_SID, caller="+33611223344",
+                           out=lambda _line: None)
+    with pytest.raises(ExpectationFailed):
+        await phone.run(iter(parse_script("expect Bienvenue au cirque\n")))
+    row = await client.app[keys.DATABASE].get_call(phone.call_sid)
+    assert row is not None and row.status == "ended"      # no call left open on the server
+
+
+async def test_quit_hangs_up_during_a_conversation_with_an_agent(
+        tmp_path: Path, database_url: str, flows_dir: Path, aiohttp_server: Any, aiohttp_client: Any,
+        clock: Any) -> None:
+    from tests.centre import make_centre
+    centre = await make_centre(tmp_path, database_url, flows_dir, aiohttp_server, aiohttp_client, clock)
+    await centre.desk.set_state(centre.agents["alice"], "available")
+    talking = threading.Event()
+
+    def caller() -> Iterator[CallerAction]:
+        yield from parse_script("press 1\npress 1\npress 1234567#\n")
+        talking.wait(20)             # the caller types /quit only once an agent is on the line
+        yield interactive_action("/quit")
+
+    lines: list[str] = []
+    phone = PhoneSimulator(centre.public, AUTH_TOKEN, ACCOUNT_SID, caller="+33611223344", out=lines.append,
+                           fake_twilio=centre.fake_url, wait_seconds=20)
+    task = asyncio.create_task(phone.run(caller()))
+    for _ in range(200):
+        entry = await centre.entry(phone.call_sid)
+        # offered to alice, and the caller's conference is up (its callback may come after the offer)
+        if entry is not None and entry.offered_to == centre.agents["alice"] and entry.conference_sid:
+            break
+        await asyncio.sleep(0.05)
+    assert entry is not None and entry.offered_to == centre.agents["alice"], lines
+    await centre.desk.accept(centre.agents["alice"], phone.call_sid)
+    await centre.settle()
+    for _ in range(200):
+        if any("en relation avec" in line for line in lines):
+            break
+        await asyncio.sleep(0.05)
+    talking.set()
+    result = await asyncio.wait_for(task, 20)
+    await centre.settle()
+    assert result.outcome.startswith("en relation") or "raccroché" in result.outcome
+    assert "  vous > (raccroche)" in lines
+    entry = await centre.entry(phone.call_sid)
+    assert entry.status == "ended"
+    row = await centre.client.app[keys.DATABASE].get_call(phone.call_sid)
+    assert row is not None and row.status == "ended"
+
+
+async def test_speech_mode_says_how_to_call() -> None:
+    lines: list[str] = []
+    phone = PhoneSimulator("http://127.0.0.1:9", AUTH_TOKEN, ACCOUNT_SID, caller="+33611223344",
+                           out=lines.append)
+    document = ('<Response><Start><Stream url="wss://x/twilio/media"><Parameter name="token" value="t"/>'
+                '</Stream></Start><Hangup/></Response>')
+    async with aiohttp.ClientSession() as session:
+        _, _, outcome = await phone._play(session, document, "/twilio/voice", iter([]), CallResult("CA1"))
+    assert outcome == "l'IVR a raccroché"
+    note = "\n".join(lines)
+    assert "CALLCENTER_SPEECH=vosk" in note and "http://127.0.0.1:9/phone" in note

@@ -1,6 +1,6 @@
 // Small helpers shared by the pages: CSRF-aware JSON calls and safe text rendering.
 "use strict";
-const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
 async function api(method, url, body) {
   const options = { method, headers: { "X-CSRF-Token": CSRF, "Accept": "application/json" } };
@@ -10,7 +10,8 @@ async function api(method, url, body) {
   }
   const response = await fetch(url, options);
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || response.statusText);
+  // "message" is the French word for people; "error" stays for tools and logs.
+  if (!response.ok) throw new Error(data.message || "L'action n'a pas pu être faite.");
   return data;
 }
 

@@ -11,9 +11,11 @@
   function entriesOf(ctx) {
     // The answers the voice server gave, then the entries suggested to the agent, once each.
     const seen = new Map();
-    for (const a of ctx.answers || []) {
-      if (!seen.has(a.kb_id)) seen.set(a.kb_id, { kb_id: a.kb_id, title: a.kb_id, given: true });
-    }
+    (ctx.answers || []).forEach((a, i) => {
+      // The entry's title as the API names it (ctx.fr.answers), never its id.
+      const title = (ctx.fr && ctx.fr.answers && ctx.fr.answers[i]) || "fiche de la base de connaissances";
+      if (!seen.has(a.kb_id)) seen.set(a.kb_id, { kb_id: a.kb_id, title, given: true });
+    });
     for (const s of ctx.suggestions || []) {
       const known = seen.get(s.kb_id);
       if (known) known.title = s.title;
@@ -38,7 +40,7 @@
     for (const entry of entries) {
       const li = el("li", null, { "data-kb-id": entry.kb_id });
       const how = entry.given ? "donnée par le serveur vocal" : "suggérée";
-      li.append(el("span", `${entry.title} (${entry.kb_id}, ${how}) `));
+      li.append(el("span", `${entry.title} (${how}) `));
       if (flagged.has(entry.kb_id)) li.append(el("span", "— signalée", { class: "badge" }));
       const button = el("button", "Signaler", { type: "button", class: "secondary kb-flag-open",
                                                 "aria-label": `Signaler la réponse ${entry.title}` });

@@ -15,7 +15,8 @@ from callcenter.store.audit import audit_entries
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("audit", help="the audit log: every change by a supervisor, an admin or the system")
     parser.add_argument("--since", help="first day included, YYYY-MM-DD (default: everything)")
-    parser.add_argument("--format", choices=("text", "csv"), default="text")
+    parser.add_argument("--format", choices=("text", "csv"), default="text",
+                        help="text (one line per change, default) or csv (for a spreadsheet)")
     parser.set_defaults(func=run_audit)
 
 

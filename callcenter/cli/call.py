@@ -21,15 +21,20 @@ from callcenter.simulator import (
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("call", help="simulate a phone call against a running server")
+    parser = sub.add_parser("call", help="simulate a phone call against a running server",
+                            description="Phone the server from this terminal: type words (speech), digits "
+                                        "(keys), Enter alone (silence), /quit to hang up at any time.")
     parser.add_argument("--url", help="server base URL (default http://CALLCENTER_HOST:CALLCENTER_PORT)")
-    parser.add_argument("--from", dest="caller", default="+33612345678", help="caller number")
-    parser.add_argument("--to", dest="called", default="+33900000000", help="number called")
-    parser.add_argument("--script", type=Path, help="run a scripted call (say/press/silence/expect)")
+    parser.add_argument("--from", dest="caller", default="+33612345678", help="caller number (default +33612345678)")
+    parser.add_argument("--to", dest="called", default="+33900000000", help="number called (default +33900000000)")
+    parser.add_argument("--script", type=Path,
+                        help="run a scripted call: one step a line, say WORDS, press KEYS, silence, hangup, "
+                             "expect TEXT")
     parser.add_argument("--fake-twilio", metavar="URL",
                         help="a `callcenter fake-twilio` server, to wait in conference for an agent "
                              "(default: CALLCENTER_TWILIO_API_URL when it is a local address)")
-    parser.add_argument("--wait", type=float, default=300.0, help="seconds to wait for an agent")
+    parser.add_argument("--wait", type=float, default=300.0,
+                        help="seconds to wait for an agent before hanging up (default 300)")
     parser.set_defaults(func=run)
 
 

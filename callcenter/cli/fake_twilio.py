@@ -21,8 +21,8 @@ _LOGGER = logging.getLogger("callcenter")
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("fake-twilio", help="run a local fake of Twilio's REST API (no account needed)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8099, help="port to listen on (default 8099)")
     parser.set_defaults(func=run)
 
 

@@ -22,7 +22,7 @@ from callcenter.ivr.events import Event, event_from_dict
 
 def add_command(flows_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     record = flows_sub.add_parser("record-test", help="add a test case built from a real call (inputs redacted)")
-    record.add_argument("call_id")
+    record.add_argument("call_id", help="the call to turn into a test case (its CA... id, as on the board)")
     record.add_argument("--name", help="name of the case (default: from the call id)")
     record.add_argument("--print", action="store_true", help="print the case instead of adding it to the "
                         "flow's test cases in CALLCENTER_FLOWS_DIR")

@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     reports = parser.add_subparsers(dest="report", required=True, metavar="REPORT")
     equity = reports.add_parser("equity", help="waits and answers per fragility tier and reason")
     equity.add_argument("--since", help="first day included, YYYY-MM-DD (default: everything)")
-    equity.add_argument("--format", choices=("text", "json", "html"), default="text")
+    equity.add_argument("--format", choices=("text", "json", "html"), default="text",
+                        help="text for a terminal (default), json for tools, html for a page")
     equity.set_defaults(func=run_equity)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 from aiohttp import web
 
@@ -15,10 +16,26 @@ _LOGGER = logging.getLogger("callcenter")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("serve", help="start the server (migrations applied, flows loaded)")
-    parser.add_argument("--host", help="interface to listen on (default CALLCENTER_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default CALLCENTER_PORT or 8080)")
+    parser = sub.add_parser(
+        "serve", help="start the server (database prepared, flows loaded, pages served)",
+        description="Start the voice server, the agent and supervisor pages and the JSON API. The "
+                    "database is created or upgraded first; a flow file with faults is refused.")
+    parser.add_argument("--host", help="interface to listen on (default CALLCENTER_HOST, else 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default CALLCENTER_PORT, else 8080)")
     parser.set_defaults(func=run)
+
+
+def ready_message(base: str, dev_credentials: bool) -> str:
+    """What to open and type once the server listens."""
+    lines = [f"callcenter is ready on {base}",
+             f"  login page (agents, supervisors): {base}/login",
+             f"  browser phone:                    {base}/phone",
+             f"  health:                           {base}/healthz",
+             f"  phone it from a terminal:         callcenter call --url {base}",
+             "  no user yet? callcenter users add NAME --role agent (see callcenter users add --help)"]
+    if dev_credentials:
+        lines.append("  development credentials in use (var/dev-secrets.json): not for a real line")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,6 +53,12 @@ def run(args: argparse.Namespace) -> int:
         _LOGGER.warning("development credentials in %s/dev-secrets.json; set CALLCENTER_TWILIO_* and "
                         "CALLCENTER_SECRET_KEY for a real line", settings.data_dir)
     _LOGGER.info("database %s", settings.database_url.split("@")[-1])
-    _LOGGER.info("try a call: callcenter call --url http://%s:%d", host, port)
-    web.run_app(init_app(settings), host=host, port=port, print=None)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}"
+
+    def ready(_aiohttp_banner: str) -> None:
+        # Called by aiohttp once the socket listens: the addresses printed are ones that answer.
+        print(ready_message(base, settings.dev_credentials), file=sys.stdout, flush=True)
+
+    web.run_app(init_app(settings), host=host, port=port, print=ready)
     return 0

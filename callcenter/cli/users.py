@@ -5,47 +5,88 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import re
 import sys
+from pathlib import Path
 
 from callcenter.auth import ROLES, hash_password
 from callcenter.calls import utc_now
 from callcenter.config import Settings
 from callcenter.errors import CallCenterError
+from callcenter.flows import FlowError, load_flow
+from callcenter.flows.catalog import flow_files
+from callcenter.flows.model import Transfer
 from callcenter.store import Database, upgrade
 from callcenter.store.users import add_user, list_users, set_active
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("users", help="manage agents, supervisors and admins")
+    parser = sub.add_parser("users", help="manage agents, supervisors and admins",
+                            description="The people who log in to the agent screen and the board.")
     users = parser.add_subparsers(dest="users_command", required=True, metavar="ACTION")
-    add = users.add_parser("add", help="create a user")
-    add.add_argument("name")
-    add.add_argument("--role", choices=ROLES, required=True)
+    add = users.add_parser("add", help="create a user", description=(
+        "Create a user. Skills must be queues or skills of the flows the server runs "
+        "(CALLCENTER_FLOWS_DIR), so a typo cannot leave an agent who never gets a call."))
+    add.add_argument("name", help="login name (letters, digits, . _ -)")
+    add.add_argument("--role", choices=ROLES, required=True,
+                     help="agent: takes calls; supervisor: also sees the board and reports; admin: everything")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input (else asked on the terminal)")
-    add.add_argument("--display-name")
+    add.add_argument("--display-name", help="name shown to colleagues (default: the login name)")
     add.add_argument("--skill", action="append", default=[], metavar="SKILL[:LEVEL]",
-                     help="a skill the agent handles, level 1 (basic) to 3 (expert); repeatable")
-    add.add_argument("--language", action="append", default=[],
-                     help="another language spoken besides French (e.g. pt, ar); repeatable")
+                     help="a queue or skill the agent handles, level 1 (basic) to 3 (expert), "
+                          "e.g. caf:3; repeatable")
+    add.add_argument("--language", action="append", default=[], metavar="CODE",
+                     help="another language spoken besides French, as a two-letter code (e.g. pt, ar); "
+                          "repeatable")
     add.add_argument("--phone", help="how to reach the agent: +33... or client:IDENTITY")
     add.set_defaults(func=run_add)
-    lst = users.add_parser("list", help="list users")
+    lst = users.add_parser("list", help="list users with their role, state and skills")
     lst.set_defaults(func=run_list)
     for name, active in (("disable", False), ("enable", True)):
         p = users.add_parser(name, help=f"{name} a user's login")
-        p.add_argument("name")
+        p.add_argument("name", help="login name")
         p.set_defaults(func=run_set_active, active=active)
 
 
-def _skills(values: list[str]) -> dict[str, int]:
+LANGUAGE = re.compile(r"^[a-z]{2}$")
+
+
+def known_skills(flows_dir: Path) -> set[str]:
+    """Queues and skills the flows hand callers to: what an agent's skill can name."""
+    known: set[str] = set()
+    for path in flow_files(flows_dir):
+        try:
+            flow = load_flow(path)
+        except FlowError:
+            continue  # a refused flow routes nobody; `callcenter flows validate` says why
+        for node in flow.nodes.values():
+            if isinstance(node, Transfer):
+                known.add(node.queue)
+                if node.skill:
+                    known.add(node.skill)
+    return known
+
+
+def _skills(values: list[str], known: set[str]) -> dict[str, int]:
     skills = {}
     for value in values:
         name, _, level = value.partition(":")
         if not name or (level and level not in ("1", "2", "3")):
             raise CallCenterError(f"--skill {value!r}: expected NAME or NAME:LEVEL with LEVEL 1-3")
+        if known and name not in known:
+            raise CallCenterError(f"--skill {value!r}: no queue or skill {name!r} in the flows; "
+                                  f"known: {', '.join(sorted(known))}")
         skills[name] = int(level or 1)
     return skills
+
+
+def _languages(values: list[str]) -> list[str]:
+    for value in values:
+        if not LANGUAGE.match(value):
+            raise CallCenterError(f"--language {value!r}: expected a two-letter language code, "
+                                  "e.g. en, pt, ar")
+    return values
 
 
 def _database() -> Database:
@@ -55,6 +96,10 @@ def _database() -> Database:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    # Checked before the password is asked: a typo is caught before anyone types a secret.
+    settings = Settings.from_env()
+    skills = _skills(args.skill, known_skills(settings.flows_dir))
+    languages = _languages(args.language)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -63,13 +108,12 @@ def run_add(args: argparse.Namespace) -> int:
         password_hash = hash_password(password)
     except ValueError as exc:
         raise CallCenterError(str(exc)) from None
-    skills = _skills(args.skill)
 
     async def go() -> None:
         db = _database()
         try:
             await add_user(db, username=args.name, password_hash=password_hash, role=args.role, now=utc_now(),
-                           display_name=args.display_name, skills=skills, languages=args.language or None,
+                           display_name=args.display_name, skills=skills, languages=languages or None,
                            phone=args.phone)
         finally:
             await db.close()

@@ -34,6 +34,7 @@ def summary(call: Call, state: CallState) -> dict[str, Any]:
     return {"call_sid": call.call_sid, "started_at": _iso(call.created_at), "status": call.status,
             "path": list(state.path), "last_node": state.node,
             "transfer": None if state.transfer is None else state.transfer.queue,
+            "end_status": state.end_status,
             "utterances": [u.text for u in state.utterances][:5]}
 
 

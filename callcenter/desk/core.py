@@ -141,6 +141,12 @@ def _caller_left(entry: Entry, _event: CallerLeft, now: float, policy: DeskPolic
     if entry.status == "connected" and entry.conference is not None:
         commands.append(EndConference(entry.conference))
     commands.append(Publish(QueueChanged(entry.call_sid, status="left")))
+    if entry.status == "connected":
+        # The agents' screens are told at once (their wrap-up, the call's end), whoever hung up:
+        # an agent's own « end » comes back as the caller's leg leaving.
+        commands += [Publish(AgentStateChanged(a, "wrapup")) for a in (entry.agent_id, entry.transfer_to)
+                     if a is not None]
+        commands += [Publish(CallUpdated(entry.call_sid, status="ended")), Publish(CallEnded(entry.call_sid))]
     return new, commands
 
 
@@ -151,9 +157,9 @@ def _conference_ended(entry: Entry, _event: ConferenceEnded, now: float, policy:
     new, commands = _caller_left(entry, CallerLeft(), now, policy)
     commands = [replace(c, reason="fin de la conversation") if isinstance(c, Record) and c.decision == "ended"
                 else c for c in commands if not isinstance(c, EndConference)]
-    agents = [Publish(AgentStateChanged(a, "wrapup")) for a in (entry.agent_id, entry.transfer_to) if a is not None]
-    return new, [*commands, *agents, Publish(CallUpdated(entry.call_sid, status="ended")),
-                 Publish(CallEnded(entry.call_sid))]
+    if entry.status != "connected":  # a connected caller's end is already told by _caller_left
+        commands += [Publish(CallUpdated(entry.call_sid, status="ended")), Publish(CallEnded(entry.call_sid))]
+    return new, commands
 
 
 def _callback_requested(entry: Entry, event: CallbackRequested, now: float, policy: DeskPolicy) -> Step:

@@ -263,6 +263,7 @@ def parse_flow(text: str, name: str, expected_id: str | None = None) -> Flow:
         source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         path=name,
         lines={node_id: doc.line_of(("nodes", node_id)) for node_id in nodes},
+        titles={node_id: str(raw["title"]) for node_id, raw in data["nodes"].items() if raw.get("title")},
     )
     problems += [FlowProblem(name, doc.line_of(path), reason) for path, reason in check_graph(flow, data)]
     if problems:

@@ -175,6 +175,8 @@ class Flow:
     version: int = 0
     path: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)
+    # Optional short French names of nodes (``title`` in the file), shown to agents instead of ids.
+    titles: Mapping[str, str] = field(default_factory=dict)
 
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]

@@ -1,4 +1,4 @@
-"""``callcenter kb``: search the knowledge base and lint its content.
+"""callcenter kb: search the knowledge base and lint its content.
 
     callcenter kb search "j'ai perdu ma carte vitale" [--top N]
     callcenter kb search --jsonl < queries.txt      # one JSON object per input line
@@ -54,16 +54,15 @@ def register(subparsers: Any) -> None:
     search.add_argument("--jsonl", action="store_true",
                         help="read one query per line on stdin, write one JSON object per line")
     search.add_argument("--kb-dir", type=Path, default=DEFAULT_KB_DIR,
-                        help=f"knowledge-base folder (default {DEFAULT_KB_DIR})")
+                        help="knowledge-base folder (default: the bundled knowledge_base/)")
     search.set_defaults(func=run_search)
 
     check = sub.add_parser("check", help="lint the knowledge base: prints file:line: reason")
     check.add_argument("path", nargs="?", type=Path, default=None,
-                       help=f"knowledge-base folder (default {DEFAULT_KB_DIR})")
+                       help="knowledge-base folder (default: the bundled knowledge_base/)")
     check.add_argument("--kb-dir", type=Path, default=None, help="same as PATH")
     check.add_argument("--spec", type=Path, default=None,
-                       help="topic list whose ids must all exist (default ../shared/spec/kb_topics.yaml "
-                            "when present)")
+                       help="topic list whose ids must all exist (default: the project's topic list when present)")
     check.add_argument("--holdout", type=Path, action="append", default=[],
                        help="evaluation set (JSONL with a 'text' field) the content must not copy")
     check.add_argument("--require-claims", action=argparse.BooleanOptionalAction, default=None,

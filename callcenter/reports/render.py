@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 from callcenter.reports.equity import EquityReport
+from callcenter.web.labels import load_labels
 from callcenter.web.templates import render_html
+
+REASON_GROUP = "raison : "
 
 
 def pct(value: float | None) -> str:
@@ -33,5 +36,12 @@ def as_json(report: EquityReport) -> str:
     return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
+def group_name(group: str) -> str:
+    """A group as people read it: a reason's label, never its id."""
+    if group.startswith(REASON_GROUP):
+        return REASON_GROUP + load_labels().of("reasons", group[len(REASON_GROUP):])
+    return group
+
+
 def as_html(report: EquityReport, **context: object) -> str:
-    return render_html("equity_report.html", report=report, pct=pct, secs=secs, **context)
+    return render_html("equity_report.html", report=report, pct=pct, secs=secs, group_name=group_name, **context)

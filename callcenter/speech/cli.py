@@ -1,10 +1,10 @@
-"""``callcenter models``: the speech models known, installed, and how to get one.
+"""callcenter models: the speech models known, installed, and how to get one.
 
     callcenter models list
     callcenter models pull vosk-model-small-fr-0.22 [--models-dir DIR] [--base-url URL] [--force]
 
-Models go to ``CALLCENTER_MODELS_DIR`` (default ``$CALLCENTER_DATA_DIR/models``); the server uses
-the one ``CALLCENTER_VOSK_MODEL`` names (a name from this list, or a folder).
+Models go to CALLCENTER_MODELS_DIR (default $CALLCENTER_DATA_DIR/models); the server uses
+the one CALLCENTER_VOSK_MODEL names (a name from this list, or a folder).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""``callcenter triage``: run the fragility triage on text typed or piped in.
+"""callcenter triage: run the fragility triage on text typed or piped in.
 
-``callcenter triage "TEXT" ["TEXT" ...]`` assesses the utterances as one call and prints the
-decision with its evidence; ``--jsonl`` reads one utterance per line on stdin and writes one JSON
-object per line (the contract of ``shared/eval/score.py``).
+callcenter triage "TEXT" ["TEXT" ...] assesses the utterances as one call and prints the
+decision with its evidence; --jsonl reads one utterance per line on stdin and writes one JSON
+object per line (for evaluation tools).
 """
 
 from __future__ import annotations
@@ -46,13 +46,15 @@ def register(subparsers: Any) -> None:
     group = parser.add_argument_group("call facts (optional)")
     group.add_argument("--no-input", type=int, default=0, metavar="N", help="no-input turns")
     group.add_argument("--no-match", type=int, default=0, metavar="N", help="no-match turns")
-    group.add_argument("--asked-for-person", action="store_true")
-    group.add_argument("--seconds-in-ivr", type=float, default=0.0, metavar="S")
-    group.add_argument("--calls-7d", type=int, default=0, metavar="N")
-    group.add_argument("--calls-30d", type=int, default=0, metavar="N")
+    group.add_argument("--asked-for-person", action="store_true", help="the caller asked for a person")
+    group.add_argument("--seconds-in-ivr", type=float, default=0.0, metavar="S",
+                       help="seconds already spent in the voice menu")
+    group.add_argument("--calls-7d", type=int, default=0, metavar="N", help="calls from this number in 7 days")
+    group.add_argument("--calls-30d", type=int, default=0, metavar="N", help="calls from this number in 30 days")
     group.add_argument("--unresolved", type=int, default=0, metavar="N",
                        help="previous calls left unresolved")
-    group.add_argument("--missed-callbacks", type=int, default=0, metavar="N")
+    group.add_argument("--missed-callbacks", type=int, default=0, metavar="N",
+                       help="callbacks promised and not made")
     group.add_argument("--profile", action="append", default=[], metavar="FACT",
                        help="a profile fact declared in the rules file (repeatable)")
     parser.set_defaults(func=run)

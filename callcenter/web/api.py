@@ -19,12 +19,15 @@ from callcenter.bus import Message
 from callcenter.desk import DeskError
 from callcenter.desk import queue_store as qs
 from callcenter.desk.context import call_context
+from callcenter.flows.model import Transfer
 from callcenter.kb import KnowledgeIndex
 from callcenter.kb.assist import suggest
 from callcenter.privacy import redact
 from callcenter.store.models import AgentPresence, CallNote, QueueEntry, TriageFeedback
 from callcenter.web import keys
 from callcenter.web.auth import Identity, identity, requires
+from callcenter.web.labels import load_labels
+from callcenter.web.views import french_context
 
 _LOGGER = logging.getLogger(__name__)
 KEEPALIVE_SECONDS = 15.0
@@ -46,10 +49,17 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return data
 
 
+def _body(error: str) -> str:
+    # "error" for tools and logs; "message" is what an agent reads on screen, in French.
+    return json.dumps({"error": error, "message": load_labels().error(error)}, ensure_ascii=False)
+
+
+def _fail(kind: type[web.HTTPException], error: str) -> web.HTTPException:
+    return kind(text=_body(error), content_type="application/json")
+
+
 def _error(exc: DeskError, status: int = 409) -> web.HTTPException:
-    return web.HTTPConflict(text=json.dumps({"error": exc.message}), content_type="application/json") \
-        if status == 409 else web.HTTPBadRequest(text=json.dumps({"error": exc.message}),
-                                                 content_type="application/json")
+    return _fail(web.HTTPConflict if status == 409 else web.HTTPBadRequest, exc.message)
 
 
 async def _may_see(request: web.Request, who: Identity, call_sid: str) -> bool:
@@ -64,12 +74,19 @@ async def _may_see(request: web.Request, who: Identity, call_sid: str) -> bool:
 async def get_call(request: web.Request) -> web.Response:
     call_sid = request.match_info["call_sid"]
     if not await _may_see(request, identity(request), call_sid):
-        raise web.HTTPForbidden(text='{"error": "not your call"}', content_type="application/json")
+        raise _fail(web.HTTPForbidden, "not your call")
     context = await call_context(request.app[keys.DATABASE], call_sid, _now(request))
     if context is None:
-        raise web.HTTPNotFound(text='{"error": "unknown call"}', content_type="application/json")
-    context["suggestions"] = suggestions(request.app[keys.CORES].knowledge, context["utterances"])
-    return web.json_response(context)
+        raise _fail(web.HTTPNotFound, "unknown call")
+    knowledge = request.app[keys.CORES].knowledge
+    context["suggestions"] = suggestions(knowledge, context["utterances"])
+    flow_ref = context.get("flow") or {}
+    flow = None
+    if flow_ref.get("id") and flow_ref.get("version"):
+        flow = await request.app[keys.CATALOG].version(flow_ref["id"], int(flow_ref["version"]))
+    titles = {} if knowledge is None else {a["kb_id"]: e.title for a in context["answers"]
+                                           if (e := knowledge.kb.get(a["kb_id"])) is not None}
+    return web.json_response(french_context(context, flow, load_labels(), _now(request), titles))
 
 
 def suggestions(knowledge: KnowledgeIndex | None, utterances: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -98,10 +115,49 @@ async def me(request: web.Request) -> web.Response:
     offers = [e.call_sid for e in entries if e.offered_to == who.user_id]
     calls = [e.call_sid for e in entries if e.status == "connected" and who.user_id in (e.agent_id, e.transfer_to)]
     rules = request.app[keys.CORES].triage
+    settings = request.app[keys.SETTINGS]
+    offer_deadline = None
+    if offers:
+        entry = next(e for e in entries if e.call_sid == offers[0])
+        if entry.offered_at is not None:
+            # When the offer lapses, so the screen counts down the seconds that are really left.
+            left = settings.offer_timeout - (_now(request) - entry.offered_at).total_seconds()
+            offer_deadline = max(0, round(left))
     return web.json_response({"user_id": who.user_id, "username": who.username, "name": who.display_name,
                               "role": who.role, "state": presence.state if presence else "offline",
                               "offers": offers, "calls": calls, "wrapup_codes": list(WRAPUP_CODES),
-                              "triage_reasons": list(rules.reasons) if rules else []})
+                              "triage_reasons": list(rules.reasons) if rules else [],
+                              "offer_timeout": settings.offer_timeout, "offer_seconds_left": offer_deadline,
+                              "queues": _queues(request), "labels": load_labels().as_json()})
+
+
+def _queues(request: web.Request) -> list[str]:
+    """The queues the running flows hand callers to: where a cold transfer can go."""
+    catalog = request.app[keys.CATALOG]
+    found = {node.queue for flow_id in catalog.ids() if (flow := catalog.current(flow_id)) is not None
+             for node in flow.nodes.values() if isinstance(node, Transfer)}
+    labels = load_labels()
+    return sorted(found, key=lambda q: labels.of("queues", q).casefold())
+
+
+@requires("agent")
+async def available_colleagues(request: web.Request) -> web.Response:
+    """Colleagues free to take a warm transfer, by name, with their skills and languages."""
+    who = identity(request)
+    labels = load_labels()
+    async with request.app[keys.DATABASE].sessions() as session:
+        roster = await qs.agents(session)
+    out = []
+    for user, presence in roster:
+        if user.id == who.user_id or presence is None or presence.state != "available":
+            continue
+        spoken = [x for x in user.languages.get("spoken", ["fr"]) if x != "fr"]
+        out.append({"id": user.id, "name": user.display_name,
+                    "skills": [{"skill": k, "label": labels.of("queues", k), "level": int(v)}
+                               for k, v in sorted(user.skills.items(), key=lambda kv: -int(kv[1]))],
+                    "languages": [labels.of("languages", x) for x in spoken]})
+    out.sort(key=lambda a: a["name"].casefold())
+    return web.json_response({"agents": out})
 
 
 @requires("agent")
@@ -156,7 +212,7 @@ async def control(request: web.Request) -> web.Response:
     except DeskError as exc:
         raise _error(exc) from None
     except (TypeError, ValueError):
-        raise web.HTTPBadRequest(text='{"error": "bad parameters"}', content_type="application/json") from None
+        raise _fail(web.HTTPBadRequest, "bad parameters") from None
     return web.json_response({"call_sid": call_sid, "done": action})
 
 
@@ -164,14 +220,14 @@ async def control(request: web.Request) -> web.Response:
 async def add_note(request: web.Request) -> web.Response:
     who, call_sid = identity(request), request.match_info["call_sid"]
     if not await _may_see(request, who, call_sid):
-        raise web.HTTPForbidden(text='{"error": "not your call"}', content_type="application/json")
+        raise _fail(web.HTTPForbidden, "not your call")
     data = await _json(request)
     text = str(data.get("text", "")).strip()[:4000]
     code = data.get("wrapup_code")
     if code is not None and code not in WRAPUP_CODES:
-        raise web.HTTPBadRequest(text='{"error": "unknown wrap-up code"}', content_type="application/json")
+        raise _fail(web.HTTPBadRequest, "unknown wrap-up code")
     if not text and code is None:
-        raise web.HTTPBadRequest(text='{"error": "empty note"}', content_type="application/json")
+        raise _fail(web.HTTPBadRequest, "empty note")
     async with request.app[keys.DATABASE].sessions() as session, session.begin():
         session.add(CallNote(call_sid=call_sid, author_id=who.user_id, at=_now(request), text=redact(text),
                              wrapup_code=code))
@@ -184,12 +240,12 @@ async def triage_feedback(request: web.Request) -> web.Response:
     """The agent confirms the triage, or corrects it (fragile, urgent, reasons); both are stored."""
     who, call_sid = identity(request), request.match_info["call_sid"]
     if not await _may_see(request, who, call_sid):
-        raise web.HTTPForbidden(text='{"error": "not your call"}', content_type="application/json")
+        raise _fail(web.HTTPForbidden, "not your call")
     data = await _json(request)
     db = request.app[keys.DATABASE]
     row = await db.get_call(call_sid)
     if row is None:
-        raise web.HTTPNotFound(text='{"error": "unknown call"}', content_type="application/json")
+        raise _fail(web.HTTPNotFound, "unknown call")
     original = dict(row.state.get("triage") or {})
     rules = request.app[keys.CORES].triage
     known = set(rules.reasons) if rules is not None else set()
@@ -273,6 +329,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/api/me", me)
     r.add_get("/api/events", events)
     r.add_post("/api/presence", set_presence)
+    r.add_get("/api/agents/available", available_colleagues)
     r.add_get("/api/calls/{call_sid}", get_call)
     r.add_post("/api/offers/{call_sid}/accept", _offer_action("accept"))
     r.add_post("/api/offers/{call_sid}/decline", _offer_action("decline"))

@@ -41,6 +41,7 @@ from callcenter.versions import VersionStore
 from callcenter.web import api, audit_page, auth, flow_pages, health, kb_flags, kb_page, keys, pages, phone
 from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine
+from callcenter.web.error_pages import error_pages_middleware
 from callcenter.web.templates import UI_DIR
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,7 +53,8 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
 
     ``speech_engine`` replaces the model named by the settings (tests use recognisers of their own).
     """
-    app = web.Application(middlewares=[webhooks.signature_middleware, auth.auth_middleware])
+    app = web.Application(middlewares=[webhooks.signature_middleware, error_pages_middleware,
+                                       auth.auth_middleware])
     app[keys.SETTINGS] = settings
     app[keys.LOGIN_FAILURES] = {}
     app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice,

@@ -55,9 +55,24 @@ async def healthz(request: web.Request) -> web.Response:
     body["problems"] = {k: v[:20] for k, v in cores.problems.items() if v}
     body["speech"] = "self-hosted" if app.get(keys.SPEECH) is not None else "twilio"
     ok = ok and flow is not None
-    # Parts that work less well but still let every caller reach a person: said, not fatal.
-    body["degraded"] = [name for name, part in (("triage", triage),) if part and part["status"] != "ok"]
-    body["status"] = "ok" if ok else "degraded"
+    # Parts that work less well but still let every caller reach a person: "degraded", said with
+    # the reason, HTTP 200 (the instance still serves calls). Only a part no call can do without
+    # makes it "down", HTTP 503.
+    reasons: list[str] = []
+    if catalog.problems:
+        reasons += [f"flow file refused, the previous version runs: {p}" for p in catalog.problems[:20]]
+    if triage is not None and triage["status"] != "ok":
+        reasons.append("triage without its semantic layer: the rules decide alone")
+    for part, faults in sorted(cores.problems.items()):
+        reasons += [f"{part} file refused, the previous version runs: {f}" for f in faults[:20]]
+    body["degraded"] = sorted({"flows"} if catalog.problems else set()
+                              | ({"triage"} if triage and triage["status"] != "ok" else set())
+                              | {part for part, faults in cores.problems.items() if faults})
+    body["reasons"] = reasons
+    if not ok:
+        body["reasons"] = [f"database {body['database']}" if body["database"] != "ok" else "no flow loaded",
+                           *reasons]
+    body["status"] = "down" if not ok else "degraded" if reasons else "ok"
     return web.json_response(body, status=200 if ok else 503)
 
 

@@ -8,6 +8,7 @@ import jinja2
 from aiohttp import web
 
 from callcenter.config import PROJECT_ROOT
+from callcenter.web.labels import load_labels
 
 UI_DIR = PROJECT_ROOT / "agent_ui"
 _ENV = jinja2.Environment(
@@ -15,6 +16,8 @@ _ENV = jinja2.Environment(
     autoescape=jinja2.select_autoescape(("html",)),
     undefined=jinja2.StrictUndefined,
 )
+# Every page names roles, states and queues in French from the same data as the screens' scripts.
+_ENV.globals["labels"] = load_labels()
 
 
 def render_html(name: str, **context: Any) -> str:

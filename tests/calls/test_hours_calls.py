@@ -164,7 +164,9 @@ async def test_a_broken_hours_edit_is_refused_and_the_previous_hours_stay(centre
                                           "11:30-16:30 overlap")
     assert {p.split(": ")[0] for p in cores.problems["hours"]} == {f"{path}:20"}
     health = await (await centre.client.get("/healthz")).json()
-    assert health["problems"]["hours"] and health["status"] == "ok"
+    # Still serving on the previous hours, but said: degraded, with the file's faults as reasons.
+    assert health["problems"]["hours"] and health["status"] == "degraded" and "hours" in health["degraded"]
+    assert any(r.startswith("hours file refused") for r in health["reasons"])
     assert "caf" in health["hours"]["queues"] and health["hours"]["default"] is True
     # A valid edit opens on Saturday mornings: the next Saturday caller is put through.
     path.write_text(good.replace("  default:", "  default:\n    week: {monday-saturday: 9:00-12:00}\n  old_default:")

@@ -147,7 +147,10 @@ TABLE: list[tuple[str, Entry, DeskEvent, float, Entry, list[Any]]] = [
     ("caller left during the briefing: both agents wrap up", BRIEFING, CallerLeft(), T0 + 99,
      replace(BRIEFING, status="ended", ended_at=T0 + 99),
      [SetPresence(1, "wrapup", SID, 30.0), SetPresence(2, "wrapup", SID, 30.0),
-      Record("ended", "l'appelant a raccroché", 1), EndConference("CF1"), Publish(QueueChanged(SID, status="left"))]),
+      Record("ended", "l'appelant a raccroché", 1), EndConference("CF1"), Publish(QueueChanged(SID, status="left")),
+      # the screens of both agents are told at once (issue 15: the state stayed « en appel »)
+      Publish(AgentStateChanged(1, "wrapup")), Publish(AgentStateChanged(2, "wrapup")),
+      Publish(CallUpdated(SID, status="ended")), Publish(CallEnded(SID))]),
     ("conference ended (browser phone): the caller is told", CONNECTED, ConferenceEnded(), T0 + 99,
      replace(CONNECTED, status="ended", ended_at=T0 + 99),
      [SetPresence(1, "wrapup", SID, 30.0), Record("ended", "fin de la conversation", 1),

@@ -32,7 +32,9 @@ async def test_broken_edit_is_refused_and_the_running_flow_stays(new_call: Any, 
     assert catalog.current("main") is before
     assert "objet de votre appel" in said(await call.start())
     health = await (await call.client.get("/healthz")).json()
-    assert health["status"] == "ok" and health["flow_problems"]
+    # Calls still run on the previous version, but /healthz says a file was refused, and why.
+    assert health["status"] == "degraded" and health["flow_problems"] and health["degraded"] == ["flows"]
+    assert any("unknown target 'menu_cfa'" in r and "flow file refused" in r for r in health["reasons"])
 
 
 async def test_a_valid_edit_is_a_draft_until_published_and_calls_keep_theirs(

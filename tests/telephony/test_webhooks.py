@@ -287,8 +287,9 @@ async def test_healthz_says_the_triage_is_degraded_without_its_semantic_layer(
     client = await aiohttp_client(init_app(settings))
     resp = await client.get("/healthz")
     body = await resp.json()
-    # Still serving: the rules triage works and every caller can reach a person.
-    assert resp.status == 200 and body["status"] == "ok"
+    # Still serving (200): the rules triage works and every caller can reach a person; but said.
+    assert resp.status == 200 and body["status"] == "degraded"
+    assert body["reasons"] == ["triage without its semantic layer: the rules decide alone"]
     assert body["triage"] == {"rules_version": body["triage"]["rules_version"], "semantic": None,
                               "status": "degraded"}
     assert body["degraded"] == ["triage"]
@@ -304,7 +305,9 @@ async def test_healthz_reports_a_dead_database(client: TestClient) -> None:  # t
     db.engine.sync_engine.pool._creator = lambda *a: (_ for _ in ()).throw(OSError("down"))  # type: ignore[attr-defined]
     resp = await client.get("/healthz")
     assert resp.status == 503
-    assert (await resp.json())["database"] == "unreachable"
+    body = await resp.json()
+    assert body["database"] == "unreachable" and body["status"] == "down"
+    assert body["reasons"][0] == "database unreachable"
 
 
 def test_main_flow_loads(flows_dir: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from callcenter.config import PROJECT_ROOT
 from callcenter.store.audit import audit_entries
 from callcenter.web import keys
 from tests.centre import PASSWORD, Centre
@@ -69,7 +70,9 @@ async def test_fault_publish_diff_and_rollback(centre: Centre, browser: Chromium
         box.value = box.value.replace('next: menu_caf', 'next: menu_cfa');
         box.dispatchEvent(new Event('input')); } true""")
     await page.wait_for("document.getElementById('live-status')?.dataset.faults === '1'")
-    assert "main.yaml:39: node 'objet': unknown target 'menu_cfa'" in await page.eval(
+    lines = (PROJECT_ROOT / "ivr_flows" / "main.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.strip() == "next: menu_caf")
+    assert f"main.yaml:{line}: node 'objet': unknown target 'menu_cfa'" in await page.eval(
         "document.getElementById('live-checks').innerText")
     await page.screenshot(ARTIFACTS / "flow_fault_as_typed.png")
     await page.eval("""{
@@ -93,7 +96,7 @@ async def test_fault_publish_diff_and_rollback(centre: Centre, browser: Chromium
     await page.wait_for("location.pathname === '/flows/main/publish' && document.readyState === 'complete'")
     checks = await page.eval("document.getElementById('checks').innerText")
     assert "Publication refusée" in checks
-    assert "main.yaml:39: node 'objet': unknown target 'menu_cfa'" in checks
+    assert f"main.yaml:{line}: node 'objet': unknown target 'menu_cfa'" in checks
     assert await page.eval("document.getElementById('comment').value") == "essai"   # the edit is kept
     await page.screenshot(ARTIFACTS / "flow_publish_refused.png")
     assert catalog.current("main").version == 1
