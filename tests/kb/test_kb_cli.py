@@ -104,8 +104,8 @@ def test_check_with_holdout_flags_copies(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_bundled_base_passes_check_through_the_main_entry_point(capsys: pytest.CaptureFixture[str]) -> None:
-    # --no-require-claims until the entries carry their claims (issue 17, content branches).
-    assert main(["kb", "check", str(DEFAULT_KB_DIR), "--no-require-claims"]) == 0
+    # Every entry carries its claims (issue 17): the check requires them, as by default.
+    assert main(["kb", "check", str(DEFAULT_KB_DIR)]) == 0
     # No fault; warnings to re-check claims around the dates rules change do not fail the check.
     assert [line for line in capsys.readouterr().out.splitlines() if ": warning: " not in line] == []
 

@@ -14,6 +14,7 @@ from callcenter.kb import (
     fingerprint,
     load_knowledge_base,
 )
+from callcenter.kb.claims_lint import ClaimRules
 from callcenter.kb.lint import holdout_faults, lint, spoken_word_count
 from callcenter.kb.loader import read_entries, read_spec
 
@@ -128,7 +129,8 @@ def test_spoken_word_count(text: str, count: int) -> None:
 
 def test_bundled_knowledge_base_passes_the_linter() -> None:
     parsed = read_entries(DEFAULT_KB_DIR)
-    assert [str(f) for f in lint(parsed, today=dt.date.today())] == []
+    # Strict: claims required, each with an official, specific source checked within a year.
+    assert [str(f) for f in lint(parsed, today=dt.date.today(), claims=ClaimRules())] == []
 
 
 def test_every_spec_topic_exists_with_exactly_its_id() -> None:
