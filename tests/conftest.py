@@ -30,7 +30,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ALWAYS_OPEN = FIXTURES / "hours" / "always_open.yaml"
 # Every table of the schema; a test run on PostgreSQL empties them between tests.
 TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions", "agent_presence", "users",
-          "queue_entries", "routing_decisions", "call_notes", "triage_feedback")
+          "queue_entries", "routing_decisions", "call_notes", "triage_feedback", "scheduled_jobs",
+          "cluster_nodes")
 
 
 def _postgres_url() -> str | None:
