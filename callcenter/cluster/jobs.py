@@ -26,15 +26,15 @@ async def claim(db: Database, name: str, node: str, now: datetime, every: float)
     """``True`` when this process runs job ``name`` now (it was due); it is then due ``every`` later."""
     due = now + timedelta(seconds=every)
     async with db.single_writer(), db.sessions() as session, session.begin():
-        moved = await session.execute(
+        moved = await session.scalar(
             update(ScheduledJob).where(ScheduledJob.name == name, ScheduledJob.due_at <= now)
-            .values(due_at=due, owner=node, ran_at=now))
-        if moved.rowcount == 1:  # type: ignore[attr-defined]
+            .values(due_at=due, owner=node, ran_at=now).returning(ScheduledJob.name))
+        if moved is not None:
             return True
-        created = await session.execute(
+        created = await session.scalar(
             _insert(db)(ScheduledJob).values(name=name, due_at=due, owner=node, ran_at=now)
-            .on_conflict_do_nothing())
-        return bool(created.rowcount == 1)  # type: ignore[attr-defined]
+            .on_conflict_do_nothing().returning(ScheduledJob.name))
+        return created is not None
 
 
 async def heartbeat(db: Database, node: str, started: datetime, now: datetime) -> None:
