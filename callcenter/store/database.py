@@ -228,6 +228,10 @@ class Database:
         """The version number of this exact flow content, recording it if it is new."""
         async with self._writer if self.is_sqlite else _nolock(), self.sessions() as session, \
                 session.begin():
+            if not self.is_sqlite:
+                # Server processes starting together record the same new flow: one at a time.
+                await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                      {"key": advisory_key("flow_versions")})
             existing = await session.scalar(
                 select(FlowVersion).where(FlowVersion.flow_id == flow_id, FlowVersion.sha256 == sha256)
             )
