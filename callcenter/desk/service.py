@@ -103,6 +103,8 @@ class Desk:
         self.wrapup_seconds = wrapup_seconds
         self.handle_time = handle_time
         self._lock = asyncio.Lock()
+        # The routing pass asked for and not started yet (see route).
+        self._queued_pass: asyncio.Future[None] | None = None
 
     # -- one step ---------------------------------------------------------------------------------
 
@@ -177,9 +179,31 @@ class Desk:
 
     async def route(self) -> None:
         """Expire stale offers, then offer every caller who can be served now: every waiting entry
-        is stepped with the same observation of the queue and the roster."""
+        is stepped with the same observation of the queue and the roster.
+
+        A pass asked for while another is still waiting for its turn joins that one: it observes
+        after both were asked (what each committed is seen), so one pass serves both. Under load
+        (many hand-overs at once, several processes taking the cluster lock in turn) this keeps the
+        passes from queueing up one per event."""
+        queued = self._queued_pass
+        if queued is not None:
+            await asyncio.shield(queued)
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queued_pass = done
+        try:
+            await self._route_pass(done)
+        finally:
+            if self._queued_pass is done:  # it never started (the lock was not obtained)
+                self._queued_pass = None
+            done.set_result(None)
+
+    async def _route_pass(self, me: asyncio.Future[None]) -> None:
         pending: list[tuple[Entry, list[DeskCommand]]] = []
         async with self._lock, self.db.cluster_lock(ROUTING_LOCK):
+            # Started: a change committed from now on needs a pass of its own.
+            if self._queued_pass is me:
+                self._queued_pass = None
             now = self.clock()
             async with self.db.sessions() as session:
                 entries = [qs.to_entry(e) for e in await qs.waiting_entries(session)]

@@ -166,7 +166,6 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         rest = None
         db = app[keys.DATABASE]
         node = Node(db, new_node_id(), clock)
-        app[keys.NODE] = node.name
         sockets = BrowserSockets(node.name)
         app[keys.BROWSER_SOCKETS] = sockets
         lines: dict[str, CallControl] = {BROWSER: BrowserLine(sockets, node.alive)}
@@ -201,13 +200,13 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         if settings.reconcile_after > 0:
             jobs.append(Job("desk.reconcile", settings.reconcile_seconds,
                             lambda: desk.reconcile(settings.reconcile_after)))
-        scheduler = Scheduler(node, jobs)
-        timers = asyncio.create_task(scheduler.run_forever()) if scheduler.jobs else None
+        # Runs even with no job due here: its heartbeat tells other processes this one (and the
+        # browser phone calls it holds) is alive.
+        timers = asyncio.create_task(Scheduler(node, jobs).run_forever())
         yield
-        if timers is not None:
-            timers.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timers
+        timers.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await timers
         if rest is not None:
             await rest.close()
 

@@ -29,4 +29,3 @@ SPEECH = web.AppKey("speech", SpeechBridge)
 SPEECH_ENGINE = web.AppKey("speech_engine", SpeechEngine)
 # The browser phone calls whose socket this process holds (the browser line reconciles against it).
 BROWSER_SOCKETS = web.AppKey("browser_sockets", BrowserSockets)
-NODE = web.AppKey("node", str)
