@@ -7,6 +7,7 @@ concurrently in one event loop, so their routing passes interleave at every data
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from callcenter.store.models import Call, QueueEntry, RoutingDecision
 from callcenter.store.users import add_user
 
 pytestmark = pytest.mark.skipif(
-    not __import__("os").environ.get("CALLCENTER_DATABASE_URL", "").startswith("postgres"),
+    not os.environ.get("CALLCENTER_DATABASE_URL", "").startswith("postgres"),
     reason="several processes share a database only on PostgreSQL (CALLCENTER_DATABASE_URL)")
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
