@@ -237,6 +237,10 @@ class Settings:
     db_lock_timeout: float = DB_LOCK_TIMEOUT
     db_statement_timeout: float = DB_STATEMENT_TIMEOUT
     tick_seconds: float = 1.0
+    # How often open queue entries are checked against their line (Twilio's call status, a browser
+    # phone's socket), and how old an entry must be to be checked (0: never reconciled).
+    reconcile_seconds: float = 60.0
+    reconcile_after: float = 120.0
     offer_timeout: float = 20.0
     wrapup_seconds: float = 60.0
     relax_skill_after: float = 0.0
@@ -359,6 +363,7 @@ class Settings:
             "TWILIO_API_URL", "TWILIO_PHONE_NUMBER", "SECRET_KEY", "FLOWS_DIR", "FLOW",
             "FLOW_RELOAD_SECONDS", "LANGUAGE", "VOICE", "SPEECH", "HOST", "PORT", "LOG_LEVEL",
             "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS", "TICK_SECONDS", "OFFER_TIMEOUT",
+            "RECONCILE_SECONDS", "RECONCILE_AFTER",
             "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES", "RELAX_SKILL_AFTER", "RELAX_ANYONE_AFTER",
             "SEMANTIC_MODEL", "HOURS_FILE", "HANDLE_TIME_CALLS", "HANDLE_TIME_HOURS",
             "FALLBACK_NUMBER", "DB_LOCK_TIMEOUT", "DB_STATEMENT_TIMEOUT", "DEV", "CALLER_HASH_KEY",
@@ -407,6 +412,8 @@ class Settings:
             db_lock_timeout=lock_timeout,
             db_statement_timeout=statement_timeout,
             tick_seconds=_float("TICK_SECONDS", get("TICK_SECONDS", "1") or "1"),
+            reconcile_seconds=_float("RECONCILE_SECONDS", get("RECONCILE_SECONDS", "60") or "60"),
+            reconcile_after=_float("RECONCILE_AFTER", get("RECONCILE_AFTER", "120") or "120"),
             offer_timeout=_float("OFFER_TIMEOUT", get("OFFER_TIMEOUT", "20") or "20"),
             wrapup_seconds=_float("WRAPUP_SECONDS", get("WRAPUP_SECONDS", "60") or "60"),
             relax_skill_after=_float("RELAX_SKILL_AFTER", get("RELAX_SKILL_AFTER", "0") or "0"),

@@ -22,6 +22,7 @@ from callcenter.desk.model import (
     LegJoined,
     LegLeft,
     LegStarted,
+    LineGone,
     OfferExpired,
     Publish,
     Tick,
@@ -32,7 +33,7 @@ from callcenter.routing import Agent, WaitingCall
 
 EVENTS: dict[str, type] = {cls.kind: cls for cls in (
     Enqueued, Tick, OfferExpired, Declined, Accepted, LegJoined, LegStarted, LegLeft, LegFailed, CallerLeft,
-    ConferenceEnded, HoldAsked, HangupAsked, WarmTransferAsked, TransferCompleted, ColdTransferAsked,
+    ConferenceEnded, LineGone, HoldAsked, HangupAsked, WarmTransferAsked, TransferCompleted, ColdTransferAsked,
     CallbackRequested)}
 
 

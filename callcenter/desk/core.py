@@ -40,6 +40,7 @@ from callcenter.desk.model import (
     LegJoined,
     LegLeft,
     LegStarted,
+    LineGone,
     Offer,
     OfferExpired,
     Publish,
@@ -83,6 +84,8 @@ def step(entry: Entry, event: DeskEvent, now: float, policy: DeskPolicy) -> Step
             return _caller_left(entry, event, now, policy)
         case ConferenceEnded():
             return _conference_ended(entry, event, now, policy)
+        case LineGone():
+            return _line_gone(entry, event, now, policy)
         case HoldAsked():
             return _hold_asked(entry, event, now, policy)
         case HangupAsked():
@@ -160,6 +163,16 @@ def _conference_ended(entry: Entry, _event: ConferenceEnded, now: float, policy:
     if entry.status != "connected":  # a connected caller's end is already told by _caller_left
         commands += [Publish(CallUpdated(entry.call_sid, status="ended")), Publish(CallEnded(entry.call_sid))]
     return new, commands
+
+
+def _line_gone(entry: Entry, event: LineGone, now: float, policy: DeskPolicy) -> Step:
+    """Like the conference ending, with the reconciliation named as the reason: the caller is
+    out of the queue and their agents are released, so positions and estimates stop counting them."""
+    if entry.status not in OPEN:
+        return entry, []
+    new, commands = _conference_ended(entry, ConferenceEnded(), now, policy)
+    why = f"ligne terminée ({event.status}) sans que la fin nous parvienne, constaté au rapprochement"
+    return new, [replace(c, reason=why) if isinstance(c, Record) else c for c in commands]
 
 
 def _callback_requested(entry: Entry, event: CallbackRequested, now: float, policy: DeskPolicy) -> Step:

@@ -69,6 +69,18 @@ class DeskExecutor:
                     follow += await self._quietly(call_sid, channel, command)
         return follow
 
+    async def line_over(self, call_sid: str, channel: str, conference: str | None) -> str | None:
+        """Whether the caller's line is over (its final status), asked of the line; ``None``: alive
+        or unknown (no line for that channel, the provider unreachable)."""
+        line = self.lines.get(channel)
+        if line is None:
+            return None
+        try:
+            return await line.line_over(call_sid, conference)
+        except Exception:  # noqa: BLE001 - unknown is not over: the next reconciliation asks again
+            _LOGGER.warning("call %s: line status unavailable", call_sid, exc_info=True)
+            return None
+
     async def publish(self, news: DeskNews) -> None:
         await self.bus.publish(news.kind, news_payload(news))
 

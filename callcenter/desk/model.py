@@ -169,6 +169,15 @@ class ConferenceEnded:
 
 
 @dataclass(frozen=True)
+class LineGone:
+    """Reconciliation found the caller's line over (Twilio's final call status, or a browser
+    phone whose socket is gone) while the entry was still open: its end never reached us."""
+
+    kind: ClassVar[str] = "line_gone"
+    status: str
+
+
+@dataclass(frozen=True)
 class HoldAsked:
     kind: ClassVar[str] = "hold_asked"
     agent_id: int
@@ -220,7 +229,7 @@ class CallbackRequested:
 
 
 DeskEvent = (Enqueued | Tick | OfferExpired | Declined | Accepted | LegJoined | LegStarted | LegLeft | LegFailed
-             | CallerLeft | ConferenceEnded | HoldAsked | HangupAsked | WarmTransferAsked | TransferCompleted
+             | CallerLeft | ConferenceEnded | LineGone | HoldAsked | HangupAsked | WarmTransferAsked | TransferCompleted
              | ColdTransferAsked | CallbackRequested)
 
 

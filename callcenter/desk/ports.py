@@ -20,3 +20,8 @@ class CallControl(Protocol):
     async def carry_out(self, call_sid: str, command: CallCommand) -> list[DeskEvent]:
         """Raises when the provider refuses; the executor decides what that means for the caller."""
         ...
+
+    async def line_over(self, call_sid: str, conference: str | None) -> str | None:
+        """The caller's line's final status when it is over (``completed``, ``failed``...); ``None``
+        while it lives or cannot be known now (reconciliation then leaves the entry alone)."""
+        ...

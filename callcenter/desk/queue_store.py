@@ -95,6 +95,14 @@ async def open_entries(session: AsyncSession) -> list[QueueEntry]:
     return list(rows)
 
 
+async def open_entries_since(session: AsyncSession, before: datetime) -> list[QueueEntry]:
+    """Open entries (waiting, offered, connected) queued before ``before``."""
+    rows = await session.scalars(select(QueueEntry).where(QueueEntry.status.in_(OPEN),
+                                                          QueueEntry.enqueued_at < before)
+                                 .order_by(QueueEntry.enqueued_at))
+    return list(rows)
+
+
 async def agents(session: AsyncSession) -> list[tuple[User, AgentPresence | None]]:
     users = list(await session.scalars(select(User).where(User.active.is_(True), User.role == "agent")
                                        .order_by(User.id)))

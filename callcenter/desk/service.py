@@ -4,8 +4,13 @@ Every change to a queued caller is one step of ``callcenter.desk.core``: the ent
 the call's lock (``Database.call_transaction``), stepped, stored with its routing decisions and the
 agents' presence, and the event and its commands appended to the call's log (entries ``desk_evt``
 and ``desk_cmd``), in one transaction; ``desk.replay`` rebuilds the entry from that log. Then the
-executor carries out the rest (conference legs, screens). Routing passes run one at a time per
-process (a lock); several processes need the cluster-wide locks of issue 13 point 4 (not yet).
+executor carries out the rest (conference legs, screens).
+
+Several server processes share one PostgreSQL database: each event is serialised per call by the
+call's row lock, and a routing pass (observe the queue and the roster, step every waiting entry)
+runs under one cluster-wide lock (``Database.cluster_lock``), so two passes never offer from two
+different observations. Time-driven work (:meth:`Desk.tick`, :meth:`Desk.reconcile`) is run by
+the cluster's scheduler (``callcenter/cluster``), once per period across all processes.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from callcenter.desk.model import (
     LegFailed,
     LegJoined,
     LegLeft,
+    LineGone,
     Record,
     SetPresence,
     Tick,
@@ -65,6 +71,8 @@ from callcenter.store.models import QueueEntry, User
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+# One routing pass at a time across the cluster (and presence changes, which it observes).
+ROUTING_LOCK = "desk.routing"
 
 __all__ = ["Desk", "DeskError", "HandleTime"]
 
@@ -95,6 +103,8 @@ class Desk:
         self.wrapup_seconds = wrapup_seconds
         self.handle_time = handle_time
         self._lock = asyncio.Lock()
+        # The routing pass asked for and not started yet (see route).
+        self._queued_pass: asyncio.Future[None] | None = None
 
     # -- one step ---------------------------------------------------------------------------------
 
@@ -169,9 +179,31 @@ class Desk:
 
     async def route(self) -> None:
         """Expire stale offers, then offer every caller who can be served now: every waiting entry
-        is stepped with the same observation of the queue and the roster."""
+        is stepped with the same observation of the queue and the roster.
+
+        A pass asked for while another is still waiting for its turn joins that one: it observes
+        after both were asked (what each committed is seen), so one pass serves both. Under load
+        (many hand-overs at once, several processes taking the cluster lock in turn) this keeps the
+        passes from queueing up one per event."""
+        queued = self._queued_pass
+        if queued is not None:
+            await asyncio.shield(queued)
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queued_pass = done
+        try:
+            await self._route_pass(done)
+        finally:
+            if self._queued_pass is done:  # it never started (the lock was not obtained)
+                self._queued_pass = None
+            done.set_result(None)
+
+    async def _route_pass(self, me: asyncio.Future[None]) -> None:
         pending: list[tuple[Entry, list[DeskCommand]]] = []
-        async with self._lock:
+        async with self._lock, self.db.cluster_lock(ROUTING_LOCK):
+            # Started: a change committed from now on needs a pass of its own.
+            if self._queued_pass is me:
+                self._queued_pass = None
             now = self.clock()
             async with self.db.sessions() as session:
                 entries = [qs.to_entry(e) for e in await qs.waiting_entries(session)]
@@ -251,7 +283,8 @@ class Desk:
     async def set_state(self, agent_id: int, state: str) -> None:
         if state not in ("offline", "available"):
             raise DeskError("an agent can only make themselves available or offline")
-        async with self._lock, self.db.sessions() as session, session.begin():
+        async with self._lock, self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
+                session.begin():
             await qs.set_presence(session, agent_id, state, self.clock())
         await self.executor.publish(AgentStateChanged(agent_id, state))
         await self.route()
@@ -260,7 +293,8 @@ class Desk:
         """Time passing: wrap-ups end, unanswered offers move on."""
         now = self.clock()
         released = []
-        async with self._lock, self.db.sessions() as session, session.begin():
+        async with self._lock, self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
+                session.begin():
             for user, presence in await qs.agents(session):
                 if presence and presence.state == "wrapup" and presence.wrapup_until and presence.wrapup_until <= now:
                     await qs.set_presence(session, user.id, "available", now)
@@ -268,6 +302,25 @@ class Desk:
         for agent_id in released:
             await self.executor.publish(AgentStateChanged(agent_id, "available"))
         await self.route()
+
+    async def reconcile(self, older_than_seconds: float) -> list[str]:
+        """Ask each call's line whether open entries older than ``older_than_seconds`` are still
+        there (Twilio's call status, a browser phone's socket); end those whose line is over, as a
+        logged desk step (``LineGone``), so they stop counting in positions and estimates."""
+        now = self.clock()
+        async with self.db.sessions() as session:
+            stale = await qs.open_entries_since(session, now - timedelta(seconds=older_than_seconds))
+        gone: list[str] = []
+        for row in stale:
+            status = await self.executor.line_over(row.call_sid, row.channel or "twilio", row.conference_sid)
+            if status is None:
+                continue
+            _LOGGER.info("call %s: %s entry closed by reconciliation (line %s)", row.call_sid, row.status, status)
+            await self._apply(row.call_sid, LineGone(status))
+            gone.append(row.call_sid)
+        if gone:
+            await self.route()
+        return gone
 
     @staticmethod
     def _newcomer(call_sid: str, transfer: cmd.Transfer, now: datetime) -> WaitingCall:

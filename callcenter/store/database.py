@@ -12,8 +12,10 @@ webhook answers with the safe path instead of silence.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import weakref
+import zlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -194,6 +196,23 @@ class Database:
             call, previous = (None, None) if row is None else (row[0], row[1])
             yield CallTx(session, call, request_key, previous)
 
+    def single_writer(self) -> asyncio.Lock | contextlib.AbstractAsyncContextManager[None]:
+        """What a write outside a call's transaction holds: SQLite's one writer lock, else nothing."""
+        return self._writer if self.is_sqlite else _nolock()
+
+    @asynccontextmanager
+    async def cluster_lock(self, name: str) -> AsyncIterator[None]:
+        """Held by one server process at a time across the cluster (PostgreSQL: a transaction-level
+        advisory lock on a connection of its own, released by the database if the process dies).
+        SQLite serves one process, whose own locks already serialise it: nothing to take."""
+        if self.is_sqlite:
+            yield
+            return
+        async with self.engine.connect() as conn, conn.begin():
+            # Waiting is bounded by lock_timeout like any lock (an error, never a hang).
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+            yield
+
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[None]:
         """Hold SQLite's one writer for a batch write outside a call (a purge), so call events
@@ -214,3 +233,13 @@ class Database:
                 select(CallLogEntry).where(CallLogEntry.call_sid == call_sid).order_by(CallLogEntry.seq)
             )
             return list(rows)
+
+
+def advisory_key(name: str) -> int:
+    """The PostgreSQL advisory lock number of ``name`` (stable across processes and versions)."""
+    return zlib.crc32(("callcenter:" + name).encode())
+
+
+@asynccontextmanager
+async def _nolock() -> AsyncIterator[None]:
+    yield

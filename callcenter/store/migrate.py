@@ -6,9 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from callcenter.store.database import advisory_key
 from callcenter.store.urls import prepare_sqlite_file, sync_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -28,6 +29,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     engine = create_engine(url, hide_parameters=True)
     try:
         with engine.begin() as connection:
+            if url.get_backend_name() == "postgresql":
+                # Several server processes start at once: one migrates, the others wait and find
+                # the schema at head (the lock ends with this transaction).
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key("migrations")})
             config = _config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)

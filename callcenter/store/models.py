@@ -250,3 +250,24 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     object: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ScheduledJob(Base):
+    """A timer shared by every server process: the one that moves ``due_at`` on runs the job."""
+
+    __tablename__ = "scheduled_jobs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    ran_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ClusterNode(Base):
+    """A server process, and when it last said it was alive (its scheduler's heartbeat)."""
+
+    __tablename__ = "cluster_nodes"
+
+    node_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)

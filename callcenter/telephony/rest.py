@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from callcenter.desk.model import AddAgentLeg, DeskEvent, EndConference, Hold, LegStarted, RemoveLeg
 from callcenter.desk.ports import CallCommand
 from callcenter.telephony.conference import agent_label
+
+_LOGGER = logging.getLogger(__name__)
+# A call in one of these statuses is over for good (Twilio's call resource, "status").
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 class TwilioRest:
@@ -67,6 +73,19 @@ class TwilioCallControl:
                 await self.client.conferences(command.conference).update_async(status="completed")
         # The joins and leaves these cause come back through the conference's status callbacks.
         return []
+
+    async def line_over(self, call_sid: str, conference: str | None) -> str | None:
+        """The caller's call as Twilio knows it (``calls(sid).fetch()``): its status once final."""
+        try:
+            call = await self.client.calls(call_sid).fetch_async()
+        except TwilioRestException as exc:
+            if exc.status != 404:
+                raise
+            # Not a call of this account (a simulated one, another account's): never ended on a guess.
+            _LOGGER.warning("call %s: unknown to Twilio, left as it is", call_sid)
+            return None
+        status = str(call.status)
+        return status if status in FINAL_STATUSES else None
 
     async def _add_agent(self, call_sid: str, command: AddAgentLeg) -> str:
         """Ring an agent into the conference; they start it (the caller hears the hold message until then).

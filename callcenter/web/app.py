@@ -20,6 +20,7 @@ from callcenter.calls import CallService, Executor, utc_now
 from callcenter.calls.cores import Cores
 from callcenter.calls.service import Clock
 from callcenter.calls.speech_bridge import Listening, SpeechBridge
+from callcenter.cluster import Job, Node, Scheduler, new_node_id
 from callcenter.config import Settings, SettingsError
 from callcenter.desk.executor import DeskExecutor
 from callcenter.desk.ports import CallControl
@@ -40,7 +41,7 @@ from callcenter.telephony.twiml import render as render_twiml
 from callcenter.versions import VersionStore
 from callcenter.web import api, audit_page, auth, flow_pages, health, kb_flags, kb_page, keys, pages, phone
 from callcenter.web.browser_line import CHANNEL as BROWSER
-from callcenter.web.browser_line import BrowserLine
+from callcenter.web.browser_line import BrowserLine, BrowserSockets
 from callcenter.web.error_pages import error_pages_middleware
 from callcenter.web.templates import UI_DIR
 
@@ -184,7 +185,11 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
     async def _service(app: web.Application) -> AsyncIterator[None]:
         settings = app[keys.SETTINGS]
         rest = None
-        lines: dict[str, CallControl] = {BROWSER: BrowserLine()}
+        db = app[keys.DATABASE]
+        node = Node(db, new_node_id(), clock)
+        sockets = BrowserSockets(node.name)
+        app[keys.BROWSER_SOCKETS] = sockets
+        lines: dict[str, CallControl] = {BROWSER: BrowserLine(sockets, node.alive)}
         if settings.twilio_phone_number:
             rest = TwilioRest(settings.twilio_account_sid, settings.twilio_auth_token,
                               settings.twilio_api_url, settings.twilio_phone_number,
@@ -212,11 +217,19 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
             app[keys.SPEECH] = SpeechBridge(engine, service, app[keys.BUS], listening,
                                             render=lambda c, sid: render_twiml(c, voice, sid),
                                             silence_twiml=listening_twiml)
-        ticker = asyncio.create_task(_tick(desk, settings.tick_seconds))
+        # Time as an input, once across the cluster: offer timeouts and wrap-up ends (the desk's
+        # tick), and open entries whose line is over (reconciliation).
+        jobs = [Job("desk.tick", settings.tick_seconds, desk.tick)]
+        if settings.reconcile_after > 0:
+            jobs.append(Job("desk.reconcile", settings.reconcile_seconds,
+                            lambda: desk.reconcile(settings.reconcile_after)))
+        # Runs even with no job due here: its heartbeat tells other processes this one (and the
+        # browser phone calls it holds) is alive.
+        timers = asyncio.create_task(Scheduler(node, jobs).run_forever())
         yield
-        ticker.cancel()
+        timers.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await ticker
+            await timers
         if rest is not None:
             await rest.close()
 
@@ -267,14 +280,3 @@ async def _telephony(app: web.Application) -> AsyncIterator[None]:
                                app.get(keys.SPEECH))
     yield
 
-
-async def _tick(desk: Desk, every: float) -> None:
-    """Time as an input: offer timeouts and wrap-up ends, fed to the desk."""
-    if every <= 0:
-        return
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await desk.tick()
-        except Exception:  # noqa: BLE001 - one failed tick must not stop the next
-            _LOGGER.exception("desk tick failed")

@@ -14,6 +14,7 @@ from callcenter.flows.catalog import FlowCatalog
 from callcenter.speech import SpeechEngine
 from callcenter.store import Database
 from callcenter.telephony.twiml import Voice
+from callcenter.web.browser_line import BrowserSockets
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
@@ -26,3 +27,5 @@ DESK = web.AppKey("desk", Desk)
 CORES = web.AppKey("cores", Cores)
 SPEECH = web.AppKey("speech", SpeechBridge)
 SPEECH_ENGINE = web.AppKey("speech_engine", SpeechEngine)
+# The browser phone calls whose socket this process holds (the browser line reconciles against it).
+BROWSER_SOCKETS = web.AppKey("browser_sockets", BrowserSockets)

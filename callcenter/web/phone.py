@@ -98,9 +98,12 @@ class _BrowserCall:
             await self.send(self.call_sid, outcome.response)
         if any(isinstance(c, cmd.Transfer) for c in outcome.commands):
             # The browser session is the caller's line: the desk moves it through the browser's call control.
-            await self.app[keys.DESK].handle(self.call_sid, LegJoined(self.call_sid, None, self.call_sid, CHANNEL))
+            sockets = self.app[keys.BROWSER_SOCKETS]
+            await self.app[keys.DESK].handle(self.call_sid, LegJoined(self.call_sid, None,
+                                                                      sockets.handle(self.call_sid), CHANNEL))
 
     async def start(self) -> None:
+        self.app[keys.BROWSER_SOCKETS].opened(self.call_sid)
         if self.bridge is not None:
             self.transcriber = self.bridge.engine.transcriber(self.events.put_nowait)
             self.bridge.attach(self.call_sid, self.transcriber, self.send, render_json, listening_json)
@@ -154,6 +157,7 @@ class _BrowserCall:
         return True
 
     async def close(self) -> None:
+        self.app[keys.BROWSER_SOCKETS].closed(self.call_sid)
         with contextlib.suppress(Exception):
             await self.service.handle(self.call_sid, CallEnded("completed"), render=lambda c, s: "",
                                       request_key=None, source="browser")
