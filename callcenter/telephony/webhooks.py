@@ -65,7 +65,7 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
     else:
         form = MultiDictProxy(MultiDict())  # Twilio signs a GET's URL alone
     signature = request.headers.get("X-Twilio-Signature")
-    url = signed_url(request, settings.public_url)
+    url = signed_url(request, settings.callback_base)
     if not is_valid(settings.twilio_auth_token, url, form, signature):
         _LOGGER.warning("refused %s %s: %s Twilio signature", request.method, request.path,
                         "missing" if not signature else "invalid")
@@ -128,7 +128,8 @@ MAX_TRIES = 5
 
 def _tries(request: web.Request) -> int:
     raw = request.query.get("tries", "0")
-    return min(int(raw), MAX_TRIES) if raw.isdigit() else 0
+    value = forms.number(raw)
+    return 0 if value is None else min(value, MAX_TRIES)
 
 
 async def voice(request: web.Request) -> web.Response:
@@ -228,8 +229,8 @@ async def fallback_hold(request: web.Request) -> web.Response:
     whose hand-over already failed after leaving waits longer each time before the next try, so a
     fault the write check cannot see does not send them round in a loop."""
     tries = _tries(request)
-    waited = _form(request).get("QueueTime", "0")
-    due = tries < MAX_TRIES and (int(waited) if waited.isdigit() else 0) >= tries * RETRY_AFTER_SECONDS
+    waited = forms.number(_form(request).get("QueueTime", "0")) or 0
+    due = tries < MAX_TRIES and waited >= tries * RETRY_AFTER_SECONDS
     if due and await request.app[WRITE_CHECK].writable(request.app):
         return _xml(twiml.leave())
     return _xml(twiml.hold(None, request.app[TELEPHONY].voice))

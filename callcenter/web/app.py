@@ -35,7 +35,7 @@ from callcenter.telephony.rest import TwilioCallControl, TwilioRest
 from callcenter.telephony.twiml import Voice
 from callcenter.telephony.twiml import listening as listening_twiml
 from callcenter.telephony.twiml import render as render_twiml
-from callcenter.web import api, auth, health, keys, pages, phone
+from callcenter.web import api, auth, headers, health, keys, pages, phone
 from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine
 from callcenter.web.templates import UI_DIR
@@ -70,6 +70,11 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     pages.setup_routes(app)
     phone.setup_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
+    headers.setup(app)
+    if settings.public_url is None:
+        _LOGGER.warning("CALLCENTER_PUBLIC_URL is not set: Twilio signatures are checked against %s, "
+                        "never the request's Host header; set it to the URL Twilio calls",
+                        settings.callback_base)
     return app
 
 

@@ -7,11 +7,12 @@ declare its role with :func:`requires`, or it is reserved to admins.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 
@@ -101,9 +102,18 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+# A local path and query, in the characters a URL may hold unescaped: no whitespace, control
+# character or backslash (browsers drop tabs and newlines and read "\\" as "/", so "/\t/evil"
+# and "/\\evil" both lead to another site).
+_LOCAL_TARGET = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*")
+
+
 def _safe_next(target: str | None) -> str:
     # Only local paths: an open redirect would let a phishing link bounce through our login.
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if not target or len(target) > 2000 or not _LOCAL_TARGET.fullmatch(target):
+        return "/"
+    decoded = unquote(target)
+    if target.startswith("//") or decoded.startswith(("//", "/\\")) or any(c in decoded for c in "\t\r\n\\"):
         return "/"
     return target
 

@@ -22,6 +22,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 from aiohttp import WSMsgType, web
@@ -169,8 +170,26 @@ class _BrowserCall:
             self.bridge.detach(self.call_sid)
 
 
+def same_origin(request: web.Request) -> bool:
+    """Whether a WebSocket upgrade comes from one of our own pages. Browsers send the cookie with
+    a cross-site upgrade too, and the same-origin policy does not apply to WebSockets: without
+    this check any site a logged-in agent visits could place calls as them."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return False
+    allowed = {f"{request.scheme}://{request.host}"}
+    public = request.app[keys.SETTINGS].public_url
+    if public:
+        parts = urlsplit(public)
+        allowed.add(f"{parts.scheme}://{parts.netloc}")
+    return origin.rstrip("/") in allowed
+
+
 @requires("agent")
 async def phone_socket(request: web.Request) -> web.StreamResponse:
+    if not same_origin(request):
+        _LOGGER.warning("browser phone socket refused for user %d: Origin is not ours", identity(request).user_id)
+        raise web.HTTPForbidden(text="cross-origin WebSocket refused")
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1 << 20)
     await ws.prepare(request)
     call = _BrowserCall(request, ws)
