@@ -6,6 +6,7 @@ Nothing else in the code base reads ``os.environ``. ``Settings.from_env()`` fail
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -80,6 +81,18 @@ def _seconds(name: str, raw: str, *, most: float) -> float:
     if not 0 < value <= most:
         raise SettingsError(f"{PREFIX}{name}={raw!r}: expected seconds above 0 and at most {most:g}")
     return value
+
+
+def _addresses(name: str, raw: str) -> tuple[str, ...]:
+    found = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            found.append(str(ipaddress.ip_address(item)))
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name}={raw!r}: {item!r} is not an IP address") from None
+    return tuple(found)
 
 
 def _phone(name: str, raw: str) -> str:
@@ -158,6 +171,14 @@ class Settings:
     dev_credentials: bool = False
     # The semantic triage model file; None runs the triage on its rules alone.
     semantic_model: Path | None = None
+    # Rate limits (docs/operations.md): failed logins per user name and per address within the
+    # lockout window; requests per minute and address to the public pages; proxies whose
+    # X-Forwarded-For names the client.
+    login_max_failures: int = 5
+    login_lockout_seconds: float = 300.0
+    address_max_failures: int = 20
+    public_rate_per_minute: int = 120
+    trusted_proxies: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -249,7 +270,8 @@ class Settings:
             "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS", "TICK_SECONDS", "OFFER_TIMEOUT",
             "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES", "RELAX_SKILL_AFTER", "RELAX_ANYONE_AFTER",
             "SEMANTIC_MODEL", "HOURS_FILE", "HANDLE_TIME_CALLS", "HANDLE_TIME_HOURS",
-            "FALLBACK_NUMBER", "DB_LOCK_TIMEOUT", "DB_STATEMENT_TIMEOUT",
+            "FALLBACK_NUMBER", "DB_LOCK_TIMEOUT", "DB_STATEMENT_TIMEOUT", "LOGIN_MAX_FAILURES",
+            "LOGIN_LOCKOUT_SECONDS", "ADDRESS_MAX_FAILURES", "PUBLIC_RATE_PER_MINUTE", "TRUSTED_PROXIES",
         )}
         fallback_number = get("FALLBACK_NUMBER")
         # Both bounds together must leave a webhook time to answer within Twilio's 15 s.
@@ -294,5 +316,13 @@ class Settings:
             handle_time_hours=handle_hours,
             dev_credentials=dev,
             semantic_model=semantic_model,
+            login_max_failures=_int("LOGIN_MAX_FAILURES", get("LOGIN_MAX_FAILURES", "5") or "5", minimum=1),
+            login_lockout_seconds=_seconds("LOGIN_LOCKOUT_SECONDS",
+                                           get("LOGIN_LOCKOUT_SECONDS", "300") or "", most=86400),
+            address_max_failures=_int("ADDRESS_MAX_FAILURES", get("ADDRESS_MAX_FAILURES", "20") or "20",
+                                      minimum=1),
+            public_rate_per_minute=_int("PUBLIC_RATE_PER_MINUTE", get("PUBLIC_RATE_PER_MINUTE", "120") or "120",
+                                        minimum=1),
+            trusted_proxies=_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES", "") or ""),
             extra=extra,
         )

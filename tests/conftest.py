@@ -30,7 +30,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # Opening hours with no limit, for servers run as processes on the real clock (see the file).
 ALWAYS_OPEN = FIXTURES / "hours" / "always_open.yaml"
 # Every table of the schema; a test run on PostgreSQL empties them between tests.
-TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions", "agent_presence", "users",
+TABLES = ("call_log", "webhook_receipts", "calls", "flow_versions", "agent_presence", "user_sessions", "users",
           "queue_entries", "routing_decisions", "call_notes", "triage_feedback")
 
 

@@ -46,8 +46,9 @@ class Call(Base):
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     flow_id: Mapped[str] = mapped_column(String(64))
     flow_version: Mapped[int] = mapped_column(Integer)
-    caller: Mapped[str | None] = mapped_column(String(40))
-    called: Mapped[str | None] = mapped_column(String(40))
+    # Phone numbers or SIP addresses (sip:name@host), cut to this length by the webhook.
+    caller: Mapped[str | None] = mapped_column(String(255))
+    called: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), index=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     last_response: Mapped[str | None] = mapped_column(Text)
@@ -118,6 +119,21 @@ class User(Base):
     languages: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     phone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class UserSession(Base):
+    """A login: the cookie carries a random token, only its SHA-256 is stored. Logging out,
+    disabling the user or changing their password revokes it; an admin can list and revoke it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
 
 
 class AgentPresence(Base):

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from callcenter.errors import CallCenterError
 from callcenter.ivr import (
     CallEnded,
+    CallStarted,
     DigitsReceived,
     Event,
     NoInput,
@@ -35,6 +36,14 @@ def number(raw: str) -> int | None:
     if not raw or len(raw) > 12 or not raw.isascii() or not raw.isdigit():
         return None
     return int(raw)
+
+
+MAX_PARTY = 255  # the width of calls.caller and calls.called
+
+
+def call_started(form: Mapping[str, str]) -> CallStarted:
+    """Who calls whom: phone numbers, or SIP addresses (longer; cut to the stored width)."""
+    return CallStarted(caller=form.get("From", "")[:MAX_PARTY], called=form.get("To", "")[:MAX_PARTY])
 
 
 def call_sid(form: Mapping[str, str]) -> str:

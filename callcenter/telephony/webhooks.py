@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.calls import CallService, UnknownCall
 from callcenter.config import Settings
-from callcenter.ivr import CallEnded, CallStarted, Event, Failure, Waiting
+from callcenter.ivr import CallEnded, Event, Failure, Waiting
 from callcenter.speech.stream_token import make_stream_token
 from callcenter.store import DatabaseBusy
 from callcenter.telephony import forms, twiml
@@ -144,7 +144,7 @@ async def voice(request: web.Request) -> web.Response:
         settings: Settings = request.app[TELEPHONY].settings
         url = "ws" + settings.callback_base.removeprefix("http") + "/twilio/media"
         stream = twiml.StreamStart(url, make_stream_token(settings.secret_key, sid, time.time()))
-    return await _run(request, sid, CallStarted(caller=form.get("From", ""), called=form.get("To", "")),
+    return await _run(request, sid, forms.call_started(form),
                       stream=stream)
 
 
@@ -189,7 +189,7 @@ async def queue_result(request: web.Request) -> web.Response:
     try:
         if await service.db.get_call(sid) is None:
             # The call began while the database failed: recorded now, so the desk can take it.
-            await service.handle(sid, CallStarted(caller=form.get("From", ""), called=form.get("To", "")),
+            await service.handle(sid, forms.call_started(form),
                                  render=lambda _c, _s: "", request_key=None)
     except Exception:  # noqa: BLE001 - the safe path below still answers
         _LOGGER.exception("call %s: not recorded on leaving the fallback queue", sid)

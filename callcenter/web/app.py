@@ -35,7 +35,7 @@ from callcenter.telephony.rest import TwilioCallControl, TwilioRest
 from callcenter.telephony.twiml import Voice
 from callcenter.telephony.twiml import listening as listening_twiml
 from callcenter.telephony.twiml import render as render_twiml
-from callcenter.web import api, auth, headers, health, keys, pages, phone
+from callcenter.web import admin, api, auth, headers, health, keys, limits, pages, phone
 from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine
 from callcenter.web.templates import UI_DIR
@@ -49,11 +49,13 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
 
     ``speech_engine`` replaces the model named by the settings (tests use recognisers of their own).
     """
-    app = web.Application(middlewares=[webhooks.signature_middleware, auth.auth_middleware])
+    app = web.Application(middlewares=[limits.rate_limit_middleware, webhooks.signature_middleware,
+                                       auth.auth_middleware])
     app[keys.SETTINGS] = settings
-    app[keys.LOGIN_FAILURES] = {}
+    app[limits.LIMITS] = limits.Limits.from_settings(settings, auth.PUBLIC_PATHS)
     app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice,
                             base_url=settings.public_url or "")
+    app.cleanup_ctx.append(_passwords)
     app.cleanup_ctx.append(_bus)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_flows)
@@ -67,6 +69,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     health.setup_routes(app)
     auth.setup_routes(app)
     api.setup_routes(app)
+    admin.setup_routes(app)
     pages.setup_routes(app)
     phone.setup_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
@@ -76,6 +79,12 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
                         "never the request's Host header; set it to the URL Twilio calls",
                         settings.callback_base)
     return app
+
+
+async def _passwords(app: web.Application) -> AsyncIterator[None]:
+    # The dummy hash checked for unknown users is made before the first login, off the loop.
+    await asyncio.to_thread(app[limits.LIMITS].passwords.warm_up)
+    yield
 
 
 async def _bus(app: web.Application) -> AsyncIterator[None]:
