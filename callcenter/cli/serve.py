@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 
 from aiohttp import web
@@ -26,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     logs.configure(settings.log_level)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    # Without a public URL, Twilio signatures are checked against http://HOST:PORT: the ones used.
+    settings = dataclasses.replace(settings, host=host, port=port)
     if settings.dev_credentials:
         _LOGGER.warning("development credentials in %s/dev-secrets.json; set CALLCENTER_TWILIO_* and "
                         "CALLCENTER_SECRET_KEY for a real line", settings.data_dir)
