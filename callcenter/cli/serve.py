@@ -13,6 +13,7 @@ from callcenter.config import Settings
 from callcenter.web.app import init_app
 
 _LOGGER = logging.getLogger("callcenter")
+SHUTDOWN_SECONDS = 5.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,5 +35,6 @@ def run(args: argparse.Namespace) -> int:
                         "CALLCENTER_SECRET_KEY for a real line", settings.data_dir)
     _LOGGER.info("database %s", settings.database_url.split("@")[-1])
     _LOGGER.info("try a call: callcenter call --url http://%s:%d", host, port)
-    web.run_app(init_app(settings), host=host, port=port, print=None)
+    # Open sockets are closed at shutdown (telephony/sockets.py): what is left gets a few seconds.
+    web.run_app(init_app(settings), host=host, port=port, print=None, shutdown_timeout=SHUTDOWN_SECONDS)
     return 0

@@ -140,6 +140,17 @@ class Database:
                 created_at=datetime.now(UTC)))
             await tx.rollback()
 
+    async def claim_once(self, key: str, call_sid: str, now: datetime) -> bool:
+        """``True`` the first time ``key`` is claimed, in any process sharing this database; ``False``
+        after (single-use tokens). Claims are receipts, kept and purged with them."""
+        insert = sqlite_insert if self.is_sqlite else pg_insert
+        statement = insert(WebhookReceipt).values(key=key[:128], call_sid=call_sid, response="",
+                                                  created_at=now).on_conflict_do_nothing()
+        async with self._writer if self.is_sqlite else _nolock(), self.sessions() as session, \
+                session.begin():
+            result = await session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     @asynccontextmanager
     async def _turn(self, lock: asyncio.Lock, call_sid: str) -> AsyncIterator[None]:
         # Events queue here for their turn (the call's lock, then a slot); a database that holds

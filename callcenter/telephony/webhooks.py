@@ -7,6 +7,7 @@ Every request is signature-checked first (see :func:`signature_middleware`). A m
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import time
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callcenter.calls import CallService, UnknownCall
 from callcenter.config import Settings
 from callcenter.ivr import CallEnded, Event, Failure, Waiting
+from callcenter.speech.stream_token import DEFAULT_TTL_SECONDS as STREAM_TOKEN_TTL
 from callcenter.speech.stream_token import make_stream_token
 from callcenter.store import DatabaseBusy
 from callcenter.telephony import forms, twiml
@@ -78,10 +80,26 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
     return await handler(request)
 
 
-async def _run(request: web.Request, sid: str, event: Event, turn: int | None = None,
-               stream: twiml.StreamStart | None = None) -> web.Response:
-    service: CallService = request.app[TELEPHONY].service
+# The mark on the <Gather> actions of a call that recognises speech through Twilio although the
+# server runs its own recogniser (no stream place was free when it called).
+TWILIO_SPEECH = "&asr=twilio"
+
+
+def twilio_speech(voice: twiml.Voice) -> twiml.Voice:
+    return dataclasses.replace(voice, speech="twilio", action_query=TWILIO_SPEECH)
+
+
+def _voice(request: web.Request) -> twiml.Voice:
     voice: twiml.Voice = request.app[TELEPHONY].voice
+    if voice.speech != "twilio" and request.query.get("asr") == "twilio":
+        return twilio_speech(voice)
+    return voice
+
+
+async def _run(request: web.Request, sid: str, event: Event, turn: int | None = None,
+               stream: twiml.StreamStart | None = None, voice: twiml.Voice | None = None) -> web.Response:
+    service: CallService = request.app[TELEPHONY].service
+    voice = voice or _voice(request)
     try:
         outcome = await service.handle(sid, event,
                                        render=lambda c, s: twiml.render(c, voice, s.call_sid, stream),
@@ -139,13 +157,20 @@ async def voice(request: web.Request) -> web.Response:
         sid = forms.call_sid(form)
     except forms.MalformedRequest as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
-    stream = None
-    if request.app[TELEPHONY].speech is not None:
+    stream, voice = None, None
+    bridge = request.app[TELEPHONY].speech
+    if bridge is not None:
         settings: Settings = request.app[TELEPHONY].settings
-        url = "ws" + settings.callback_base.removeprefix("http") + "/twilio/media"
-        stream = twiml.StreamStart(url, make_stream_token(settings.secret_key, sid, time.time()))
-    return await _run(request, sid, forms.call_started(form),
-                      stream=stream)
+        now = time.time()
+        if bridge.engine.slots.promise(sid, now, now + STREAM_TOKEN_TTL):
+            url = "ws" + settings.callback_base.removeprefix("http") + "/twilio/media"
+            stream = twiml.StreamStart(url, make_stream_token(settings.secret_key, sid, now, STREAM_TOKEN_TTL))
+        else:
+            # Every stream place of this process is taken: this caller gets Twilio's recognition.
+            _LOGGER.warning("call %s: %d audio streams already, this call uses Twilio's speech recognition",
+                            sid, bridge.engine.slots.capacity)
+            voice = twilio_speech(request.app[TELEPHONY].voice)
+    return await _run(request, sid, forms.call_started(form), stream=stream, voice=voice)
 
 
 async def gather(request: web.Request) -> web.Response:

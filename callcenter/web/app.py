@@ -28,7 +28,7 @@ from callcenter.routing import RoutingPolicy
 from callcenter.speech import SpeechEngine, resolve_model
 from callcenter.speech.settings import speech_settings
 from callcenter.store import Database, upgrade
-from callcenter.telephony import media, webhooks
+from callcenter.telephony import media, sockets, webhooks
 from callcenter.telephony.conference import CHANNEL as TWILIO
 from callcenter.telephony.deps import TELEPHONY, Telephony
 from callcenter.telephony.rest import TwilioCallControl, TwilioRest
@@ -64,6 +64,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_speech_factory(speech_engine))
     app.cleanup_ctx.append(_service_factory(clock))
     app.cleanup_ctx.append(_telephony)
+    sockets.setup(app)
     webhooks.setup_routes(app)
     media.setup_routes(app)
     health.setup_routes(app)
@@ -239,6 +240,7 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
         try:
             path = resolve_model(speech.vosk_model, speech.models_dir)
             engine = await asyncio.to_thread(SpeechEngine.from_model_path, path, workers=speech.workers,
+                                             max_streams=speech.max_streams,
                                              config=speech.transcriber_config())
         except Exception as exc:  # noqa: BLE001 - no model must not mean no calls
             _LOGGER.error("speech model unavailable (%s): running with keys and Twilio's speech", exc)

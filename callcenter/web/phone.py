@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ from callcenter.ivr import CallEnded, CallStarted, DigitsReceived, Event, NoInpu
 from callcenter.ivr import commands as cmd
 from callcenter.privacy import redact
 from callcenter.speech import SpeechEvent
+from callcenter.telephony.sockets import LIVE_SOCKETS
 from callcenter.web import keys
 from callcenter.web.auth import identity, requires
 from callcenter.web.browser_line import CHANNEL
@@ -102,6 +104,10 @@ class _BrowserCall:
             await self.app[keys.DESK].handle(self.call_sid, LegJoined(self.call_sid, None, self.call_sid, CHANNEL))
 
     async def start(self) -> None:
+        if self.bridge is not None and not self.bridge.engine.slots.open(self.call_sid, time.time()):
+            # Every stream place is taken: this call goes on with the keypad and typed words.
+            _LOGGER.warning("browser phone call %s: no recogniser free", self.call_sid)
+            self.bridge = None
         if self.bridge is not None:
             self.transcriber = self.bridge.engine.transcriber(self.events.put_nowait)
             self.bridge.attach(self.call_sid, self.transcriber, self.send, render_json, listening_json)
@@ -167,6 +173,7 @@ class _BrowserCall:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self.bridge is not None:
+            self.bridge.engine.slots.close(self.call_sid)
             self.bridge.detach(self.call_sid)
 
 
@@ -192,6 +199,7 @@ async def phone_socket(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden(text="cross-origin WebSocket refused")
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1 << 20)
     await ws.prepare(request)
+    request.app[LIVE_SOCKETS].add(ws)
     call = _BrowserCall(request, ws)
     _LOGGER.info("browser phone call %s started by user %d", call.call_sid, call.who.user_id)
     try:
