@@ -144,12 +144,15 @@ class Database:
         """``True`` the first time ``key`` is claimed, in any process sharing this database; ``False``
         after (single-use tokens). Claims are receipts, kept and purged with them."""
         insert = sqlite_insert if self.is_sqlite else pg_insert
+        # RETURNING says whether the row went in (rowcount is not reliable for ON CONFLICT on
+        # every driver: psycopg reports 1 either way).
         statement = insert(WebhookReceipt).values(key=key[:128], call_sid=call_sid, response="",
-                                                  created_at=now).on_conflict_do_nothing()
+                                                  created_at=now).on_conflict_do_nothing() \
+            .returning(WebhookReceipt.key)
         async with self._writer if self.is_sqlite else _nolock(), self.sessions() as session, \
                 session.begin():
-            result = await session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            inserted = (await session.execute(statement)).scalar()
+        return inserted is not None
 
     @asynccontextmanager
     async def _turn(self, lock: asyncio.Lock, call_sid: str) -> AsyncIterator[None]:

@@ -52,7 +52,8 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app = web.Application(middlewares=[limits.rate_limit_middleware, webhooks.signature_middleware,
                                        auth.auth_middleware])
     app[keys.SETTINGS] = settings
-    app[limits.LIMITS] = limits.Limits.from_settings(settings, auth.PUBLIC_PATHS)
+    app[limits.LIMITS] = limits.Limits.from_settings(settings, auth.PUBLIC_PATHS,
+                                                     clock=lambda: clock().timestamp())
     app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice,
                             base_url=settings.public_url or "")
     app.cleanup_ctx.append(_passwords)

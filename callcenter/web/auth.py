@@ -146,7 +146,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     limits = request.app[LIMITS]
-    address, name_key, now = client_address(request), username.casefold(), time.monotonic()
+    address, name_key, now = client_address(request), username.casefold(), limits.clock()
     if limits.addresses.blocked(address, now) or limits.users.blocked(name_key, now):
         _LOGGER.info("login refused: too many failures for this user name or address")
         return await login_form(request, "Trop d'essais. Réessayez dans quelques minutes.", 429)
