@@ -19,6 +19,7 @@ import pytest
 from callcenter.speech.slots import StreamSlots
 from callcenter.telephony import media
 from callcenter.telephony.signature import sign
+from callcenter.web import keys
 from tests.centre import Centre, make_centre
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, FakeClock, free_port, make_env
 from tests.speech import twilio_messages as tm
@@ -144,3 +145,12 @@ def test_sigterm_stops_a_server_with_live_streams_within_seconds(tmp_path: Path,
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+async def test_calls_that_never_stream_leave_nothing_behind(vosk_centre: Centre) -> None:
+    listening = vosk_centre.client.app[keys.SPEECH].listening
+    for _ in range(3):          # the first has a stream place (never used), the others Twilio's speech
+        call, _ = await live_call(vosk_centre)
+        resp = await call.post("/twilio/status", call.params(CallStatus="completed"))
+        assert resp.status == 204
+    assert listening.waiting() == 0
