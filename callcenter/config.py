@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import secrets
@@ -90,6 +91,18 @@ def _secret_file(name: str, path: str) -> str:
         return Path(path).read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise SettingsError(f"{PREFIX}{name}_FILE={path!r}: cannot be read ({exc.strerror})") from None
+
+
+def _addresses(name: str, raw: str) -> tuple[str, ...]:
+    found = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            found.append(str(ipaddress.ip_address(item)))
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name}={raw!r}: {item!r} is not an IP address") from None
+    return tuple(found)
 
 
 def _phone(name: str, raw: str) -> str:
@@ -264,6 +277,14 @@ class Settings:
     # The semantic triage model file; None runs the triage on its rules alone.
     semantic_model: Path | None = None
     kb_check: KbCheckSettings = field(default_factory=KbCheckSettings)
+    # Rate limits (docs/operations.md): failed logins per user name and per address within the
+    # lockout window; requests per minute and address to the public pages; proxies whose
+    # X-Forwarded-For names the client.
+    login_max_failures: int = 5
+    login_lockout_seconds: float = 300.0
+    address_max_failures: int = 20
+    public_rate_per_minute: int = 120
+    trusted_proxies: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -369,7 +390,8 @@ class Settings:
             "FALLBACK_NUMBER", "DB_LOCK_TIMEOUT", "DB_STATEMENT_TIMEOUT", "DEV", "CALLER_HASH_KEY",
             "RETENTION_CALLS_DAYS", "RETENTION_ANALYSES_DAYS", "RETENTION_RECEIPTS_DAYS",
             "PURGE_INTERVAL_HOURS",
-            "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES", "KB_FEED",
+            "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES", "KB_FEED", "LOGIN_MAX_FAILURES",
+            "LOGIN_LOCKOUT_SECONDS", "ADDRESS_MAX_FAILURES", "PUBLIC_RATE_PER_MINUTE", "TRUSTED_PROXIES",
         )}
         known |= {PREFIX + n + "_FILE" for n in SECRET_NAMES}
         given = frozenset(n for n in ("PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SECRET_KEY",
@@ -435,5 +457,13 @@ class Settings:
             purge_interval_hours=purge_hours,
             semantic_model=semantic_model,
             kb_check=KbCheckSettings.from_env(env),
+            login_max_failures=_int("LOGIN_MAX_FAILURES", get("LOGIN_MAX_FAILURES", "5") or "5", minimum=1),
+            login_lockout_seconds=_seconds("LOGIN_LOCKOUT_SECONDS",
+                                           get("LOGIN_LOCKOUT_SECONDS", "300") or "", most=86400),
+            address_max_failures=_int("ADDRESS_MAX_FAILURES", get("ADDRESS_MAX_FAILURES", "20") or "20",
+                                      minimum=1),
+            public_rate_per_minute=_int("PUBLIC_RATE_PER_MINUTE", get("PUBLIC_RATE_PER_MINUTE", "120") or "120",
+                                        minimum=1),
+            trusted_proxies=_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES", "") or ""),
             extra=extra,
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,8 +31,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ALWAYS_OPEN = FIXTURES / "hours" / "always_open.yaml"
 # Every table of the schema; a test run on PostgreSQL empties them between tests.
 TABLES = ("call_log", "webhook_receipts", "calls", "document_versions", "document_live", "audit_log",
-          "agent_presence", "users", "queue_entries", "routing_decisions", "call_notes", "triage_feedback",
-          "kb_flags", "scheduled_jobs", "cluster_nodes")
+          "agent_presence", "user_sessions", "users", "queue_entries", "routing_decisions", "call_notes",
+          "triage_feedback", "kb_flags", "scheduled_jobs", "cluster_nodes")
 
 
 def _postgres_url() -> str | None:
@@ -88,8 +89,18 @@ def flows_dir(tmp_path: Path) -> Path:
     return target
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def make_env(tmp_path: Path, database_url: str, flows_dir: Path, **extra: str) -> dict[str, str]:
+    """Settings for a test server. Its port is a free one: without a public URL, Twilio signatures
+    are checked against http://127.0.0.1:PORT, so the test server must listen there
+    (``aiohttp_client(app, server_kwargs=server_on(settings))``)."""
     env = {
+        "CALLCENTER_PORT": str(free_port()),
         "CALLCENTER_DATA_DIR": str(tmp_path / "var"),
         "CALLCENTER_DATABASE_URL": database_url,
         "CALLCENTER_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
@@ -103,6 +114,11 @@ def make_env(tmp_path: Path, database_url: str, flows_dir: Path, **extra: str) -
     }
     env.update({f"CALLCENTER_{k.upper()}": v for k, v in extra.items()})
     return env
+
+
+def server_on(settings: Settings) -> dict[str, Any]:
+    """Where a test server listens: the configured port, which unsigned-proxy signatures name."""
+    return {"port": settings.port}
 
 
 @pytest.fixture
@@ -175,7 +191,7 @@ class TwilioCall:
 @pytest.fixture
 async def client(aiohttp_client: Any, settings: Settings, clock: FakeClock) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
     app = init_app(settings, clock=clock)
-    yield await aiohttp_client(app)
+    yield await aiohttp_client(app, server_kwargs=server_on(settings))
 
 
 @pytest.fixture

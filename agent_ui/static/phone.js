@@ -7,6 +7,8 @@ let silenceTimer = null;
 let expect = { keys: 1, finish: "" };
 let typed = "";
 const $ = (id) => document.getElementById(id);
+// Whether the server has a recogniser: read from the script tag (the CSP allows no inline script).
+const PHONE_SPEECH = document.currentScript ? document.currentScript.dataset.speech === "true" : false;
 
 function setStatus(text) { $("phone-status").textContent = text; }
 function heard(text) { $("heard").append(el("li", text)); }
@@ -29,7 +31,7 @@ function onCommands(commands) {
     if (c.say) speak(c.say);
     if (c.listen) {
       turn = c.listen; expect = { keys: c.keys, finish: c.finish_on_key }; typed = ""; speak(c.prompt);
-      if (!window.PHONE_SPEECH) {
+      if (!PHONE_SPEECH) {
         // No recogniser listens: after the question's timeout, silence counts as no answer.
         silenceTimer = setTimeout(() => send({ type: "silence", turn }), (c.timeout + 8) * 1000);
       }
@@ -40,7 +42,7 @@ function onCommands(commands) {
 }
 
 async function startAudio() {
-  if (!window.PHONE_SPEECH || !navigator.mediaDevices) return;
+  if (!PHONE_SPEECH || !navigator.mediaDevices) return;
   const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
   const context = new AudioContext();
   await context.audioWorklet.addModule("/static/phone-worklet.js");

@@ -46,6 +46,8 @@ class LiveCalls(Protocol):
 class Listening(Protocol):
     def expect(self, call_sid: str, gather: cmd.Gather) -> None: ...
 
+    def forget(self, call_sid: str) -> None: ...
+
 
 class Executor:
     """Performs side-effect commands in order."""
@@ -85,6 +87,8 @@ class Executor:
 
     async def call_ended(self, call_sid: str) -> None:
         """The call is over: if the caller was waiting for or talking with a person, the desk lets go."""
+        if self.listening is not None:
+            self.listening.forget(call_sid)
         if self.desk is None:
             return
         try:

@@ -155,6 +155,11 @@ class CallService:
                 if previous is not None:
                     return Outcome(previous, None, replayed=True)
             state = CallState.from_dict(call.state)
+            if isinstance(event, CallStarted) and create is not None and call.next_seq > 0:
+                # The start of a call already under way (a retry carrying a new idempotency token):
+                # the first answer again, never an empty one, which would hang up on the caller.
+                _LOGGER.info("call %s: start received again, first answer repeated", call_sid)
+                return Outcome(call.last_response or render([], state), state, replayed=True)
             if turn is not None and event.kind in INPUT_KINDS and turn != state.turn:
                 # An answer to a question that is no longer asked: repeat the current one.
                 _LOGGER.info("call %s: stale answer for turn %d (now %d)", call_sid, turn, state.turn)

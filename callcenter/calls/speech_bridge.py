@@ -67,6 +67,10 @@ class Listening:
     service cycle without setting anything after construction.
     """
 
+    # Questions remembered for streams not started yet; the oldest go first past this many (a
+    # call whose stream never comes and whose end we never hear must not stay forever).
+    MAX_WAITING = 10_000
+
     def __init__(self) -> None:
         self._live: dict[str, _Live] = {}
         self._waiting: dict[str, cmd.Gather] = {}
@@ -84,11 +88,23 @@ class Listening:
     def get(self, call_sid: str) -> _Live | None:
         return self._live.get(call_sid)
 
+    def waiting(self) -> int:
+        """Calls with a question remembered for a stream that has not started."""
+        return len(self._waiting)
+
+    def forget(self, call_sid: str) -> None:
+        """The call ended: its stream, if it never came, will not come now."""
+        self._waiting.pop(call_sid, None)
+
     def expect(self, call_sid: str, gather: cmd.Gather) -> None:
         """What the IVR expects now (called by the executor on each Gather)."""
         live = self._live.get(call_sid)
         if live is None:
-            self._waiting[call_sid] = gather   # the stream has not started yet
+            # The stream has not started yet (or never will: Twilio's recognition, a refused stream).
+            self._waiting.pop(call_sid, None)
+            self._waiting[call_sid] = gather
+            while len(self._waiting) > self.MAX_WAITING:
+                del self._waiting[next(iter(self._waiting))]
             return
         self._apply(live, gather)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 
@@ -13,6 +14,7 @@ from callcenter.config import Settings, SettingsError, run_mode
 from callcenter.web.app import init_app
 
 _LOGGER = logging.getLogger("callcenter")
+SHUTDOWN_SECONDS = 5.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
             f"production mode ({mode.reason}) needs {', '.join(mode.missing)}; set them, or "
             "CALLCENTER_DEV=true for a development server (docs/operations.md)")
     _LOGGER.info("%s mode: %s", mode.name, mode.reason)
+    # Without a public URL, Twilio signatures are checked against http://HOST:PORT: the ones used.
+    settings = dataclasses.replace(settings, host=host, port=port)
     if settings.dev_credentials:
         _LOGGER.warning("development credentials in %s/dev-secrets.json; set CALLCENTER_TWILIO_* and "
                         "CALLCENTER_SECRET_KEY for a real line", settings.data_dir)
@@ -60,5 +64,6 @@ def run(args: argparse.Namespace) -> int:
         # Called by aiohttp once the socket listens: the addresses printed are ones that answer.
         print(ready_message(base, settings.dev_credentials), file=sys.stdout, flush=True)
 
-    web.run_app(init_app(settings), host=host, port=port, print=ready)
+    # Open sockets are closed at shutdown (telephony/sockets.py): what is left gets a few seconds.
+    web.run_app(init_app(settings), host=host, port=port, print=ready, shutdown_timeout=SHUTDOWN_SECONDS)
     return 0

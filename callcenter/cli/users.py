@@ -1,4 +1,4 @@
-"""``callcenter users add|list|disable|enable``: the people who log in, their roles and skills."""
+"""``callcenter users add|list|disable|enable|password|sessions``: the people who log in, their roles and skills."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from callcenter.flows import FlowError, load_flow
 from callcenter.flows.catalog import flow_files
 from callcenter.flows.model import Transfer
 from callcenter.store import Database, upgrade
-from callcenter.store.users import add_user, list_users, set_active
+from callcenter.store.sessions import list_sessions, revoke_session, revoke_user_sessions
+from callcenter.store.users import UserError, add_user, list_users, set_active, set_password_hash, user_by_name
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -44,9 +45,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lst = users.add_parser("list", help="list users with their role, state and skills")
     lst.set_defaults(func=run_list)
     for name, active in (("disable", False), ("enable", True)):
-        p = users.add_parser(name, help=f"{name} a user's login")
+        p = users.add_parser(name, help=f"{name} a user's login" + (" (their sessions end)" if not active else ""))
         p.add_argument("name", help="login name")
         p.set_defaults(func=run_set_active, active=active)
+    pw = users.add_parser("password", help="set a user's password (their sessions end)")
+    pw.add_argument("name", help="login name whose password changes (their sessions end)")
+    pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    pw.set_defaults(func=run_password)
+    ses = users.add_parser("sessions", help="list live sessions, or end them")
+    ses.add_argument("name", nargs="?", help="only this user's sessions")
+    ses.add_argument("--all", action="store_true", help="ended sessions too")
+    ses.add_argument("--revoke", type=int, metavar="ID", help="end the session with this id")
+    ses.add_argument("--revoke-all", action="store_true", help="end every session of NAME")
+    ses.set_defaults(func=run_sessions)
 
 
 LANGUAGE = re.compile(r"^[a-z]{2}$")
@@ -95,19 +106,20 @@ def _database() -> Database:
     return Database(settings.database_url)
 
 
+def _new_password_hash(from_stdin: bool) -> str:
+    password = sys.stdin.readline().rstrip("\n") if from_stdin else getpass.getpass("Mot de passe : ")
+    try:
+        return hash_password(password)
+    except ValueError as exc:
+        raise CallCenterError(str(exc)) from None
+
+
 def run_add(args: argparse.Namespace) -> int:
     # Checked before the password is asked: a typo is caught before anyone types a secret.
     settings = Settings.from_env()
     skills = _skills(args.skill, known_skills(settings.flows_dir))
     languages = _languages(args.language)
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Mot de passe : ")
-    try:
-        password_hash = hash_password(password)
-    except ValueError as exc:
-        raise CallCenterError(str(exc)) from None
+    password_hash = _new_password_hash(args.password_stdin)
 
     async def go() -> None:
         db = _database()
@@ -148,4 +160,53 @@ def run_set_active(args: argparse.Namespace) -> int:
 
     asyncio.run(go())
     print(f"user {args.name} {'enabled' if args.active else 'disabled'}")
+    return 0
+
+
+def run_password(args: argparse.Namespace) -> int:
+    password_hash = _new_password_hash(args.password_stdin)
+
+    async def go() -> None:
+        db = _database()
+        try:
+            user = await user_by_name(db, args.name)
+            if user is None:
+                raise UserError(f"no user {args.name!r}")
+            await set_password_hash(db, user.id, password_hash)
+        finally:
+            await db.close()
+
+    asyncio.run(go())
+    print(f"password of {args.name} changed; their sessions are ended")
+    return 0
+
+
+def run_sessions(args: argparse.Namespace) -> int:
+    if args.revoke_all and not args.name:
+        raise CallCenterError("--revoke-all needs a user name")
+
+    async def go() -> None:
+        db = _database()
+        now = utc_now()
+        try:
+            if args.revoke is not None:
+                if not await revoke_session(db, args.revoke, now, "admin"):
+                    raise CallCenterError(f"no live session {args.revoke}")
+                print(f"session {args.revoke} ended")
+                return
+            if args.revoke_all:
+                user = await user_by_name(db, args.name)
+                if user is None:
+                    raise UserError(f"no user {args.name!r}")
+                print(f"{await revoke_user_sessions(db, user.id, now, 'admin')} sessions of {args.name} ended")
+                return
+            for row in await list_sessions(db, now, username=args.name, include_ended=args.all):
+                state = "live" if row.active(now) else (f"ended ({row.revoked_reason})" if row.revoked_at
+                                                        else "expired")
+                print(f"{row.id:6} {row.username:20} {row.created_at:%Y-%m-%d %H:%M} -> "
+                      f"{row.expires_at:%Y-%m-%d %H:%M} UTC  {state}")
+        finally:
+            await db.close()
+
+    asyncio.run(go())
     return 0

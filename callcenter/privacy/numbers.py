@@ -43,9 +43,13 @@ def mask_phone(number: str | None) -> str:
 
 
 def stored_caller(caller: str) -> str:
-    """What the calls table keeps of a caller: a number masked; an address without one (the
-    browser phone's ``navigateur:alice``, a ``client:`` identity) as it is, since it names a
-    logged-in user, not a caller's line."""
+    """What the calls table keeps of a caller: a number masked; a SIP address with its user part
+    masked; an address without one (the browser phone's ``navigateur:alice``, a ``client:``
+    identity) as it is, since it names a logged-in user, not a caller's line."""
     if len(re.sub(r"\D", "", caller)) >= 6:
-        return mask_phone(caller)[:40]
-    return caller[:40]
+        return mask_phone(caller)[:255]
+    sip = re.fullmatch(r"(sips?:)([^@]+)@(.+)", caller)
+    if sip:
+        # A caller's SIP address names a person or a line: only its first letter and host stay.
+        return f"{sip[1]}{sip[2][0]}•••@{sip[3]}"[:255]
+    return caller[:255]

@@ -8,25 +8,31 @@ from pathlib import Path
 from callcenter.speech.pool import DecodePool
 from callcenter.speech.recognizer import SpeechModel
 from callcenter.speech.session import StreamSession
+from callcenter.speech.slots import StreamSlots
 from callcenter.speech.transcriber import EventCallback, Transcriber, TranscriberConfig
+
+# A decoding thread keeps up with about this many callers talking at once (docs/speech.md).
+STREAMS_PER_WORKER = 4
 
 
 class SpeechEngine:
     """Owns what calls share. Build it once at start (loading a model takes seconds), close at exit."""
 
     def __init__(self, model: SpeechModel, *, workers: int | None = None,
-                 config: TranscriberConfig | None = None) -> None:
+                 config: TranscriberConfig | None = None, max_streams: int | None = None) -> None:
         self.model = model
         self.config = config or TranscriberConfig()
         self.pool = DecodePool(workers or os.cpu_count() or 1)
+        # Streams recognised at once (Media Streams and browser phones); beyond, keys and Twilio.
+        self.slots = StreamSlots(max_streams or STREAMS_PER_WORKER * self.pool.workers)
 
     @classmethod
     def from_model_path(cls, path: Path | str, *, workers: int | None = None,
-                        config: TranscriberConfig | None = None) -> SpeechEngine:
+                        config: TranscriberConfig | None = None, max_streams: int | None = None) -> SpeechEngine:
         """Load a Vosk model folder (blocking: run it in an executor from async code)."""
         from callcenter.speech.vosk_engine import VoskModel
 
-        return cls(VoskModel(path), workers=workers, config=config)
+        return cls(VoskModel(path), workers=workers, config=config, max_streams=max_streams)
 
     def transcriber(self, on_event: EventCallback) -> Transcriber:
         """Recognition for audio from any source (the browser phone, tests); inside the event loop."""
@@ -38,5 +44,6 @@ class SpeechEngine:
         return StreamSession(self, secret=secret, on_event=on_event, account_sid=account_sid)
 
     def close(self) -> None:
-        """Stop the decoding threads (after the jobs already queued)."""
-        self.pool.shutdown()
+        """Stop the decoding threads: jobs still queued are dropped (the calls are over), the ones
+        running finish (a Vosk call cannot be interrupted, and takes well under a second)."""
+        self.pool.shutdown(cancel_pending=True)

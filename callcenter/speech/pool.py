@@ -57,11 +57,20 @@ class DecodePool:
         """Jobs waiting for a thread."""
         return self._jobs.qsize()
 
-    def shutdown(self, wait: bool = True) -> None:
-        """Stop the threads once the queued jobs are done."""
+    def shutdown(self, wait: bool = True, cancel_pending: bool = False) -> None:
+        """Stop the threads once the queued jobs are done; with ``cancel_pending``, the jobs not
+        started yet are cancelled instead (their awaiting coroutines see ``CancelledError``)."""
         if self._closed:
             return
         self._closed = True
+        if cancel_pending:
+            while True:
+                try:
+                    _, _, _, future = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if future is not None:
+                    future.cancel()
         for _ in self._threads:
             # Sentinels sort after every real job, so queued work finishes first.
             self._jobs.put((BULK + 1, next(self._order), None, None))

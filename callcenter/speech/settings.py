@@ -24,6 +24,8 @@ class SpeechSettings:
     models_url: str
     workers: int | None
     end_silence_ms: int
+    #: Streams recognised at once in this process (unset: 4 per decoding thread).
+    max_streams: int | None = None
     #: Silence that ends a menu answer already recognised as a complete phrase.
     complete_silence_ms: int = 250
 
@@ -64,6 +66,7 @@ def speech_settings(settings: Settings) -> SpeechSettings:
         models_dir=Path(extra.get(PREFIX + "MODELS_DIR") or settings.data_dir / "models").resolve(),
         models_url=models_url.rstrip("/"),
         workers=_positive("SPEECH_WORKERS", extra.get(PREFIX + "SPEECH_WORKERS"), None),
+        max_streams=_positive("SPEECH_MAX_STREAMS", extra.get(PREFIX + "SPEECH_MAX_STREAMS"), None),
         end_silence_ms=end_silence,
         complete_silence_ms=complete_silence,
     )

@@ -14,7 +14,8 @@ Pitfalls of vosk 0.3.45 handled here:
   later ones 0.1-0.2 s. Free-speech recognisers are therefore kept when a call ends and handed to
   the next call (at most ``max_idle`` of them), instead of starting cold for every call. The
   online i-vector (speaker adaptation) state carries over too; it re-adapts within seconds and
-  Vosk rebuilds it every 200 s of audio.
+  Vosk rebuilds it every 200 s of audio. A kept recogniser is retired after ``max_calls`` calls,
+  so its cache cannot grow without bound.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class VoskRecognizer(Recognizer):
     def __init__(self, recognizer: Any, *, reusable: bool = False) -> None:
         self._rec = recognizer
         self.reusable = reusable
+        self.calls = 0   # calls it served (a kept recogniser serves several)
         self._rec.SetWords(True)
         self._words: list[Word] = []
 
@@ -88,12 +90,19 @@ class VoskRecognizer(Recognizer):
                                         float(item.get("start", 0.0)), float(item.get("end", 0.0))))
 
 
+# A kept recogniser's graph cache keeps growing a little with each call (about 1 MB here,
+# bench/stream_memory.py); retired after this many calls, it cannot grow without bound, and a new
+# one is warm again within a few calls.
+MAX_CALLS_PER_RECOGNIZER = 50
+
+
 class VoskModel(SpeechModel):
     """A Vosk model loaded from a folder, shared by all calls (loading takes seconds: do it once)."""
 
-    def __init__(self, path: Path | str, *, max_idle: int = 8) -> None:
+    def __init__(self, path: Path | str, *, max_idle: int = 8, max_calls: int = MAX_CALLS_PER_RECOGNIZER) -> None:
         self.path = Path(path)
         self.max_idle = max_idle
+        self.max_calls = max_calls
         self._idle: list[VoskRecognizer] = []
         self._idle_lock = threading.Lock()
         if not looks_like_model(self.path):
@@ -137,6 +146,11 @@ class VoskModel(SpeechModel):
         # Only free-speech recognisers are worth keeping: their graph cache is what is slow to grow,
         # and grammar recognisers are cheap to make.
         if isinstance(recognizer, VoskRecognizer) and recognizer.reusable:
+            recognizer.calls += 1
+            if recognizer.calls >= self.max_calls:
+                # Its graph cache has grown with every call: let a fresh one take over.
+                recognizer.close()
+                return
             with self._idle_lock:
                 if len(self._idle) < self.max_idle:
                     self._idle.append(recognizer)

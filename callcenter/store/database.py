@@ -145,6 +145,20 @@ class Database:
                 created_at=datetime.now(UTC)))
             await tx.rollback()
 
+    async def claim_once(self, key: str, call_sid: str, now: datetime) -> bool:
+        """``True`` the first time ``key`` is claimed, in any process sharing this database; ``False``
+        after (single-use tokens). Claims are receipts, kept and purged with them."""
+        insert = sqlite_insert if self.is_sqlite else pg_insert
+        # RETURNING says whether the row went in (rowcount is not reliable for ON CONFLICT on
+        # every driver: psycopg reports 1 either way).
+        statement = insert(WebhookReceipt).values(key=key[:128], call_sid=call_sid, response="",
+                                                  created_at=now).on_conflict_do_nothing() \
+            .returning(WebhookReceipt.key)
+        async with self._writer if self.is_sqlite else _nolock(), self.sessions() as session, \
+                session.begin():
+            inserted = (await session.execute(statement)).scalar()
+        return inserted is not None
+
     @asynccontextmanager
     async def _turn(self, lock: asyncio.Lock, call_sid: str) -> AsyncIterator[None]:
         # Events queue here for their turn (the call's lock, then a slot); a database that holds

@@ -49,9 +49,10 @@ class Call(Base):
     # The caller's number masked for screens ("+33 ••••••• 78"); matching uses ``caller_hash``
     # (a keyed HMAC). The full number, needed for a callback or an SMS, is only in the call's state
     # and start event, and goes with the call at the end of its retention (docs/operations.md).
-    caller: Mapped[str | None] = mapped_column(String(40))
+    # SIP addresses (sip:name@host) are cut to this length by the webhook.
+    caller: Mapped[str | None] = mapped_column(String(255))
     caller_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    called: Mapped[str | None] = mapped_column(String(40))
+    called: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), index=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     last_response: Mapped[str | None] = mapped_column(Text)
@@ -138,6 +139,21 @@ class User(Base):
     languages: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     phone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class UserSession(Base):
+    """A login: the cookie carries a random token, only its SHA-256 is stored. Logging out,
+    disabling the user or changing their password revokes it; an admin can list and revoke it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
 
 
 class AgentPresence(Base):

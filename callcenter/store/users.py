@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from callcenter.errors import CallCenterError
 from callcenter.store.database import Database
 from callcenter.store.models import User
+from callcenter.store.sessions import revoke_all_statement
 
 
 class UserError(CallCenterError):
@@ -49,15 +50,21 @@ async def list_users(db: Database) -> list[User]:
 
 
 async def set_active(db: Database, username: str, active: bool) -> None:
+    """Enable or disable a login; disabling also revokes every session of the user at once."""
     async with db.sessions() as session, session.begin():
         user = await session.scalar(select(User).where(User.username == username))
         if user is None:
             raise UserError(f"no user {username!r}")
         user.active = active
+        if not active:
+            await session.execute(revoke_all_statement(user.id, datetime.now(UTC), "disabled"))
 
 
 async def set_password_hash(db: Database, user_id: int, password_hash: str) -> None:
+    """A new password; every session opened with the old one is revoked."""
     async with db.sessions() as session, session.begin():
         user = await session.get(User, user_id)
-        if user is not None:
-            user.password_hash = password_hash
+        if user is None:
+            raise UserError(f"no user with id {user_id}")
+        user.password_hash = password_hash
+        await session.execute(revoke_all_statement(user.id, datetime.now(UTC), "password changed"))

@@ -29,7 +29,7 @@ def agent_label(user_id: int) -> str:
 
 
 def agent_of(label: str | None) -> int | None:
-    if label and label.startswith("agent-") and label[6:].isdigit():
+    if label and label.startswith("agent-") and label[6:].isascii() and label[6:].isdigit():
         return int(label[6:])
     return None
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from callcenter.errors import CallCenterError
 from callcenter.ivr import (
     CallEnded,
+    CallStarted,
     DigitsReceived,
     Event,
     NoInput,
@@ -29,6 +30,22 @@ class MalformedRequest(CallCenterError):
     code = "malformed"
 
 
+def number(raw: str) -> int | None:
+    """A whole number written in ASCII digits, else ``None``. ``str.isdigit`` alone is not enough:
+    it accepts "²" or "٣", on which ``int`` raises (a signed webhook must never get a 500)."""
+    if not raw or len(raw) > 12 or not raw.isascii() or not raw.isdigit():
+        return None
+    return int(raw)
+
+
+MAX_PARTY = 255  # the width of calls.caller and calls.called
+
+
+def call_started(form: Mapping[str, str]) -> CallStarted:
+    """Who calls whom: phone numbers, or SIP addresses (longer; cut to the stored width)."""
+    return CallStarted(caller=form.get("From", "")[:MAX_PARTY], called=form.get("To", "")[:MAX_PARTY])
+
+
 def call_sid(form: Mapping[str, str]) -> str:
     sid = form.get("CallSid", "")
     if not CALL_SID.match(sid):
@@ -37,10 +54,10 @@ def call_sid(form: Mapping[str, str]) -> str:
 
 
 def turn(query: Mapping[str, str]) -> int:
-    raw = query.get("turn", "")
-    if not raw.isdigit():
+    value = number(query.get("turn", ""))
+    if value is None:
         raise MalformedRequest("turn is missing or not a number")
-    return int(raw)
+    return value
 
 
 def gather_event(form: Mapping[str, str]) -> Event:
@@ -77,8 +94,7 @@ def queue_event(form: Mapping[str, str]) -> QueueLeft:
     result = form.get("QueueResult", "")
     if result not in QUEUE_RESULTS:
         raise MalformedRequest("QueueResult is missing or unknown")
-    seconds = form.get("QueueTime", "0")
-    return QueueLeft(result, int(seconds) if seconds.isdigit() else 0)
+    return QueueLeft(result, number(form.get("QueueTime", "0")) or 0)
 
 
 DIAL_RESULTS = {"completed": "bridged", "answered": "bridged", "canceled": "hangup", "busy": "error",
@@ -90,10 +106,8 @@ def dial_event(form: Mapping[str, str]) -> QueueLeft:
     status = form.get("DialCallStatus", "")
     if status not in DIAL_RESULTS:
         raise MalformedRequest("DialCallStatus is missing or unknown")
-    seconds = form.get("DialCallDuration", "0")
-    return QueueLeft(DIAL_RESULTS[status], int(seconds) if seconds.isdigit() else 0)
+    return QueueLeft(DIAL_RESULTS[status], number(form.get("DialCallDuration", "0")) or 0)
 
 
 def queue_position(form: Mapping[str, str]) -> int | None:
-    raw = form.get("QueuePosition", "")
-    return int(raw) if raw.isdigit() else None
+    return number(form.get("QueuePosition", ""))

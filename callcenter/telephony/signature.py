@@ -9,12 +9,14 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 
-def signed_url(request: web.Request, public_url: str | None) -> str:
-    """The URL Twilio signed: the public base URL + path + query behind a proxy, else our own URL.
+def signed_url(request: web.Request, base_url: str) -> str:
+    """The URL Twilio signed: our configured base URL (``CALLCENTER_PUBLIC_URL``, else
+    ``http://CALLCENTER_HOST:PORT``) + path + query. Never the request's Host header: whoever
+    sends the request chooses that one, and with it the URL the signature is checked against.
 
     ``raw_path`` keeps the query string exactly as sent; re-encoding it would break the HMAC.
     """
-    url = public_url.rstrip("/") + request.raw_path if public_url else str(request.url)
+    url = base_url.rstrip("/") + request.raw_path
     if request.headers.get("Upgrade", "").lower() == "websocket":
         # Twilio signs a Media Stream's upgrade with the wss:// URL it connects to.
         url = "ws" + url.removeprefix("http")

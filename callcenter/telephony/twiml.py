@@ -37,6 +37,9 @@ class Voice:
     # "twilio": Twilio recognises speech in <Gather>; "vosk": our own recogniser hears the audio
     # stream, and Twilio only collects keys.
     speech: str = "twilio"
+    # Added to every <Gather> action: a call that could not have a stream of its own keeps
+    # Twilio's recognition on its next questions (its answers come back with this mark).
+    action_query: str = ""
 
 
 # With our own recogniser, a <Gather> only waits for keys; silence is detected on the audio stream,
@@ -70,7 +73,7 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
             case cmd.Say():
                 _say(response, command.text, voice)
             case cmd.Gather():
-                action = f"/twilio/gather?turn={command.turn}"
+                action = f"/twilio/gather?turn={command.turn}{voice.action_query}"
                 twilio_speech = "speech" in command.modes and not own_speech
                 gather = response.gather(
                     input="dtmf speech" if twilio_speech else "dtmf",

@@ -7,6 +7,7 @@ Every request is signature-checked first (see :func:`signature_middleware`). A m
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import time
@@ -18,7 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.calls import CallService, UnknownCall
 from callcenter.config import Settings
-from callcenter.ivr import CallEnded, CallStarted, Event, Failure, SmsStatus, Waiting
+from callcenter.ivr import CallEnded, Event, Failure, SmsStatus, Waiting
+from callcenter.speech.stream_token import DEFAULT_TTL_SECONDS as STREAM_TOKEN_TTL
 from callcenter.speech.stream_token import make_stream_token
 from callcenter.store import DatabaseBusy
 from callcenter.telephony import forms, twiml
@@ -65,7 +67,7 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
     else:
         form = MultiDictProxy(MultiDict())  # Twilio signs a GET's URL alone
     signature = request.headers.get("X-Twilio-Signature")
-    url = signed_url(request, settings.public_url)
+    url = signed_url(request, settings.callback_base)
     if not is_valid(settings.twilio_auth_token, url, form, signature):
         _LOGGER.warning("refused %s %s: %s Twilio signature", request.method, request.path,
                         "missing" if not signature else "invalid")
@@ -78,10 +80,26 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
     return await handler(request)
 
 
-async def _run(request: web.Request, sid: str, event: Event, turn: int | None = None,
-               stream: twiml.StreamStart | None = None) -> web.Response:
-    service: CallService = request.app[TELEPHONY].service
+# The mark on the <Gather> actions of a call that recognises speech through Twilio although the
+# server runs its own recogniser (no stream place was free when it called).
+TWILIO_SPEECH = "&asr=twilio"
+
+
+def twilio_speech(voice: twiml.Voice) -> twiml.Voice:
+    return dataclasses.replace(voice, speech="twilio", action_query=TWILIO_SPEECH)
+
+
+def _voice(request: web.Request) -> twiml.Voice:
     voice: twiml.Voice = request.app[TELEPHONY].voice
+    if voice.speech != "twilio" and request.query.get("asr") == "twilio":
+        return twilio_speech(voice)
+    return voice
+
+
+async def _run(request: web.Request, sid: str, event: Event, turn: int | None = None,
+               stream: twiml.StreamStart | None = None, voice: twiml.Voice | None = None) -> web.Response:
+    service: CallService = request.app[TELEPHONY].service
+    voice = voice or _voice(request)
     try:
         outcome = await service.handle(sid, event,
                                        render=lambda c, s: twiml.render(c, voice, s.call_sid, stream),
@@ -128,7 +146,8 @@ MAX_TRIES = 5
 
 def _tries(request: web.Request) -> int:
     raw = request.query.get("tries", "0")
-    return min(int(raw), MAX_TRIES) if raw.isdigit() else 0
+    value = forms.number(raw)
+    return 0 if value is None else min(value, MAX_TRIES)
 
 
 async def voice(request: web.Request) -> web.Response:
@@ -138,13 +157,20 @@ async def voice(request: web.Request) -> web.Response:
         sid = forms.call_sid(form)
     except forms.MalformedRequest as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
-    stream = None
-    if request.app[TELEPHONY].speech is not None:
+    stream, voice = None, None
+    bridge = request.app[TELEPHONY].speech
+    if bridge is not None:
         settings: Settings = request.app[TELEPHONY].settings
-        url = "ws" + settings.callback_base.removeprefix("http") + "/twilio/media"
-        stream = twiml.StreamStart(url, make_stream_token(settings.secret_key, sid, time.time()))
-    return await _run(request, sid, CallStarted(caller=form.get("From", ""), called=form.get("To", "")),
-                      stream=stream)
+        now = time.time()
+        if bridge.engine.slots.promise(sid, now, now + STREAM_TOKEN_TTL):
+            url = "ws" + settings.callback_base.removeprefix("http") + "/twilio/media"
+            stream = twiml.StreamStart(url, make_stream_token(settings.secret_key, sid, now, STREAM_TOKEN_TTL))
+        else:
+            # Every stream place of this process is taken: this caller gets Twilio's recognition.
+            _LOGGER.warning("call %s: %d audio streams already, this call uses Twilio's speech recognition",
+                            sid, bridge.engine.slots.capacity)
+            voice = twilio_speech(request.app[TELEPHONY].voice)
+    return await _run(request, sid, forms.call_started(form), stream=stream, voice=voice)
 
 
 async def gather(request: web.Request) -> web.Response:
@@ -188,7 +214,7 @@ async def queue_result(request: web.Request) -> web.Response:
     try:
         if await service.db.get_call(sid) is None:
             # The call began while the database failed: recorded now, so the desk can take it.
-            await service.handle(sid, CallStarted(caller=form.get("From", ""), called=form.get("To", "")),
+            await service.handle(sid, forms.call_started(form),
                                  render=lambda _c, _s: "", request_key=None)
     except Exception:  # noqa: BLE001 - the safe path below still answers
         _LOGGER.exception("call %s: not recorded on leaving the fallback queue", sid)
@@ -228,8 +254,8 @@ async def fallback_hold(request: web.Request) -> web.Response:
     whose hand-over already failed after leaving waits longer each time before the next try, so a
     fault the write check cannot see does not send them round in a loop."""
     tries = _tries(request)
-    waited = _form(request).get("QueueTime", "0")
-    due = tries < MAX_TRIES and (int(waited) if waited.isdigit() else 0) >= tries * RETRY_AFTER_SECONDS
+    waited = forms.number(_form(request).get("QueueTime", "0")) or 0
+    due = tries < MAX_TRIES and waited >= tries * RETRY_AFTER_SECONDS
     if due and await request.app[WRITE_CHECK].writable(request.app):
         return _xml(twiml.leave())
     return _xml(twiml.hold(None, request.app[TELEPHONY].voice))

@@ -31,7 +31,7 @@ from callcenter.routing import RoutingPolicy
 from callcenter.speech import SpeechEngine, resolve_model
 from callcenter.speech.settings import speech_settings
 from callcenter.store import Database, upgrade
-from callcenter.telephony import media, webhooks
+from callcenter.telephony import media, sockets, webhooks
 from callcenter.telephony.conference import CHANNEL as TWILIO
 from callcenter.telephony.deps import TELEPHONY, Telephony
 from callcenter.telephony.rest import TwilioCallControl, TwilioRest
@@ -39,7 +39,21 @@ from callcenter.telephony.twiml import Voice
 from callcenter.telephony.twiml import listening as listening_twiml
 from callcenter.telephony.twiml import render as render_twiml
 from callcenter.versions import VersionStore
-from callcenter.web import api, audit_page, auth, flow_pages, health, kb_flags, kb_page, keys, pages, phone
+from callcenter.web import (
+    admin,
+    api,
+    audit_page,
+    auth,
+    flow_pages,
+    headers,
+    health,
+    kb_flags,
+    kb_page,
+    keys,
+    limits,
+    pages,
+    phone,
+)
 from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine, BrowserSockets
 from callcenter.web.error_pages import error_pages_middleware
@@ -54,12 +68,14 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
 
     ``speech_engine`` replaces the model named by the settings (tests use recognisers of their own).
     """
-    app = web.Application(middlewares=[webhooks.signature_middleware, error_pages_middleware,
-                                       auth.auth_middleware])
+    app = web.Application(middlewares=[limits.rate_limit_middleware, webhooks.signature_middleware,
+                                       error_pages_middleware, auth.auth_middleware])
     app[keys.SETTINGS] = settings
-    app[keys.LOGIN_FAILURES] = {}
+    app[limits.LIMITS] = limits.Limits.from_settings(settings, auth.PUBLIC_PATHS,
+                                                     clock=lambda: clock().timestamp())
     app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice,
                             base_url=settings.public_url or "")
+    app.cleanup_ctx.append(_passwords)
     app.cleanup_ctx.append(_bus)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_purge_factory(clock))
@@ -69,19 +85,32 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_speech_factory(speech_engine))
     app.cleanup_ctx.append(_service_factory(clock))
     app.cleanup_ctx.append(_telephony)
+    sockets.setup(app)
     webhooks.setup_routes(app)
     media.setup_routes(app)
     health.setup_routes(app)
     auth.setup_routes(app)
     kb_flags.setup_routes(app)        # before the API's /api/calls/{call_sid}/{action}
     api.setup_routes(app)
+    admin.setup_routes(app)
     pages.setup_routes(app)
     kb_page.setup_routes(app)
     phone.setup_routes(app)
     audit_page.setup_routes(app)
     flow_pages.setup_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
+    headers.setup(app)
+    if settings.public_url is None:
+        _LOGGER.warning("CALLCENTER_PUBLIC_URL is not set: Twilio signatures are checked against %s, "
+                        "never the request's Host header; set it to the URL Twilio calls",
+                        settings.callback_base)
     return app
+
+
+async def _passwords(app: web.Application) -> AsyncIterator[None]:
+    # The dummy hash checked for unknown users is made before the first login, off the loop.
+    await asyncio.to_thread(app[limits.LIMITS].passwords.warm_up)
+    yield
 
 
 async def _bus(app: web.Application) -> AsyncIterator[None]:
@@ -261,6 +290,7 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
         try:
             path = resolve_model(speech.vosk_model, speech.models_dir)
             engine = await asyncio.to_thread(SpeechEngine.from_model_path, path, workers=speech.workers,
+                                             max_streams=speech.max_streams,
                                              config=speech.transcriber_config())
         except Exception as exc:  # noqa: BLE001 - no model must not mean no calls
             _LOGGER.error("speech model unavailable (%s): running with keys and Twilio's speech", exc)

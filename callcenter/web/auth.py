@@ -7,18 +7,21 @@ declare its role with :func:`requires`, or it is reserved to admins.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 
 from callcenter.auth import Role, csrf_token, new_nonce, read_signed, role_allows, sign_payload
-from callcenter.auth.passwords import verify_password
-from callcenter.store.users import user_by_id, user_by_name
+from callcenter.store.sessions import create_session, revoke_token, session_user
+from callcenter.store.users import user_by_name
 from callcenter.web import keys
+from callcenter.web.limits import LIMITS, client_address
 from callcenter.web.templates import render
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,8 +31,7 @@ SESSION_TTL = 12 * 3600
 PUBLIC_PATHS = frozenset({"/", "/login", "/healthz", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/static/", "/twilio/")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MAX_FAILURES = 5
-LOCKOUT_SECONDS = 300
+MAX_USERNAME = 64
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 H = TypeVar("H", bound=Handler)
@@ -76,8 +78,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     settings = request.app[keys.SETTINGS]
     payload = read_signed(settings.secret_key, "session", request.cookies.get(SESSION_COOKIE), time.time())
     user = None
-    if payload is not None and isinstance(payload.get("uid"), int):
-        user = await user_by_id(request.app[keys.DATABASE], payload["uid"])
+    if payload is not None and isinstance(payload.get("sid"), str):
+        # The session must still be live on the server: logged out, revoked, user disabled or
+        # password changed all end it at once, whatever the cookie's own expiry says.
+        user = await session_user(request.app[keys.DATABASE], payload["sid"], datetime.now(UTC))
     if user is None or not user.active:
         if _wants_json(request):
             raise web.HTTPUnauthorized(text='{"error": "login required"}', content_type="application/json")
@@ -101,9 +105,18 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+# A local path and query, in the characters a URL may hold unescaped: no whitespace, control
+# character or backslash (browsers drop tabs and newlines and read "\\" as "/", so "/\t/evil"
+# and "/\\evil" both lead to another site).
+_LOCAL_TARGET = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*")
+
+
 def _safe_next(target: str | None) -> str:
     # Only local paths: an open redirect would let a phishing link bounce through our login.
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if not target or len(target) > 2000 or not _LOCAL_TARGET.fullmatch(target):
+        return "/"
+    decoded = unquote(target)
+    if target.startswith("//") or decoded.startswith(("//", "/\\")) or any(c in decoded for c in "\t\r\n\\"):
         return "/"
     return target
 
@@ -132,18 +145,24 @@ async def login(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden(text="CSRF token missing or invalid")
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
-    failures: dict[str, tuple[int, float]] = request.app[keys.LOGIN_FAILURES]
-    count, since = failures.get(username, (0, 0.0))
-    now = time.time()
-    if count >= MAX_FAILURES and now - since < LOCKOUT_SECONDS:
+    limits = request.app[LIMITS]
+    address, name_key, now = client_address(request), username.casefold(), limits.clock()
+    if limits.addresses.blocked(address, now) or limits.users.blocked(name_key, now):
+        _LOGGER.info("login refused: too many failures for this user name or address")
         return await login_form(request, "Trop d'essais. Réessayez dans quelques minutes.", 429)
-    user = await user_by_name(request.app[keys.DATABASE], username)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        failures[username] = (count + 1 if now - since < LOCKOUT_SECONDS else 1, now if count == 0 else since)
-        _LOGGER.info("login failed for a user name (%d failures)", failures[username][0])
+    db = request.app[keys.DATABASE]
+    user = await user_by_name(db, username) if 0 < len(username) <= MAX_USERNAME else None
+    usable = user is not None and user.active
+    # Unknown and disabled users are checked against a dummy hash: the same time for every answer.
+    if not await limits.passwords.check(user.password_hash if user is not None and usable else None, password):
+        users_failures = limits.users.hit(name_key, now)
+        limits.addresses.hit(address, now)
+        _LOGGER.info("login failed for a user name (%d failures)", users_failures)
         return await login_form(request, "Identifiant ou mot de passe incorrect.", 401)
-    failures.pop(username, None)
-    session = sign_payload(settings.secret_key, "session", {"uid": user.id, "nonce": new_nonce()}, now,
+    assert user is not None
+    limits.users.reset(name_key)
+    token = await create_session(db, user.id, datetime.now(UTC), timedelta(seconds=SESSION_TTL))
+    session = sign_payload(settings.secret_key, "session", {"sid": token, "nonce": new_nonce()}, time.time(),
                            SESSION_TTL)
     default = "/board" if role_allows(user.role, "supervisor") else "/agent"
     target = _safe_next(str(form.get("next", ""))) if form.get("next") not in (None, "", "/") else default
@@ -156,6 +175,11 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    settings = request.app[keys.SETTINGS]
+    payload = read_signed(settings.secret_key, "session", request.cookies.get(SESSION_COOKIE), time.time())
+    if payload is not None and isinstance(payload.get("sid"), str):
+        await revoke_token(request.app[keys.DATABASE], payload["sid"], datetime.now(UTC), "logout")
+    _LOGGER.info("user %d logged out", identity(request).user_id)
     response = web.HTTPFound("/login")
     response.del_cookie(SESSION_COOKIE)
     raise response

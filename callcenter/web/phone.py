@@ -20,8 +20,10 @@ import contextlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 from aiohttp import WSMsgType, web
@@ -31,6 +33,7 @@ from callcenter.ivr import CallEnded, CallStarted, DigitsReceived, Event, NoInpu
 from callcenter.ivr import commands as cmd
 from callcenter.privacy import redact
 from callcenter.speech import SpeechEvent
+from callcenter.telephony.sockets import LIVE_SOCKETS
 from callcenter.web import keys
 from callcenter.web.auth import identity, requires
 from callcenter.web.browser_line import CHANNEL
@@ -104,6 +107,10 @@ class _BrowserCall:
 
     async def start(self) -> None:
         self.app[keys.BROWSER_SOCKETS].opened(self.call_sid)
+        if self.bridge is not None and not self.bridge.engine.slots.open(self.call_sid, time.time()):
+            # Every stream place is taken: this call goes on with the keypad and typed words.
+            _LOGGER.warning("browser phone call %s: no recogniser free", self.call_sid)
+            self.bridge = None
         if self.bridge is not None:
             self.transcriber = self.bridge.engine.transcriber(self.events.put_nowait)
             self.bridge.attach(self.call_sid, self.transcriber, self.send, render_json, listening_json)
@@ -170,13 +177,33 @@ class _BrowserCall:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self.bridge is not None:
+            self.bridge.engine.slots.close(self.call_sid)
             self.bridge.detach(self.call_sid)
+
+
+def same_origin(request: web.Request) -> bool:
+    """Whether a WebSocket upgrade comes from one of our own pages. Browsers send the cookie with
+    a cross-site upgrade too, and the same-origin policy does not apply to WebSockets: without
+    this check any site a logged-in agent visits could place calls as them."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return False
+    allowed = {f"{request.scheme}://{request.host}"}
+    public = request.app[keys.SETTINGS].public_url
+    if public:
+        parts = urlsplit(public)
+        allowed.add(f"{parts.scheme}://{parts.netloc}")
+    return origin.rstrip("/") in allowed
 
 
 @requires("agent")
 async def phone_socket(request: web.Request) -> web.StreamResponse:
+    if not same_origin(request):
+        _LOGGER.warning("browser phone socket refused for user %d: Origin is not ours", identity(request).user_id)
+        raise web.HTTPForbidden(text="cross-origin WebSocket refused")
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1 << 20)
     await ws.prepare(request)
+    request.app[LIVE_SOCKETS].add(ws)
     call = _BrowserCall(request, ws)
     _LOGGER.info("browser phone call %s started by user %d", call.call_sid, call.who.user_id)
     try:

@@ -33,6 +33,21 @@ def test_free_recognisers_are_reused_across_calls(korean_model: VoskModel) -> No
     assert korean_model.idle_recognizers() == before  # grammar recognisers are cheap: not kept
 
 
+def test_a_kept_recogniser_is_retired_after_its_calls(korean_model: VoskModel) -> None:
+    # Its graph cache grows a little with each call: kept forever, memory would too.
+    max_calls = korean_model.max_calls
+    korean_model.max_calls = 3
+    try:
+        first = korean_model.recognizer(None)
+        for _ in range(2):
+            korean_model.release(first)
+            assert korean_model.recognizer(None) is first
+        korean_model.release(first)          # its third call: retired, not kept
+        assert korean_model.recognizer(None) is not first
+    finally:
+        korean_model.max_calls = max_calls
+
+
 def test_a_grammar_with_korean_phrases_is_understood(korean_model: VoskModel) -> None:
     # Written with ensure_ascii=False: Vosk does not decode \\uXXXX escapes.
     recognizer = korean_model.recognizer(MENU)

@@ -25,7 +25,7 @@ from callcenter.store.urls import sync_url
 from callcenter.telephony.webhooks import WRITE_CHECK
 from callcenter.web import keys
 from callcenter.web.app import init_app
-from tests.conftest import TwilioCall, make_env
+from tests.conftest import TwilioCall, make_env, server_on
 
 # Twilio gives up on a webhook after 15 s; with the default timeouts we answer well before.
 TWILIO_PATIENCE = 15.0
@@ -142,7 +142,7 @@ async def test_a_caller_whose_hand_over_fails_again_is_not_sent_round_in_a_loop(
 async def test_fallback_number_is_dialled_first_then_the_queue(
         tmp_path: Path, database_url: str, flows_dir: Path, aiohttp_client: Any) -> None:
     settings = Settings.from_env(make_env(tmp_path, database_url, flows_dir, fallback_number="+33 1 40 00 00 00"))
-    client: TestClient = await aiohttp_client(init_app(settings))  # type: ignore[type-arg]
+    client: TestClient = await aiohttp_client(init_app(settings), server_kwargs=server_on(settings))  # type: ignore[type-arg]
     call = TwilioCall(client, "CA" + "e5" * 16)
     await call.start()
     with write_locked(database_url):
@@ -184,7 +184,7 @@ async def test_postgresql_statement_timeout_stops_a_long_statement(
     if database_url.startswith("sqlite"):
         pytest.skip("PostgreSQL only: SQLite has no statement timeout, its busy timeout is tested above")
     settings = Settings.from_env(make_env(tmp_path, database_url, flows_dir, db_statement_timeout="0.5"))
-    client: TestClient = await aiohttp_client(init_app(settings))  # type: ignore[type-arg]
+    client: TestClient = await aiohttp_client(init_app(settings), server_kwargs=server_on(settings))  # type: ignore[type-arg]
     began = time.monotonic()
     with pytest.raises(sa.exc.OperationalError, match="statement timeout"):
         async with client.app[keys.DATABASE].engine.connect() as conn:

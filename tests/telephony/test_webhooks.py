@@ -15,7 +15,7 @@ from callcenter.flows import load_flow
 from callcenter.ivr import CallState, event_from_dict, replay
 from callcenter.web import keys
 from callcenter.web.app import init_app
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, TwilioCall, make_env
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, TwilioCall, make_env, server_on
 
 
 def verbs(twiml: str) -> list[str]:
@@ -230,7 +230,7 @@ async def test_public_url_is_what_gets_signed(tmp_path: Path, database_url: str,
                                               aiohttp_client: Any) -> None:
     public = "https://ivr.example.fr/base"
     settings = Settings.from_env(make_env(tmp_path, database_url, flows_dir, public_url=public))
-    client = await aiohttp_client(init_app(settings))
+    client = await aiohttp_client(init_app(settings), server_kwargs=server_on(settings))
     behind_proxy = TwilioCall(client, "CA" + "c3" * 16, signed_base=public)
     resp = await behind_proxy.post("/twilio/voice", behind_proxy.params())
     assert resp.status == 200
@@ -284,7 +284,7 @@ async def test_healthz(client: TestClient) -> None:  # type: ignore[type-arg]
 async def test_healthz_says_the_triage_is_degraded_without_its_semantic_layer(
         aiohttp_client: Any, tmp_path: Path, database_url: str, flows_dir: Path) -> None:
     settings = Settings.from_env(make_env(tmp_path, database_url, flows_dir, semantic_model="off"))
-    client = await aiohttp_client(init_app(settings))
+    client = await aiohttp_client(init_app(settings), server_kwargs=server_on(settings))
     resp = await client.get("/healthz")
     body = await resp.json()
     # Still serving (200): the rules triage works and every caller can reach a person; but said.

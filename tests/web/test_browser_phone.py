@@ -25,7 +25,8 @@ from tests.web.cdp import Chromium, chromium_path
 async def phone(centre: Centre, user: str = "alice") -> tuple[Browser, aiohttp.ClientWebSocketResponse]:
     b = Browser(centre.public)
     await b.login(user, PASSWORD)
-    ws = await b.session.ws_connect(centre.public + "/phone/ws")
+    # A browser always sends the page's Origin with the upgrade (cross-origin ones are refused).
+    ws = await b.session.ws_connect(centre.public + "/phone/ws", origin=centre.public)
     return b, ws
 
 
