@@ -51,7 +51,7 @@ URGENT_COST = 1.0  # 2.0 and 3.0 measured: more callers asked for the same calle
 # than ten with 0.3 (a near miss is usually closest to its own written near miss).
 K_NEAREST = 5
 KNN_WEIGHT = 0.5
-WINDOW_WEIGHT = 0.8
+WINDOW_WEIGHT = 0.9
 L2 = 1.0
 VERSION_PREFIX = "sem-2"
 
