@@ -118,6 +118,19 @@ def test_a_joke_taken_back_is_not_urgent_but_real_danger_elsewhere_keeps_it(rule
     assert with_danger.urgent and "3919" in with_danger.emergency_numbers
 
 
+def test_a_doubt_the_caller_already_answered_is_not_asked_but_danger_still_is(rules, semantic) -> None:  # type: ignore[no-untyped-def]
+    worrying = ("mon fils de trois ans a attrapé une otite à la crèche mais je dois le garder un jour "
+                "est-ce que c'est indemnisé")
+    calm = worrying.replace("à la crèche", "à la crèche rien de grave")
+    assert assess(rules, TriageInput(utterances=(worrying,)), semantic).check_danger
+    decision = assess(rules, TriageInput(utterances=(calm,)), semantic)
+    assert not decision.check_danger and not decision.urgent
+    assert decision.semantic is not None and decision.semantic["decided"] == "reassured"
+    # A reassurance never lowers a rule, nor a doubt in another utterance of the call.
+    assert assess(rules, TriageInput(utterances=("mon mari me frappe le soir mais rien de grave",)), semantic).urgent
+    assert assess(rules, TriageInput(utterances=(calm, worrying)), semantic).check_danger
+
+
 def test_the_rules_alone_still_decide_without_the_model(rules) -> None:  # type: ignore[no-untyped-def]
     decision = assess(rules, TriageInput(utterances=("je veux en finir avec la vie",)))
     assert decision.urgent and decision.semantic is None and "3114" in decision.emergency_numbers
@@ -148,7 +161,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
     ("generalisation_batch7.jsonl", 0.97, 0.12, 0.87),
     ("generalisation_batch8.jsonl", 0.94, 0.12, 0.87),
     ("generalisation_batch9.jsonl", 0.97, 0.09, 0.85),
-    ("generalisation_batch10.jsonl", 0.92, 0.15, 0.83),
+    ("generalisation_batch10.jsonl", 0.92, 0.13, 0.83),
 ])
 def test_combined_triage_on_the_blind_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:
