@@ -22,6 +22,7 @@ class _Hit:
 
 
 RETRACTION_CUE = "cue.retraction"
+REASSURANCE_CUE = "cue.rassurance"
 
 
 def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None = None) -> TriageDecision:
@@ -34,6 +35,7 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
     cue_ids: set[str] = set()
     aside: list[SetAside] = []
     retracted: set[int] = set()
+    reassured: set[str] = set()
     for index, utterance in enumerate(call.utterances):
         scan = _Scan(rules, utterance)
         for entry in rules.entries:
@@ -48,6 +50,8 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
             if any(scan.why_not(f, t, "any", False) is None for f, t in scan.spans(cue.patterns)):
                 if cue.id == RETRACTION_CUE:
                     retracted.add(index)
+                elif cue.id == REASSURANCE_CUE:
+                    reassured.add(utterance)
                 else:
                     cue_ids.add(cue.id)
 
@@ -99,7 +103,8 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
         urgent=bool(triggers), fragile=bool(triggers) or score >= rules.fragile_threshold,
         triggers=tuple(triggers), numbers=frozenset(numbers), weights=weights,
         evidence={r: list(q) for r, q in evidence.items()}, lowered=bool(soft_urgent),
-        lowered_numbers=frozenset(n for h in soft_urgent for n in h.entry.emergency))
+        lowered_numbers=frozenset(n for h in soft_urgent for n in h.entry.emergency),
+        reassured=frozenset(reassured))
     merged = combine.answered(combine.merge(rules_view, semantic, readings), call.danger_answer)
     numbers = set(merged.numbers)
     if merged.urgent and not numbers:

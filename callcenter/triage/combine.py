@@ -56,6 +56,9 @@ class RulesView:
     evidence: Mapping[str, list[str]]
     lowered: bool  # a rule-urgent utterance was taken back: ask rather than decide
     lowered_numbers: frozenset[str] = frozenset()  # what those rules would have offered
+    # Utterances where the caller said the worrying part is harmless or over ("rien de grave",
+    # "elle va bien"): their semantic doubt alone does not make the IVR ask.
+    reassured: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,12 @@ def merge(rules: RulesView, model: SemanticModel | None, readings: Sequence[Read
     numbers = set(rules.numbers)
     semantic_urgent = top.urgent >= model.threshold("urgent")
     urgent = rules.urgent or semantic_urgent
-    check_danger = not urgent and (top.urgent >= model.threshold("ask") or rules.lowered)
+    # A doubt the caller answered before being asked: only readings of utterances without a
+    # reassurance count for the question (an urgent reading counts whatever was said).
+    doubting = [r for r in readings if r.text not in rules.reassured]
+    doubt = max((r.urgent for r in doubting), default=0.0) >= model.threshold("ask")
+    reassured = not doubt and top.urgent >= model.threshold("ask")
+    check_danger = not urgent and (doubt or rules.lowered)
     semantic_fragile = caring.fragile >= model.threshold("fragile")
     fragile = rules.fragile or urgent or semantic_fragile
     decided = "none"
@@ -134,10 +142,12 @@ def merge(rules: RulesView, model: SemanticModel | None, readings: Sequence[Read
             triggers.append(f"semantic:{family or 'urgent'}")
         numbers.update(family_numbers(family))
         _add_reasons(weights, evidence, top, model.threshold("reason"), at_least_one=not rules.fragile)
-    elif check_danger and top.urgent >= model.threshold("ask"):
+    elif check_danger and doubt:
         decided = "ask"
+    elif reassured:
+        decided = "reassured"
     if semantic_fragile and not rules.fragile and not semantic_urgent:
-        decided = "fragile" if decided == "none" else decided
+        decided = "fragile" if decided in ("none", "reassured") else decided
         _add_reasons(weights, evidence, caring, model.threshold("reason"), at_least_one=True)
     shown = top if top.urgent >= model.threshold("ask") or not semantic_fragile else caring
     view = {
@@ -148,10 +158,10 @@ def merge(rules: RulesView, model: SemanticModel | None, readings: Sequence[Read
         "window": shown.window,
         "neighbours": [n.to_dict() for n in shown.neighbours],
     }
-    doubt = set(rules.lowered_numbers)
-    doubt.update(n for nb in top.neighbours if nb.label == "urgent" for n in family_numbers(nb.family))
+    doubt_numbers = set(rules.lowered_numbers)
+    doubt_numbers.update(n for nb in top.neighbours if nb.label == "urgent" for n in family_numbers(nb.family))
     return Merged(urgent, fragile, check_danger, tuple(triggers), frozenset(numbers), weights, evidence, view,
-                  frozenset(doubt))
+                  frozenset(doubt_numbers))
 
 
 def _add_reasons(weights: dict[str, float], evidence: dict[str, list[str]], reading: Reading, threshold: float,

@@ -118,6 +118,8 @@ class Head:
     thresholds: Mapping[str, float]
     corpus_digest: str
     version: str
+    # How much a window's urgent reading counts against the whole utterance's (see ``read``).
+    window_weight: float = 1.0
 
     def probabilities(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(probabilities (m, labels), indexes of the k nearest exemplars (m, k))."""
@@ -141,7 +143,8 @@ class Head:
         meta = {"labels": list(self.labels), "texts": list(self.exemplar_texts),
                 "families": list(self.exemplar_families), "exemplar_labels": list(self.exemplar_labels),
                 "k": self.k, "knn_weight": self.knn_weight, "thresholds": dict(self.thresholds),
-                "corpus_digest": self.corpus_digest, "version": self.version, "encoder": ENCODER_ID}
+                "corpus_digest": self.corpus_digest, "version": self.version, "encoder": ENCODER_ID,
+                "window_weight": self.window_weight}
         np.savez_compressed(path, weights=self.weights.astype(np.float32), bias=self.bias.astype(np.float32),
                             exemplars=self.exemplars.astype(np.float16),
                             targets=self.exemplar_targets.astype(np.uint8),
@@ -160,7 +163,8 @@ class Head:
                            exemplar_labels=tuple(meta["exemplar_labels"]),
                            exemplar_targets=data["targets"].astype(np.float32), k=int(meta["k"]),
                            knn_weight=float(meta["knn_weight"]), thresholds=dict(meta["thresholds"]),
-                           corpus_digest=str(meta["corpus_digest"]), version=str(meta["version"]))
+                           corpus_digest=str(meta["corpus_digest"]), version=str(meta["version"]),
+                           window_weight=float(meta.get("window_weight", 1.0)))
         except (OSError, KeyError, ValueError) as exc:
             raise SemanticUnavailable(f"{path}: {exc}") from exc
 
@@ -228,6 +232,9 @@ class SemanticModel:
             nearest_sim = np.array([float(vectors[row + j] @ self.head.exemplars[nearest[row + j][0]])
                                     for j in range(len(pieces))])
             block[nearest_sim < self.head.thresholds.get("familiar", 0.0)] = 0.0
+            # A window of 14 words out of a long ordinary call ("... ça va me tuer ce dossier ...")
+            # has lost the context that makes it harmless: it counts a little less than the whole.
+            block[1:, urgent_col] *= self.head.window_weight
             # The whole utterance decides, except that a window more alarming than the whole
             # raises the urgent reading (and names the window).
             best = int(np.argmax(block[:, urgent_col]))

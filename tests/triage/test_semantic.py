@@ -31,6 +31,15 @@ def test_bundled_model_was_trained_on_the_corpus_as_it_is() -> None:
     assert len(head.exemplar_texts) == len(load_corpus(corpus_files()))
 
 
+def test_bundled_model_was_trained_with_the_settings_of_train_py() -> None:
+    """Change K_NEAREST, KNN_WEIGHT or WINDOW_WEIGHT, retrain: the file must say so."""
+    from callcenter.triage import train
+    head = Head.load(DEFAULT_MODEL_PATH)
+    assert (head.k, head.knn_weight, head.window_weight) == pytest.approx(
+        (train.K_NEAREST, train.KNN_WEIGHT, train.WINDOW_WEIGHT))
+    assert dict(head.thresholds) == train.THRESHOLDS
+
+
 def test_corpus_covers_every_reason_with_families_and_near_misses() -> None:
     examples = load_corpus(corpus_files())
     assert len(examples) >= 2000
@@ -109,6 +118,19 @@ def test_a_joke_taken_back_is_not_urgent_but_real_danger_elsewhere_keeps_it(rule
     assert with_danger.urgent and "3919" in with_danger.emergency_numbers
 
 
+def test_a_doubt_the_caller_already_answered_is_not_asked_but_danger_still_is(rules, semantic) -> None:  # type: ignore[no-untyped-def]
+    worrying = ("mon fils de trois ans a attrapé une otite à la crèche mais je dois le garder un jour "
+                "est-ce que c'est indemnisé")
+    calm = worrying.replace("à la crèche", "à la crèche rien de grave")
+    assert assess(rules, TriageInput(utterances=(worrying,)), semantic).check_danger
+    decision = assess(rules, TriageInput(utterances=(calm,)), semantic)
+    assert not decision.check_danger and not decision.urgent
+    assert decision.semantic is not None and decision.semantic["decided"] == "reassured"
+    # A reassurance never lowers a rule, nor a doubt in another utterance of the call.
+    assert assess(rules, TriageInput(utterances=("mon mari me frappe le soir mais rien de grave",)), semantic).urgent
+    assert assess(rules, TriageInput(utterances=(calm, worrying)), semantic).check_danger
+
+
 def test_the_rules_alone_still_decide_without_the_model(rules) -> None:  # type: ignore[no-untyped-def]
     decision = assess(rules, TriageInput(utterances=("je veux en finir avec la vie",)))
     assert decision.urgent and decision.semantic is None and "3114" in decision.emergency_numbers
@@ -131,14 +153,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 # Regression floors of the combined triage on the blind batches, a little under the figures of
 # tests/triage/fixtures/first_pass.md (batches 5-8 were used for development after their first
-# score, 9-10 were scored once with this model): a change that loses callers in danger fails here.
+# score, 9-10 were scored once with the round-3 model, then used to tune round 4, see
+# docs/triage.md): a change that loses callers in danger, or asks more ordinary callers, fails here.
 @pytest.mark.parametrize(("name", "caught", "asked", "fragile_f1"), [
-    ("generalisation_batch5.jsonl", 0.92, 0.18, 0.84),
-    ("generalisation_batch6.jsonl", 0.88, 0.19, 0.79),
-    ("generalisation_batch7.jsonl", 0.97, 0.18, 0.86),
-    ("generalisation_batch8.jsonl", 0.94, 0.18, 0.86),
-    ("generalisation_batch9.jsonl", 0.97, 0.14, 0.85),
-    ("generalisation_batch10.jsonl", 0.89, 0.19, 0.79),
+    ("generalisation_batch5.jsonl", 0.96, 0.12, 0.85),
+    ("generalisation_batch6.jsonl", 0.90, 0.16, 0.81),
+    ("generalisation_batch7.jsonl", 0.97, 0.12, 0.87),
+    ("generalisation_batch8.jsonl", 0.94, 0.12, 0.87),
+    ("generalisation_batch9.jsonl", 0.97, 0.09, 0.85),
+    ("generalisation_batch10.jsonl", 0.92, 0.13, 0.83),
 ])
 def test_combined_triage_on_the_blind_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:

@@ -20,6 +20,8 @@ from .helpers import said
     ("je peux pas parler il est à côté", "danger.parole_empechee", ("3919", "17", "114")),
     ("le mari de sa mère la touche la nuit", "danger.enfant_indirect", ("119", "17")),
     ("ma copine peut plus me garder ce soir", "logement.sans_nuit", ("115",)),
+    ("ça fait quatre jours que j'ai rien mangé", "danger.sans_manger", ("15",)),
+    ("je mange un jour sur deux pour que les petits aient à manger", "danger.sans_manger", ("15",)),
 ])
 def test_each_urgent_trigger_gives_its_numbers(rules: TriageRules, text: str, trigger: str,
                                                numbers: tuple[str, ...]) -> None:
@@ -36,6 +38,7 @@ def test_each_urgent_trigger_gives_its_numbers(rules: TriageRules, text: str, tr
     (("je suis à la rue", "c'est pour ce soir"), "urgent.dehors_ce_soir", "115"),
     (("j'ai 80 ans", "je dors dans ma voiture"), "urgent.dehors_personne_agee", "115"),
     (("j'ai donné mon chat à ma voisine", "j'en aurai plus besoin"), "urgent.don_affaires", "3114"),
+    (("l'huissier passe demain matin", "pour l'expulsion"), "urgent.expulsion_demain", "115"),
 ])
 def test_combinations_across_utterances(rules: TriageRules, utterances: tuple[str, ...],
                                         combination: str, number: str) -> None:
@@ -67,3 +70,12 @@ def test_not_urgent_means_no_numbers(rules: TriageRules) -> None:
     decision = said(rules, "je suis toute seule et j'ai plus rien")
     assert decision.fragile and not decision.urgent
     assert decision.emergency_numbers == () and decision.urgent_triggers == ()
+
+
+@pytest.mark.parametrize("text", [
+    "ça fait deux jours que j'ai pas mangé de viande",       # a diet, not hunger
+    "il y a deux ans j'ai eu une expulsion demain je signe un bail",  # a past eviction, a new lease
+    "j'ai pas mangé depuis ce matin c'est le ramadan",       # hours, not days
+])
+def test_near_misses_of_hunger_and_eviction_are_not_urgent(rules: TriageRules, text: str) -> None:
+    assert not said(rules, text).urgent
