@@ -153,8 +153,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 # Regression floors of the combined triage on the blind batches, a little under the figures of
 # tests/triage/fixtures/first_pass.md (batches 5-8 were used for development after their first
-# score, 9-10 were scored once with the round-3 model, then used to tune round 4, see
-# docs/triage.md): a change that loses callers in danger, or asks more ordinary callers, fails here.
+# score, 9-10 were scored once with the round-3 model, then used to tune round 4, 11 was
+# scored once before and after round 4, see docs/triage.md): a change that loses callers in danger, or asks more ordinary callers, fails here.
 @pytest.mark.parametrize(("name", "caught", "asked", "fragile_f1"), [
     ("generalisation_batch5.jsonl", 0.96, 0.12, 0.85),
     ("generalisation_batch6.jsonl", 0.90, 0.16, 0.81),
@@ -162,6 +162,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
     ("generalisation_batch8.jsonl", 0.94, 0.12, 0.87),
     ("generalisation_batch9.jsonl", 0.97, 0.09, 0.85),
     ("generalisation_batch10.jsonl", 0.92, 0.13, 0.83),
+    # Written during round 4 and never tuned on: 0.974 caught, 0.097 asked, F1 0.866 at first score.
+    ("generalisation_batch11.jsonl", 0.95, 0.11, 0.85),
 ])
 def test_combined_triage_on_the_blind_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:
