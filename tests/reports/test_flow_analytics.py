@@ -1,0 +1,91 @@
+"""Per-node analytics on a seeded day of calls run through the real engine: exact counts."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from callcenter.cli.main import main
+from callcenter.flows.loader import parse_flow
+from callcenter.reports.flow_analytics import as_csv, badge_counts, flow_report
+from callcenter.reports.flow_data import flow_versions, logged_calls
+from callcenter.store import Database
+from tests.conftest import make_env
+from tests.reports.seeded_calls import FLOW, PLANS, T0, seed
+
+
+async def _report(url: str, **window: object):  # type: ignore[no-untyped-def]
+    await seed(url, PLANS)
+    db = Database(url)
+    try:
+        calls = await logged_calls(db, flow_id="t", **window)  # type: ignore[arg-type]
+        flows = await flow_versions(db, "t", [1])
+    finally:
+        await db.close()
+    return flow_report(calls, flows[1], flows)
+
+
+def test_exact_counts_per_node_and_tier(database_url: str) -> None:
+    report = asyncio.run(_report(database_url, since=T0, until=T0 + timedelta(days=1)))
+    everyone = report.section()
+    assert everyone.calls == 4                       # the call three days earlier is outside the period
+    hello, menu, info, person = (everyone.node(n) for n in ("hello", "menu", "info", "person"))
+    assert (hello.entries, menu.entries, info.entries, person.entries) == (4, 4, 1, 2)
+    assert hello.next == (("menu", 4),) and menu.next == (("person", 2), ("info", 1))
+    # The menu listened 6 times: once per call, again after the silence and after the wrong key.
+    assert (menu.listens, menu.no_input, menu.no_match) == (6, 1, 1)
+    assert menu.no_input_rate == pytest.approx(0.167) and menu.no_match_rate == pytest.approx(0.167)
+    assert menu.hangups == 1 and info.hangups == 0
+    assert menu.median_seconds == 10.0               # visits of 10, 10, 8 and 20 seconds
+    assert hello.median_seconds is None and hello.listens == 0
+    assert dict(everyone.outcomes) == {"automatic": 1, "person": 1, "abandoned_ivr": 1, "abandoned_queue": 1,
+                                       "in_progress": 0}
+    normal, fragile, urgent = (report.section(t) for t in ("normal", "fragile", "urgent"))
+    assert dict(normal.outcomes)["automatic"] == 1 and dict(normal.outcomes)["person"] == 1 and normal.calls == 2
+    assert fragile.calls == 1 and dict(fragile.outcomes)["abandoned_ivr"] == 1
+    assert fragile.node("menu").no_match == 1 and fragile.node("menu").hangups == 1
+    assert urgent.calls == 1 and dict(urgent.outcomes)["abandoned_queue"] == 1
+    assert urgent.node("menu").median_seconds == 20.0 and normal.node("menu").no_input == 1
+    assert badge_counts(everyone) == {"hello": "4", "menu": "4 · 1 raccr.", "info": "1", "person": "2"}
+
+
+def test_csv_parses_back(database_url: str) -> None:
+    report = asyncio.run(_report(database_url))
+    rows = list(csv.DictReader(io.StringIO(as_csv(report))))
+    menu = next(r for r in rows if r["tier"] == "all" and r["node"] == "menu")
+    assert menu["entries"] == "5" and menu["listens"] == "7" and menu["next"] == "info:2 person:2"
+    assert menu["no_input_rate"] == "0.143" and menu["median_seconds"] == "10.0"
+    assert {r["tier"] for r in rows} == {"all", "urgent", "fragile", "normal"}
+
+
+def test_a_version_filter_keeps_only_its_calls(database_url: str) -> None:
+    report = asyncio.run(_report(database_url, version=2))
+    assert report.section().calls == 0 and report.section().node("menu").entries == 0
+    assert parse_flow(FLOW, "t.yaml").id == report.flow_id
+
+
+def test_cli(tmp_path: Path, database_url: str, flows_dir: Path, monkeypatch: pytest.MonkeyPatch,
+             capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_report(database_url))
+    for k, v in make_env(tmp_path, database_url, flows_dir).items():
+        monkeypatch.setenv(k, v)
+    assert main(["report", "flow", "t", "--since", "2026-11-20", "--until", "2026-11-20", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["all"]["calls"] == 4 and data["fragile"]["calls"] == 1
+    menu = next(n for n in data["all"]["nodes"] if n["node"] == "menu")
+    assert menu["next"] == {"person": 2, "info": 1} and menu["hangups"] == 1
+    assert main(["report", "flow", "t", "--version", "1", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert next(r for r in rows if r["tier"] == "all" and r["node"] == "hello")["entries"] == "5"
+    assert main(["report", "flow", "t"]) == 0
+    text = capsys.readouterr().out
+    assert "Parcours t, toutes versions" in text and "abandon dans le serveur vocal 1" in text
+    assert main(["report", "flow", "nope"]) == 1
+    assert "nope" in capsys.readouterr().err
+    assert main(["report", "flow", "t", "--until", "demain"]) == 2
