@@ -161,11 +161,15 @@ def no_match_prompts(flow: Flow) -> dict[str, str]:
     return out
 
 
-def is_no_match(step: Step, node: str | None, retry_prompts: Mapping[str, str]) -> bool:
-    """An answer (keys or speech) at ``node`` after which the node asked again with its no-match prompt."""
+def no_match_at(step: Step, retry_prompts: Mapping[str, str]) -> str | None:
+    """The node that did not understand an answer (keys or speech) and asked again with its no-match
+    prompt, or ``None``. Usually the node that listened; for a menu that passes questions to an
+    answer node, the answer node."""
+    node = step.listens_at
     prefix = retry_prompts.get(node or "")
-    return (step.event in ("digits", "speech") and node is not None and step.listens_at == node
-            and prefix is not None and (step.prompt or "").startswith(prefix))
+    if step.event in ("digits", "speech") and prefix is not None and (step.prompt or "").startswith(prefix):
+        return node
+    return None
 
 
 @dataclass
@@ -197,12 +201,13 @@ def _count(tally: _Tally, call: LoggedCall, retry_prompts: Mapping[str, str]) ->
         if step.event in INPUT_EVENTS and listening is not None:
             if step.event == "no_input":
                 tally.no_input[listening] += 1
-            elif is_no_match(step, listening, retry_prompts):
-                tally.no_match[listening] += 1
             if visit is not None and step.listens_at != visit[0]:
                 tally.seconds[visit[0]].append((step.at - visit[1]).total_seconds())
                 visit = None
             listening = None
+        missed = no_match_at(step, retry_prompts)
+        if missed is not None:
+            tally.no_match[missed] += 1
         if step.listens_at is not None:
             tally.listens[step.listens_at] += step.listens
             listening = step.listens_at

@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 
 from callcenter.flows.model import Flow
 from callcenter.kb.normalise import analyse, fold
-from callcenter.reports.flow_analytics import LoggedCall, is_no_match, no_match_prompts
+from callcenter.reports.flow_analytics import LoggedCall, no_match_at, no_match_prompts
 
 THRESHOLD = 70.0
 REPEAT_WINDOW = timedelta(days=7)
@@ -67,19 +67,17 @@ def _at(raw: str | None) -> datetime | None:
 
 
 def unanswered(call: LoggedCall, retry_prompts: Mapping[str, str]) -> list[Unanswered]:
-    clarified = {_at(c.get("at")) for c in call.state.get("clarifications", ())}
+    """What the caller said that was met by a clarifying question or a "not understood"."""
+    clarified = {_at(c.get("at")): str(c.get("node", "")) for c in call.state.get("clarifications", ())}
     out = []
-    listening: str | None = None
     for step in call.steps:
-        if step.event == "speech" and listening is not None and step.text:
-            if step.at in clarified:
-                out.append(Unanswered(step.text, listening, "clarify", call.call_sid))
-            elif is_no_match(step, listening, retry_prompts):
-                out.append(Unanswered(step.text, listening, "no_match", call.call_sid))
-        if step.event in ("digits", "speech", "no_input", "call_ended", "failure"):
-            listening = None
-        if step.listens_at is not None:
-            listening = step.listens_at
+        if step.event != "speech" or not step.text:
+            continue
+        missed = no_match_at(step, retry_prompts)
+        if step.at in clarified:
+            out.append(Unanswered(step.text, clarified[step.at], "clarify", call.call_sid))
+        elif missed is not None:
+            out.append(Unanswered(step.text, missed, "no_match", call.call_sid))
     return out
 
 
