@@ -55,12 +55,13 @@ def _triage(tier: str) -> dict[str, Any] | None:
 
 
 async def seed(url: str, plans: Sequence[Plan], flow_text: str = FLOW, engine: IvrEngine | None = None) -> list[str]:
-    """Publish the flow (version 1), run each plan through the engine and store call, log and queue entry."""
+    """Store the flow as version 1 (unless there is one), run each plan through the engine, and store
+    the call, its log and its queue entry."""
     upgrade(url)
     db = Database(url)
     try:
         flow = parse_flow(flow_text, "t.yaml")
-        await VersionStore(db).publish("flow", flow.id, flow_text, by="test")
+        await VersionStore(db).import_first("flow", flow.id, flow_text, comment="test")
         engine = engine or IvrEngine(flow)
         sids = []
         async with db.sessions() as session, session.begin():
