@@ -7,7 +7,9 @@ What is counted (docs/flows.md, "Analytics"):
 - **transitions**: consecutive pairs of the path, with counts;
 - **listens**: how many times the node asked and listened (``gather`` commands at it);
   **no-inputs**: silences heard while it listened; **no-matches**: answers after which it asked
-  again with its no-match prompt. Rates are per listen;
+  again with its no-match prompt, plus the one that used up the node's retries (placed when the
+  call's own count of no-matches says how many such steps there were; otherwise counted in the
+  section's ``unplaced_no_match``). Rates are per listen;
 - **hang-ups**: calls that ended in the IVR because the caller hung up, counted at their last node;
 - **time**: median seconds a visit to a listening node lasted, from its question to the step
   that took the caller elsewhere (retries at the same node stay in the same visit); nodes that
@@ -78,6 +80,7 @@ class LoggedCall:
     transferred: bool
     person_answered: bool
     answers: int = 0
+    total_no_match: int = 0   # the engine's own count for the call
     caller_hash: str | None = None
     state: Mapping[str, Any] = field(default_factory=dict)
 
@@ -127,12 +130,14 @@ class Section:
     calls: int
     nodes: tuple[NodeStats, ...]
     outcomes: tuple[tuple[str, int], ...]
+    unplaced_no_match: int = 0
 
     def node(self, node_id: str) -> NodeStats:
         return next(n for n in self.nodes if n.node == node_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"calls": self.calls, "outcomes": dict(self.outcomes), "nodes": [n.to_dict() for n in self.nodes]}
+        return {"calls": self.calls, "outcomes": dict(self.outcomes), "unplaced_no_match": self.unplaced_no_match,
+                "nodes": [n.to_dict() for n in self.nodes]}
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,12 @@ class FlowReport:
     def to_dict(self) -> dict[str, Any]:
         return {"flow": self.flow_id, "version": self.version, "since": self.since, "until": self.until,
                 **{name: section.to_dict() for name, section in self.sections}}
+
+
+def no_match_retries(flow: Flow) -> dict[str, int]:
+    """How many no-matches each listening node asks again after, before it sends the caller on."""
+    return {node.id: node.input.no_match.retries for node in flow.nodes.values()
+            if getattr(node, "input", None) is not None}
 
 
 def no_match_prompts(flow: Flow) -> dict[str, str]:
@@ -183,10 +194,11 @@ class _Tally:
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     next: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     outcomes: Counter[str] = field(default_factory=Counter)
+    unplaced: int = 0
     n: int = 0
 
 
-def _count(tally: _Tally, call: LoggedCall, retry_prompts: Mapping[str, str]) -> None:
+def _count(tally: _Tally, call: LoggedCall, retry_prompts: Mapping[str, str], retries: Mapping[str, int]) -> None:
     tally.n += 1
     tally.outcomes[call.outcome] += 1
     tally.entries.update(call.path)
@@ -197,22 +209,37 @@ def _count(tally: _Tally, call: LoggedCall, retry_prompts: Mapping[str, str]) ->
         tally.hangups[call.path[-1]] += 1
     listening: str | None = None
     visit: tuple[str, datetime] | None = None
+    in_visit = 0          # no-matches heard at the node of the current visit (the engine's no_match)
+    placed = 0
+    used_up: list[str] = []   # answers that left a node whose retries were used up: maybe one more no-match
     for step in call.steps:
+        missed = no_match_at(step, retry_prompts)
         if step.event in INPUT_EVENTS and listening is not None:
             if step.event == "no_input":
                 tally.no_input[listening] += 1
+            elif (missed is None and step.event in ("digits", "speech") and step.listens_at != listening
+                  and in_visit >= retries.get(listening, 0)):
+                used_up.append(listening)
             if visit is not None and step.listens_at != visit[0]:
                 tally.seconds[visit[0]].append((step.at - visit[1]).total_seconds())
                 visit = None
             listening = None
-        missed = no_match_at(step, retry_prompts)
         if missed is not None:
             tally.no_match[missed] += 1
+            placed += 1
         if step.listens_at is not None:
             tally.listens[step.listens_at] += step.listens
+            if visit is None or visit[0] != step.listens_at:
+                in_visit = 0
+            in_visit += missed is not None
             listening = step.listens_at
             if visit is None:
                 visit = (step.listens_at, step.at)
+    missing = max(0, call.total_no_match - placed)
+    if missing and len(used_up) == missing:
+        tally.no_match.update(used_up)
+    else:
+        tally.unplaced += missing
 
 
 def _section(tally: _Tally, flow: Flow) -> Section:
@@ -224,7 +251,7 @@ def _section(tally: _Tally, flow: Flow) -> Section:
         no_match=tally.no_match[n], hangups=tally.hangups[n], median_seconds=median(tally.seconds.get(n, [])),
         next=tuple(sorted(tally.next[n].items(), key=lambda kv: (-kv[1], kv[0]))) if n in tally.next else ())
         for n in order)
-    return Section(tally.n, nodes, tuple((o, tally.outcomes[o]) for o in OUTCOMES))
+    return Section(tally.n, nodes, tuple((o, tally.outcomes[o]) for o in OUTCOMES), tally.unplaced)
 
 
 def flow_report(calls: Iterable[LoggedCall], flow: Flow, flows: Mapping[int, Flow],
@@ -232,11 +259,11 @@ def flow_report(calls: Iterable[LoggedCall], flow: Flow, flows: Mapping[int, Flo
     """Figures per node for ``calls`` (already chosen by date and version), drawn on ``flow``'s nodes;
     ``flows`` gives each call's own version, for its no-match prompts."""
     prompts = {v: no_match_prompts(f) for v, f in flows.items()}
+    retries = {v: no_match_retries(f) for v, f in flows.items()}
     tallies = {name: _Tally() for name in (ALL, *TIERS)}
     for call in calls:
-        retry = prompts.get(call.flow_version, {})
-        _count(tallies[ALL], call, retry)
-        _count(tallies[call.tier], call, retry)
+        for name in (ALL, call.tier):
+            _count(tallies[name], call, prompts.get(call.flow_version, {}), retries.get(call.flow_version, {}))
     return FlowReport(flow.id, version, since, until,
                       tuple((name, _section(t, flow)) for name, t in tallies.items()))
 

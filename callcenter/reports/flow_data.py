@@ -66,7 +66,8 @@ async def logged_calls(db: Database, *, flow_id: str | None = None, since: datet
             steps=steps_of(logs[call.call_sid]), ended=call.status == "ended" or state.get("status") == "ended",
             end_status=state.get("end_status"), transferred=state.get("transfer") is not None,
             person_answered=entry is not None and entry.connected_at is not None,
-            answers=len(state.get("answers", ())), caller_hash=call.caller_hash, state=state))
+            answers=len(state.get("answers", ())), total_no_match=int(state.get("total_no_match", 0)),
+            caller_hash=call.caller_hash, state=state))
     return out
 
 

@@ -108,4 +108,7 @@ PLANS = [
     Plan([(6, DigitsReceived("7")), (8, CallEnded())], tier="fragile"),                 # hung up at the menu
     Plan([(20, DigitsReceived("2")), (90, CallEnded())], tier="urgent", queue="abandoned"),
     Plan([(3, DigitsReceived("1"))], start=T0 - timedelta(days=3)),                     # before the period
+    # Two wrong keys: the second uses up the menu's one retry and sends the caller to a person.
+    Plan([(5, DigitsReceived("7")), (9, DigitsReceived("8")), (60, CallEnded())], start=T0 + timedelta(hours=1),
+         queue="connected"),
 ]

@@ -34,33 +34,37 @@ async def _report(url: str, **window: object):  # type: ignore[no-untyped-def]
 def test_exact_counts_per_node_and_tier(database_url: str) -> None:
     report = asyncio.run(_report(database_url, since=T0, until=T0 + timedelta(days=1)))
     everyone = report.section()
-    assert everyone.calls == 4                       # the call three days earlier is outside the period
+    assert everyone.calls == 5                       # the call three days earlier is outside the period
     hello, menu, info, person = (everyone.node(n) for n in ("hello", "menu", "info", "person"))
-    assert (hello.entries, menu.entries, info.entries, person.entries) == (4, 4, 1, 2)
-    assert hello.next == (("menu", 4),) and menu.next == (("person", 2), ("info", 1))
-    # The menu listened 6 times: once per call, again after the silence and after the wrong key.
-    assert (menu.listens, menu.no_input, menu.no_match) == (6, 1, 1)
-    assert menu.no_input_rate == pytest.approx(0.167) and menu.no_match_rate == pytest.approx(0.167)
+    assert (hello.entries, menu.entries, info.entries, person.entries) == (5, 5, 1, 3)
+    assert hello.next == (("menu", 5),) and menu.next == (("person", 3), ("info", 1))
+    # The menu listened 8 times: once per call, again after the silence and after each first wrong key;
+    # the second wrong key of the last call used up the retry (counted, though nothing was asked again).
+    assert (menu.listens, menu.no_input, menu.no_match) == (8, 1, 3)
+    assert menu.no_input_rate == pytest.approx(0.125) and menu.no_match_rate == pytest.approx(0.375)
+    assert everyone.unplaced_no_match == 0
     assert menu.hangups == 1 and info.hangups == 0
-    assert menu.median_seconds == 10.0               # visits of 10, 10, 8 and 20 seconds
+    assert menu.median_seconds == 10.0               # visits of 10, 10, 8, 20 and 9 seconds
     assert hello.median_seconds is None and hello.listens == 0
-    assert dict(everyone.outcomes) == {"automatic": 1, "person": 1, "abandoned_ivr": 1, "abandoned_queue": 1,
+    assert dict(everyone.outcomes) == {"automatic": 1, "person": 2, "abandoned_ivr": 1, "abandoned_queue": 1,
                                        "in_progress": 0}
     normal, fragile, urgent = (report.section(t) for t in ("normal", "fragile", "urgent"))
-    assert dict(normal.outcomes)["automatic"] == 1 and dict(normal.outcomes)["person"] == 1 and normal.calls == 2
+    assert dict(normal.outcomes)["automatic"] == 1 and dict(normal.outcomes)["person"] == 2 and normal.calls == 3
     assert fragile.calls == 1 and dict(fragile.outcomes)["abandoned_ivr"] == 1
     assert fragile.node("menu").no_match == 1 and fragile.node("menu").hangups == 1
     assert urgent.calls == 1 and dict(urgent.outcomes)["abandoned_queue"] == 1
     assert urgent.node("menu").median_seconds == 20.0 and normal.node("menu").no_input == 1
-    assert badge_counts(everyone) == {"hello": "4", "menu": "4 · 1 raccr.", "info": "1", "person": "2"}
+    assert normal.node("menu").no_match == 2 and normal.node("menu").median_seconds == 10.0  # 10, 10 and 9
+    assert badge_counts(everyone) == {"hello": "5", "menu": "5 · 1 raccr.", "info": "1", "person": "3"}
 
 
 def test_csv_parses_back(database_url: str) -> None:
     report = asyncio.run(_report(database_url))
     rows = list(csv.DictReader(io.StringIO(as_csv(report))))
     menu = next(r for r in rows if r["tier"] == "all" and r["node"] == "menu")
-    assert menu["entries"] == "5" and menu["listens"] == "7" and menu["next"] == "info:2 person:2"
-    assert menu["no_input_rate"] == "0.143" and menu["median_seconds"] == "10.0"
+    # All days: the earlier call adds a visit of 3 seconds (3, 8, 9, 10, 10, 20).
+    assert menu["entries"] == "6" and menu["listens"] == "9" and menu["next"] == "person:3 info:2"
+    assert menu["no_input_rate"] == "0.111" and menu["no_match"] == "3" and menu["median_seconds"] == "9.5"
     assert {r["tier"] for r in rows} == {"all", "urgent", "fragile", "normal"}
 
 
@@ -77,12 +81,12 @@ def test_cli(tmp_path: Path, database_url: str, flows_dir: Path, monkeypatch: py
         monkeypatch.setenv(k, v)
     assert main(["report", "flow", "t", "--since", "2026-11-20", "--until", "2026-11-20", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["all"]["calls"] == 4 and data["fragile"]["calls"] == 1
+    assert data["all"]["calls"] == 5 and data["fragile"]["calls"] == 1
     menu = next(n for n in data["all"]["nodes"] if n["node"] == "menu")
-    assert menu["next"] == {"person": 2, "info": 1} and menu["hangups"] == 1
+    assert menu["next"] == {"person": 3, "info": 1} and menu["hangups"] == 1
     assert main(["report", "flow", "t", "--version", "1", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert next(r for r in rows if r["tier"] == "all" and r["node"] == "hello")["entries"] == "5"
+    assert next(r for r in rows if r["tier"] == "all" and r["node"] == "hello")["entries"] == "6"
     assert main(["report", "flow", "t"]) == 0
     text = capsys.readouterr().out
     assert "Parcours t, toutes versions" in text and "abandon dans le serveur vocal 1" in text
