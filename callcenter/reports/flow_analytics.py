@@ -303,6 +303,8 @@ def as_text(report: FlowReport) -> str:
     for name, section in report.sections:
         lines += ["", f"== {name} : {section.calls} appels ==",
                   "issues : " + ", ".join(f"{OUTCOME_LABELS[o]} {c}" for o, c in section.outcomes)]
+        if section.unplaced_no_match:
+            lines.append(f"incompris non placés sur une étape : {section.unplaced_no_match}")
         head = (f"{'étape':24} {'appels':>6} {'entrées':>7} {'écoutes':>7} {'silence':>7} {'incompris':>9} "
                 f"{'raccroch.':>9} {'méd.':>6}  suite")
         lines += [head, "-" * len(head)]
