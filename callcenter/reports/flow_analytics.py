@@ -15,7 +15,8 @@ What is counted (docs/flows.md, "Analytics"):
   that took the caller elsewhere (retries at the same node stay in the same visit); nodes that
   only speak or route take no engine time and show none;
 - **outcomes**: ``automatic`` (ended in the IVR: the flow hung up, or the caller hung up after a
-  knowledge-base answer), ``person`` (handed to a person and answered), ``abandoned_ivr``,
+  knowledge-base answer), ``person`` (handed to a person and answered), ``callback`` (asked to be
+  called back), ``unstaffed`` (the line was closed and no callback was taken), ``abandoned_ivr``,
   ``abandoned_queue`` (handed over, never answered), ``in_progress``.
 
 Every figure is also given per fragility tier (urgent, fragile, normal), as the engine ranks
@@ -36,8 +37,9 @@ from callcenter.flows.model import Flow
 from callcenter.reports.equity import median
 
 TIERS = ("urgent", "fragile", "normal")
-OUTCOMES = ("automatic", "person", "abandoned_ivr", "abandoned_queue", "in_progress")
+OUTCOMES = ("automatic", "person", "callback", "unstaffed", "abandoned_ivr", "abandoned_queue", "in_progress")
 OUTCOME_LABELS = {"automatic": "répondu automatiquement", "person": "passé à un conseiller et répondu",
+                  "callback": "rappel demandé", "unstaffed": "fermé ou personne, sans rappel",
                   "abandoned_ivr": "abandon dans le serveur vocal", "abandoned_queue": "abandon en attente",
                   "in_progress": "en cours"}
 INPUT_EVENTS = frozenset({"digits", "speech", "no_input", "call_ended", "failure", "queue_left"})
@@ -81,17 +83,23 @@ class LoggedCall:
     person_answered: bool
     answers: int = 0
     total_no_match: int = 0   # the engine's own count for the call
+    callback: bool = False    # the caller asked to be called back (from the queue, or the line being closed)
+    unstaffed: bool = False   # nobody could take them (closed, or nobody on duty): told so in the IVR
     caller_hash: str | None = None
     state: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def outcome(self) -> str:
+        if self.callback:
+            return "callback"
         if self.transferred:
             if self.person_answered:
                 return "person"
             return "abandoned_queue" if self.ended else "in_progress"
         if not self.ended:
             return "in_progress"
+        if self.unstaffed:
+            return "unstaffed"
         return "automatic" if self.end_status == "ivr_hangup" or self.answers else "abandoned_ivr"
 
 

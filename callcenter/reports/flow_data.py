@@ -67,6 +67,7 @@ async def logged_calls(db: Database, *, flow_id: str | None = None, since: datet
             end_status=state.get("end_status"), transferred=state.get("transfer") is not None,
             person_answered=entry is not None and entry.connected_at is not None,
             answers=len(state.get("answers", ())), total_no_match=int(state.get("total_no_match", 0)),
+            callback=bool(state.get("callback_requested")), unstaffed=state.get("unstaffed") is not None,
             caller_hash=call.caller_hash, state=state))
     return out
 

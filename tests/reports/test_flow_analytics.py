@@ -13,7 +13,7 @@ import pytest
 
 from callcenter.cli.main import main
 from callcenter.flows.loader import parse_flow
-from callcenter.reports.flow_analytics import as_csv, badge_counts, flow_report
+from callcenter.reports.flow_analytics import LoggedCall, as_csv, badge_counts, flow_report
 from callcenter.reports.flow_data import flow_versions, logged_calls
 from callcenter.store import Database
 from tests.conftest import make_env
@@ -46,8 +46,8 @@ def test_exact_counts_per_node_and_tier(database_url: str) -> None:
     assert menu.hangups == 1 and info.hangups == 0
     assert menu.median_seconds == 10.0               # visits of 10, 10, 8, 20 and 9 seconds
     assert hello.median_seconds is None and hello.listens == 0
-    assert dict(everyone.outcomes) == {"automatic": 1, "person": 2, "abandoned_ivr": 1, "abandoned_queue": 1,
-                                       "in_progress": 0}
+    assert dict(everyone.outcomes) == {"automatic": 1, "person": 2, "callback": 0, "unstaffed": 0,
+                                       "abandoned_ivr": 1, "abandoned_queue": 1, "in_progress": 0}
     normal, fragile, urgent = (report.section(t) for t in ("normal", "fragile", "urgent"))
     assert dict(normal.outcomes)["automatic"] == 1 and dict(normal.outcomes)["person"] == 2 and normal.calls == 3
     assert fragile.calls == 1 and dict(fragile.outcomes)["abandoned_ivr"] == 1
@@ -93,3 +93,22 @@ def test_cli(tmp_path: Path, database_url: str, flows_dir: Path, monkeypatch: py
     assert main(["report", "flow", "nope"]) == 1
     assert "nope" in capsys.readouterr().err
     assert main(["report", "flow", "t", "--until", "demain"]) == 2
+
+
+def test_outcomes() -> None:
+    def call(**facts: object) -> LoggedCall:
+        base: dict[str, object] = {"call_sid": "CA1", "flow_version": 1, "created_at": T0, "tier": "normal",
+                                   "path": ("hello",), "steps": (), "ended": True, "end_status": "completed",
+                                   "transferred": False, "person_answered": False}
+        return LoggedCall(**{**base, **facts})  # type: ignore[arg-type]
+
+    assert call(end_status="ivr_hangup").outcome == "automatic"
+    assert call(answers=1).outcome == "automatic"              # hung up after an answer
+    assert call().outcome == "abandoned_ivr"
+    assert call(ended=False).outcome == "in_progress"
+    assert call(transferred=True, person_answered=True).outcome == "person"
+    assert call(transferred=True).outcome == "abandoned_queue"
+    assert call(transferred=True, ended=False).outcome == "in_progress"
+    assert call(transferred=True, callback=True, end_status="callback").outcome == "callback"
+    assert call(unstaffed=True, callback=True, end_status="callback").outcome == "callback"
+    assert call(unstaffed=True, end_status="closed").outcome == "unstaffed"
