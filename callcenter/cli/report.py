@@ -31,11 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     flow.add_argument("--since", help="first day included, YYYY-MM-DD (default: everything)")
     flow.add_argument("--until", help="last day included, YYYY-MM-DD (default: up to now)")
     flow.add_argument("--version", type=int, help="only calls on this version (default: every version)")
-    flow.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    flow.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                      help="text for a terminal (default), json for tools, csv for a spreadsheet")
     flow.set_defaults(func=run_flow)
     gap = reports.add_parser("gaps", help="questions the knowledge base could not answer, grouped")
     gap.add_argument("--since", help="first day included, YYYY-MM-DD (default: everything)")
-    gap.add_argument("--format", choices=("text", "json"), default="text")
+    gap.add_argument("--format", choices=("text", "json"), default="text",
+                     help="text for a terminal (default), json for tools")
     gap.set_defaults(func=run_gaps)
 
 

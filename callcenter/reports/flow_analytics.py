@@ -226,7 +226,7 @@ def _count(tally: _Tally, call: LoggedCall, retry_prompts: Mapping[str, str], re
             if step.event == "no_input":
                 tally.no_input[listening] += 1
             elif (missed is None and step.event in ("digits", "speech") and step.listens_at != listening
-                  and in_visit >= retries.get(listening, 0)):
+                  and listening in retries and in_visit >= retries[listening]):
                 used_up.append(listening)
             if visit is not None and step.listens_at != visit[0]:
                 tally.seconds[visit[0]].append((step.at - visit[1]).total_seconds())
