@@ -112,3 +112,27 @@ def test_outcomes() -> None:
     assert call(transferred=True, callback=True, end_status="callback").outcome == "callback"
     assert call(unstaffed=True, callback=True, end_status="callback").outcome == "callback"
     assert call(unstaffed=True, end_status="closed").outcome == "unstaffed"
+
+
+async def test_calls_taken_by_the_server(client, new_call, clock, settings) -> None:  # type: ignore[no-untyped-def]
+    """The same figures from calls the server itself logged (webhooks, the service, the store)."""
+    call = new_call()
+    await call.start()                                    # accueil, then the menu "objet" listens (turn 1)
+    clock.advance(7)
+    await call.gather(1, Digits="8")                      # no such option: asked again (turn 2)
+    clock.advance(5)
+    await call.gather(2, Digits="4")                      # retraite: a person
+    clock.advance(3)
+    assert (await call.post("/twilio/status", call.params(CallStatus="completed"))).status in (200, 204)
+    db = Database(settings.database_url)
+    try:
+        calls = await logged_calls(db, flow_id="main")
+        flows = await flow_versions(db, "main", [1])
+    finally:
+        await db.close()
+    report = flow_report(calls, flows[1], flows)
+    objet = report.section().node("objet")
+    assert report.section().calls == 1 and report.section().node("accueil").next == (("objet", 1),)
+    assert (objet.entries, objet.listens, objet.no_match, objet.no_input) == (1, 2, 1, 0)
+    assert objet.median_seconds == 12.0 and objet.next == (("retraite", 1),)
+    assert dict(report.section().outcomes)["abandoned_queue"] == 1   # handed over, never answered
