@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from aiohttp import web
 from markupsafe import Markup
@@ -57,6 +58,13 @@ async def _report(request: web.Request) -> tuple[flow_analytics.FlowReport, Flow
                                       since=_day(since), until=_day(until)), flows[shown]
 
 
+def _query(report: flow_analytics.FlowReport) -> str:
+    """The filters of the page, checked, for its CSV export link."""
+    pairs = [(k, v) for k, v in (("since", report.since), ("until", report.until),
+                                  ("version", str(report.version) if report.version else None)) if v]
+    return "?" + urlencode(pairs) if pairs else ""
+
+
 def _day(at: datetime | None) -> str | None:
     return at.date().isoformat() if at else None
 
@@ -69,7 +77,7 @@ async def flow_report_page(request: web.Request) -> web.Response:
     diagram = Markup(flow_svg(flow, flow_analytics.badge_counts(section)))  # every text in it is escaped
     return render("flow_report.html", csrf_token=who.csrf, user=who, report=report, diagram=diagram,
                   tiers=TIER_NAMES, kinds=KIND_NAMES, outcomes=flow_analytics.OUTCOME_LABELS,
-                  pct=flow_analytics.pct, query=request.query_string)
+                  pct=flow_analytics.pct, csv_query=_query(report))
 
 
 @requires("supervisor")

@@ -63,6 +63,9 @@ async def test_pages_for_supervisors(centre: Centre, browser: Chromium, engine) 
     assert await page.eval("document.querySelector('svg').getBoundingClientRect().right "
                            "<= document.documentElement.clientWidth")
     await page.screenshot(ARTIFACTS / "flow_analytics.png")
+    await page.goto(centre.public + "/reports/flow/main?since=2026-11-20&until=2026-11-30&version=1")
+    assert await page.eval("document.querySelector('a[href$=\".csv?since=2026-11-20&until=2026-11-30&version=1\"]')"
+                           " !== null")
 
     await click_nav(page, "/reports/gaps", "/reports/gaps")
     rows = await page.eval("[...document.querySelectorAll('table')[0].querySelectorAll('tbody tr')]"
