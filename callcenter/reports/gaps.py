@@ -7,7 +7,8 @@ confidence, grouped by similarity, and the entries whose answer did not settle t
   stemmed, stop words out) with rapidfuzz's token-set ratio at ``threshold``; deterministic (the
   texts are taken in sorted order), largest group first; the example is the group's most frequent
   text (the first in alphabetical order on a tie).
-- **Followed by a person**: the last answer before the caller asked for a person or was handed to one.
+- **Followed by a person**: the answer after which the caller asked for a person ("un conseiller",
+  the human key) straight from the answer's node; transfers the triage decided do not count.
 - **Followed by a repeat call**: the last answer of a call when the same caller (their keyed hash)
   called again within 7 days.
 """
@@ -117,6 +118,20 @@ def _last_answer(call: LoggedCall, before: datetime | None = None) -> str | None
     return str(answers[-1]["kb_id"]) if answers else None
 
 
+def _asked_for_person_after(call: LoggedCall) -> str | None:
+    """The entry answered just before the caller asked for a person: from the answer's node
+    straight to the person (not a transfer decided by the triage, nor one after other steps)."""
+    if not call.state.get("asked_for_person"):
+        return None
+    transfer = call.state.get("transfer")
+    answers = sorted(call.state.get("answers", ()), key=lambda a: a["at"])
+    if transfer is not None:
+        answers = [a for a in answers if datetime.fromisoformat(a["at"]) <= datetime.fromisoformat(transfer["at"])]
+        if not answers or call.path[-2:-1] != (answers[-1]["node"],):
+            return None
+    return str(answers[-1]["kb_id"]) if answers else None
+
+
 def _ranked(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -132,11 +147,9 @@ def gaps_report(calls: Iterable[LoggedCall], flows: Mapping[tuple[str, int], Flo
     for call in rows:
         flow_id = str(call.state.get("flow_id", ""))
         texts += [u.text for u in unanswered(call, prompts.get((flow_id, call.flow_version), {}))]
-        transfer = call.state.get("transfer")
-        if transfer is not None or call.state.get("asked_for_person"):
-            kb_id = _last_answer(call, _at(transfer["at"]) if transfer else None)
-            if kb_id is not None:
-                person[kb_id] += 1
+        kb_id = _asked_for_person_after(call)
+        if kb_id is not None:
+            person[kb_id] += 1
     by_caller: dict[str, list[LoggedCall]] = {}
     for call in rows:
         if call.caller_hash:

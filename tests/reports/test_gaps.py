@@ -16,6 +16,7 @@ from callcenter.config import PROJECT_ROOT
 from callcenter.flows import load_flow
 from callcenter.ivr import CallEnded, DigitsReceived, IvrEngine, SpeechReceived
 from callcenter.kb import KnowledgeIndex, load_knowledge_base
+from callcenter.reports.flow_analytics import LoggedCall
 from callcenter.reports.flow_data import flows_of, logged_calls
 from callcenter.reports.gaps import GapGroup, gaps_report, group
 from callcenter.store import Database
@@ -42,6 +43,25 @@ def test_grouping_is_single_link_and_deterministic() -> None:
     assert [g.count for g in group(["le paiement est en retard", "le paiement de la caf"])] == [1, 1]
     assert [g.count for g in group(["le paiement est en retard", "le paiement de la caf"], threshold=60)] == [2]
     assert group([]) == ()
+
+
+def test_only_a_request_for_a_person_straight_after_an_answer_counts() -> None:
+    answer = {"kb_id": "caf.rsa", "score": 0.9, "node": "reponse", "at": "2026-11-20T09:00:10+00:00",
+              "via": "search"}
+    transfer = {"queue": "accueil", "skill": None, "priority": 0, "reason": "asked_for_person",
+                "at": "2026-11-20T09:00:20+00:00"}
+
+    def call(path: tuple[str, ...], **state: object) -> LoggedCall:
+        return LoggedCall(call_sid="CA1", flow_version=1, created_at=T0, tier="normal", path=path, steps=(),
+                          ended=True, end_status="completed", transferred=True, person_answered=False,
+                          state={"flow_id": "main", "answers": [answer], "transfer": transfer, **state})
+
+    def person(c: LoggedCall) -> tuple[tuple[str, int], ...]:
+        return gaps_report([c], {}).followed_by_person
+
+    assert person(call(("objet", "reponse", "conseiller"), asked_for_person=True)) == (("caf.rsa", 1),)
+    assert person(call(("objet", "reponse", "urgence"), asked_for_person=False)) == ()     # the triage's
+    assert person(call(("objet", "reponse", "objet", "conseiller"), asked_for_person=True)) == ()
 
 
 def say(text: str) -> SpeechReceived:
