@@ -9,6 +9,7 @@ SVG text out, every text escaped.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from html import escape
 
 from callcenter.flows.model import Flow, Menu, Node
@@ -48,7 +49,8 @@ def _labels(node: Node) -> dict[str, str]:
     return {target: ", ".join(x for x in keys if x) for target, keys in out.items()}
 
 
-def flow_svg(flow: Flow) -> str:
+def flow_svg(flow: Flow, badges: Mapping[str, str] | None = None) -> str:
+    """The diagram; ``badges`` puts a short text (a count, for the analytics) on a node's corner."""
     levels = _levels(flow)
     columns: dict[int, list[str]] = {}
     for node_id in flow.nodes:   # file order within a column
@@ -94,6 +96,13 @@ def flow_svg(flow: Flow) -> str:
                      f'fill="{colour}" stroke="#333"/>'
                      f'<text x="{x + 6}" y="{y + 16}" font-weight="bold" font-size="11">{escape(node.id)}</text>'
                      f'<text x="{x + 6}" y="{y + 31}" fill="#444">{KIND_LABELS[node.kind]}</text></g>')
+        badge = (badges or {}).get(node.id)
+        if badge:
+            width = 8 + 6.5 * len(badge)
+            parts.append(f'<g data-badge="{escape(node.id)}"><rect x="{x + BOX_W - width}" y="{y - 9}" '
+                         f'width="{width}" height="17" rx="8" fill="#0b4f9c"/>'
+                         f'<text x="{x + BOX_W - width / 2}" y="{y + 4}" text-anchor="middle" fill="#fff" '
+                         f'font-size="11" font-weight="bold">{escape(badge)}</text></g>')
     legend = (f"Depuis chaque écoute, la touche {flow.settings.human_key} ou « {flow.settings.human_words[0]} » "
               f"mène à {flow.settings.human}." if flow.settings.human_words else "")
     parts.append(f'<text x="{MARGIN}" y="{height - 10}" fill="#333">{escape(legend)}</text></svg>')

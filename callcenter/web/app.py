@@ -57,6 +57,7 @@ from callcenter.web import (
 from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine, BrowserSockets
 from callcenter.web.error_pages import error_pages_middleware
+from callcenter.web.report_pages import setup_routes as setup_report_routes
 from callcenter.web.templates import UI_DIR
 
 _LOGGER = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     phone.setup_routes(app)
     audit_page.setup_routes(app)
     flow_pages.setup_routes(app)
+    setup_report_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
     headers.setup(app)
     if settings.public_url is None:
