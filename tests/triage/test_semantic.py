@@ -154,7 +154,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # Regression floors of the combined triage on the blind batches, a little under the figures of
 # tests/triage/fixtures/first_pass.md (batches 5-8 were used for development after their first
 # score, 9-10 were scored once with the round-3 model, then used to tune round 4, 11 was
-# scored once before and after round 4, see docs/triage.md): a change that loses callers in danger, or asks more ordinary callers, fails here.
+# scored once before and after round 4, see docs/triage.md): a change that loses callers in
+# danger, or asks more ordinary callers, fails here.
 @pytest.mark.parametrize(("name", "caught", "asked", "fragile_f1"), [
     ("generalisation_batch5.jsonl", 0.96, 0.12, 0.85),
     ("generalisation_batch6.jsonl", 0.90, 0.16, 0.81),
