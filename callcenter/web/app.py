@@ -74,6 +74,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app[keys.SETTINGS] = settings
     app[limits.LIMITS] = limits.Limits.from_settings(settings, auth.PUBLIC_PATHS,
                                                      clock=lambda: clock().timestamp())
+    app.on_cleanup.append(lambda app: app[limits.LIMITS].close())
     app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice,
                             base_url=settings.public_url or "")
     app.cleanup_ctx.append(_passwords)

@@ -147,7 +147,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))
     limits = request.app[LIMITS]
     address, name_key, now = client_address(request), username.casefold(), limits.clock()
-    if limits.addresses.blocked(address, now) or limits.users.blocked(name_key, now):
+    if await limits.addresses.blocked(address, now) or await limits.users.blocked(name_key, now):
         _LOGGER.info("login refused: too many failures for this user name or address")
         return await login_form(request, "Trop d'essais. Réessayez dans quelques minutes.", 429)
     db = request.app[keys.DATABASE]
@@ -155,12 +155,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     usable = user is not None and user.active
     # Unknown and disabled users are checked against a dummy hash: the same time for every answer.
     if not await limits.passwords.check(user.password_hash if user is not None and usable else None, password):
-        users_failures = limits.users.hit(name_key, now)
-        limits.addresses.hit(address, now)
+        users_failures = await limits.users.hit(name_key, now)
+        await limits.addresses.hit(address, now)
         _LOGGER.info("login failed for a user name (%d failures)", users_failures)
         return await login_form(request, "Identifiant ou mot de passe incorrect.", 401)
     assert user is not None
-    limits.users.reset(name_key)
+    await limits.users.reset(name_key)
     token = await create_session(db, user.id, datetime.now(UTC), timedelta(seconds=SESSION_TTL))
     session = sign_payload(settings.secret_key, "session", {"sid": token, "nonce": new_nonce()}, time.time(),
                            SESSION_TTL)

@@ -13,10 +13,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
 from callcenter.auth.limits import WindowLimiter
+from callcenter.auth.login_counters import LoginCounter, MemoryCounter, RedisCounter
 from callcenter.auth.verify import PasswordChecker
 from callcenter.config import Settings
 
@@ -33,8 +35,8 @@ MAX_REFUSED_PER_MINUTE = 30
 class Limits:
     """Every counter of one server process, each bounded in memory."""
 
-    users: WindowLimiter       # failed logins per user name
-    addresses: WindowLimiter   # failed logins per address
+    users: LoginCounter        # failed logins per user name (shared through Redis when configured)
+    addresses: LoginCounter    # failed logins per address (idem)
     public: WindowLimiter      # requests to public pages per address
     refused: WindowLimiter     # refused Twilio signatures per address
     passwords: PasswordChecker
@@ -42,13 +44,30 @@ class Limits:
     public_paths: frozenset[str]
     # Seconds, from the server's clock (time is an input: tests move it).
     clock: Callable[[], float] = time.time
+    # The Redis connection of the shared counters, closed with the app (None: counts in memory).
+    redis_client: Any = None
+
+    async def close(self) -> None:
+        if self.redis_client is not None:
+            await self.redis_client.aclose()
 
     @classmethod
     def from_settings(cls, settings: Settings, public_paths: frozenset[str],
                       clock: Callable[[], float] = time.time) -> Limits:
         lockout = settings.login_lockout_seconds
-        return cls(users=WindowLimiter(settings.login_max_failures, lockout),
-                   addresses=WindowLimiter(settings.address_max_failures, lockout),
+        users: LoginCounter
+        addresses: LoginCounter
+        client = None
+        if settings.redis_url:
+            # Several processes: a user name gets its attempts once, not once per process.
+            import redis.asyncio as redis  # imported here so the memory-only install never needs it
+            client = redis.from_url(settings.redis_url)
+            users = RedisCounter(client, "login-user", settings.login_max_failures, lockout)
+            addresses = RedisCounter(client, "login-address", settings.address_max_failures, lockout)
+        else:
+            users = MemoryCounter(settings.login_max_failures, lockout)
+            addresses = MemoryCounter(settings.address_max_failures, lockout)
+        return cls(users=users, addresses=addresses, redis_client=client,
                    public=WindowLimiter(settings.public_rate_per_minute, 60.0),
                    refused=WindowLimiter(MAX_REFUSED_PER_MINUTE, 60.0),
                    passwords=PasswordChecker(),
