@@ -264,6 +264,8 @@ class Settings:
     # The semantic triage model file; None runs the triage on its rules alone.
     semantic_model: Path | None = None
     kb_check: KbCheckSettings = field(default_factory=KbCheckSettings)
+    # How often each process looks for a newly approved or rolled-back knowledge-base entry.
+    kb_reload_seconds: float = 2.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -400,6 +402,7 @@ class Settings:
             hours_file=hours_file,
             flow=get("FLOW", "main") or "main",
             flow_reload_seconds=_float("FLOW_RELOAD_SECONDS", get("FLOW_RELOAD_SECONDS", "2") or "2"),
+            kb_reload_seconds=_float("KB_RELOAD_SECONDS", get("KB_RELOAD_SECONDS", "2") or "2"),
             language=get("LANGUAGE", "fr-FR") or "fr-FR",
             voice=get("VOICE", "Polly.Lea") or "Polly.Lea",
             speech=speech,
