@@ -40,7 +40,19 @@ from callcenter.telephony.twiml import Voice
 from callcenter.telephony.twiml import listening as listening_twiml
 from callcenter.telephony.twiml import render as render_twiml
 from callcenter.versions import VersionStore
-from callcenter.web import api, audit_page, auth, flow_pages, health, kb_flags, kb_page, keys, pages, phone
+from callcenter.web import (
+    api,
+    audit_page,
+    auth,
+    flow_pages,
+    health,
+    kb_flags,
+    kb_page,
+    kb_versions_page,
+    keys,
+    pages,
+    phone,
+)
 from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine, BrowserSockets
 from callcenter.web.error_pages import error_pages_middleware
@@ -78,6 +90,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     api.setup_routes(app)
     pages.setup_routes(app)
     kb_page.setup_routes(app)
+    kb_versions_page.setup_routes(app)
     phone.setup_routes(app)
     audit_page.setup_routes(app)
     flow_pages.setup_routes(app)
