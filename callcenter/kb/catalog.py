@@ -63,6 +63,8 @@ class KbCatalog:
         self._files: dict[str, tuple[str, str]] = {}  # id -> (file, sha256) of valid files
         self._seen: dict[str, int] | None = None
         self._told: set[tuple[str, str]] = set()
+        # One refresh at a time: the poll and a page's approval must not swap indexes out of order.
+        self._refreshing = asyncio.Lock()
 
     @property
     def problems(self) -> list[str]:
@@ -103,10 +105,13 @@ class KbCatalog:
 
     async def refresh(self) -> bool:
         """Follow the live pointers; rebuild the index when one moved. True if it changed."""
+        async with self._refreshing:
+            return await self._refresh()
+
+    async def _refresh(self) -> bool:
         live = await self.store.live_versions(KIND)
         if live == self._seen:
             return False
-        self._seen = live
         running = dict(self._running)
         for entry_id in set(running) - set(live):
             del running[entry_id]
@@ -132,6 +137,7 @@ class KbCatalog:
                     continue
                 entry = _ENTRIES.setdefault((entry_id, stored.sha256), parsed.entry)
             running[entry_id] = (number, stored.sha256, entry)
+        self._seen = live   # read through: a failing read above is tried again at the next poll
         key = tuple(sorted((name, sha) for name, (_, sha, _) in running.items()))
         if not running:
             return False
