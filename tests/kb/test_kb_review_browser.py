@@ -12,6 +12,7 @@ import pytest
 
 from callcenter.kb.catalog import KIND
 from callcenter.store.audit import audit_entries
+from callcenter.store.kb_flags import add_flag
 from callcenter.versions import VersionStore
 from callcenter.web import keys
 from tests.centre import PASSWORD, Centre
@@ -60,6 +61,9 @@ async def test_review_approve_refuse_own_and_rollback(centre: Centre, browser: C
     kb = centre.client.app[keys.CORES].kb
     assert kb.versions["am.carte_vitale"] == 1
     await drafts(centre)
+    await add_flag(centre.client.app[keys.DATABASE], call_sid="CA" + "f" * 32, kb_id="am.carte_vitale",
+                   agent_id=centre.agents["alice"], at=centre.clock(), reason="outdated",
+                   comment="le site a changé de nom")
     page = await browser.new_page()
     await login(page, centre.public, "sarah")
     await page.goto(centre.public + "/supervisor/kb")
@@ -68,6 +72,8 @@ async def test_review_approve_refuse_own_and_rollback(centre: Centre, browser: C
     assert await page.eval(f"{card}.dataset.author") == "paul"
     assert await page.eval(f"{card}.querySelector('#diff ins').innerText.includes({json.dumps(NEW)})")
     assert await page.eval(f"{card}.querySelector('#diff del').innerText.includes({json.dumps(OLD)})")
+    # The agents' flags of the entry, next to its draft.
+    assert "le site a changé de nom" in await page.eval(f"{card}.querySelector('.kb-flags').innerText")
     # Her own draft: no button to approve it, a sentence instead.
     assert await page.eval("document.getElementById('approve-caf.rsa-2') === null")
     assert "une autre personne doit le relire" in await page.eval(
