@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +68,15 @@ class VersionStore:
             if row is None:
                 return None
             return _version(row, await self._live(session, kind, name))
+
+    async def live_all(self, kind: str) -> list[Version]:
+        """The live version of every document of ``kind``, by name (one query)."""
+        async with self.db.sessions() as session:
+            rows = await session.scalars(select(DocumentVersion).join(DocumentLive, and_(
+                DocumentLive.kind == DocumentVersion.kind, DocumentLive.name == DocumentVersion.name,
+                DocumentLive.version == DocumentVersion.version)).where(DocumentVersion.kind == kind)
+                .order_by(DocumentVersion.name))
+            return [_version(row, row.version) for row in rows]
 
     async def live(self, kind: str, name: str) -> Version | None:
         async with self.db.sessions() as session:

@@ -1,6 +1,6 @@
 """The supervisors' knowledge-base page: what to review, oldest check first (``/supervisor/kb``).
 
-Per entry: its oldest check, the ``kb check`` faults and re-check warnings, the claims whose
+Per entry (its live version): its oldest check, the ``kb check`` faults and re-check warnings, the claims whose
 service-public.fr fiche changed since their check (from the local feed, ``CALLCENTER_KB_FEED``)
 and the agents' flags. Above them, the drafts waiting for review (``kb_versions_page``).
 """
@@ -14,11 +14,12 @@ from pathlib import Path
 
 from aiohttp import web
 
+from callcenter.kb.catalog import KIND, stored_source
 from callcenter.kb.claims_lint import ClaimRules
 from callcenter.kb.feed import FeedError, Fiche, StaleClaim, stale_claims
 from callcenter.kb.feed_reader import read_feed
 from callcenter.kb.flags import FLAG_REASONS
-from callcenter.kb.loader import read_entries
+from callcenter.kb.loader import parse_text
 from callcenter.kb.parse import ParsedEntry
 from callcenter.kb.review import review
 from callcenter.store.kb_flags import FlagView, list_flags
@@ -58,8 +59,11 @@ async def kb_page(request: web.Request) -> web.Response:
                        change_dates=check.change_dates)
     today = request.app[keys.SERVICE].clock().date()
 
+    # What callers hear: the live versions (a file not yet reviewed is a draft, listed above).
+    live = await VersionStore(request.app[keys.DATABASE]).live_all(KIND)
+
     def compute() -> tuple[list[ParsedEntry], list[StaleClaim], str]:
-        parsed = read_entries(settings.kb_dir)
+        parsed = [parse_text(v.content, stored_source(v.name, v.version)) for v in live]
         stale, feed_status = _stale(check.feed, parsed)
         return parsed, stale, feed_status
 
