@@ -285,6 +285,8 @@ class Settings:
     address_max_failures: int = 20
     public_rate_per_minute: int = 120
     trusted_proxies: tuple[str, ...] = ()
+    # How often each process looks for a newly approved or rolled-back knowledge-base entry.
+    kb_reload_seconds: float = 2.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -392,6 +394,7 @@ class Settings:
             "PURGE_INTERVAL_HOURS",
             "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES", "KB_FEED", "LOGIN_MAX_FAILURES",
             "LOGIN_LOCKOUT_SECONDS", "ADDRESS_MAX_FAILURES", "PUBLIC_RATE_PER_MINUTE", "TRUSTED_PROXIES",
+            "KB_RELOAD_SECONDS",
         )}
         known |= {PREFIX + n + "_FILE" for n in SECRET_NAMES}
         given = frozenset(n for n in ("PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SECRET_KEY",
@@ -422,6 +425,7 @@ class Settings:
             hours_file=hours_file,
             flow=get("FLOW", "main") or "main",
             flow_reload_seconds=_float("FLOW_RELOAD_SECONDS", get("FLOW_RELOAD_SECONDS", "2") or "2"),
+            kb_reload_seconds=_float("KB_RELOAD_SECONDS", get("KB_RELOAD_SECONDS", "2") or "2"),
             language=get("LANGUAGE", "fr-FR") or "fr-FR",
             voice=get("VOICE", "Polly.Lea") or "Polly.Lea",
             speech=speech,

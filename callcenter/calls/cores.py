@@ -13,37 +13,44 @@ import logging
 from pathlib import Path
 
 from callcenter.hours import HoursError, Schedule, load_hours
-from callcenter.kb import KnowledgeBaseError, KnowledgeIndex, fingerprint, load_knowledge_base
+from callcenter.kb import KnowledgeIndex
+from callcenter.kb.catalog import FileKnowledge, KbCatalog
 from callcenter.triage import RulesError, SemanticModel, SemanticUnavailable, TriageRules, load_rules, load_semantic
 
 _LOGGER = logging.getLogger(__name__)
 # Identical content loads to identical (immutable) objects: share them between app instances.
-_INDEXES: dict[tuple[str, tuple[tuple[str, int, int], ...]], KnowledgeIndex] = {}
 _RULES: dict[tuple[str, float | None], TriageRules] = {}
 
 
 class Cores:
     """Current knowledge index, triage rules and hours, swapped only for versions that load cleanly."""
 
-    def __init__(self, kb_dir: Path, rules_path: Path | None, hours_path: Path | None = None,
+    def __init__(self, kb: KbCatalog | FileKnowledge, rules_path: Path | None, hours_path: Path | None = None,
                  semantic_path: Path | None = None) -> None:
-        self.kb_dir = kb_dir
+        # The knowledge index follows the live entry versions of the store (the catalog's poll).
+        self.kb = kb
         self.rules_path = rules_path
         self.hours_path = hours_path
         self.semantic_path = semantic_path
-        self.knowledge: KnowledgeIndex | None = None
         self.triage: TriageRules | None = None
         self.hours: Schedule | None = None
         # The second, semantic detector: loaded once per process (it does not change at run time).
         self.semantic: SemanticModel | None = None
-        self.problems: dict[str, list[str]] = {"knowledge": [], "triage": [], "hours": [], "semantic": []}
-        self._kb_print: tuple[tuple[str, int, int], ...] | None = None
+        self._problems: dict[str, list[str]] = {"triage": [], "hours": [], "semantic": []}
         self._rules_mtime: float | None = None
         self._hours_mtime: float | None = None
 
+    @property
+    def knowledge(self) -> KnowledgeIndex | None:
+        return self.kb.index
+
+    @property
+    def problems(self) -> dict[str, list[str]]:
+        return {"knowledge": self.kb.problems, **self._problems}
+
     def load(self) -> None:
-        """Load all three; failures are recorded, never raised."""
-        self._load_knowledge()
+        """Load the triage rules, the hours and the semantic model (the knowledge base comes from the
+        store, through the catalog); failures are recorded, never raised."""
         self._load_triage()
         self._load_hours()
         self._load_semantic()
@@ -55,16 +62,10 @@ class Cores:
         try:
             self.semantic = load_semantic(self.semantic_path)
         except SemanticUnavailable as exc:
-            self.problems["semantic"] = [str(exc)]
+            self._problems["semantic"] = [str(exc)]
             _LOGGER.error("semantic triage unavailable, rules only (degraded): %s", exc)
 
     def reload_changed(self) -> None:
-        try:
-            current = fingerprint(self.kb_dir)
-        except OSError:
-            current = None
-        if current != self._kb_print:
-            self._load_knowledge()
         path = self.rules_path
         mtime = path.stat().st_mtime if path is not None and path.exists() else None
         if mtime != self._rules_mtime:
@@ -85,34 +86,16 @@ class Cores:
         try:
             hours = load_hours(path)
         except HoursError as exc:
-            self.problems["hours"] = exc.faults
+            self._problems["hours"] = exc.faults
             for fault in exc.faults[:20]:
                 _LOGGER.error("opening hours refused: %s", fault)
             if self.hours is None:
                 _LOGGER.error("running without opening hours: every queue counts as open at any hour")
             return
         self.hours = hours
-        self.problems["hours"] = []
+        self._problems["hours"] = []
         _LOGGER.info("opening hours loaded for %d queues%s", len(hours.queues),
                      " and a default" if hours.default else "")
-
-    def _load_knowledge(self) -> None:
-        try:
-            self._kb_print = fingerprint(self.kb_dir)
-            key = (str(self.kb_dir), self._kb_print)
-            index = _INDEXES.get(key) or KnowledgeIndex.build(load_knowledge_base(self.kb_dir))
-            _INDEXES[key] = index
-        except (KnowledgeBaseError, OSError) as exc:
-            faults = [str(f) for f in getattr(exc, "faults", ())] or [str(exc)]
-            self.problems["knowledge"] = faults
-            for fault in faults[:20]:
-                _LOGGER.error("knowledge base refused: %s", fault)
-            if self.knowledge is None:
-                _LOGGER.error("running without a knowledge base: questions go to a person")
-            return
-        self.knowledge = index
-        self.problems["knowledge"] = []
-        _LOGGER.info("knowledge base loaded: %d entries", len(index.kb.entries))
 
     def _load_triage(self) -> None:
         path = self.rules_path
@@ -122,11 +105,11 @@ class Cores:
             rules = _RULES.get(key) or load_rules(path)
             _RULES[key] = rules
         except (RulesError, OSError) as exc:
-            self.problems["triage"] = [str(exc)]
+            self._problems["triage"] = [str(exc)]
             _LOGGER.error("triage rules refused: %s", exc)
             if self.triage is None:
                 _LOGGER.error("running without triage: no caller is prioritised")
             return
         self.triage = rules
-        self.problems["triage"] = []
+        self._problems["triage"] = []
         _LOGGER.info("triage rules version %s loaded", rules.version)

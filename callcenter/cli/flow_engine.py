@@ -11,6 +11,7 @@ from callcenter.flows.checks import EngineFactory
 from callcenter.flows.model import Flow
 from callcenter.hours import HOURS_FILE
 from callcenter.ivr.engine import IvrEngine
+from callcenter.kb.catalog import FileKnowledge
 
 
 def engine_factory(flow_path: Path) -> EngineFactory:
@@ -21,8 +22,8 @@ def engine_factory(flow_path: Path) -> EngineFactory:
         if not loaded:
             settings = Settings.from_env()
             beside = flow_path.parent / HOURS_FILE
-            cores = Cores(settings.kb_dir, settings.triage_rules, beside if beside.is_file() else settings.hours_file,
-                          settings.semantic_model)
+            hours = beside if beside.is_file() else settings.hours_file
+            cores = Cores(FileKnowledge(settings.kb_dir), settings.triage_rules, hours, settings.semantic_model)
             cores.load()
             loaded.append(cores)
         cores = loaded[0]

@@ -6,6 +6,9 @@
                         [--max-age-days N] [--change-date YYYY-MM-DD] [--today YYYY-MM-DD]
     callcenter kb stale --feed PATH [--kb-dir DIR] [--json]   # service-public.fr feed (zip or folder)
     callcenter kb flags [--entry ID] [--json]                  # agents' flags on answers
+    callcenter kb draft FILE --by NAME [--comment TEXT]        # a change, stored for review
+    callcenter kb review ID VERSION --by NAME (--approve | --reject) [--comment TEXT]
+    callcenter kb drafts [--json] | versions ID [--json] | rollback ID VERSION | export ID [-o FILE]
 """
 
 from __future__ import annotations
@@ -89,6 +92,10 @@ def register(subparsers: Any) -> None:
     flags.add_argument("--entry", default=None, help="only the flags of this entry id (e.g. caf.rsa)")
     flags.add_argument("--json", action="store_true", help="one JSON list")
     flags.set_defaults(func=run_flags)
+
+    # Imported here: the review commands need the database layer, search and check do not.
+    from callcenter.cli.kb_versions import add_commands
+    add_commands(sub)
 
 
 def _date(raw: str) -> dt.date:

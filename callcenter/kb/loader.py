@@ -52,19 +52,29 @@ def entry_files(root: Path) -> list[Path]:
 
 def read_entries(root: Path) -> list[ParsedEntry]:
     """Parse every entry file under ``root`` (faults are collected, not raised)."""
+    return [parsed for parsed, _ in read_entry_texts(root)]
+
+
+def read_entry_texts(root: Path) -> list[tuple[ParsedEntry, str | None]]:
+    """Every entry file under ``root``, parsed, with its text (``None`` when unreadable)."""
     validator = entry_validator()
-    parsed = []
+    parsed: list[tuple[ParsedEntry, str | None]] = []
     for path in entry_files(root):
         source = display_path(path)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            parsed.append(ParsedEntry(source, None, (Fault(source, 1, f"cannot read: {exc}"),),
-                                      relative=path.relative_to(root).as_posix()))
+            parsed.append((ParsedEntry(source, None, (Fault(source, 1, f"cannot read: {exc}"),),
+                                       relative=path.relative_to(root).as_posix()), None))
             continue
-        parsed.append(replace(parse_entry(text, source, validator),
-                              relative=path.relative_to(root).as_posix()))
+        parsed.append((replace(parse_entry(text, source, validator),
+                               relative=path.relative_to(root).as_posix()), text))
     return parsed
+
+
+def parse_text(text: str, source: str, relative: str = "") -> ParsedEntry:
+    """One entry's text that has no file here (a stored version), parsed like a file."""
+    return replace(parse_entry(text, source, entry_validator()), relative=relative)
 
 
 def load_knowledge_base(path: str | os.PathLike[str]) -> KnowledgeBase:

@@ -99,7 +99,7 @@ class DocumentVersion(Base):
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(120))
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # draft | published
+    status: Mapped[str] = mapped_column(String(16))  # draft | published | rejected
     content: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(64))
@@ -109,6 +109,10 @@ class DocumentVersion(Base):
     # latest); "" and None for the first.
     diff: Mapped[str] = mapped_column(Text)
     diff_from: Mapped[int | None] = mapped_column(Integer)
+    # The review of a draft (knowledge-base entries): who approved or rejected it, when, why.
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class DocumentLive(Base):

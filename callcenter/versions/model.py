@@ -10,9 +10,11 @@ from typing import Literal
 
 from callcenter.errors import CallCenterError
 
-Status = Literal["draft", "published"]
+Status = Literal["draft", "published", "rejected"]
 DRAFT: Status = "draft"
 PUBLISHED: Status = "published"
+# A draft a reviewer turned down: kept, with the reviewer and the reason, never published.
+REJECTED: Status = "rejected"
 
 
 class VersionError(CallCenterError):
@@ -23,6 +25,10 @@ class VersionError(CallCenterError):
 
 class AlreadyLive(VersionError):
     """What was to be published or rolled back to is what is live already: nothing to do."""
+
+
+class SelfReview(VersionError):
+    """The author of a draft tried to review it: a second person must."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,10 @@ class Version:
     diff: str
     diff_from: int | None = None
     live: bool = False
+    # Who approved or rejected a draft, when and why (None while it waits for review).
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_comment: str = ""
 
     def summary(self) -> dict[str, object]:
         """The listing form (``callcenter flows versions --json``)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +20,9 @@ from callcenter.store.models import DocumentLive, DocumentVersion
 from callcenter.versions.model import (
     DRAFT,
     PUBLISHED,
+    REJECTED,
     AlreadyLive,
+    SelfReview,
     Status,
     Version,
     VersionError,
@@ -36,10 +38,11 @@ def _now() -> datetime:
 
 
 def _version(row: DocumentVersion, live: int | None) -> Version:
-    status: Status = PUBLISHED if row.status == PUBLISHED else DRAFT
+    status: Status = PUBLISHED if row.status == PUBLISHED else REJECTED if row.status == REJECTED else DRAFT
     return Version(kind=row.kind, name=row.name, version=row.version, status=status, content=row.content,
                    sha256=row.sha256, by=row.created_by, at=row.created_at, comment=row.comment, diff=row.diff,
-                   diff_from=row.diff_from, live=row.version == live)
+                   diff_from=row.diff_from, live=row.version == live, reviewed_by=row.reviewed_by,
+                   reviewed_at=row.reviewed_at, review_comment=row.review_comment or "")
 
 
 class VersionStore:
@@ -66,6 +69,15 @@ class VersionStore:
                 return None
             return _version(row, await self._live(session, kind, name))
 
+    async def live_all(self, kind: str) -> list[Version]:
+        """The live version of every document of ``kind``, by name (one query)."""
+        async with self.db.sessions() as session:
+            rows = await session.scalars(select(DocumentVersion).join(DocumentLive, and_(
+                DocumentLive.kind == DocumentVersion.kind, DocumentLive.name == DocumentVersion.name,
+                DocumentLive.version == DocumentVersion.version)).where(DocumentVersion.kind == kind)
+                .order_by(DocumentVersion.name))
+            return [_version(row, row.version) for row in rows]
+
     async def live(self, kind: str, name: str) -> Version | None:
         async with self.db.sessions() as session:
             number = await self._live(session, kind, name)
@@ -78,6 +90,16 @@ class VersionStore:
             rows = await session.scalars(select(DocumentVersion).where(
                 DocumentVersion.kind == kind, DocumentVersion.name == name).order_by(DocumentVersion.version))
             return [_version(row, live) for row in rows]
+
+    async def drafts(self, kind: str) -> list[Version]:
+        """Drafts waiting for review, oldest first."""
+        async with self.db.sessions() as session:
+            rows = list(await session.scalars(select(DocumentVersion).where(
+                DocumentVersion.kind == kind, DocumentVersion.status == DRAFT)
+                .order_by(DocumentVersion.created_at, DocumentVersion.name, DocumentVersion.version)))
+            live = {name: number for name, number in await session.execute(
+                select(DocumentLive.name, DocumentLive.version).where(DocumentLive.kind == kind))}
+            return [_version(row, live.get(row.name)) for row in rows]
 
     async def names(self, kind: str) -> list[str]:
         async with self.db.sessions() as session:
@@ -123,6 +145,39 @@ class VersionStore:
             record_audit(session, by, f"{kind}.rollback", f"{kind}:{name}",
                          {"version": version, "from": before}, now)
         return _version(row, version)
+
+    async def review(self, kind: str, name: str, version: int, *, by: str, approve: bool,
+                     comment: str = "") -> Version:
+        """Approve (publish and make live) or reject the draft ``version``. Its author may not:
+        :class:`SelfReview`. A draft made against a live version that has changed since is refused
+        (the reviewer would approve a diff nobody saw)."""
+        now = self.clock()
+        async with self.db.sessions() as session, session.begin():
+            pointer = await session.get(DocumentLive, (kind, name), with_for_update=True)
+            row = await session.scalar(select(DocumentVersion).where(
+                DocumentVersion.kind == kind, DocumentVersion.name == name, DocumentVersion.version == version))
+            if row is None:
+                raise VersionError(f"{kind} {name}: there is no version {version}")
+            if row.status != DRAFT:
+                raise VersionError(f"{kind} {name}: version {version} is not a draft waiting for review "
+                                   f"(it is {row.status})")
+            if row.created_by == by:
+                raise SelfReview(f"{kind} {name}: version {version} is {by}'s own draft; a second person "
+                                 "must review it")
+            before = None if pointer is None else pointer.version
+            if approve and before is not None and row.diff_from is not None and before != row.diff_from:
+                raise VersionError(f"{kind} {name}: version {before} went live after draft {version} was made "
+                                   f"from version {row.diff_from}; make a new draft from the live version")
+            row.status = PUBLISHED if approve else REJECTED
+            row.reviewed_by, row.reviewed_at, row.review_comment = by, now, comment
+            detail: dict[str, object] = {"version": version, "author": row.created_by, "comment": comment}
+            if approve:
+                detail["from"] = before
+                self._point(session, pointer, kind, name, version, by, now)
+            record_audit(session, by, f"{kind}.{'approve' if approve else 'reject'}", f"{kind}:{name}",
+                         detail, now)
+            live = version if approve else before
+            return _version(row, live)
 
     async def _add(self, kind: str, name: str, content: str, *, by: str, comment: str, status: Status,
                    make_live: bool, only_first: bool = False) -> Version:

@@ -26,6 +26,7 @@ from callcenter.desk.executor import DeskExecutor
 from callcenter.desk.ports import CallControl
 from callcenter.desk.service import Desk, HandleTime
 from callcenter.flows.catalog import FlowCatalog
+from callcenter.kb.catalog import KbCatalog
 from callcenter.privacy.retention import Retention, purge_periodically
 from callcenter.routing import RoutingPolicy
 from callcenter.speech import SpeechEngine, resolve_model
@@ -49,6 +50,7 @@ from callcenter.web import (
     health,
     kb_flags,
     kb_page,
+    kb_versions_page,
     keys,
     limits,
     pages,
@@ -97,6 +99,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     admin.setup_routes(app)
     pages.setup_routes(app)
     kb_page.setup_routes(app)
+    kb_versions_page.setup_routes(app)
     phone.setup_routes(app)
     audit_page.setup_routes(app)
     flow_pages.setup_routes(app)
@@ -175,18 +178,46 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
 
 async def _cores(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    cores = Cores(settings.kb_dir, settings.triage_rules, settings.hours_file, settings.semantic_model)
+    kb = KbCatalog(settings.kb_dir, VersionStore(app[keys.DATABASE]))
+    try:
+        await kb.reload()
+    except Exception:  # noqa: BLE001 - no knowledge base means questions go to a person, not no calls
+        _LOGGER.exception("knowledge base not loaded: questions go to a person")
+    if kb.index is None:
+        _LOGGER.error("running without a knowledge base: questions go to a person")
+    cores = Cores(kb, settings.triage_rules, settings.hours_file, settings.semantic_model)
     await asyncio.to_thread(cores.load)
     app[keys.CORES] = cores
-    task = asyncio.create_task(_watch_cores(cores, settings.flow_reload_seconds))
+    tasks = [asyncio.create_task(_watch_cores(cores, settings.flow_reload_seconds)),
+             asyncio.create_task(_watch_kb(kb, settings.kb_reload_seconds))]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _watch_kb(kb: KbCatalog, every: float) -> None:
+    """Follow the live entry versions (one small query): an approved or rolled-back entry answers
+    new questions within ``every`` seconds, in every process; the files are read again now and then
+    to report drafts and import new entries."""
+    if every <= 0:
+        return
+    polls = 0
+    while True:
+        await asyncio.sleep(every)
+        polls += 1
+        try:
+            if polls % 15 == 0:
+                await kb.import_files()
+            await kb.refresh()
+        except Exception:  # noqa: BLE001 - the watcher must outlive any one bad reload
+            _LOGGER.exception("knowledge reload failed; the running index stays")
 
 
 async def _watch_cores(cores: Cores, every: float) -> None:
-    """Rebuild the knowledge index or reload the triage rules when their files change."""
+    """Reload the triage rules or the opening hours when their files change."""
     if every <= 0:
         return
     while True:

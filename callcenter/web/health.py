@@ -41,6 +41,7 @@ async def healthz(request: web.Request) -> web.Response:
     body["flow_drafts"] = catalog.drafts
     cores = app[keys.CORES]
     body["knowledge"] = None if cores.knowledge is None else {"entries": len(cores.knowledge.kb.entries)}
+    body["kb_drafts"] = cores.kb.drafts
     triage: dict[str, object] | None = None
     if cores.triage is not None:
         # Without its semantic layer the triage still works on its rules, but misses more callers

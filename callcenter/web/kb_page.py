@@ -1,8 +1,8 @@
 """The supervisors' knowledge-base page: what to review, oldest check first (``/supervisor/kb``).
 
-Per entry: its oldest check, the ``kb check`` faults and re-check warnings, the claims whose
+Per entry (its live version): its oldest check, the ``kb check`` faults and re-check warnings, the claims whose
 service-public.fr fiche changed since their check (from the local feed, ``CALLCENTER_KB_FEED``)
-and the agents' flags.
+and the agents' flags. Above them, the drafts waiting for review (``kb_versions_page``).
 """
 
 from __future__ import annotations
@@ -14,16 +14,19 @@ from pathlib import Path
 
 from aiohttp import web
 
+from callcenter.kb.catalog import KIND, stored_source
 from callcenter.kb.claims_lint import ClaimRules
 from callcenter.kb.feed import FeedError, Fiche, StaleClaim, stale_claims
 from callcenter.kb.feed_reader import read_feed
 from callcenter.kb.flags import FLAG_REASONS
-from callcenter.kb.loader import read_entries
+from callcenter.kb.loader import parse_text
 from callcenter.kb.parse import ParsedEntry
 from callcenter.kb.review import review
 from callcenter.store.kb_flags import FlagView, list_flags
+from callcenter.versions import VersionStore
 from callcenter.web import keys
 from callcenter.web.auth import identity, requires
+from callcenter.web.kb_versions_page import pending_drafts
 from callcenter.web.templates import render
 
 
@@ -56,8 +59,11 @@ async def kb_page(request: web.Request) -> web.Response:
                        change_dates=check.change_dates)
     today = request.app[keys.SERVICE].clock().date()
 
+    # What callers hear: the live versions (a file not yet reviewed is a draft, listed above).
+    live = await VersionStore(request.app[keys.DATABASE]).live_all(KIND)
+
     def compute() -> tuple[list[ParsedEntry], list[StaleClaim], str]:
-        parsed = read_entries(settings.kb_dir)
+        parsed = [parse_text(v.content, stored_source(v.name, v.version)) for v in live]
         stale, feed_status = _stale(check.feed, parsed)
         return parsed, stale, feed_status
 
@@ -68,9 +74,14 @@ async def kb_page(request: web.Request) -> web.Response:
         flags[flag.kb_id].append(flag)
     known = {r.id for r in rows}
     orphans = sorted(((k, v) for k, v in flags.items() if k not in known))
+    drafts = await pending_drafts(VersionStore(request.app[keys.DATABASE]))
+    notice = {"approved": "Brouillon approuvé : il est en service, les appelants l'entendent.",
+              "rejected": "Brouillon refusé : il est gardé avec votre motif, pas en service."
+              }.get(request.query.get("done", ""))
     return render("kb_review.html", csrf_token=who.csrf, user=who, rows=rows, flags=flags, orphans=orphans,
                   feed_status=feed_status, reasons=FLAG_REASONS, today=today, rules=rules,
-                  stale_count=len(stale), flag_count=sum(len(v) for v in flags.values()))
+                  stale_count=len(stale), flag_count=sum(len(v) for v in flags.values()), drafts=drafts,
+                  notice=notice, file_drafts=request.app[keys.CORES].kb.drafts)
 
 
 def setup_routes(app: web.Application) -> None:
