@@ -10,7 +10,7 @@ import sys
 from datetime import datetime
 
 from callcenter.cli.flow_engine import engine_factory
-from callcenter.cli.flow_versions import open_store
+from callcenter.cli.versioned import open_store
 from callcenter.config import Settings
 from callcenter.flows.catalog import KIND, stored_name
 from callcenter.flows.loader import parse_flow

@@ -8,24 +8,17 @@ running server answers new calls with it within ``CALLCENTER_FLOW_RELOAD_SECONDS
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
 import json
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
 
 from callcenter.cli.flow_engine import engine_factory
-from callcenter.config import Settings
+from callcenter.cli.versioned import export, rollback, who, with_store
 from callcenter.flows.catalog import KIND
 from callcenter.flows.checks import check_before_publish
-from callcenter.store import Database, upgrade
-from callcenter.versions import VersionError, VersionStore
+from callcenter.versions import VersionError
 from callcenter.versions.model import AlreadyLive
 
-T = TypeVar("T")
 
 
 def add_commands(flows_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,33 +42,6 @@ def add_commands(flows_sub: argparse._SubParsersAction) -> None:  # type: ignore
     export.set_defaults(func=run_export)
 
 
-@asynccontextmanager
-async def open_store() -> AsyncIterator[VersionStore]:
-    settings = Settings.from_env()
-    await asyncio.to_thread(upgrade, settings.database_url)
-    db = Database(settings.database_url)
-    try:
-        yield VersionStore(db)
-    finally:
-        await db.close()
-
-
-def _with_store(action: Callable[[VersionStore], Awaitable[T]]) -> T:
-    async def go() -> T:
-        async with open_store() as store:
-            return await action(store)
-    return asyncio.run(go())
-
-
-def _who(given: str | None) -> str:
-    if given:
-        return given
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):   # no user name for this uid (some containers): still recorded
-        return "cli"
-
-
 def run_publish(args: argparse.Namespace) -> int:
     checked = check_before_publish(args.file, engine_factory(args.file))
     for line in checked.messages:
@@ -85,7 +51,7 @@ def run_publish(args: argparse.Namespace) -> int:
         return 1
     flow, text = checked.flow, checked.text
     try:
-        version = _with_store(lambda store: store.publish(KIND, flow.id, text, by=_who(args.by),
+        version = with_store(lambda store: store.publish(KIND, flow.id, text, by=who(args.by),
                                                           comment=args.comment))
     except AlreadyLive as exc:
         print(exc.message, file=sys.stderr)
@@ -98,7 +64,7 @@ def run_publish(args: argparse.Namespace) -> int:
 
 
 def run_versions(args: argparse.Namespace) -> int:
-    history = _with_store(lambda store: store.history(KIND, args.flow))
+    history = with_store(lambda store: store.history(KIND, args.flow))
     if not history:
         print(f"flow {args.flow}: no versions", file=sys.stderr)
         return 1
@@ -113,24 +79,8 @@ def run_versions(args: argparse.Namespace) -> int:
 
 
 def run_rollback(args: argparse.Namespace) -> int:
-    try:
-        version = _with_store(lambda store: store.rollback(KIND, args.flow, args.version, by=_who(args.by)))
-    except VersionError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    print(f"flow {args.flow}: version {version.version} is live again", file=sys.stderr)
-    return 0
+    return rollback(KIND, "flow", args.flow, args.version, args.by)
 
 
 def run_export(args: argparse.Namespace) -> int:
-    live = _with_store(lambda store: store.live(KIND, args.flow))
-    if live is None:
-        print(f"flow {args.flow}: no live version", file=sys.stderr)
-        return 1
-    if args.output is None:
-        sys.stdout.write(live.content)
-    else:
-        args.output.write_text(live.content, encoding="utf-8")
-        print(f"flow {args.flow}: version {live.version} written to {args.output}", file=sys.stderr)
-    return 0
-
+    return export(KIND, "flow", args.flow, args.output)

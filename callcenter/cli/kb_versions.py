@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callcenter.cli.flow_versions import _who, _with_store
+from callcenter.cli.versioned import export, rollback, who, with_store
 from callcenter.config import KbCheckSettings, Settings
 from callcenter.kb.catalog import KIND
 from callcenter.kb.claims_lint import ClaimRules
@@ -91,7 +91,7 @@ def run_draft(args: argparse.Namespace) -> int:
     if entry_id is None:
         print(f"{args.file}: not stored as a draft", file=sys.stderr)
         return 1
-    by = _who(args.by)
+    by = who(args.by)
 
     async def save(store: Any) -> Version:
         live = await store.live(KIND, entry_id)
@@ -104,7 +104,7 @@ def run_draft(args: argparse.Namespace) -> int:
         return draft
 
     try:
-        draft = _with_store(save)
+        draft = with_store(save)
     except AlreadyLive as exc:
         print(exc.message, file=sys.stderr)
         return 0
@@ -117,9 +117,9 @@ def run_draft(args: argparse.Namespace) -> int:
 
 
 def run_review(args: argparse.Namespace) -> int:
-    by = _who(args.by)
+    by = who(args.by)
     try:
-        done = _with_store(lambda store: store.review(KIND, args.entry, args.version, by=by,
+        done = with_store(lambda store: store.review(KIND, args.entry, args.version, by=by,
                                                       approve=args.approve, comment=args.comment))
     except VersionError as exc:
         print(exc.message, file=sys.stderr)
@@ -140,7 +140,7 @@ def _row(v: Version) -> dict[str, object]:
 
 
 def run_drafts(args: argparse.Namespace) -> int:
-    pending = _with_store(lambda store: store.drafts(KIND))
+    pending = with_store(lambda store: store.drafts(KIND))
     if args.json:
         print(json.dumps([_row(v) for v in pending], ensure_ascii=False, indent=2))
         return 0
@@ -151,7 +151,7 @@ def run_drafts(args: argparse.Namespace) -> int:
 
 
 def run_versions(args: argparse.Namespace) -> int:
-    history = _with_store(lambda store: store.history(KIND, args.entry))
+    history = with_store(lambda store: store.history(KIND, args.entry))
     if not history:
         print(f"entry {args.entry}: no versions", file=sys.stderr)
         return 1
@@ -167,23 +167,8 @@ def run_versions(args: argparse.Namespace) -> int:
 
 
 def run_rollback(args: argparse.Namespace) -> int:
-    try:
-        version = _with_store(lambda store: store.rollback(KIND, args.entry, args.version, by=_who(args.by)))
-    except VersionError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    print(f"entry {args.entry}: version {version.version} is live again", file=sys.stderr)
-    return 0
+    return rollback(KIND, "entry", args.entry, args.version, args.by)
 
 
 def run_export(args: argparse.Namespace) -> int:
-    live = _with_store(lambda store: store.live(KIND, args.entry))
-    if live is None:
-        print(f"entry {args.entry}: no live version", file=sys.stderr)
-        return 1
-    if args.output is None:
-        sys.stdout.write(live.content)
-    else:
-        args.output.write_text(live.content, encoding="utf-8")
-        print(f"entry {args.entry}: version {live.version} written to {args.output}", file=sys.stderr)
-    return 0
+    return export(KIND, "entry", args.entry, args.output)
