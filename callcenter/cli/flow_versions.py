@@ -20,7 +20,6 @@ from callcenter.versions import VersionError
 from callcenter.versions.model import AlreadyLive
 
 
-
 def add_commands(flows_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     publish = flows_sub.add_parser("publish", help="check, test and make a flow file live")
     publish.add_argument("file", type=Path, help="the flow file to make live, e.g. ivr_flows/main.yaml")
