@@ -55,6 +55,7 @@ from callcenter.desk.model import (
     TransferCompleted,
     WarmTransferAsked,
 )
+from callcenter.desk.service_level import Handover, service_levels
 from callcenter.ivr import commands as cmd
 from callcenter.routing import (
     QueueStatus,
@@ -363,21 +364,13 @@ class Desk:
         return queue_status(call_sid, waiting, roster, now.timestamp(), self.policy, handle)
 
     async def service_level(self, threshold_seconds: float = 60.0) -> dict[str, Any]:
-        """Today's service level: callers who needed a person, and how many got one in time."""
+        """Today's service level, for the centre and per queue (``desk.service_level``)."""
         now = self.clock()
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         async with self.db.sessions() as session:
             rows = list(await session.scalars(select(QueueEntry).where(QueueEntry.enqueued_at >= start)))
-        needed = [r for r in rows if r.status not in ("waiting", "offered")]
-        answered = [r for r in needed if r.connected_at is not None]
-        in_time = [r for r in answered
-                   if r.connected_at is not None
-                   and (r.connected_at - r.enqueued_at).total_seconds() <= threshold_seconds]
-        abandoned = [r for r in needed if r.status == "abandoned"]
-        return {"threshold_seconds": threshold_seconds, "needed_a_person": len(needed),
-                "answered": len(answered), "answered_in_time": len(in_time), "abandoned": len(abandoned),
-                "answer_rate": round(len(answered) / len(needed), 3) if needed else None,
-                "service_level": round(len(in_time) / len(needed), 3) if needed else None}
+        return service_levels((Handover(r.queue, r.status, r.enqueued_at, r.connected_at) for r in rows),
+                              threshold_seconds)
 
     async def snapshot(self) -> dict[str, Any]:
         """Everything the queue board shows."""

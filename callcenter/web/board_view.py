@@ -17,8 +17,10 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
-def board_view(snapshot: dict[str, Any], labels: Labels, now: datetime) -> dict[str, Any]:
-    """Queues with their calls in progress, waiting callers and callbacks; agents by name."""
+def board_view(snapshot: dict[str, Any], labels: Labels, now: datetime,
+               levels: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Queues with their calls in progress, waiting callers, callbacks and today's service level;
+    agents by name. ``levels`` are ``desk.service_level`` figures (per queue under ``by_queue``)."""
     names = {a["id"]: a["name"] for a in snapshot["agents"]}
     queues: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(
         lambda: {"connected": [], "waiting": [], "callbacks": []})
@@ -34,13 +36,19 @@ def board_view(snapshot: dict[str, Any], labels: Labels, now: datetime) -> dict[
         queues[cb["queue"]]["callbacks"].append({
             "tier": cb["tier"], "tier_word": labels.of("tiers", cb["tier"]),
             "since": relative_fr(cb["requested_place_at"], now), "at": cb["requested_place_at"]})
+    by_queue = (levels or {}).get("by_queue", {})
+    for q in by_queue:
+        _ = queues[q]  # a queue that had callers today is shown, even with nobody in it now
     ordered = sorted(queues.items(), key=lambda kv: labels.of("queues", kv[0]).casefold())
     agents = sorted(({"name": a["name"], "state": a["state"], "state_word": labels.of("states", a["state"]),
                       "since": _duration(a["since"]),
                       "skills": ", ".join(f"{labels.of('queues', k)} (niveau {v})" for k, v in
                                           sorted(a["skills"].items(), key=lambda kv: -int(kv[1]))) or "—"}
                      for a in snapshot["agents"]), key=lambda a: a["name"].casefold())
-    return {"queues": [{"name": labels.of("queues", q), **content} for q, content in ordered],
+    return {"queues": [{"name": labels.of("queues", q), **content,
+                        "service_level": service_level_words(by_queue[q])
+                        if by_queue.get(q, {}).get("needed_a_person") else None}
+                       for q, content in ordered],
             "agents": agents,
             "totals": {"connected": len(snapshot["connected"]), "waiting": len(snapshot["waiting"]),
                        "callbacks": len(snapshot["callbacks"])}}
@@ -52,4 +60,4 @@ def service_level_words(sl: dict[str, Any]) -> str:
     plural = "s" if sl["answered"] > 1 else ""
     return (f"{sl['answered']} appel{plural} pris par un conseiller sur {sl['needed_a_person']} "
             f"({round(100 * sl['answer_rate'])} %), {sl['answered_in_time']} en moins de "
-            f"{int(sl['threshold_seconds'])} s, {sl['abandoned']} abandons.")
+            f"{int(sl['threshold_seconds'])} s, {sl['abandoned']} abandon{'s' if sl['abandoned'] > 1 else ''}.")

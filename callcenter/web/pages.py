@@ -28,8 +28,9 @@ async def agent_page(request: web.Request) -> web.Response:
 async def _live(request: web.Request) -> dict[str, object]:
     desk = request.app[keys.DESK]
     now = request.app[keys.SERVICE].clock()
-    return {"board": board_view(await desk.snapshot(), load_labels(), now),
-            "service_level": service_level_words(await desk.service_level())}
+    levels = await desk.service_level()
+    return {"board": board_view(await desk.snapshot(), load_labels(), now, levels),
+            "service_level": service_level_words(levels)}
 
 
 def _zone(request: web.Request) -> tzinfo:
