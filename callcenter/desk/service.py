@@ -390,7 +390,9 @@ class Desk:
         return {"waiting": calls,
                 "callbacks": [{"call_sid": e.call_sid, "queue": e.queue, "tier": e.tier,
                                "requested_place_at": e.enqueued_at.isoformat()} for e in callbacks],
-                "connected": [{"call_sid": e.call_sid, "agent_id": e.agent_id, "queue": e.queue}
+                "connected": [{"call_sid": e.call_sid, "agent_id": e.agent_id, "queue": e.queue, "tier": e.tier,
+                               "since": (int((now - e.connected_at).total_seconds())
+                                         if e.connected_at is not None else None)}
                               for e in entries if e.status == "connected"],
                 "agents": [{"id": a.id, "name": a.name, "state": a.state, "skills": dict(a.skills),
                             "since": int(now.timestamp() - a.since) if a.since else None} for a in agents]}

@@ -31,7 +31,12 @@ def board_view(snapshot: dict[str, Any], labels: Labels, now: datetime,
             "waited": _duration(w["waited"]), "score": w["score"],
             "offered_to": names.get(w["offered_to"], "—") if w["offered_to"] is not None else "—"})
     for c in snapshot["connected"]:
-        queues[c["queue"]]["connected"].append({"agent": names.get(c["agent_id"], "conseiller inconnu")})
+        since = c.get("since")
+        queues[c["queue"]]["connected"].append({
+            "agent": names.get(c["agent_id"], "conseiller inconnu"),
+            "detail": ", ".join(part for part in (
+                f"depuis {_duration(since)}" if since is not None else "",
+                labels.of("tiers", c["tier"]) if c.get("tier") and c["tier"] != "normal" else "") if part)})
     for cb in snapshot["callbacks"]:
         queues[cb["queue"]]["callbacks"].append({
             "tier": cb["tier"], "tier_word": labels.of("tiers", cb["tier"]),

@@ -44,3 +44,13 @@ def test_the_board_shows_each_queue_level_in_french_even_with_nobody_in_it_now()
     only_waiting = service_levels([_h("retraite", "waiting", None)], 60)
     view = board_view(snapshot, load_labels(), T0, only_waiting)
     assert [q["service_level"] for q in view["queues"]] == [None]
+
+
+def test_the_board_says_who_is_with_a_caller_since_when() -> None:
+    snapshot = {"waiting": [], "callbacks": [], "agents": [{"id": 7, "name": "Alice Martin", "state": "busy",
+                                                            "skills": {}, "since": 30}],
+                "connected": [{"call_sid": "CA1", "agent_id": 7, "queue": "caf", "tier": "fragile", "since": 125}]}
+    [queue] = board_view(snapshot, load_labels(), T0)["queues"]
+    [call] = queue["connected"]
+    assert call["agent"] == "Alice Martin" and call["detail"].startswith("depuis 2 min 05 s, ")
+    assert "fragile" not in call["detail"]   # the tier in words, never its id
