@@ -16,7 +16,7 @@ import yaml
 from callcenter.kb import KnowledgeIndex
 
 FIXTURES = Path(__file__).parent / "fixtures"
-BATCHES = ("blind_batch2.yaml", "blind_batch3.yaml", "blind_batch4.yaml")
+BATCHES = ("blind_batch2.yaml", "blind_batch3.yaml", "blind_batch4.yaml", "blind_batch5.yaml")
 
 
 def _cases(name: str) -> list[tuple[str, str | None]]:
@@ -72,8 +72,9 @@ def test_blind_batches_are_resolved_within_one_question(bundled_index: Knowledge
 def test_each_blind_batch_stays_near_the_target(bundled_index: KnowledgeIndex, name: str) -> None:
     # With the three-way decision (answer, ask which topic, neither), batch 2 scores 0.965 resolved
     # and 2.0 % wrong, batch 3 0.972 and 0 %, batch 4 (written blind for issue 10, first run 0.934
-    # and 2.8 %) 0.958 and 1.9 %: a floor a little under each, so a regression on any shows
-    # without tuning to single lines.
+    # and 2.8 %) 0.958 and 1.9 %, batch 5 (written blind after that work, never tuned on) 0.959 and
+    # 2.3 % at its first run: a floor a little under each, so a regression on any shows without
+    # tuning to single lines.
     cases = _cases(name)
     resolved, wrong, misses = _score(bundled_index, cases)
     assert resolved / len(cases) >= 0.95, "\n".join(misses)
