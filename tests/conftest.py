@@ -203,3 +203,4 @@ def new_call(client: TestClient) -> Any:  # type: ignore[type-arg]
 
 # The loopback contact centre (server + fake Twilio + agents), shared by desk and web tests.
 from tests.centre import centre  # noqa: E402,F401
+from tests.web.chromium_pages import browser  # noqa: E402,F401 - the headless Chromium fixture of the page tests

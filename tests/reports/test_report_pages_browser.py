@@ -4,43 +4,24 @@ counts drawn on the diagram; the CSV export parsed back. Screenshots in tests/ar
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from callcenter.config import PROJECT_ROOT
 from tests.centre import PASSWORD, Centre
 from tests.reports.seeded_calls import seed
 from tests.reports.test_gaps import PLANS, engine  # noqa: F401  (the module-scoped engine fixture)
 from tests.web.browser import Browser
-from tests.web.cdp import Chromium, Page, chromium_path
+from tests.web.cdp import Chromium, Page
+from tests.web.chromium_pages import sign_in
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 MAIN = PROJECT_ROOT / "ivr_flows" / "main.yaml"
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Chromium]:
-    if chromium_path() is None:
-        pytest.skip("needs Debian's chromium: sh scripts/install-system-deps.sh")
-    chromium = Chromium()
-    try:
-        await chromium.start()
-        yield chromium
-    finally:
-        await chromium.close()
-
-
-async def login(page: Page, base: str, username: str) -> None:
-    await page.goto(base + "/login")
-    await page.eval(f"""
-        document.getElementById('username').value = {json.dumps(username)};
-        document.getElementById('password').value = {json.dumps(PASSWORD)};
-        document.querySelector('form').submit(); true""")
-    await page.wait_for("location.pathname === '/board' && document.readyState === 'complete'")
+login = functools.partial(sign_in, landing='/board')
 
 
 async def click_nav(page: Page, href: str, lands_on: str) -> None:

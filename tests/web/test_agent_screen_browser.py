@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
+import functools
 from pathlib import Path
 
 import pytest
 
 from callcenter.ivr import SpeechReceived
 from callcenter.web import keys
-from tests.centre import PASSWORD, Centre
-from tests.web.cdp import Chromium, Page, chromium_path
+from tests.centre import Centre
+from tests.web.cdp import Chromium, chromium_path
+from tests.web.chromium_pages import sign_in
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 
@@ -19,23 +19,7 @@ pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="needs Debian's chromium: sh scripts/install-system-deps.sh")
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Chromium]:
-    chromium = Chromium()
-    try:
-        await chromium.start()
-        yield chromium
-    finally:
-        await chromium.close()
-
-
-async def login(page: Page, base: str, username: str) -> None:
-    await page.goto(base + "/login")
-    await page.eval(f"""
-        document.getElementById('username').value = {json.dumps(username)};
-        document.getElementById('password').value = {json.dumps(PASSWORD)};
-        document.querySelector('form').submit(); true""")
-    await page.wait_for("location.pathname === '/agent' && document.readyState === 'complete'")
+login = functools.partial(sign_in, landing='/agent')
 
 
 async def test_offer_accept_and_live_transcript(centre: Centre, browser: Chromium) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +9,10 @@ import pytest
 
 from callcenter.ivr import SpeechReceived
 from callcenter.web import keys
-from tests.centre import PASSWORD, Centre, make_centre
+from tests.centre import Centre, make_centre
 from tests.conftest import FakeClock
-from tests.web.cdp import Chromium, Page, chromium_path
+from tests.web.cdp import Chromium, chromium_path
+from tests.web.chromium_pages import sign_in
 
 FIXTURES = Path(__file__).parent.parent / "kb" / "fixtures"
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
@@ -23,29 +22,13 @@ pytestmark = pytest.mark.skipif(chromium_path() is None,
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Chromium]:
-    chromium = Chromium()
-    try:
-        await chromium.start()
-        yield chromium
-    finally:
-        await chromium.close()
-
-
-@pytest.fixture
 async def kb_centre(tmp_path: Path, database_url: str, flows_dir: Path, aiohttp_server: Any,
                     aiohttp_client: Any, clock: FakeClock) -> Centre:
     return await make_centre(tmp_path, database_url, flows_dir, aiohttp_server, aiohttp_client, clock,
                              kb_dir=str(FIXTURES / "kb_claims"), kb_feed=str(FIXTURES / "feed"))
 
 
-async def login(page: Page, base: str, username: str, landing: str) -> None:
-    await page.goto(base + "/login")
-    await page.eval(f"""
-        document.getElementById('username').value = {json.dumps(username)};
-        document.getElementById('password').value = {json.dumps(PASSWORD)};
-        document.querySelector('form').submit(); true""")
-    await page.wait_for(f"location.pathname === {json.dumps(landing)} && document.readyState === 'complete'")
+login = sign_in
 
 
 async def test_agent_flags_an_answer_and_the_supervisor_sees_it(kb_centre: Centre, browser: Chromium) -> None:

@@ -4,9 +4,9 @@ internal id or English word on any page a person sees. Screenshots go to docs/sc
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,9 @@ from callcenter.store.models import CallNote
 from callcenter.web import keys
 from callcenter.web.api import WRAPUP_CODES
 from callcenter.web.labels import load_labels
-from tests.centre import PASSWORD, Centre
+from tests.centre import Centre
 from tests.web.cdp import Chromium, Page, chromium_path
+from tests.web.chromium_pages import sign_in
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -29,23 +30,7 @@ pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="needs Debian's chromium: sh scripts/install-system-deps.sh")
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Chromium]:
-    chromium = Chromium()
-    try:
-        await chromium.start()
-        yield chromium
-    finally:
-        await chromium.close()
-
-
-async def login(page: Page, base: str, username: str, landing: str = "/agent") -> None:
-    await page.goto(base + "/login")
-    await page.eval(f"""
-        document.getElementById('username').value = {json.dumps(username)};
-        document.getElementById('password').value = {json.dumps(PASSWORD)};
-        document.querySelector('form').submit(); true""")
-    await page.wait_for(f"location.pathname === '{landing}' && document.readyState === 'complete'")
+login = functools.partial(sign_in, landing='/agent')  # login(..., landing=...) for another role
 
 
 async def press_alt(page: Page, key: str) -> None:
