@@ -61,7 +61,7 @@ async def test_fault_publish_diff_and_rollback(centre: Centre, browser: Chromium
         box.value = box.value.replace('next: menu_cfa', 'next: menu_caf');
         box.dispatchEvent(new Event('input')); } true""")
     await page.wait_for("document.getElementById('live-status')?.dataset.faults === '0'")
-    assert "warning: menu 'objet' has 6 options" in await page.eval("document.getElementById('live-checks').innerText")
+    assert "warning: menu 'objet' has 7 options" in await page.eval("document.getElementById('live-checks').innerText")
 
     # Checking and running the test cases without publishing.
     await page.eval("document.getElementById('run-tests').click(); true")
