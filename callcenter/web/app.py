@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from callcenter.appointments.book import AppointmentBook
 from callcenter.bus import MemoryBus, RedisBus
 from callcenter.calls import CallService, Executor, utc_now
 from callcenter.calls.cores import Cores
@@ -270,7 +271,10 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         app[keys.DESK] = desk
         engine = app.get(keys.SPEECH_ENGINE)
         listening = Listening() if engine is not None else None
-        service = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest, listening),
+        book = AppointmentBook(db, settings.caller_hash_key, clock)
+        app[keys.APPOINTMENTS] = book
+        service = CallService(app[keys.DATABASE], app[keys.CATALOG],
+                              Executor(rest, desk, rest, listening, appointments=book),
                               app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
                               estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
                               caller_hash_key=settings.caller_hash_key)
