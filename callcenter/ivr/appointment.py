@@ -68,7 +68,7 @@ NO_SMS = "Notez bien votre numéro de rendez-vous."
 DONE_PROMPT = "Pour réécouter, tapez 1. Si c'est tout, tapez 2."
 
 CHOOSE_WORDS = {
-    "1": ("prendre", "nouveau", "reserver", "un rendez vous", "rendez vous", "reservation"),
+    "1": ("prendre", "nouveau", "reserver", "reservation", "fixer"),
     "2": ("deplacer", "changer", "modifier", "reporter", "decaler"),
     "3": ("annuler", "annulation", "supprimer"),
 }
