@@ -44,6 +44,7 @@ from callcenter.versions import VersionStore
 from callcenter.web import (
     admin,
     api,
+    appointment_pages,
     audit_page,
     auth,
     flow_pages,
@@ -103,6 +104,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     kb_versions_page.setup_routes(app)
     phone.setup_routes(app)
     audit_page.setup_routes(app)
+    appointment_pages.setup_routes(app)
     flow_pages.setup_routes(app)
     setup_report_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
