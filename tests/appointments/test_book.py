@@ -152,3 +152,22 @@ async def test_supervisor_changes_are_audited(book: AppointmentBook, clock: Fake
     assert actions[:2] == ["appointment.agency_edit", "appointment.cancel"]
     assert actions.count("appointment.hours_add") == 3 and "appointment.slots_generate" in actions
     assert all(e.actor == "sarah" and e.at == clock() for e in await audit_entries(book.db))
+
+
+async def test_access_and_erasure_requests_cover_appointments(book: AppointmentBook, clock: FakeClock) -> None:
+    from callcenter.privacy.retention import Retention, erase, export, purge
+
+    slot = (await book.free_slots("accueil", None, clock(), 1))[0]
+    made = await book.book(slot["id"], ALICE, "CA1")
+    assert isinstance(made, Booked)
+    other = (await book.free_slots("accueil", None, clock(), 1))[0]
+    assert isinstance(await book.book(other["id"], BOB, "CA2"), Booked)
+    data = await export(book.db, KEY, "06 12 34 56 78", clock(), "dpo")
+    assert [(a["reference"], a["status"]) for a in data["appointments"]] == [(made.reference, "booked")]
+    assert (await erase(book.db, KEY, "06 12 34 56 78", clock(), "dpo"))["appointments"] == 1
+    assert await book.find(ALICE, made.reference) is None
+    # Bob's goes with the calls' retention, counted from the appointment's time.
+    retention = Retention(calls_days=183, analyses_days=365, receipts_days=2)
+    assert (await purge(book.db, retention, KEY, clock(), dry_run=True))["appointments"] == 0
+    later = clock() + timedelta(days=200)
+    assert (await purge(book.db, retention, KEY, later))["appointments"] == 1
