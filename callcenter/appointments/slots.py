@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from callcenter.hours import HolidayRules, holiday_on
 
 CHANNELS = ("phone", "in_person")
+FRANCE = HolidayRules()
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class SlotTime:
 
 
 def generate_slots(ranges: Iterable[HoursRange], timezone: str, first_day: date, days: int,
-                   not_before: datetime, holidays: HolidayRules = HolidayRules()) -> list[SlotTime]:
+                   not_before: datetime, holidays: HolidayRules = FRANCE) -> list[SlotTime]:
     """Every slot of ``days`` days from ``first_day`` (local dates), starting after ``not_before``."""
     tz = ZoneInfo(timezone)
     ranges = list(ranges)

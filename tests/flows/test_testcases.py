@@ -73,7 +73,8 @@ def test_a_step_after_the_end_of_the_call_fails() -> None:
      ["t.yaml:5: case 'x': ends is one of in_ivr, transferred, ended"]),
     ("flow: sample\ncases:\n  - name: x\n    stesp: [silence]\n    expect: {ends: ended}\n",
      ["t.yaml:3: case 'x': steps must be a non-empty list",
-      "t.yaml:4: unknown field 'stesp' (expected one of appointments, at, caller, expect, history, name, on_duty, steps, wait)"]),
+      "t.yaml:4: unknown field 'stesp' (expected one of appointments, at, caller, expect, history, name, "
+      "on_duty, steps, wait)"]),
     ("flow: sample\ncases:\n  - name: x\n    steps: [silence]\n    expect: {ends: ended}\n"
      "  - name: x\n    steps: [silence]\n    expect: {ends: ended}\n",
      ["t.yaml:6: case 'x' is named twice"]),
