@@ -236,7 +236,7 @@ class CallService:
         if new_state.status == "ended" and state.status != "ended":
             await self.executor.call_ended(call_sid)
         await self._publish(call_sid, new_state, event, commands)
-        return Outcome(response, new_state, tuple(commands))
+        return Outcome(response, new_state, (*said_before, *commands))
 
     async def _publish(self, call_sid: str, state: CallState, event: Event, commands: Sequence[Command]) -> None:
         await self.bus.publish("call.updated", {

@@ -20,6 +20,7 @@ the human words reach a person at every question (the engine checks them first).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,22 @@ def _info(state: CallState) -> dict[str, Any]:
 
 def _with(state: CallState, **changes: Any) -> CallState:
     return state.evolve(appointment={**_info(state), **changes})
+
+
+def _ask_book(state: CallState, phase: str, request: cmd.AppointmentRequest,
+              out: Sequence[cmd.Command] = (), **changes: Any) -> Step:
+    """Wait for the book's answer to ``request`` (kept, to ask again if the answer never came)."""
+    kept = {k: v for k, v in asdict(request).items() if k != "kind"}
+    return _with(state, phase=phase, request=kept, **changes), [*out, request]
+
+
+def _asked_again(state: CallState) -> Step:
+    """Input while the book's answer is awaited: the server stopped between the question and
+    its answer (a crash, a restart). Ask the book again rather than leave the caller in silence."""
+    request = _info(state).get("request")
+    if not request:
+        return state, []
+    return state, [cmd.AppointmentRequest(**request)]
 
 
 def _fresh(state: CallState) -> CallState:
@@ -168,7 +185,7 @@ def speech(engine: IvrEngine, state: CallState, node: flow_model.Appointment, te
         case "done":
             key = _words_key(text, DONE_WORDS)
         case _:
-            return state, []
+            return _asked_again(state)
     if key is None:
         return engine._retry(state, node, now, "no_match")
     return digits(engine, state, node, key, now)
@@ -210,17 +227,16 @@ def digits(engine: IvrEngine, state: CallState, node: flow_model.Appointment, ke
                                                  appointment_id=int(info["found"]["id"]))
             else:
                 request = cmd.AppointmentRequest("book", service=node.service, slot_id=int(slot["id"]))
-            return _with(state, phase="book", chosen=slot), [request]
+            return _ask_book(state, "book", request, chosen=slot)
         case "reference":
             if len(keys) != REFERENCE_DIGITS or not keys.isdigit():
                 return engine._retry(state, node, now, "no_match")
-            return _with(state, phase="find"), [cmd.AppointmentRequest("find", service=node.service,
-                                                                         reference=keys)]
+            return _ask_book(state, "find", cmd.AppointmentRequest("find", service=node.service, reference=keys))
         case "confirm":
             if keys == "1":
                 request = cmd.AppointmentRequest("cancel", service=node.service,
                                                  appointment_id=int(info["found"]["id"]))
-                return _with(state, phase="cancel"), [request]
+                return _ask_book(state, "cancel", request)
             if keys == "2":
                 return engine._enter(state, node.next, at, [cmd.Say(KEPT)], reason="appointment")
             return engine._retry(state, node, now, "no_match")
@@ -230,7 +246,7 @@ def digits(engine: IvrEngine, state: CallState, node: flow_model.Appointment, ke
             if keys == "2":
                 return engine._enter(state, node.next, at, [], reason="appointment")
             return engine._retry(state, node, now, "no_match")
-    return state, []  # waiting for the book or Twilio: the answer is stepped first
+    return _asked_again(state)
 
 
 def no_input(engine: IvrEngine, state: CallState, node: flow_model.Appointment, now: datetime) -> Step:
@@ -238,7 +254,7 @@ def no_input(engine: IvrEngine, state: CallState, node: flow_model.Appointment, 
         # Done and silent: the appointment is made, nothing more is needed from them.
         return engine._enter(state, node.next, now.isoformat(), [], reason="appointment")
     if _info(state).get("phase") in WAITING:
-        return state, []
+        return _asked_again(state)
     return engine._retry(state, node, now, "no_input")
 
 
@@ -248,7 +264,7 @@ def _search(state: CallState, node: flow_model.Appointment, after: str, out: lis
             *, more: bool = False) -> Step:
     request = cmd.AppointmentRequest("find_slots", service=node.service, channel=node.channel, after=after,
                                      limit=OFFERED)
-    return _with(state, phase="search", more=more), [*out, request]
+    return _ask_book(state, "search", request, out, more=more)
 
 
 def _offer_text(slots: Sequence[Mapping[str, Any]]) -> str:

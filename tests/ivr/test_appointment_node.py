@@ -109,3 +109,13 @@ def test_the_node_imports_no_database_web_or_telephony_code() -> None:
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=False,
                             cwd=Path(__file__).parent)
     assert result.returncode == 0, result.stderr
+
+
+def test_input_while_the_answer_is_awaited_asks_the_book_again() -> None:
+    """The server stopped between the question and the book's answer; Twilio's retry of the
+    caller's keys must not meet silence."""
+    state, out, _ = run([DigitsReceived("7"), DigitsReceived("1")])
+    [request] = out[-1]
+    again, commands = engine().step(state, DigitsReceived("1"), NOW + timedelta(minutes=1))
+    assert commands == [request] and again == state
+    assert engine().step(state, NoInput(), NOW + timedelta(minutes=1))[1] == [request]
