@@ -68,20 +68,21 @@ SMS_FAILED = "Le SMS de confirmation n'a pas pu être envoyé. Notez bien votre 
 NO_SMS = "Notez bien votre numéro de rendez-vous."
 DONE_PROMPT = "Pour réécouter, tapez 1. Si c'est tout, tapez 2."
 
+# Written as said (the recogniser may be limited to them); compared after normalisation.
 CHOOSE_WORDS = {
-    "1": ("prendre", "nouveau", "reserver", "reservation", "fixer"),
-    "2": ("deplacer", "changer", "modifier", "reporter", "decaler"),
+    "1": ("prendre", "nouveau", "réserver", "réservation", "fixer"),
+    "2": ("déplacer", "changer", "modifier", "reporter", "décaler"),
     "3": ("annuler", "annulation", "supprimer"),
 }
 OFFER_WORDS = {
-    "1": ("premier", "la premiere", "le premier"),
-    "2": ("deuxieme", "second", "seconde"),
-    "3": ("troisieme",),
+    "1": ("premier", "la première", "le premier"),
+    "2": ("deuxième", "second", "seconde"),
+    "3": ("troisième",),
     MORE_KEY: ("autre", "autres", "plus tard", "autre date", "autres dates", "aucun"),
 }
 CONFIRM_WORDS = {"1": ("oui", "annuler", "annulez", "je confirme"), "2": ("non", "garder", "conserver")}
-DONE_WORDS = {"1": ("repeter", "reecouter", "encore", "redire"),
-              "2": ("merci", "c est tout", "terminer", "au revoir", "c est bon", "ca ira")}
+DONE_WORDS = {"1": ("répéter", "réécouter", "encore", "redire"),
+              "2": ("merci", "c'est tout", "terminer", "au revoir", "c'est bon", "ça ira")}
 
 
 def _info(state: CallState) -> dict[str, Any]:
@@ -123,9 +124,15 @@ def max_digits(state: CallState) -> tuple[int, str]:
 
 
 def phrases(state: CallState) -> tuple[str, ...]:
+    """What the current question expects to hear: its words, its keys said aloud, and at an
+    offer the days of the slots offered; () for free speech (a reference)."""
+    info = _info(state)
     words = {"choose": CHOOSE_WORDS, "offer": OFFER_WORDS, "confirm": CONFIRM_WORDS,
-             "done": DONE_WORDS}.get(str(_info(state).get("phase")), {})
-    return tuple(w for group in words.values() for w in group)
+             "done": DONE_WORDS}.get(str(info.get("phase")), {})
+    said_keys = [k for key in words for k, v in SPOKEN_KEYS.items() if v == key and k != "une"]
+    days = [spoken_slot(s, with_place=False).split()[0] for s in info.get("slots", ())] \
+        if info.get("phase") == "offer" else []
+    return tuple(dict.fromkeys([*(w for group in words.values() for w in group), *said_keys, *days]))
 
 
 def prompt(state: CallState, node: flow_model.Appointment) -> str:
