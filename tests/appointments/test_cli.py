@@ -21,10 +21,10 @@ def env(tmp_path: Path, database_url: str, flows_dir: Path, monkeypatch: pytest.
 def test_agency_hours_and_slots_from_a_terminal(env: None, capsys: Any) -> None:
     assert main(["appointments", "add-agency", "France Services Lyon 3", "--service", "accueil",
                  "--address", "12 rue Paul Bert, Lyon", "--by", "sarah"]) == 0
-    assert "agency 1 added" in capsys.readouterr().out
-    assert main(["appointments", "add-hours", "1", "--day", "mon", "--from", "9:00", "--to", "12:00",
+    agency = capsys.readouterr().out.split()[1]          # "agency N added: ..."
+    assert main(["appointments", "add-hours", agency, "--day", "mon", "--from", "9:00", "--to", "12:00",
                  "--minutes", "45", "--by", "sarah"]) == 0
-    assert main(["appointments", "add-hours", "1", "--day", "wed", "--from", "14:00", "--to", "13:00",
+    assert main(["appointments", "add-hours", agency, "--day", "wed", "--from", "14:00", "--to", "13:00",
                  "--by", "sarah"]) == 2
     assert "L'heure de fin doit être après l'heure de début." in capsys.readouterr().err
     assert main(["appointments", "generate", "--weeks", "3", "--by", "sarah"]) == 0
@@ -33,9 +33,9 @@ def test_agency_hours_and_slots_from_a_terminal(env: None, capsys: Any) -> None:
     assert main(["appointments", "generate", "--weeks", "3", "--by", "sarah"]) == 0
     assert capsys.readouterr().out.strip() == "0 slots added"
     assert main(["appointments", "agencies", "--json"]) == 0
-    [agency] = json.loads(capsys.readouterr().out)
-    assert agency["coming_slots"] == added and agency["booked"] == 0
-    assert agency["hours"] == [{"id": 1, "day": "lundi", "from": "09:00", "to": "12:00", "channel": "phone",
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed["coming_slots"] == added and listed["booked"] == 0
+    assert [{**h, "id": 0} for h in listed["hours"]] == [{"id": 0, "day": "lundi", "from": "09:00", "to": "12:00", "channel": "phone",
                                 "minutes": 45}]
     assert main(["appointments", "day", "2026-11-30", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
