@@ -209,16 +209,15 @@ class CallService:
             # this request is then the step that follows it. The same for the appointment book.
             port: SendSms | AppointmentRequest | None = sms if sms is not None and new_state.awaits_sms() else None
             port = port or next((c for c in commands if isinstance(c, AppointmentRequest)), None)
-            sms_pending = port is not None
             response = render([*said_before, *commands], new_state)
             call.state = new_state.to_dict()
             call.status = new_state.status
             call.updated_at = now
-            if commands and not sms_pending:
+            if commands and port is None:
                 call.last_response = response
             if new_state.status == "ended" and call.ended_at is None:
                 call.ended_at = now
-            if request_key is not None and not sms_pending:
+            if request_key is not None and port is None:
                 tx.remember(request_key, call_sid, response, now)
         if port is not None:
             others = [c for c in commands if c is not port]

@@ -35,8 +35,8 @@ def test_agency_hours_and_slots_from_a_terminal(env: None, capsys: Any) -> None:
     assert main(["appointments", "agencies", "--json"]) == 0
     [listed] = json.loads(capsys.readouterr().out)
     assert listed["coming_slots"] == added and listed["booked"] == 0
-    assert [{**h, "id": 0} for h in listed["hours"]] == [{"id": 0, "day": "lundi", "from": "09:00", "to": "12:00", "channel": "phone",
-                                "minutes": 45}]
+    assert [{**h, "id": 0} for h in listed["hours"]] == [
+        {"id": 0, "day": "lundi", "from": "09:00", "to": "12:00", "channel": "phone", "minutes": 45}]
     assert main(["appointments", "day", "2026-11-30", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     assert main(["audit"]) == 0
