@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from callcenter.ivr import CallState, Command, SmsResult
+from callcenter.ivr import AppointmentResult, CallState, Command, SmsResult
 from callcenter.ivr import commands as cmd
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,16 +50,90 @@ class Listening(Protocol):
     def forget(self, call_sid: str) -> None: ...
 
 
+class Booked(Protocol):
+    appointment_id: int
+    reference: str
+    slot: dict[str, Any]
+
+
+class Appointments(Protocol):
+    """The appointment book (callcenter.appointments.book.AppointmentBook)."""
+
+    async def free_slots(self, service: str, channel: str | None, after: datetime, limit: int
+                         ) -> list[dict[str, Any]]: ...
+
+    async def book(self, slot_id: int, caller: str, call_sid: str | None) -> Any: ...
+
+    async def find(self, caller: str, reference: str) -> tuple[int, dict[str, Any]] | None: ...
+
+    async def cancel(self, appointment_id: int, caller: str, call_sid: str | None
+                     ) -> tuple[str, dict[str, Any]] | None: ...
+
+    async def move(self, appointment_id: int, slot_id: int, caller: str, call_sid: str | None) -> Any: ...
+
+
 class Executor:
     """Performs side-effect commands in order."""
 
     def __init__(self, sms: SmsSender | None, desk: Queueing | None = None,
-                 calls: LiveCalls | None = None, listening: Listening | None = None) -> None:
+                 calls: LiveCalls | None = None, listening: Listening | None = None,
+                 appointments: Appointments | None = None) -> None:
         self.sms = sms
         self.desk = desk
         self.calls = calls
         # Self-hosted speech: told what each question expects (None: Twilio recognises speech).
         self.listening = listening
+        self.appointments = appointments
+
+    async def appointment(self, call_sid: str, request: cmd.AppointmentRequest, state: CallState
+                          ) -> AppointmentResult:
+        """Ask the appointment book; any failure is an "error" result (the caller reaches a person)."""
+        book = self.appointments
+        if book is None:
+            _LOGGER.error("call %s: appointment asked for but no appointment book is configured", call_sid)
+            return AppointmentResult(request.action, "error", error="no appointment book")
+        try:
+            return await self._appointment(book, call_sid, request, state.caller)
+        except Exception as exc:  # noqa: BLE001 - the caller is told and handed to a person
+            _LOGGER.exception("call %s: appointment %s failed", call_sid, request.action)
+            return AppointmentResult(request.action, "error", error=type(exc).__name__)
+
+    @staticmethod
+    async def _appointment(book: Appointments, call_sid: str, request: cmd.AppointmentRequest,
+                           caller: str) -> AppointmentResult:
+        action = request.action
+        match action:
+            case "find_slots":
+                after = datetime.fromisoformat(request.after) if request.after else datetime.now(UTC)
+                slots = await book.free_slots(request.service, request.channel, after, request.limit)
+                return AppointmentResult(action, "ok", slots=tuple(slots))
+            case "book" | "move":
+                assert request.slot_id is not None
+                if action == "book":
+                    made = await book.book(request.slot_id, caller, call_sid)
+                else:
+                    assert request.appointment_id is not None
+                    made = await book.move(request.appointment_id, request.slot_id, caller, call_sid)
+                if made is None:
+                    return AppointmentResult(action, "not_found")
+                if made == "taken":
+                    return AppointmentResult(action, "taken")
+                return AppointmentResult(action, "ok", appointment={
+                    "id": made.appointment_id, "reference": made.reference, "slot": made.slot})
+            case "find":
+                found = await book.find(caller, request.reference or "")
+                if found is None:
+                    return AppointmentResult(action, "not_found")
+                return AppointmentResult(action, "ok", appointment={
+                    "id": found[0], "reference": request.reference, "slot": found[1]})
+            case "cancel":
+                assert request.appointment_id is not None
+                cancelled = await book.cancel(request.appointment_id, caller, call_sid)
+                if cancelled is None:
+                    return AppointmentResult(action, "not_found")
+                return AppointmentResult(action, "ok", appointment={
+                    "id": request.appointment_id, "reference": cancelled[0], "slot": cancelled[1]})
+        return AppointmentResult(action, "error", error="unknown action")
 
     async def update_call(self, call_sid: str, twiml: str) -> None:
         """Push the IVR's next TwiML to a live call (speech recognised outside Twilio)."""

@@ -32,7 +32,7 @@ from callcenter.ivr import (
     command_to_dict,
     event_to_dict,
 )
-from callcenter.ivr.commands import SendSms, Transfer
+from callcenter.ivr.commands import AppointmentRequest, SendSms, Transfer
 from callcenter.privacy import caller_key, stored_caller
 from callcenter.store import Database
 
@@ -131,8 +131,12 @@ class CallService:
         return transfer, task
 
     async def handle(self, call_sid: str, event: Event, *, render: Renderer, request_key: str | None,
-                     turn: int | None = None, source: str = "twilio") -> Outcome:
-        """Apply ``event`` to the call once, even if the same request arrives again."""
+                     turn: int | None = None, source: str = "twilio",
+                     said_before: Sequence[Command] = ()) -> Outcome:
+        """Apply ``event`` to the call once, even if the same request arrives again.
+
+        ``said_before``: what the step that asked a port (an SMS, the appointment book) had to say
+        first; the answer to the webhook is that, then what the port's answer leads to."""
         now = self.clock()
         create = None
         if isinstance(event, CallStarted):
@@ -202,30 +206,36 @@ class CallService:
             sms = next((c for c in commands if isinstance(c, SendSms)), None)
             # The caller asked for an SMS: what they hear depends on Twilio's answer, asked for
             # after this transaction (never a network call under the call's lock); the answer to
-            # this request is then the step that follows it.
-            sms_pending = sms is not None and new_state.answer_phase == "sms_pending"
-            response = render(commands, new_state)
+            # this request is then the step that follows it. The same for the appointment book.
+            port: SendSms | AppointmentRequest | None = sms if sms is not None and new_state.awaits_sms() else None
+            port = port or next((c for c in commands if isinstance(c, AppointmentRequest)), None)
+            response = render([*said_before, *commands], new_state)
             call.state = new_state.to_dict()
             call.status = new_state.status
             call.updated_at = now
-            if commands and not sms_pending:
+            if commands and port is None:
                 call.last_response = response
             if new_state.status == "ended" and call.ended_at is None:
                 call.ended_at = now
-            if request_key is not None and not sms_pending:
+            if request_key is not None and port is None:
                 tx.remember(request_key, call_sid, response, now)
-        if sms_pending:
-            assert sms is not None
-            await self.executor.run(call_sid, [c for c in commands if c is not sms], new_state)
+        if port is not None:
+            others = [c for c in commands if c is not port]
+            await self.executor.run(call_sid, others, new_state)
             await self._publish(call_sid, new_state, event, commands)
-            result = await self.executor.send_sms_now(call_sid, sms)
-            return await self.handle(call_sid, result, render=render, request_key=request_key,
-                                     source="twilio-rest")
+            if isinstance(port, SendSms):
+                result: Event = await self.executor.send_sms_now(call_sid, port)
+                source = "twilio-rest"
+            else:
+                result = await self.executor.appointment(call_sid, port, new_state)
+                source = "appointments"
+            return await self.handle(call_sid, result, render=render, request_key=request_key, source=source,
+                                     said_before=[*said_before, *others])
         await self.executor.run(call_sid, commands, new_state)
         if new_state.status == "ended" and state.status != "ended":
             await self.executor.call_ended(call_sid)
         await self._publish(call_sid, new_state, event, commands)
-        return Outcome(response, new_state, tuple(commands))
+        return Outcome(response, new_state, (*said_before, *commands))
 
     async def _publish(self, call_sid: str, state: CallState, event: Event, commands: Sequence[Command]) -> None:
         await self.bus.publish("call.updated", {

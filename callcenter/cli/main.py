@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcenter.triage.cli",
     "callcenter.speech.cli",
     "callcenter.privacy.cli",
+    "callcenter.appointments.cli",
 )
 
 

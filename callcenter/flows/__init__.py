@@ -5,6 +5,7 @@ from __future__ import annotations
 from callcenter.flows.loader import FlowError, FlowProblem, load_flow, parse_flow
 from callcenter.flows.model import (
     Answer,
+    Appointment,
     Ask,
     Branch,
     Condition,
@@ -22,7 +23,7 @@ from callcenter.flows.model import (
 )
 
 __all__ = [
-    "Answer", "Ask", "Branch", "Condition", "Flow", "FlowError", "FlowProblem", "FlowSettings", "Goto",
+    "Answer", "Appointment", "Ask", "Branch", "Condition", "Flow", "FlowError", "FlowProblem", "FlowSettings", "Goto",
     "Hangup", "InputSettings", "Menu", "MenuOption", "Node", "Retry", "Say", "Transfer",
     "load_flow", "parse_flow",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from callcenter.flows.model import Answer, Ask, Flow, Goto, Hangup, Menu, Say, Transfer
+from callcenter.flows.model import Answer, Appointment, Ask, Flow, Goto, Hangup, Menu, Say, Transfer
 
 Fault = tuple[tuple[str | int, ...], str]
 
@@ -22,7 +22,7 @@ def _targets(flow: Flow, raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int,
     for node_id, node in flow.nodes.items():
         base: tuple[str | int, ...] = ("nodes", node_id)
         match node:
-            case Say() | Ask() | Answer():
+            case Say() | Ask() | Answer() | Appointment():
                 yield (*base, "next"), node_id, node.next
             case Goto():
                 yield (*base, "next"), node_id, node.next
@@ -33,7 +33,7 @@ def _targets(flow: Flow, raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int,
                     yield (*base, "options", i, "next"), node_id, option.next
                 if node.knowledge:
                     yield (*base, "knowledge"), node_id, node.knowledge
-        if isinstance(node, Menu | Ask | Answer):
+        if isinstance(node, Menu | Ask | Answer | Appointment):
             for key in ("no_input", "no_match"):
                 if "next" in raw["nodes"][node_id].get(key, {}):
                     yield (*base, key, "next"), node_id, getattr(node.input, key).next
@@ -91,7 +91,7 @@ def check_graph(flow: Flow, raw: dict[str, Any]) -> list[Fault]:
             faults.append((("nodes", node_id), f"node {node_id!r} is unreachable from {flow.start!r}"))
 
     for node_id, node in flow.nodes.items():
-        if isinstance(node, Menu | Ask | Answer):
+        if isinstance(node, Menu | Ask | Answer | Appointment):
             retries_back = node_id in (node.input.no_input.next, node.input.no_match.next)
             choices = [o.next for o in node.options] if isinstance(node, Menu) else [node.next]
             if retries_back:

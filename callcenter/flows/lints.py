@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from callcenter.errors import FileFault
-from callcenter.flows.model import Answer, Ask, Flow, Hangup, Menu, Node, Say, Transfer
+from callcenter.flows.model import Answer, Appointment, Ask, Flow, Hangup, Menu, Node, Say, Transfer
 
 MAX_STEPS_TO_PERSON = 2
 MAX_MENU_DEPTH = 3
@@ -100,7 +100,7 @@ def _texts(node: Node) -> Iterator[tuple[str, str]]:
         case Transfer() | Hangup():
             if node.text:
                 yield "text", node.text
-        case Menu() | Ask() | Answer():
+        case Menu() | Ask() | Answer() | Appointment():
             yield "prompt", node.input.prompt
             yield "no_input prompt", node.input.no_input.prompt
             yield "no_match prompt", node.input.no_match.prompt

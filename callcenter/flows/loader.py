@@ -19,6 +19,7 @@ from callcenter.errors import CallCenterError, FileFault
 from callcenter.flows.graph import check_graph
 from callcenter.flows.model import (
     Answer,
+    Appointment,
     Ask,
     Branch,
     Condition,
@@ -62,6 +63,8 @@ ANSWER_DEFAULTS = {
     "sms_sent": "C'est envoyé. Vous allez recevoir un SMS avec le détail et le lien officiel.",
     "no_sms": "Je ne peux pas envoyer de SMS à ce numéro.",
 }
+APPOINTMENT_PROMPT = ("Pour prendre un rendez-vous, tapez 1. Pour déplacer un rendez-vous, tapez 2. "
+                      "Pour annuler un rendez-vous, tapez 3.")
 
 
 FlowProblem = FileFault  # one fault type for every data file
@@ -178,6 +181,10 @@ def _node(node_id: str, raw: dict[str, Any], defaults: dict[str, Any], human: st
             return Goto(id=node_id, next=raw["next"], branches=branches)
         case "hangup":
             return Hangup(id=node_id, text=raw.get("text"))
+        case "appointment":
+            return Appointment(id=node_id,
+                               input=_input({**raw, "prompt": raw.get("prompt", APPOINTMENT_PROMPT)}, defaults, human),
+                               service=raw["service"], next=raw["next"], channel=raw.get("channel"))
     raise AssertionError(f"schema let through unknown kind {raw['kind']!r}")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 InputMode = Literal["dtmf", "speech"]
-NodeKind = Literal["say", "menu", "ask", "answer", "transfer", "goto", "hangup"]
+NodeKind = Literal["say", "menu", "ask", "answer", "transfer", "goto", "hangup", "appointment"]
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,22 @@ class Hangup:
     kind: Literal["hangup"] = "hangup"
 
 
-Node = Say | Menu | Ask | Answer | Transfer | Goto | Hangup
-InputNode = Menu | Ask | Answer
+@dataclass(frozen=True)
+class Appointment:
+    """Books, moves or cancels an appointment with one of ``service``'s agencies (slots from the
+    database, through the executor); ``next`` once the caller is done. ``channel`` limits the
+    slots offered to "phone" or "in_person" (``None``: both)."""
+
+    id: str
+    input: InputSettings
+    service: str
+    next: str
+    channel: str | None = None
+    kind: Literal["appointment"] = "appointment"
+
+
+Node = Say | Menu | Ask | Answer | Transfer | Goto | Hangup | Appointment
+InputNode = Menu | Ask | Answer | Appointment
 
 
 @dataclass(frozen=True)
@@ -187,7 +201,7 @@ class Flow:
         match node:
             case Menu():
                 return tuple(o.next for o in node.options) + ((node.knowledge,) if node.knowledge else ())
-            case Say() | Ask() | Answer():
+            case Say() | Ask() | Answer() | Appointment():
                 return (node.next,)
             case Goto():
                 return (*(b.next for b in node.branches), node.next)
@@ -196,7 +210,7 @@ class Flow:
     def successors(self, node: Node) -> tuple[str, ...]:
         """Every node id ``node`` can lead to, the way out to a person included for input nodes."""
         match node:
-            case Say() | Ask() | Answer():
+            case Say() | Ask() | Answer() | Appointment():
                 out: tuple[str, ...] = (node.next,)
             case Menu():
                 out = tuple(o.next for o in node.options) + ((node.knowledge,) if node.knowledge else ())
@@ -204,7 +218,7 @@ class Flow:
                 out = (*(b.next for b in node.branches), node.next)
             case Transfer() | Hangup():
                 return ()
-        if isinstance(node, Menu | Ask | Answer):
+        if isinstance(node, Menu | Ask | Answer | Appointment):
             # The triage may hand any listening node's caller to the urgent or fragile transfer.
             escapes = tuple(n for n in (self.settings.urgent, self.settings.fragile) if n)
             out = (*out, node.input.no_input.next, node.input.no_match.next, self.settings.human, *escapes)
@@ -212,4 +226,4 @@ class Flow:
 
 
 def is_input(node: Node) -> bool:
-    return isinstance(node, Menu | Ask | Answer)
+    return isinstance(node, Menu | Ask | Answer | Appointment)

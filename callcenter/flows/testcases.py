@@ -17,6 +17,7 @@ import yaml
 
 from callcenter.errors import CallCenterError, FileFault
 from callcenter.flows.catalog import TESTS_SUFFIX
+from callcenter.flows.testbook import CaseAppointments, parse_appointments
 from callcenter.yamlfile import LinedDocument, YamlSyntaxError, load_with_lines
 
 # A Thursday, 10:00 in Paris: within usual opening hours, for cases that do not say when.
@@ -24,7 +25,7 @@ DEFAULT_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 DEFAULT_CALLER = "+33612345678"
 STEP_KINDS = ("press", "say", "silence", "hangup")
 STATUSES = ("in_ivr", "transferred", "ended")
-CASE_KEYS = frozenset({"name", "at", "caller", "history", "on_duty", "wait", "steps", "expect"})
+CASE_KEYS = frozenset({"name", "at", "caller", "history", "on_duty", "wait", "steps", "expect", "appointments"})
 HISTORY_KEYS = ("calls_last_7_days", "calls_last_30_days", "unresolved_previous_calls", "missed_callbacks")
 EXPECT_KEYS = frozenset({"path", "hears", "ends", "queue"})
 
@@ -75,6 +76,8 @@ class TestCase:
     wait: float | None = None
     line: int = 0
     file: str = ""
+    # The appointment book as the case sees it (free slots, the caller's appointments).
+    appointments: CaseAppointments = CaseAppointments()
 
 
 @dataclass(frozen=True)
@@ -162,10 +165,15 @@ def _case(doc: LinedDocument, raw: Any, where: tuple[str | int, ...], fault: Any
             or not all(isinstance(v, int) and v >= 0 for v in history.values()):
         fault((*where, "history"), f"case {title!r}: history counts are {', '.join(HISTORY_KEYS)}")
         history = {}
+    appointments = CaseAppointments()
+    if "appointments" in raw:
+        try:
+            appointments = parse_appointments(raw["appointments"])
+        except ValueError as exc:
+            fault((*where, "appointments"), f"case {title!r}: {exc}")
     return TestCase(name=title, steps=tuple(s for s in steps if s is not None), expect=expect or Expect(),
                     at=at, caller=str(raw.get("caller", DEFAULT_CALLER)), history=history, on_duty=on_duty,
-                    wait=wait,
-                    line=doc.line_of(where), file=name)
+                    wait=wait, line=doc.line_of(where), file=name, appointments=appointments)
 
 
 def _step(doc: LinedDocument, raw: Any, where: tuple[str | int, ...], fault: Any) -> Step | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from callcenter.errors import FileFault
+from callcenter.flows.testbook import CaseBook
 from callcenter.flows.testcases import Step, TestCase, TestSuite
 from callcenter.ivr import commands as cmd
 from callcenter.ivr.engine import IvrEngine
@@ -23,6 +24,7 @@ from callcenter.ivr.events import (
     Event,
     NoInput,
     OnDuty,
+    SmsResult,
     SpeechReceived,
     WaitEstimated,
 )
@@ -78,10 +80,19 @@ def run_case(engine: IvrEngine, case: TestCase) -> CaseResult:
     queue: str | None = None
     failures: list[str] = []
     now = case.at
+    book = CaseBook(case.appointments)
 
     def step(before: CallState, event: Event) -> CallState:
         nonlocal queue
         after, commands = engine.step(before, event, now)
+        # A port asked (the appointment book, an SMS the caller waits for): its answer is the
+        # next step, as in calls/service.py; what was said before it is heard first.
+        request = next((c for c in commands if isinstance(c, cmd.AppointmentRequest)), None)
+        sms = next((c for c in commands if isinstance(c, cmd.SendSms)), None) if after.awaits_sms() else None
+        if request is not None or sms is not None:
+            _hear(commands)
+            answer: Event = book.answer(request) if request is not None else SmsResult(True, sid="SM" + "0" * 32)
+            return step(after, answer)
         transfer = _transfer(commands)
         if transfer is not None and before.status != "transferred":
             counted, _ = engine.step(before, OnDuty(transfer.queue, case.on_duty), now)
@@ -92,12 +103,15 @@ def run_case(engine: IvrEngine, case: TestCase) -> CaseResult:
             after, more = engine.step(after, WaitEstimated(case.wait, 1), now)
             if more:
                 commands = [c for c in commands if not isinstance(c, cmd.Transfer)] + more
+        _hear(commands)
+        return after
+
+    def _hear(commands: Sequence[cmd.Command]) -> None:
         for command in commands:
             if isinstance(command, cmd.Say):
                 heard.append(command.text)
             elif isinstance(command, cmd.Gather):
                 heard.append(command.prompt)
-        return after
 
     state = step(state, CallStarted(caller=case.caller, **case.history))
     for s in case.steps:

@@ -79,11 +79,30 @@ class RequestCallback:
 
 
 @dataclass(frozen=True)
+class AppointmentRequest:
+    """Ask the appointment book (a port the executor holds) and step its answer, an
+    ``AppointmentResult`` event, before the caller hears anything more. ``action``:
+    "find_slots" (``service``, ``channel``, ``after``, ``limit``), "book" (``slot_id``), "find"
+    (``reference``), "cancel" (``appointment_id``), "move" (``appointment_id``, ``slot_id``).
+    The caller is named by the call itself (its number stays out of the log's commands)."""
+
+    action: Literal["find_slots", "book", "find", "cancel", "move"]
+    service: str = ""
+    channel: str | None = None
+    after: str | None = None
+    limit: int = 3
+    slot_id: int | None = None
+    appointment_id: int | None = None
+    reference: str | None = None
+    kind: Literal["appointment_request"] = "appointment_request"
+
+
+@dataclass(frozen=True)
 class Hangup:
     kind: Literal["hangup"] = "hangup"
 
 
-Command = Say | Gather | Transfer | SendSms | RequestCallback | Hangup
+Command = Say | Gather | Transfer | SendSms | RequestCallback | Hangup | AppointmentRequest
 
 
 def command_to_dict(command: Command) -> dict[str, Any]:

@@ -15,10 +15,11 @@ from typing import Any
 from callcenter.flows import model as flow_model
 from callcenter.flows.model import Flow
 from callcenter.hours import Schedule
-from callcenter.ivr import clarify, unstaffed
+from callcenter.ivr import appointment, clarify, unstaffed
 from callcenter.ivr import commands as cmd
 from callcenter.ivr.answers import as_logged
 from callcenter.ivr.events import (
+    AppointmentResult,
     CallEnded,
     CallStarted,
     DigitsReceived,
@@ -68,7 +69,7 @@ SMS_FAILED = ("Désolé, le SMS n'a pas pu être envoyé. Pour parler à un cons
 QUEUE_FAILURES = frozenset({"error", "system-error", "queue-full"})
 QUEUE_FULL_TEXT = ("Tous nos conseillers sont occupés et nous ne pouvons pas vous faire patienter. "
                    "Merci de rappeler un peu plus tard. Au revoir.")
-ListeningNode = flow_model.Menu | flow_model.Ask | flow_model.Answer
+ListeningNode = flow_model.Menu | flow_model.Ask | flow_model.Answer | flow_model.Appointment
 
 Step = tuple[CallState, list[cmd.Command]]
 
@@ -141,6 +142,8 @@ class IvrEngine:
                 return state.evolve(on_duty={"queue": event.queue, "agents": event.agents, "at": at}), []
             case SmsResult():
                 return self._sms_result(state, event)
+            case AppointmentResult():
+                return appointment.result(self, state, event, now)
         if state.danger_check is not None and state.status == "in_ivr" and isinstance(
                 event, DigitsReceived | SpeechReceived | NoInput):
             return self._danger_reply(state, event, now)
@@ -164,6 +167,8 @@ class IvrEngine:
             case SpeechReceived():
                 return self._on_speech(state, node, event, now)
             case NoInput():
+                if isinstance(node, flow_model.Appointment):
+                    return appointment.no_input(self, state, node, now)
                 return self._retry(state, node, now, "no_input")
         raise AssertionError(f"unhandled event {event!r}")
 
@@ -175,7 +180,7 @@ class IvrEngine:
             node = self.flow.node(node_id)
             state = state.evolve(node=node_id, path=(*state.path, node_id), no_input=0, no_match=0,
                                  kb_entry=None, answer_phase=None, clarify_choices=(), kb_alternatives=(),
-                                 kb_also=None)
+                                 kb_also=None, appointment=None)
             match node:
                 case flow_model.Say():
                     out.append(cmd.Say(node.text))
@@ -189,6 +194,8 @@ class IvrEngine:
                     return self._listen(state, node, out, node.input.prompt)
                 case flow_model.Menu() | flow_model.Ask():
                     return self._listen(state, node, out, node.input.prompt)
+                case flow_model.Appointment():
+                    return appointment.enter(self, state, node, out)
                 case flow_model.Transfer():
                     return self._transfer(state, node, at, out, reason)
                 case flow_model.Hangup():
@@ -204,14 +211,16 @@ class IvrEngine:
         settings = node.input
         # Keys are always listened to, so the way out to a person works on speech-only nodes too.
         modes = tuple(m for m in ("dtmf", "speech") if m == "dtmf" or m in settings.modes)
+        keys, finish = (appointment.max_digits(state) if isinstance(node, flow_model.Appointment)
+                        else (1, ""))
         out.append(cmd.Gather(
             node=node.id,
             turn=turn,
             prompt=prompt,
             modes=modes,
             timeout=settings.timeout,
-            max_digits=node.max_digits if isinstance(node, flow_model.Ask) else 1,
-            finish_on_key=node.finish_on_key if isinstance(node, flow_model.Ask) else "",
+            max_digits=node.max_digits if isinstance(node, flow_model.Ask) else keys,
+            finish_on_key=node.finish_on_key if isinstance(node, flow_model.Ask) else finish,
             hints=settings.hints,
             phrases=self._phrases(node, state),
         ))
@@ -223,6 +232,8 @@ class IvrEngine:
             words = [w for o in node.options for w in o.words]
             keys = [k for o in node.options if o.key for k, v in SPOKEN_KEYS.items() if v == o.key]
             return tuple(dict.fromkeys([*words, *keys, *self.flow.settings.human_words]))
+        if isinstance(node, flow_model.Appointment):
+            return tuple(dict.fromkeys([*appointment.phrases(state), *self.flow.settings.human_words]))
         return ()
 
     def _transfer_node(self, node_id: str) -> flow_model.Transfer:
@@ -354,6 +365,8 @@ class IvrEngine:
                 if state.answer_phase != "followup" or digits not in ("1", "2", "3", "4"):
                     return self._retry(state, node, now, "no_match")
                 return self._followup(state, node, digits, at)
+            case flow_model.Appointment():
+                return appointment.digits(self, state, node, digits, now)
         if "dtmf" not in node.input.modes:
             return self._retry(state, node, now, "no_match")
         return self._store_answer(state, node, digits, now, redacted)
@@ -383,6 +396,8 @@ class IvrEngine:
         if asks_for_person(event.text, self.flow.settings.human_words):
             return self._to_person(state, now)
         match node:
+            case flow_model.Appointment():
+                return appointment.speech(self, state, node, event.text, now)
             case flow_model.Menu():
                 return self._menu_speech(state, node, event.text, now)
             case flow_model.Answer():
@@ -440,7 +455,10 @@ class IvrEngine:
         state = state.evolve(variables={**state.variables, node.variable: kept})
         return self._enter(state, node.next, now.isoformat(), [], reason="menu")
 
-    def _retry(self, state: CallState, node: ListeningNode, now: datetime, what: str) -> Step:
+    def _retry(self, state: CallState, node: ListeningNode, now: datetime, what: str,
+               said: str | None = None) -> Step:
+        """Ask again (``said``, else the node's retry prompt, then the question), or leave by the
+        node's rule once its retries are used up."""
         if what == "no_input":
             count, rule = state.no_input + 1, node.input.no_input
             state = state.evolve(no_input=count, total_no_input=state.total_no_input + 1)
@@ -457,13 +475,15 @@ class IvrEngine:
                 # They have a question we could not place: a person, not the flow's way out.
                 return self._to_person(self._close_clarify(state, what), now)
             return self._enter(state, rule.next, now.isoformat(), [], reason=what)
-        return self._listen(state, node, [], f"{rule.prompt} {self._current_prompt(state, node)}")
+        return self._listen(state, node, [], f"{said or rule.prompt} {self._current_prompt(state, node)}")
 
     def _current_prompt(self, state: CallState, node: ListeningNode) -> str:
         if isinstance(node, flow_model.Answer) and state.answer_phase == "followup":
             return self._followup_prompt(state, node)
         if isinstance(node, flow_model.Answer) and state.answer_phase == "clarify":
             return clarify.question(self._labels(state.clarify_choices))
+        if isinstance(node, flow_model.Appointment):
+            return appointment.prompt(state, node)
         return node.input.prompt
 
     # -- answers from the knowledge base --------------------------------------------------------
@@ -574,6 +594,8 @@ class IvrEngine:
 
     def _sms_result(self, state: CallState, event: SmsResult) -> Step:
         """Tell the caller whether the SMS went, then the follow-up choices again."""
+        if state.appointment is not None and state.appointment.get("phase") == "sms":
+            return appointment.sms_result(self, state, event)
         node = self.flow.node(state.node) if state.node is not None else None
         if state.answer_phase != "sms_pending" or not isinstance(node, flow_model.Answer):
             return state, []  # late or repeated: recorded in the log, nothing to say

@@ -136,13 +136,28 @@ class SmsStatus:
     kind: Literal["sms_status"] = "sms_status"
 
 
+@dataclass(frozen=True)
+class AppointmentResult:
+    """The appointment book's answer to an ``AppointmentRequest``: ``outcome`` "ok", "taken" (the
+    slot went to someone else first), "not_found" (no such coming appointment for this caller) or
+    "error"; the free ``slots`` found, or the ``appointment`` booked, found, moved or cancelled
+    ({"id", "reference", "slot"}). Logged, so the call replays without the database."""
+
+    action: str
+    outcome: str
+    slots: tuple[dict[str, Any], ...] = ()
+    appointment: dict[str, Any] | None = None
+    error: str | None = None
+    kind: Literal["appointment_result"] = "appointment_result"
+
+
 Event = (CallStarted | DigitsReceived | SpeechReceived | NoInput | CallEnded | Failure | QueueLeft
-         | StatusChanged | Waiting | WaitEstimated | OnDuty | SmsResult | SmsStatus)
+         | StatusChanged | Waiting | WaitEstimated | OnDuty | SmsResult | SmsStatus | AppointmentResult)
 
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.kind: cls
     for cls in (CallStarted, DigitsReceived, SpeechReceived, NoInput, CallEnded, Failure, QueueLeft,
-                StatusChanged, Waiting, WaitEstimated, OnDuty, SmsResult, SmsStatus)
+                StatusChanged, Waiting, WaitEstimated, OnDuty, SmsResult, SmsStatus, AppointmentResult)
 }
 
 

@@ -106,6 +106,9 @@ class CallState:
     # duty), what they were told and offered (callcenter.ivr.unstaffed).
     on_duty: Mapping[str, Any] | None = None
     unstaffed: Mapping[str, Any] | None = None
+    # At an appointment node (callcenter.ivr.appointment): the phase of the exchange, the slots
+    # offered, the caller's appointment found, what was booked, moved or cancelled.
+    appointment: Mapping[str, Any] | None = None
     # The latest triage decision (TriageDecision.to_dict()), with its evidence and rules version.
     triage: Mapping[str, Any] | None = None
     started_at: str | None = None
@@ -128,7 +131,13 @@ class CallState:
         data["danger_check"] = None if self.danger_check is None else dict(self.danger_check)
         data["on_duty"] = None if self.on_duty is None else dict(self.on_duty)
         data["unstaffed"] = None if self.unstaffed is None else dict(self.unstaffed)
+        data["appointment"] = None if self.appointment is None else dict(self.appointment)
         return data
+
+    def awaits_sms(self) -> bool:
+        """Whether the next step waits for Twilio's answer to the SMS just asked for."""
+        return self.answer_phase == "sms_pending" or (
+            self.appointment is not None and self.appointment.get("phase") == "sms")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CallState:

@@ -25,6 +25,8 @@ from callcenter.privacy.numbers import caller_key, mask_phone, normalise_number,
 from callcenter.store import Database
 from callcenter.store.audit import record_audit
 from callcenter.store.models import (
+    Appointment,
+    AppointmentSlot,
     Call,
     CallLogEntry,
     CallNote,
@@ -76,6 +78,8 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
         ("routing_decisions", RoutingDecision, RoutingDecision.id, RoutingDecision.at < analyses_before),
         ("triage_feedback", TriageFeedback, TriageFeedback.id, TriageFeedback.at < analyses_before),
         ("webhook_receipts", WebhookReceipt, WebhookReceipt.key, WebhookReceipt.created_at < receipts_before),
+        ("appointments", Appointment, Appointment.id, Appointment.slot_id.in_(
+            select(AppointmentSlot.id).where(AppointmentSlot.starts_at < calls_before))),
     ]
     counted: list[tuple[str, Any, Any]] = [
         ("call_log", CallLogEntry, CallLogEntry.call_sid.in_(old_calls)),
@@ -86,6 +90,9 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
         ("routing_decisions", RoutingDecision, RoutingDecision.at < analyses_before),
         ("triage_feedback", TriageFeedback, TriageFeedback.at < analyses_before),
         ("calls", Call, Call.created_at < calls_before),
+        # A caller's appointment is kept as long as a call, from the time it was (or would have been).
+        ("appointments", Appointment, Appointment.slot_id.in_(
+            select(AppointmentSlot.id).where(AppointmentSlot.starts_at < calls_before))),
     ]
     legacy = (Call.caller_hash.is_(None), Call.caller.is_not(None), Call.created_at >= calls_before)
     counts: dict[str, int] = {}
@@ -177,7 +184,12 @@ async def export(db: Database, key: bytes, number: str, now: datetime, actor: st
                                                .order_by(RoutingDecision.id)))
         feedback = list(await session.scalars(select(TriageFeedback).where(TriageFeedback.call_sid.in_(sids))
                                               .order_by(TriageFeedback.id)))
-        audit(session, actor, "privacy.export", caller_object(key, number), {"calls": len(calls)}, now)
+        hashed = caller_key(key, number)
+        appointments = [] if hashed is None else list(await session.execute(
+            select(Appointment, AppointmentSlot).join(AppointmentSlot, Appointment.slot_id == AppointmentSlot.id)
+            .where(Appointment.caller_hash == hashed).order_by(Appointment.id)))
+        audit(session, actor, "privacy.export", caller_object(key, number),
+              {"calls": len(calls), **({"appointments": len(appointments)} if appointments else {})}, now)
     out = []
     for call in calls:
         entry = entries.get(call.call_sid)
@@ -197,7 +209,10 @@ async def export(db: Database, key: bytes, number: str, now: datetime, actor: st
             "triage_feedback": [{"at": _iso(f.at), "fragile": f.fragile, "urgent": f.urgent, "comment": f.comment}
                                 for f in feedback if f.call_sid == call.call_sid],
         })
-    return {"number": mask_phone(number), "exported_at": now.isoformat(), "calls": out}
+    booked = [{"reference": a.reference, "status": a.status, "starts_at": _iso(slot.starts_at), "channel": slot.channel,
+               "created_at": _iso(a.created_at), "updated_at": _iso(a.updated_at), "call_sid": a.created_call}
+              for a, slot in appointments]
+    return {"number": mask_phone(number), "exported_at": now.isoformat(), "calls": out, "appointments": booked}
 
 
 async def erase(db: Database, key: bytes, number: str, now: datetime, actor: str,
@@ -212,8 +227,12 @@ async def erase(db: Database, key: bytes, number: str, now: datetime, actor: str
                                     ("call_notes", CallNote, CallNote.call_sid),
                                     ("routing_decisions", RoutingDecision, RoutingDecision.call_sid),
                                     ("triage_feedback", TriageFeedback, TriageFeedback.call_sid),
-                                    ("calls", Call, Call.call_sid)):
-            where = column.in_(sids)
+                                    ("calls", Call, Call.call_sid),
+                                    ("appointments", Appointment, Appointment.caller_hash)):
+            if model is Appointment:
+                where = Appointment.caller_hash == (caller_key(key, number) or "-")
+            else:
+                where = column.in_(sids)
             counts[name] = int(await session.scalar(select(func.count()).select_from(model).where(where)) or 0)
             if not dry_run:
                 await session.execute(delete(model).where(where).execution_options(synchronize_session=False))

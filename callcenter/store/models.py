@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -291,3 +291,74 @@ class ClusterNode(Base):
     node_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AppointmentAgency(Base):
+    """A place (or a team on the phone) where callers can have an appointment, for one service
+    (``service`` names the queue whose callers it sees: caf, impots...)."""
+
+    __tablename__ = "appointment_agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    address: Mapped[str] = mapped_column(String(255), default="")
+    service: Mapped[str] = mapped_column(String(64), index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AppointmentHours(Base):
+    """One weekly range during which an agency gives appointments of one kind (``channel``:
+    "phone" or "in_person"), cut into slots of ``slot_minutes``. Minutes since local midnight."""
+
+    __tablename__ = "appointment_hours"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("appointment_agencies.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    start_minute: Mapped[int] = mapped_column(Integer)
+    end_minute: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class AppointmentSlot(Base):
+    """One bookable time of an agency (capacity 1: at most one active appointment, enforced by
+    the unique index on ``appointments``). Generating slots twice adds nothing (unique time)."""
+
+    __tablename__ = "appointment_slots"
+    __table_args__ = (UniqueConstraint("agency_id", "starts_at", "channel", name="uq_appointment_slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("appointment_agencies.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    minutes: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+
+
+class Appointment(Base):
+    """A caller's appointment. Only one ``booked`` row per slot and per reference (partial unique
+    indexes): that, not a read before the write, is what stops two callers booking one slot.
+    ``caller`` is masked like ``calls.caller``; the caller is found again by ``caller_hash``."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("uq_appointments_active_slot", "slot_id", unique=True,
+              sqlite_where=text("status = 'booked'"), postgresql_where=text("status = 'booked'")),
+        Index("uq_appointments_active_reference", "reference", unique=True,
+              sqlite_where=text("status = 'booked'"), postgresql_where=text("status = 'booked'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slots.id", ondelete="CASCADE"), index=True)
+    caller: Mapped[str | None] = mapped_column(String(255))
+    caller_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    reference: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # booked | cancelled | moved
+    moved_to: Mapped[int | None] = mapped_column(Integer)
+    created_call: Mapped[str | None] = mapped_column(String(64))
+    updated_call: Mapped[str | None] = mapped_column(String(64))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

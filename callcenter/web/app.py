@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from callcenter.appointments.book import AppointmentBook
 from callcenter.bus import MemoryBus, RedisBus
 from callcenter.calls import CallService, Executor, utc_now
 from callcenter.calls.cores import Cores
@@ -43,6 +44,7 @@ from callcenter.versions import VersionStore
 from callcenter.web import (
     admin,
     api,
+    appointment_pages,
     audit_page,
     auth,
     flow_pages,
@@ -102,6 +104,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     kb_versions_page.setup_routes(app)
     phone.setup_routes(app)
     audit_page.setup_routes(app)
+    appointment_pages.setup_routes(app)
     flow_pages.setup_routes(app)
     setup_report_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
@@ -270,7 +273,10 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         app[keys.DESK] = desk
         engine = app.get(keys.SPEECH_ENGINE)
         listening = Listening() if engine is not None else None
-        service = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest, listening),
+        book = AppointmentBook(db, settings.caller_hash_key, clock)
+        app[keys.APPOINTMENTS] = book
+        service = CallService(app[keys.DATABASE], app[keys.CATALOG],
+                              Executor(rest, desk, rest, listening, appointments=book),
                               app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
                               estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
                               caller_hash_key=settings.caller_hash_key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from callcenter.appointments.book import AppointmentBook
 from callcenter.bus import MemoryBus
 from callcenter.calls import CallService
 from callcenter.calls.cores import Cores
@@ -28,3 +29,5 @@ SPEECH = web.AppKey("speech", SpeechBridge)
 SPEECH_ENGINE = web.AppKey("speech_engine", SpeechEngine)
 # The browser phone calls whose socket this process holds (the browser line reconciles against it).
 BROWSER_SOCKETS = web.AppKey("browser_sockets", BrowserSockets)
+# The appointment book (agencies, slots, bookings): the IVR's port and the supervisors' page.
+APPOINTMENTS = web.AppKey("appointments", AppointmentBook)

@@ -18,7 +18,7 @@ from callcenter.errors import CallCenterError
 
 LABELS_FILE = PROJECT_ROOT / "agent_ui" / "labels.fr.yaml"
 KINDS = ("roles", "states", "tiers", "reasons", "queues", "wrapup_codes", "outcomes", "entry_statuses",
-         "variables", "languages", "errors")
+         "variables", "languages", "errors", "appointment_channels", "appointment_statuses")
 
 
 class LabelsError(CallCenterError):

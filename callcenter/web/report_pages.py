@@ -19,7 +19,7 @@ from callcenter.web.templates import render
 
 TIER_NAMES = {"all": "Tous les appels", "urgent": "Urgents", "fragile": "Fragiles", "normal": "Non fragiles"}
 KIND_NAMES = {"say": "annonce", "menu": "menu", "ask": "question", "answer": "réponse", "transfer": "conseiller",
-              "goto": "aiguillage", "hangup": "fin", "?": "hors parcours"}
+              "goto": "aiguillage", "hangup": "fin", "appointment": "rendez-vous", "?": "hors parcours"}
 
 
 def _version(request: web.Request) -> int | None:

@@ -73,7 +73,8 @@ def test_a_step_after_the_end_of_the_call_fails() -> None:
      ["t.yaml:5: case 'x': ends is one of in_ivr, transferred, ended"]),
     ("flow: sample\ncases:\n  - name: x\n    stesp: [silence]\n    expect: {ends: ended}\n",
      ["t.yaml:3: case 'x': steps must be a non-empty list",
-      "t.yaml:4: unknown field 'stesp' (expected one of at, caller, expect, history, name, on_duty, steps, wait)"]),
+      "t.yaml:4: unknown field 'stesp' (expected one of appointments, at, caller, expect, history, name, "
+      "on_duty, steps, wait)"]),
     ("flow: sample\ncases:\n  - name: x\n    steps: [silence]\n    expect: {ends: ended}\n"
      "  - name: x\n    steps: [silence]\n    expect: {ends: ended}\n",
      ["t.yaml:6: case 'x' is named twice"]),
@@ -100,7 +101,7 @@ def env(tmp_path: Path, database_url: str, flows_dir: Path, monkeypatch: pytest.
 def test_the_bundled_flows_pass_their_test_cases(env: Path, capsys: Any) -> None:
     assert (PROJECT_ROOT / "ivr_flows" / "main.tests.yaml").is_file()
     assert main(["flows", "test", str(PROJECT_ROOT / "ivr_flows")]) == 0
-    assert "10 of 10 test cases passed" in capsys.readouterr().err
+    assert "18 of 18 test cases passed" in capsys.readouterr().err
 
 
 def test_publish_is_refused_while_a_case_fails(env: Path, tmp_path: Path, capsys: Any) -> None:
@@ -146,5 +147,5 @@ async def test_a_case_recorded_from_a_real_call(new_call: Any, settings: Any, en
     assert "- name: appel enregistré" in added and "0000000" in added
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["flows", "test", str(env / "main.yaml")]) == 0
-    assert "11 of 11 test cases passed" in capsys.readouterr().err
+    assert "19 of 19 test cases passed" in capsys.readouterr().err
     assert await asyncio.to_thread(main, ["flows", "record-test", "CA" + "9" * 32]) == 1

@@ -40,7 +40,7 @@ def test_publish_list_rollback_export(env: Path, tmp_path: Path, capsys: Any) ->
     # Lints are shown, and do not stop a publish.
     line = next(i for i, text in enumerate((env / "main.yaml").read_text(encoding="utf-8").splitlines(), 1)
                 if text == "  objet:")
-    assert f"{env / 'main.yaml'}:{line}: warning: menu 'objet' has 6 options" in captured.out
+    assert f"{env / 'main.yaml'}:{line}: warning: menu 'objet' has 7 options" in captured.out
     second = edited(env, tmp_path, "Pour la CAF.", "Vous avez choisi la CAF.")
     assert main(["flows", "publish", str(second), "--comment", "formulation", "--by", "paul"]) == 0
     listed = versions(capsys)

@@ -40,7 +40,7 @@ async def test_fault_publish_diff_and_rollback(centre: Centre, browser: Chromium
     await page.eval("document.querySelector('a[href=\"/flows/main\"]').click(); true")
     await page.wait_for("location.pathname === '/flows/main' && document.readyState === 'complete'")
     # The diagram of the bundled flow fits the page: readable without scrolling sideways.
-    assert await page.eval("document.querySelectorAll('#diagram svg [data-node]').length") == 19
+    assert await page.eval("document.querySelectorAll('#diagram svg [data-node]').length") == 20
     assert await page.eval("document.querySelector('#diagram svg').getBoundingClientRect().right "
                            "<= document.documentElement.clientWidth")
     await page.screenshot(ARTIFACTS / "flow_diagram.png")
@@ -61,13 +61,13 @@ async def test_fault_publish_diff_and_rollback(centre: Centre, browser: Chromium
         box.value = box.value.replace('next: menu_cfa', 'next: menu_caf');
         box.dispatchEvent(new Event('input')); } true""")
     await page.wait_for("document.getElementById('live-status')?.dataset.faults === '0'")
-    assert "warning: menu 'objet' has 6 options" in await page.eval("document.getElementById('live-checks').innerText")
+    assert "warning: menu 'objet' has 7 options" in await page.eval("document.getElementById('live-checks').innerText")
 
     # Checking and running the test cases without publishing.
     await page.eval("document.getElementById('run-tests').click(); true")
     await page.wait_for("location.pathname === '/flows/main/publish' && document.readyState === 'complete'")
     checks = await page.eval("document.getElementById('checks').innerText")
-    assert "main.tests.yaml: 10 of 10 test cases passed" in checks and "Publication refusée" not in checks
+    assert "main.tests.yaml: 18 of 18 test cases passed" in checks and "Publication refusée" not in checks
     assert "rien n'a été publié" in await page.eval("document.getElementById('notice').innerText")
     assert catalog.current("main").version == 1
 
