@@ -345,9 +345,12 @@ class KnowledgeIndex:
         coverage = self._coverage(best_idx, [t for t, _ in seq])
         return best * (1.0 - self.settings.coverage_discount * (1.0 - coverage))
 
-    def _confident(self, heard: Sequence[str]) -> int | None:
+    def _confident(self, heard: Sequence[str], excluded: Iterable[int] = ()) -> int | None:
         """The entry a piece of a sentence clearly names, if any (for corrections and second questions)."""
         seq, ranked = self._rank(heard)
+        if excluded:
+            out = set(excluded)
+            ranked = [(idx, ev) for idx, ev in ranked if idx not in out]
         if not ranked:
             return None
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -355,6 +358,14 @@ class KnowledgeIndex:
                 runner_up <= self.settings.max_runner_up * ranked[0][1]:
             return ranked[0][0]
         return None
+
+    def _focus_choice(self, focus: Sequence[str], excluded: set[int], best_idx: int) -> tuple[int, ...]:
+        """The focus's best entry and the sentence's best, when they differ; else ()."""
+        _, ranked = self._rank(focus)
+        ranked = [(idx, ev) for idx, ev in ranked if idx not in excluded]
+        if not ranked or ranked[0][0] == best_idx:
+            return ()
+        return (ranked[0][0], best_idx)
 
     def _body_named(self, heard: Sequence[str]) -> str | None:
         """The body a phrase names and nothing more ("la caf", "la sécu"), if any."""
@@ -397,7 +408,20 @@ class KnowledgeIndex:
             runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
             sure = self._sure(seq, ranked)
             confidence = self._score(sure)
-            if sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
+            focused = self._confident(parts.focus, rejected) if parts.focus else None
+            if focused is not None:
+                # The caller said which topic matters most ("c'est surtout X"): answer it, and
+                # offer the other topic the sentence clearly names, if any, afterwards.
+                match = self.kb.entries[focused]
+                confidence = max(confidence, self._score(s.min_evidence))
+                if best_idx != focused and sure >= s.clarify_min_evidence:
+                    also = self.kb.entries[best_idx].id
+            elif parts.focus and (aside := self._focus_choice(parts.focus, rejected, best_idx)):
+                # What the caller said matters points elsewhere than the sentence as a whole, and
+                # not clearly enough to answer: ask which of the two.
+                if sure >= s.clarify_min_evidence:
+                    clarify = tuple(self.kb.entries[idx].id for idx in aside)
+            elif sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
                 match = self.kb.entries[best_idx]
             elif sure >= s.clarify_min_evidence:
                 close = [idx for idx, ev in ranked[: s.max_choices + 1] if ev >= s.clarify_share * best]
@@ -406,7 +430,7 @@ class KnowledgeIndex:
                     clarify = ()  # too many alike ("c'est pour la caf"): any three would be arbitrary
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()  # one weak topic: not worth a question, ask to rephrase
-            if match is not None and parts.also:
+            if match is not None and parts.also and also is None:
                 pieces = {self._confident(parts.first), self._confident(parts.also)} - {None, best_idx}
                 if len(pieces) == 1:
                     also = self.kb.entries[pieces.pop()].id  # type: ignore[index]
