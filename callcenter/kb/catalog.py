@@ -18,6 +18,7 @@ from callcenter.kb.entry import Entry, KnowledgeBase
 from callcenter.kb.errors import KnowledgeBaseError
 from callcenter.kb.index import KnowledgeIndex
 from callcenter.kb.loader import display_path, load_knowledge_base, parse_text, read_entry_texts
+from callcenter.kb.semantic import Embedder
 from callcenter.versions import VersionStore
 from callcenter.versions.model import content_sha256
 
@@ -25,7 +26,7 @@ _LOGGER = logging.getLogger(__name__)
 
 KIND = "kb_entry"
 # Identical live contents build identical (immutable) indexes: shared between app instances.
-_INDEXES: dict[tuple[tuple[str, str], ...], KnowledgeIndex] = {}
+_INDEXES: dict[tuple[tuple[tuple[str, str], ...], int], KnowledgeIndex] = {}
 _ENTRIES: dict[tuple[str, str], Entry] = {}
 
 
@@ -38,12 +39,13 @@ class FileKnowledge:
     """The knowledge index of the files as they are, for commands without a database (a flow's
     test cases run on what the files say)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, embedder: Embedder | None = None) -> None:
         self.index: KnowledgeIndex | None = None
         self.problems: list[str] = []
         self.drafts: dict[str, str] = {}
+        self.embedder = embedder
         try:
-            self.index = KnowledgeIndex.build(load_knowledge_base(folder))
+            self.index = KnowledgeIndex.build(load_knowledge_base(folder), embedder=embedder)
         except KnowledgeBaseError as exc:
             self.problems = [str(f) for f in exc.faults]
 
@@ -51,9 +53,11 @@ class FileKnowledge:
 class KbCatalog:
     """The running knowledge index, the live version of each entry, and what is wrong."""
 
-    def __init__(self, folder: Path, store: VersionStore) -> None:
+    def __init__(self, folder: Path, store: VersionStore, embedder: Embedder | None = None) -> None:
         self.folder = folder
         self.store = store
+        # The sentence encoder of the semantic check (the triage's, loaded once per process).
+        self.embedder = embedder
         self.index: KnowledgeIndex | None = None
         self.versions: dict[str, int] = {}          # entry id -> version in the running index
         self.drafts: dict[str, str] = {}            # entry id -> why its file is a draft
@@ -138,12 +142,13 @@ class KbCatalog:
                 entry = _ENTRIES.setdefault((entry_id, stored.sha256), parsed.entry)
             running[entry_id] = (number, stored.sha256, entry)
         self._seen = live   # read through: a failing read above is tried again at the next poll
-        key = tuple(sorted((name, sha) for name, (_, sha, _) in running.items()))
+        key = (tuple(sorted((name, sha) for name, (_, sha, _) in running.items())), id(self.embedder))
         if not running:
             return False
         try:
             index = _INDEXES.get(key) or await asyncio.to_thread(
-                KnowledgeIndex.build, KnowledgeBase(tuple(e for _, _, e in running.values())))
+                KnowledgeIndex.build, KnowledgeBase(tuple(e for _, _, e in running.values())), None,
+                self.embedder)
         except Exception:  # noqa: BLE001 - a bad version must not take the running index down
             _LOGGER.exception("knowledge index not rebuilt; the running one stays")
             return False
