@@ -23,6 +23,7 @@ The index is immutable once built: ``KnowledgeIndex.build(kb)`` again after a ch
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -271,6 +272,15 @@ class KnowledgeIndex:
             semantic=semantic,
             semantic_problem=problem,
         )
+
+    def with_semantic(self, embedder: Embedder) -> KnowledgeIndex:
+        """This index with the entries' sentence embeddings (the slow part of a build: a server
+        answers with the lexical index meanwhile). On failure, the same index says why."""
+        try:
+            return dataclasses.replace(self, semantic=EntryVectors.build(self.kb, embedder), semantic_problem=None)
+        except Exception as exc:  # noqa: BLE001 - the lexical search must still answer
+            return dataclasses.replace(self, semantic=None,
+                                       semantic_problem=f"entries not embedded: {type(exc).__name__}: {exc}")
 
     # -- query side -----------------------------------------------------------------------------
 

@@ -43,10 +43,12 @@ async def healthz(request: web.Request) -> web.Response:
     knowledge = cores.knowledge
     # Without its semantic check the search still answers, lexically, but more of its close
     # answers may be on the wrong topic: degraded, said so, not fatal.
+    pending = cores.kb.semantic_pending
     kb_semantic_lost = knowledge is not None and settings.kb_search.semantic_model is not None \
-        and knowledge.semantic is None
+        and knowledge.semantic is None and not pending
     body["knowledge"] = None if knowledge is None else {
-        "entries": len(knowledge.kb.entries), "semantic": knowledge.semantic is not None,
+        "entries": len(knowledge.kb.entries),
+        "semantic": "loading" if pending and knowledge.semantic is None else knowledge.semantic is not None,
         "status": "degraded" if kb_semantic_lost else "ok"}
     body["kb_drafts"] = cores.kb.drafts
     triage: dict[str, object] | None = None
