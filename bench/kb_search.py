@@ -131,12 +131,89 @@ def scaled(kb: KnowledgeBase, copies: int) -> KnowledgeBase:
     return KnowledgeBase(tuple(entries))
 
 
+def percentiles(samples: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    at = lambda q: ordered[min(len(ordered) - 1, int(len(ordered) * q))]  # noqa: E731
+    return {"mean": statistics.fmean(ordered), "p50": at(0.50), "p95": at(0.95), "p99": at(0.99),
+            "max": ordered[-1]}
+
+
+def semantic_latency(kb: KnowledgeBase, texts: Sequence[str], runs: int) -> None:
+    """Per-query latency of the search with its semantic check, next to the lexical search in the
+    same run: with the utterance never encoded before (the worst case: every query in the checked
+    margin encodes it), and as in the IVR, where the triage has read the utterance first.
+
+    Each configuration runs over all queries in turn (not interleaved: the encoder's BLAS threads
+    would slow the next lexical query), ``runs`` times; the p99 of each run is kept and the median
+    and spread of those are printed. Wall time and CPU time (``process_time``, which leaves out
+    the waits for a core taken by other processes on a shared machine) are both given.
+    """
+    try:
+        from callcenter.triage.semantic import SemanticModel, SemanticUnavailable, load_semantic
+    except ImportError:  # pragma: no cover
+        return
+    try:
+        model = load_semantic()
+    except SemanticUnavailable as exc:
+        print(f"\nsemantic check: not measured ({exc})")
+        return
+    started = time.perf_counter()
+    lexical, checked = KnowledgeIndex.build(kb), KnowledgeIndex.build(kb, embedder=model)
+    build_s = time.perf_counter() - started
+    needs = sum(_in_zone(lexical, t) for t in texts)
+    print(f"\nsemantic check: entries embedded in {build_s:.1f} s; {needs} of {len(texts)} queries "
+          f"({100 * needs / len(texts):.0f} %) fall in the checked margin (one encoding each)")
+    assert checked.semantic is not None
+
+    def fresh(text: str) -> None:
+        # An empty encoder cache: the utterance has never been encoded.
+        vectors = dataclasses.replace(checked.semantic, embedder=SemanticModel(model.encoder, model.head))
+        dataclasses.replace(checked, semantic=vectors).search(text)
+
+    model.read(list(texts))  # as in the IVR: the triage has read each utterance first
+    configs: dict[str, Callable[[str], object]] = {
+        "lexical": lexical.search, "checked, fresh utterance": fresh,
+        "checked, read by the triage first": checked.search}
+    p99s: dict[str, dict[str, list[float]]] = {name: {"wall": [], "cpu": []} for name in configs}
+    means: dict[str, list[float]] = {name: [] for name in configs}
+    for _ in range(runs):
+        for name, search in configs.items():
+            wall, cpu = [], []
+            for t in texts:
+                w0, c0 = time.perf_counter(), time.process_time()
+                search(t)
+                wall.append((time.perf_counter() - w0) * 1e3)
+                cpu.append((time.process_time() - c0) * 1e3)
+            p99s[name]["wall"].append(percentiles(wall)["p99"])
+            p99s[name]["cpu"].append(percentiles(cpu)["p99"])
+            means[name].append(statistics.fmean(wall))
+    base = statistics.median(p99s["lexical"]["wall"])
+    print(f"{'per query, ms (median of ' + str(runs) + ' runs)':<36} {'mean':>6} {'p99 wall':>16} "
+          f"{'p99 cpu':>16} {'p99 wall / lexical':>19}")
+    for name in configs:
+        w, c = p99s[name]["wall"], p99s[name]["cpu"]
+        print(f"{name:<36} {statistics.median(means[name]):>6.2f} "
+              f"{statistics.median(w):>6.2f} ({min(w):.1f}-{max(w):.1f}) "
+              f"{statistics.median(c):>6.2f} ({min(c):.1f}-{max(c):.1f}) "
+              f"{statistics.median(w) / base:>19.1f}")
+
+
+def _in_zone(index: KnowledgeIndex, text: str) -> bool:
+    """Whether the lexical answer to ``text`` is one the semantic check looks at."""
+    result = index.search(text, top=2)
+    if result.match is None or len(result.results) < 2:
+        return False
+    (_, s0), (_, s1) = result.results
+    return (s1 / (1 - s1)) >= index.settings.semantic_zone * (s0 / (1 - s0))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kb-dir", type=Path, default=DEFAULT_KB_DIR)
     ap.add_argument("--data", type=Path, action="append", help="labelled queries (repeatable)")
     ap.add_argument("--repeat", type=int, default=5, help="timings per query; the best is kept")
     ap.add_argument("--scale", type=int, default=10, help="copies of the base for the latency row")
+    ap.add_argument("--no-semantic", action="store_true", help="skip the semantic check's latency")
     args = ap.parse_args()
 
     kb = load_knowledge_base(args.kb_dir)
@@ -170,6 +247,9 @@ def main() -> None:
             acc, lat = rows[name]
             print(f"ours vs {name}: match accuracy x{ref_acc['match'] / max(acc['match'], 1e-9):.2f}, "
                   f"mean latency x{ref_lat['mean_us'] / lat['mean_us']:.2f}")
+
+    if not args.no_semantic:
+        semantic_latency(kb, [t for path in datasets for t, _ in read_labelled(path)], args.repeat)
 
     if args.scale > 1:
         big = scaled(kb, args.scale)

@@ -214,6 +214,38 @@ class KbCheckSettings:
                    feed=Path(feed).resolve() if feed else None)
 
 
+def _semantic_model(raw: str) -> Path | None:
+    """The triage's sentence-encoder model file: "bundled", "off" (None) or a path."""
+    if raw.lower() == "bundled":
+        from callcenter.triage.semantic import DEFAULT_MODEL_PATH
+        return DEFAULT_MODEL_PATH
+    if raw.lower() == "off":
+        return None
+    path = Path(raw).resolve()
+    if not path.is_file():
+        raise SettingsError(f"{PREFIX}SEMANTIC_MODEL={raw!r}: no such file (or 'off', 'bundled')")
+    return path
+
+
+@dataclass(frozen=True)
+class KbSearchSettings:
+    """How the knowledge search runs, for the server and for ``callcenter kb search``.
+
+    Read apart from :class:`Settings` so the command needs no server credentials.
+    """
+
+    # The semantic check of close answers (docs/knowledge-base.md), with the triage's encoder:
+    # None when ``CALLCENTER_KB_SEMANTIC`` is false or the triage's model is off.
+    semantic_model: Path | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> KbSearchSettings:
+        env = dict(os.environ if environ is None else environ)
+        if not _bool("KB_SEMANTIC", env.get(PREFIX + "KB_SEMANTIC") or "true"):
+            return cls(semantic_model=None)
+        return cls(semantic_model=_semantic_model(env.get(PREFIX + "SEMANTIC_MODEL") or "bundled"))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the server, immutable once built."""
@@ -277,6 +309,7 @@ class Settings:
     # The semantic triage model file; None runs the triage on its rules alone.
     semantic_model: Path | None = None
     kb_check: KbCheckSettings = field(default_factory=KbCheckSettings)
+    kb_search: KbSearchSettings = field(default_factory=KbSearchSettings)
     # Rate limits (docs/operations.md): failed logins per user name and per address within the
     # lockout window; requests per minute and address to the public pages; proxies whose
     # X-Forwarded-For names the client.
@@ -354,15 +387,7 @@ class Settings:
         if triage_rules is not None and not triage_rules.is_file():
             raise SettingsError(f"{PREFIX}TRIAGE_RULES={rules!r}: no such file")
 
-        semantic = get("SEMANTIC_MODEL", "bundled") or "bundled"
-        semantic_model: Path | None = None
-        if semantic.lower() == "bundled":
-            from callcenter.triage.semantic import DEFAULT_MODEL_PATH
-            semantic_model = DEFAULT_MODEL_PATH
-        elif semantic.lower() != "off":
-            semantic_model = Path(semantic).resolve()
-            if not semantic_model.is_file():
-                raise SettingsError(f"{PREFIX}SEMANTIC_MODEL={semantic!r}: no such file (or 'off', 'bundled')")
+        semantic_model = _semantic_model(get("SEMANTIC_MODEL", "bundled") or "bundled")
         hours = get("HOURS_FILE")
         hours_path = (Path(hours) if hours else flows_dir / "hours.yaml").resolve()
         if hours and not hours_path.is_file():
@@ -394,7 +419,7 @@ class Settings:
             "PURGE_INTERVAL_HOURS",
             "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES", "KB_FEED", "LOGIN_MAX_FAILURES",
             "LOGIN_LOCKOUT_SECONDS", "ADDRESS_MAX_FAILURES", "PUBLIC_RATE_PER_MINUTE", "TRUSTED_PROXIES",
-            "KB_RELOAD_SECONDS",
+            "KB_RELOAD_SECONDS", "KB_SEMANTIC",
         )}
         known |= {PREFIX + n + "_FILE" for n in SECRET_NAMES}
         given = frozenset(n for n in ("PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SECRET_KEY",
@@ -461,6 +486,7 @@ class Settings:
             purge_interval_hours=purge_hours,
             semantic_model=semantic_model,
             kb_check=KbCheckSettings.from_env(env),
+            kb_search=KbSearchSettings.from_env(env),
             login_max_failures=_int("LOGIN_MAX_FAILURES", get("LOGIN_MAX_FAILURES", "5") or "5", minimum=1),
             login_lockout_seconds=_seconds("LOGIN_LOCKOUT_SECONDS",
                                            get("LOGIN_LOCKOUT_SECONDS", "300") or "", most=86400),

@@ -22,6 +22,19 @@ _LOGGER = logging.getLogger(__name__)
 _RULES: dict[tuple[str, float | None], TriageRules] = {}
 
 
+def kb_embedder(path: Path | None) -> SemanticModel | None:
+    """The sentence encoder of the knowledge search's semantic check: the triage's model, the
+    same object the triage uses (``load_semantic`` loads it once per process). None when off or
+    missing: the search is then lexical only, and ``/healthz`` says the knowledge is degraded."""
+    if path is None:
+        return None
+    try:
+        return load_semantic(path)
+    except SemanticUnavailable as exc:
+        _LOGGER.error("knowledge search without its semantic check, lexical only (degraded): %s", exc)
+        return None
+
+
 class Cores:
     """Current knowledge index, triage rules and hours, swapped only for versions that load cleanly."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from callcenter.calls.cores import Cores
+from callcenter.calls.cores import Cores, kb_embedder
 from callcenter.config import Settings
 from callcenter.flows.checks import EngineFactory
 from callcenter.flows.model import Flow
@@ -23,7 +23,8 @@ def engine_factory(flow_path: Path) -> EngineFactory:
             settings = Settings.from_env()
             beside = flow_path.parent / HOURS_FILE
             hours = beside if beside.is_file() else settings.hours_file
-            cores = Cores(FileKnowledge(settings.kb_dir), settings.triage_rules, hours, settings.semantic_model)
+            knowledge = FileKnowledge(settings.kb_dir, kb_embedder(settings.kb_search.semantic_model))
+            cores = Cores(knowledge, settings.triage_rules, hours, settings.semantic_model)
             cores.load()
             loaded.append(cores)
         cores = loaded[0]

@@ -18,6 +18,7 @@ from callcenter.kb.entry import Entry, KnowledgeBase
 from callcenter.kb.errors import KnowledgeBaseError
 from callcenter.kb.index import KnowledgeIndex
 from callcenter.kb.loader import display_path, load_knowledge_base, parse_text, read_entry_texts
+from callcenter.kb.semantic import Embedder
 from callcenter.versions import VersionStore
 from callcenter.versions.model import content_sha256
 
@@ -25,7 +26,8 @@ _LOGGER = logging.getLogger(__name__)
 
 KIND = "kb_entry"
 # Identical live contents build identical (immutable) indexes: shared between app instances.
-_INDEXES: dict[tuple[tuple[str, str], ...], KnowledgeIndex] = {}
+# Keyed by the entries' contents and the encoder of their embeddings (0: none).
+_INDEXES: dict[tuple[tuple[tuple[str, str], ...], int], KnowledgeIndex] = {}
 _ENTRIES: dict[tuple[str, str], Entry] = {}
 
 
@@ -38,12 +40,16 @@ class FileKnowledge:
     """The knowledge index of the files as they are, for commands without a database (a flow's
     test cases run on what the files say)."""
 
-    def __init__(self, folder: Path) -> None:
+    # Embedded at once, when built (a command waits; a server uses ``KbCatalog``).
+    semantic_pending = False
+
+    def __init__(self, folder: Path, embedder: Embedder | None = None) -> None:
         self.index: KnowledgeIndex | None = None
         self.problems: list[str] = []
         self.drafts: dict[str, str] = {}
+        self.embedder = embedder
         try:
-            self.index = KnowledgeIndex.build(load_knowledge_base(folder))
+            self.index = KnowledgeIndex.build(load_knowledge_base(folder), embedder=embedder)
         except KnowledgeBaseError as exc:
             self.problems = [str(f) for f in exc.faults]
 
@@ -51,9 +57,13 @@ class FileKnowledge:
 class KbCatalog:
     """The running knowledge index, the live version of each entry, and what is wrong."""
 
-    def __init__(self, folder: Path, store: VersionStore) -> None:
+    def __init__(self, folder: Path, store: VersionStore, embedder: Embedder | None = None) -> None:
         self.folder = folder
         self.store = store
+        # The sentence encoder of the semantic check (the triage's, loaded once per process). The
+        # entries are embedded in the background: the lexical index answers meanwhile.
+        self.embedder = embedder
+        self._embedding: asyncio.Task[None] | None = None
         self.index: KnowledgeIndex | None = None
         self.versions: dict[str, int] = {}          # entry id -> version in the running index
         self.drafts: dict[str, str] = {}            # entry id -> why its file is a draft
@@ -142,19 +152,41 @@ class KbCatalog:
         if not running:
             return False
         try:
-            index = _INDEXES.get(key) or await asyncio.to_thread(
+            index = _INDEXES.get((key, id(self.embedder))) or _INDEXES.get((key, 0)) or await asyncio.to_thread(
                 KnowledgeIndex.build, KnowledgeBase(tuple(e for _, _, e in running.values())))
         except Exception:  # noqa: BLE001 - a bad version must not take the running index down
             _LOGGER.exception("knowledge index not rebuilt; the running one stays")
             return False
-        _INDEXES[key] = index
+        _INDEXES[(key, id(self.embedder) if index.semantic is not None else 0)] = index
         changed = {k: v[0] for k, v in running.items()} != self.versions
         self._running, self.index = running, index
+        if self.embedder is not None and index.semantic is None and index.semantic_problem is None:
+            self._embedding = asyncio.create_task(self._embed(key, index, self.embedder))
         self.versions = {k: v[0] for k, v in running.items()}
         if changed:
             _LOGGER.info("knowledge base loaded: %d entries from the live versions", len(index.kb.entries))
         self._report_drafts()
         return changed
+
+    async def _embed(self, key: tuple[tuple[str, str], ...], index: KnowledgeIndex, embedder: Embedder) -> None:
+        checked = await asyncio.to_thread(index.with_semantic, embedder)
+        if checked.semantic is not None:
+            _INDEXES[(key, id(embedder))] = checked
+        else:
+            _LOGGER.error("knowledge search without its semantic check, lexical only (degraded): %s",
+                          checked.semantic_problem)
+        if self.index is index:  # not replaced by a newer version meanwhile
+            self.index = checked
+
+    @property
+    def semantic_pending(self) -> bool:
+        """The entries are being embedded; the lexical index answers until then."""
+        return self._embedding is not None and not self._embedding.done()
+
+    async def semantic_ready(self) -> None:
+        """Wait until the running index has its embeddings (or failed to get them)."""
+        while self._embedding is not None and not self._embedding.done():
+            await asyncio.shield(self._embedding)
 
     def _report_drafts(self) -> None:
         """Say, once per content, when a file differs from what callers hear."""

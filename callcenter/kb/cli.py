@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from callcenter.config import KbCheckSettings
+from callcenter.config import KbCheckSettings, KbSearchSettings
 from callcenter.errors import CallCenterError
 from callcenter.kb.claims_lint import ClaimRules
 from callcenter.kb.errors import Fault
@@ -37,6 +37,7 @@ from callcenter.kb.loader import (
     read_entries,
     read_spec,
 )
+from callcenter.kb.semantic import Embedder
 from callcenter.kb.spec import SpecTopic
 
 
@@ -132,6 +133,7 @@ def result_row(result: SearchResult) -> dict[str, Any]:
         "clarify": list(result.clarify),
         "rejected": list(result.rejected),
         "also": result.also,
+        "semantic_rival": result.semantic_rival,
     }
 
 
@@ -159,12 +161,28 @@ def _print_ranking(index: KnowledgeIndex, result: SearchResult, out: TextIO) -> 
               file=out)
 
 
+def _embedder() -> Embedder | None:
+    """The triage's sentence encoder for the semantic check, unless ``CALLCENTER_KB_SEMANTIC``
+    is false; without it (not installed, model missing) the search is lexical, and says so."""
+    path = KbSearchSettings.from_env().semantic_model
+    if path is None:
+        return None
+    from callcenter.triage.semantic import SemanticUnavailable, load_semantic
+    try:
+        return load_semantic(path)
+    except SemanticUnavailable as exc:
+        print(f"warning: no semantic check ({exc}): lexical search only", file=sys.stderr)
+        return None
+
+
 def run_search(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise KbUsageError("--top must be at least 1")
     if args.jsonl == (args.text is not None):
         raise KbUsageError("give a TEXT to search, or --jsonl to read queries from stdin (one of the two)")
-    index = KnowledgeIndex.build(load_knowledge_base(args.kb_dir))
+    index = KnowledgeIndex.build(load_knowledge_base(args.kb_dir), embedder=_embedder())
+    if index.semantic_problem:
+        print(f"warning: {index.semantic_problem}: lexical search only", file=sys.stderr)
     if args.text is not None:
         _print_ranking(index, index.search(args.text, top=args.top), sys.stdout)
         return 0

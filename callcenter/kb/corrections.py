@@ -6,8 +6,13 @@ module finds, in the normalised words of a sentence, the spans the caller reject
 where a second question starts. Pure; the search decides what to do with them.
 
 Only explicit forms count: "c'est pas X", "ce n'est pas X", "non pas X", "mais pas X", "pas pour
-X", "rien à voir avec X". A bare "pas" after a verb ("j'ai pas reçu le courrier") is an ordinary
-negation, not a correction.
+X", "rien à voir avec X", and a negated wish or act that the caller then turns round ("je veux pas
+m'inscrire, je veux juste m'actualiser", "non j'ai pas oublié mon mot de passe, c'est que ...").
+A bare "pas" after a verb ("j'ai pas reçu le courrier") is an ordinary negation, not a correction.
+
+Callers also say which of two topics matters to them ("... mais c'est surtout les indemnités",
+"le plus important c'est la carte vitale", "c'est la radiation qui compte", "... c'est ça le
+souci"): that part is the ``focus``, and the search answers it first.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class Parts:
     # The words after a "et aussi"-like marker, when there is one (also still inside ``kept``).
     also: tuple[str, ...] = ()
     first: tuple[str, ...] = ()
+    # The part of the sentence the caller says matters most, when they say so (within ``kept``).
+    focus: tuple[str, ...] = ()
 
 
 _DETERMINERS = frozenset({"la", "le", "les", "un", "une", "mon", "ma", "mes", "du"})
@@ -66,7 +73,36 @@ def _trigger(words: Sequence[str], i: int) -> int:
     return -1
 
 
-def _span(words: Sequence[str], start: int) -> int:
+# A wish or an act the caller denies and then turns round: "je veux pas X ... je veux Y".
+_DENIED_VERBS = frozenset({"veux", "voulais", "voudrais", "cherche", "demande", "appelle", "parle"})
+# What turns it round: the caller goes on to what they do want.
+_TURNS = (("je", "veux"), ("je", "voudrais"), ("juste",), ("plutot",), ("plutôt",), ("est", "que"),
+          ("est", "pour"), ("mais", "je"), ("mais", "est"), ("non",), ("seulement",))
+
+
+def _turns_later(words: Sequence[str], start: int) -> bool:
+    return any(tuple(words[j:j + len(turn)]) == turn
+               for j in range(start, len(words)) for turn in _TURNS)
+
+
+def _denial(words: Sequence[str], i: int) -> int:
+    """Where a denied act starts if ``words[i]`` is the "pas" of one, else -1.
+
+    "je veux pas m'actualiser ... je veux m'inscrire" (a wish denied), or a sentence that opens
+    with "non" and denies what was understood ("non j'ai pas oublié mon mot de passe c'est que
+    ..."); in both the caller then says what they do want, else it is an ordinary negation.
+    """
+    if words[i] != "pas" or i + 1 >= len(words):
+        return -1
+    wish = i >= 1 and words[i - 1] in _DENIED_VERBS
+    # Only the first negation after an opening "non": "non pas X je suis même PAS inscrit" is not it.
+    answering = "non" in words[:min(i, 2)] and "est" not in words[:i] and "pas" not in words[:i]
+    if (wish or answering) and _turns_later(words, i + 2):
+        return i + 1
+    return -1
+
+
+def _span(words: Sequence[str], start: int, *, verb: bool = False) -> int:
     """End (exclusive) of the rejected span that starts at ``start``: at a word that turns to
     what the caller wants ("c'est", "mais", "je"...), at a new noun phrase ("pas le permis LA
     carte grise"), or at a word repeated ("pas l'attestation de la caf L'ATTESTATION de ...")."""
@@ -79,7 +115,8 @@ def _span(words: Sequence[str], start: int) -> int:
         w = words[end]
         if w in seen and w not in _LEAD:
             break
-        if w in _DETERMINERS and end > i and words[end - 1] not in _LINKS:
+        if w in _DETERMINERS and end > i and words[end - 1] not in _LINKS \
+                and not (verb and end == i + 1):
             break
         seen.add(w)
         end += 1
@@ -93,8 +130,9 @@ def split(words: Sequence[str]) -> Parts:
     i = 0
     while i < len(words):
         start = _trigger(words, i)
+        verb = start < 0 and (start := _denial(words, i)) >= 0
         if start >= 0:
-            end = _span(words, start)
+            end = _span(words, start, verb=verb)
             content = tuple(w for w in words[start:end] if w not in _LEAD)
             if content:
                 rejected.append(content)
@@ -112,4 +150,63 @@ def split(words: Sequence[str]) -> Parts:
                 break
         if also:
             break
-    return Parts(kept=tuple(kept), rejected=tuple(rejected), also=also, first=first)
+    return Parts(kept=tuple(kept), rejected=tuple(rejected), also=also, first=first,
+                 focus=_focus(kept))
+
+
+# Words after which the caller says what matters most: "c'est surtout X", "mais bon X".
+_FOCUS_AFTER = (("surtout",), ("mais", "bon"), ("est", "bon", "mais"))
+# Words naming what matters, followed by "c'est X": "le plus important c'est X", "ma question
+# c'est X", "le problème c'est X", "ce qui compte c'est X".
+_FOCUS_NOUNS = frozenset({"important", "importante", "compte", "question", "probleme", "souci",
+                          "inquiete", "interesse"})
+# Said after X: "c'est X qui compte", "c'est X qui m'inquiète", "X c'est ça le souci".
+_FOCUS_CLEFT = frozenset({"compte", "inquiete", "importe", "peur", "interesse"})
+_FOCUS_BACK = (("est", "ca", "le", "souci"), ("est", "ca", "le", "probleme"), ("est", "ca", "qui"),
+               ("voila", "le", "probleme"), ("voila", "le", "souci"))
+_CLAUSE_STARTS = (("mais",), ("est", "bon"))
+_SKIP = frozenset({"est", "pour", "ca", "que", "qui", "me", "m"})
+
+
+def _strip(span: Sequence[str]) -> tuple[str, ...]:
+    start = 0
+    while start < len(span) and span[start] in _SKIP:
+        start += 1
+    return tuple(span[start:])
+
+
+def _focus(words: Sequence[str]) -> tuple[str, ...]:
+    """The part of the sentence the caller says matters most, or () when they do not say."""
+    n = len(words)
+    for i in range(n):
+        # "c'est surtout X" (but "il faut surtout pas que..." is an ordinary insistence).
+        for marker in _FOCUS_AFTER:
+            if tuple(words[i:i + len(marker)]) == marker:
+                after = i + len(marker)
+                if marker == ("surtout",) and after < n and words[after] == "pas":
+                    continue
+                if (span := _strip(words[after:])):
+                    return span
+        # "le plus important c'est X", "ce qui compte c'est X".
+        if words[i] in _FOCUS_NOUNS and "est" in words[i + 1:i + 3]:
+            after = words.index("est", i + 1) + 1
+            if (span := _strip(words[after:])):
+                return span
+        # "c'est X qui compte", "c'est X qui m'inquiète".
+        if words[i] == "qui" and i >= 1 and any(w in _FOCUS_CLEFT for w in words[i + 1:i + 4]):
+            # The cleft's own "c'est", not the verb of a relative ("qui EST en retard").
+            head = max((j for j in range(i) if words[j] == "est" and (j == 0 or words[j - 1] != "qui")),
+                       default=-1)
+            if head >= 0 and (span := _strip(words[head + 1:i])):
+                return span
+        # "X, c'est ça le souci": X back to the start of its clause.
+        for marker in _FOCUS_BACK:
+            if tuple(words[i:i + len(marker)]) == marker:
+                begin = 0
+                for j in range(i):
+                    for start in _CLAUSE_STARTS:
+                        if tuple(words[j:j + len(start)]) == start:
+                            begin = j + len(start)
+                if (span := _strip(words[begin:i])):
+                    return span
+    return ()

@@ -23,6 +23,7 @@ The index is immutable once built: ``KnowledgeIndex.build(kb)`` again after a ch
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -38,6 +39,7 @@ from callcenter.kb.entry import Entry, KnowledgeBase
 from callcenter.kb.normalise import is_marker, is_stop, letter_of, stem, terms, words
 from callcenter.kb.organismes import ORGANISME_NAMES
 from callcenter.kb.phonetic import phonetic_key
+from callcenter.kb.semantic import Embedder, EntryVectors
 
 PAIR_JOIN = " "
 
@@ -67,7 +69,7 @@ class SearchSettings:
     # Answer only above this confidence evidence, and only if the runner-up has at most this share
     # of the best entry's evidence. Evidence is a sum of (field weight x relative idf) per term.
     min_evidence: float = 1.05
-    max_runner_up: float = 0.8
+    max_runner_up: float = 0.75
     # Evidence at which the reported score is 0.5: scores are evidence / (evidence + this). Equal
     # to min_evidence, so the IVR answers from a confidence of 0.5.
     half_score_evidence: float = 0.9
@@ -79,6 +81,12 @@ class SearchSettings:
     # A single topic is offered ("is it about X?") only with this much evidence.
     confirm_min_evidence: float = 0.85
     max_choices: int = 3
+    # Semantic check (when the index has sentence embeddings): an answer whose runner-up has at
+    # least this share of its evidence is checked against the embeddings of the first three
+    # entries, and turned into a question when another of them is closer to what the caller said
+    # by more than ``semantic_margin`` (cosine).
+    semantic_zone: float = 0.5
+    semantic_margin: float = 0.03
     fuzzy_cutoff: float = 86.0
     min_fuzzy_length: int = 5
     phonetic_similarity: float = 0.85
@@ -107,6 +115,9 @@ class SearchResult:
     rejected: tuple[str, ...] = ()
     # A second topic the caller asked about in the same sentence, to offer after the answer.
     also: str | None = None
+    # The entry the sentence embeddings found closer than the lexical best, when that turned an
+    # answer into a question (for the call's log).
+    semantic_rival: str | None = None
 
     @property
     def score(self) -> float:
@@ -203,10 +214,24 @@ class KnowledgeIndex:
     # length, so each word is compared with a small pool, keeping a query well under a millisecond.
     _fuzzy_pools: Mapping[int, tuple[str, ...]] = field(repr=False)
     _phonetic: Mapping[str, tuple[str, ...]] = field(repr=False)
+    # Sentence embeddings of the entries, for the semantic check; None: lexical search only.
+    semantic: EntryVectors | None = field(default=None, repr=False)
+    # Why the semantic check is off although an embedder was given (for /healthz).
+    semantic_problem: str | None = None
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, settings: SearchSettings | None = None) -> KnowledgeIndex:
+    def build(cls, kb: KnowledgeBase, settings: SearchSettings | None = None,
+              embedder: Embedder | None = None) -> KnowledgeIndex:
+        """The index of ``kb``; with ``embedder``, also the entries' sentence embeddings (if they
+        cannot be made, the index searches without them and says why in ``semantic_problem``)."""
         s = settings or SearchSettings()
+        semantic: EntryVectors | None = None
+        problem: str | None = None
+        if embedder is not None and kb.entries:
+            try:
+                semantic = EntryVectors.build(kb, embedder)
+            except Exception as exc:  # noqa: BLE001 - the lexical search must still answer
+                problem = f"entries not embedded: {type(exc).__name__}: {exc}"
         per_entry = [_entry_weights(e, s) for e in kb.entries]
         n = len(per_entry)
         # Document frequency counts an entry fully once a term weighs as much as a synonym.
@@ -244,7 +269,18 @@ class KnowledgeIndex:
             _idf=MappingProxyType({f: max(v, 0.0) for f, v in idfs.items()}),
             _fuzzy_pools=MappingProxyType(_length_pools(keywords, s)),
             _phonetic=MappingProxyType({k: tuple(v) for k, v in phonetic.items()}),
+            semantic=semantic,
+            semantic_problem=problem,
         )
+
+    def with_semantic(self, embedder: Embedder) -> KnowledgeIndex:
+        """This index with the entries' sentence embeddings (the slow part of a build: a server
+        answers with the lexical index meanwhile). On failure, the same index says why."""
+        try:
+            return dataclasses.replace(self, semantic=EntryVectors.build(self.kb, embedder), semantic_problem=None)
+        except Exception as exc:  # noqa: BLE001 - the lexical search must still answer
+            return dataclasses.replace(self, semantic=None,
+                                       semantic_problem=f"entries not embedded: {type(exc).__name__}: {exc}")
 
     # -- query side -----------------------------------------------------------------------------
 
@@ -287,6 +323,27 @@ class KnowledgeIndex:
         joined = "".join(parts)
         return self._fuzzy(joined) if len(joined) >= 6 else None
 
+    def _strength(self, word: str) -> float:
+        """The most a word weighs in any entry (0 for a word no entry has)."""
+        return max((w for _, w in self._postings.get(stem(word), ())), default=0.0)
+
+    def _cut_word(self, left: str, right: str) -> str | None:
+        """Two known words that a recogniser cut out of one ("passe port" -> "passeport").
+
+        Glued only when the whole is a strong word of some entry (a name or a title word) and
+        each piece alone says little: "mot de passe" or "carte vitale" stay as they are.
+        """
+        if is_stop(left) or is_stop(right) or is_marker(left) or is_marker(right) \
+                or len(left) < 3 or len(right) < 3:
+            return None
+        whole = left + right
+        strong = self._strength(whole)
+        if strong < self.settings.synonym_weight * 0.5:
+            return None
+        if max(self._strength(left), self._strength(right)) * 1.5 > strong:
+            return None
+        return whole
+
     def _repair(self, heard: Sequence[str]) -> list[tuple[str, float]]:
         """Words with a similarity each: 1.0 as heard, less when repaired."""
         unknown = [
@@ -306,6 +363,9 @@ class KnowledgeIndex:
                     if glued is not None:
                         i += size
                         break
+            if glued is None and i + 1 < n and (whole := self._cut_word(heard[i], heard[i + 1])):
+                glued = (whole, 1.0)
+                i += 2
             if glued is not None:
                 out.append(glued)
                 continue
@@ -345,9 +405,12 @@ class KnowledgeIndex:
         coverage = self._coverage(best_idx, [t for t, _ in seq])
         return best * (1.0 - self.settings.coverage_discount * (1.0 - coverage))
 
-    def _confident(self, heard: Sequence[str]) -> int | None:
+    def _confident(self, heard: Sequence[str], excluded: Iterable[int] = ()) -> int | None:
         """The entry a piece of a sentence clearly names, if any (for corrections and second questions)."""
         seq, ranked = self._rank(heard)
+        if excluded:
+            out = set(excluded)
+            ranked = [(idx, ev) for idx, ev in ranked if idx not in out]
         if not ranked:
             return None
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -355,6 +418,14 @@ class KnowledgeIndex:
                 runner_up <= self.settings.max_runner_up * ranked[0][1]:
             return ranked[0][0]
         return None
+
+    def _focus_choice(self, focus: Sequence[str], excluded: set[int], best_idx: int) -> tuple[int, ...]:
+        """The focus's best entry and the sentence's best, when they differ; else ()."""
+        _, ranked = self._rank(focus)
+        ranked = [(idx, ev) for idx, ev in ranked if idx not in excluded]
+        if not ranked or ranked[0][0] == best_idx:
+            return ()
+        return (ranked[0][0], best_idx)
 
     def _body_named(self, heard: Sequence[str]) -> str | None:
         """The body a phrase names and nothing more ("la caf", "la sécu"), if any."""
@@ -392,27 +463,66 @@ class KnowledgeIndex:
         clarify: tuple[str, ...] = ()
         confidence = 0.0
         also = None
+        semantic_rival = None
         if ranked:
             best_idx, best = ranked[0]
             runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
             sure = self._sure(seq, ranked)
             confidence = self._score(sure)
-            if sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
+            focused = self._confident(parts.focus, rejected) if parts.focus else None
+            if focused is not None:
+                # The caller said which topic matters most ("c'est surtout X"): answer it, and
+                # offer the other topic the sentence clearly names, if any, afterwards.
+                match = self.kb.entries[focused]
+                confidence = max(confidence, self._score(s.min_evidence))
+                if best_idx != focused and sure >= s.clarify_min_evidence:
+                    also = self.kb.entries[best_idx].id
+            elif parts.focus and (aside := self._focus_choice(parts.focus, rejected, best_idx)):
+                # What the caller said matters points elsewhere than the sentence as a whole, and
+                # not clearly enough to answer: ask which of the two.
+                if sure >= s.clarify_min_evidence:
+                    clarify = tuple(self.kb.entries[idx].id for idx in aside)
+            elif sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
                 match = self.kb.entries[best_idx]
+                if runner_up >= s.semantic_zone * best and \
+                        (rival := self._semantic_rival(text, [idx for idx, _ in ranked[:s.max_choices]])) is not None:
+                    # A thin margin, and the sentence as a whole reads closer to another topic:
+                    # a question costs the caller less than a confident wrong answer.
+                    match = None
+                    semantic_rival = self.kb.entries[rival].id
+                    clarify = (self.kb.entries[best_idx].id, semantic_rival)
             elif sure >= s.clarify_min_evidence:
                 close = [idx for idx, ev in ranked[: s.max_choices + 1] if ev >= s.clarify_share * best]
-                clarify = tuple(self.kb.entries[idx].id for idx in close)
+                # The runners-up that kept the search from answering are offered with the best.
+                near = [idx for idx, ev in ranked[: s.max_choices]
+                        if ev > min(s.max_runner_up, s.clarify_share) * best]
+                clarify = tuple(self.kb.entries[idx].id for idx in near)
                 if len(close) > s.max_choices:
                     clarify = ()  # too many alike ("c'est pour la caf"): any three would be arbitrary
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()  # one weak topic: not worth a question, ask to rephrase
-            if match is not None and parts.also:
+            if match is not None and parts.also and also is None:
                 pieces = {self._confident(parts.first), self._confident(parts.also)} - {None, best_idx}
                 if len(pieces) == 1:
                     also = self.kb.entries[pieces.pop()].id  # type: ignore[index]
         return SearchResult(query=text, match=match, results=results,
                             terms=tuple(t for t, _ in seq), confidence=confidence, clarify=clarify,
-                            rejected=tuple(sorted(self.kb.entries[i].id for i in rejected)), also=also)
+                            rejected=tuple(sorted(self.kb.entries[i].id for i in rejected)), also=also,
+                            semantic_rival=semantic_rival)
+
+    def _semantic_rival(self, text: str, candidates: Sequence[int]) -> int | None:
+        """Another of ``candidates`` (the lexical best first) that the sentence embeddings put
+        clearly closer to ``text`` than the lexical best, if any; None without embeddings."""
+        if self.semantic is None or len(candidates) < 2:
+            return None
+        try:
+            close = self.semantic.closeness(text, candidates)
+        except Exception:  # noqa: BLE001 - an encoder failure leaves the lexical decision
+            return None
+        rival = max(range(len(candidates)), key=close.__getitem__)
+        if rival != 0 and close[rival] - close[0] > self.settings.semantic_margin:
+            return candidates[rival]
+        return None
 
     def _score(self, evidence: float) -> float:
         return round(evidence / (evidence + self.settings.half_score_evidence), 4)

@@ -44,6 +44,8 @@ LONG_UTTERANCE_WORDS = 20
 # Below this many words an embedding says little ("non rien", "allô oui"): the rules decide alone.
 MIN_WORDS = 4
 _CACHE_SIZE = 4096
+# Vectors of the knowledge base's entries (a few hundred texts) and of recent utterances.
+_VECTOR_CACHE_SIZE = 8192
 _HESITATIONS = re.compile(r"\b(euh+|heu+|hum+|bah|ben|allo|allô)\b")
 
 
@@ -187,7 +189,34 @@ class SemanticModel:
         self.encoder = encoder
         self.head = head
         self._cache: OrderedDict[str, Reading] = OrderedDict()
+        # Sentence vectors by prepared text: the knowledge search embeds the utterance the triage
+        # has just read (``embed``), and that costs no second encoding.
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit sentence vectors of ``texts`` (as the encoder sees them: ``prepare``), one row each."""
+        prepared = [prepare(t) for t in texts]
+        with self._lock:
+            missing = list(dict.fromkeys(p for p in prepared if p not in self._vectors))
+        if missing:
+            fresh = np.asarray(self.encoder.encode(missing), dtype=np.float32).reshape(len(missing), -1)
+            self._keep_vectors(missing, fresh)
+        with self._lock:
+            rows = [self._vectors.get(p) for p in prepared]
+        if any(r is None for r in rows):  # pushed out of the cache meanwhile by a large batch
+            return np.asarray(self.encoder.encode(prepared), dtype=np.float32).reshape(len(prepared), -1)
+        return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+    def _keep_vectors(self, prepared: Sequence[str], vectors: np.ndarray) -> None:
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        unit = vectors / np.where(norms > 0, norms, 1.0)
+        with self._lock:
+            for text, row in zip(prepared, unit, strict=True):
+                self._vectors[text] = row
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > _VECTOR_CACHE_SIZE:
+                self._vectors.popitem(last=False)
 
     @property
     def version(self) -> str:
@@ -216,6 +245,10 @@ class SemanticModel:
         flat = [w for p in parts for w in p]
         if flat:
             vectors = np.asarray(self.encoder.encode(flat), dtype=np.float32).reshape(len(flat), -1)
+            # The first window of each utterance is the whole of it: kept for ``embed``.
+            starts = np.cumsum([0] + [len(p) for p in parts])[:-1]
+            whole = [int(st) for st, p in zip(starts, parts, strict=True) if p]
+            self._keep_vectors([p[0] for p in parts if p], vectors[whole])
             with _one_blas_thread():
                 probs, nearest = self.head.probabilities(vectors)
         labels = self.head.labels

@@ -18,7 +18,7 @@ from aiohttp import web
 from callcenter.appointments.book import AppointmentBook
 from callcenter.bus import MemoryBus, RedisBus
 from callcenter.calls import CallService, Executor, utc_now
-from callcenter.calls.cores import Cores
+from callcenter.calls.cores import Cores, kb_embedder
 from callcenter.calls.service import Clock
 from callcenter.calls.speech_bridge import Listening, SpeechBridge
 from callcenter.cluster import Job, Node, Scheduler, new_node_id
@@ -181,7 +181,8 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
 
 async def _cores(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    kb = KbCatalog(settings.kb_dir, VersionStore(app[keys.DATABASE]))
+    kb = KbCatalog(settings.kb_dir, VersionStore(app[keys.DATABASE]),
+                   await asyncio.to_thread(kb_embedder, settings.kb_search.semantic_model))
     try:
         await kb.reload()
     except Exception:  # noqa: BLE001 - no knowledge base means questions go to a person, not no calls

@@ -40,7 +40,16 @@ async def healthz(request: web.Request) -> web.Response:
     body["flow_problems"] = [str(p) for p in catalog.problems]
     body["flow_drafts"] = catalog.drafts
     cores = app[keys.CORES]
-    body["knowledge"] = None if cores.knowledge is None else {"entries": len(cores.knowledge.kb.entries)}
+    knowledge = cores.knowledge
+    # Without its semantic check the search still answers, lexically, but more of its close
+    # answers may be on the wrong topic: degraded, said so, not fatal.
+    pending = cores.kb.semantic_pending
+    kb_semantic_lost = knowledge is not None and settings.kb_search.semantic_model is not None \
+        and knowledge.semantic is None and not pending
+    body["knowledge"] = None if knowledge is None else {
+        "entries": len(knowledge.kb.entries),
+        "semantic": "loading" if pending and knowledge.semantic is None else knowledge.semantic is not None,
+        "status": "degraded" if kb_semantic_lost else "ok"}
     body["kb_drafts"] = cores.kb.drafts
     triage: dict[str, object] | None = None
     if cores.triage is not None:
@@ -64,10 +73,14 @@ async def healthz(request: web.Request) -> web.Response:
         reasons += [f"flow file refused, the previous version runs: {p}" for p in catalog.problems[:20]]
     if triage is not None and triage["status"] != "ok":
         reasons.append("triage without its semantic layer: the rules decide alone")
+    if kb_semantic_lost:
+        reasons.append("knowledge search without its semantic check: lexical only"
+                       + (f" ({knowledge.semantic_problem})" if knowledge and knowledge.semantic_problem else ""))
     for part, faults in sorted(cores.problems.items()):
         reasons += [f"{part} file refused, the previous version runs: {f}" for f in faults[:20]]
     body["degraded"] = sorted({"flows"} if catalog.problems else set()
                               | ({"triage"} if triage and triage["status"] != "ok" else set())
+                              | ({"knowledge"} if kb_semantic_lost else set())
                               | {part for part, faults in cores.problems.items() if faults})
     body["reasons"] = reasons
     if not ok:

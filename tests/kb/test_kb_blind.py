@@ -70,12 +70,13 @@ def test_blind_batches_are_resolved_within_one_question(bundled_index: Knowledge
 
 @pytest.mark.parametrize("name", BATCHES)
 def test_each_blind_batch_stays_near_the_target(bundled_index: KnowledgeIndex, name: str) -> None:
-    # With the three-way decision (answer, ask which topic, neither), batch 2 scores 0.965 resolved
-    # and 2.0 % wrong, batch 3 0.972 and 0 %, batch 4 (written blind for issue 10, first run 0.934
-    # and 2.8 %) 0.958 and 1.9 %, batch 5 (written blind after that work, never tuned on) 0.959 and
-    # 2.3 % at its first run: a floor a little under each, so a regression on any shows without
-    # tuning to single lines.
+    # Lexical search alone (the semantic check off or its model missing). With the three-way
+    # decision, batch 2 scored 0.965 resolved and 2.0 % wrong, batch 3 0.972 and 0 %, batch 4
+    # (first run 0.934 and 2.8 %) 0.958 and 1.9 %, batch 5 (first run) 0.959 and 2.3 %. After the
+    # focus, denial and cut-word families and the 0.75 margin (docs/knowledge-base.md): 0.970 and
+    # 1.5 %, 0.982 and 0 %, 0.967 and 1.4 %, 0.982 and 0 % (batch 5 no longer blind: its errors
+    # named two of the families). A floor a little under each, without tuning to single lines.
     cases = _cases(name)
     resolved, wrong, misses = _score(bundled_index, cases)
     assert resolved / len(cases) >= 0.95, "\n".join(misses)
-    assert wrong / len(cases) <= 0.025, "\n".join(misses)
+    assert wrong / len(cases) <= 0.02, "\n".join(misses)

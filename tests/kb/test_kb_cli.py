@@ -3,6 +3,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,8 @@ def test_jsonl_writes_one_object_per_input_line(monkeypatch: pytest.MonkeyPatch,
     assert run(["kb", "search", "--jsonl", "--kb-dir", KB_OK, "--top", "2"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [row["query"] for row in rows] == lines
-    assert all(set(row) == {"query", "match", "results", "clarify", "rejected", "also"} for row in rows)
+    assert all(set(row) == {"query", "match", "results", "clarify", "rejected", "also",
+                                                   "semantic_rival"} for row in rows)
     assert all(row["clarify"] == [] for row in rows if row["match"] is not None)
     assert [row["match"] for row in rows] == ["am.carte_vitale", None, None, "caf.rsa"]
     first = rows[0]["results"]
@@ -116,6 +118,8 @@ def test_jsonl_contract_through_the_installed_command() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "callcenter.cli.main", "kb", "search", "--jsonl"],
         input="\n".join(texts) + "\n", capture_output=True, text=True, timeout=60, check=False,
+        # The contract, not the semantic check (tests/kb/test_kb_semantic.py): no encoder to load.
+        env={**os.environ, "CALLCENTER_KB_SEMANTIC": "false"},
     )
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]

@@ -23,9 +23,18 @@ def _cases(section: str) -> list[tuple[str, str]]:
 def test_typical_phrasings_are_answered_with_their_topic(
     bundled_index: KnowledgeIndex, text: str, topic: str
 ) -> None:
+    # Answered, or, when a neighbouring topic comes close, offered first in one question: a thin
+    # margin gets a question rather than a possibly wrong answer.
     result = bundled_index.search(text)
-    assert result.match is not None, (text, result.results)
-    assert result.match.id == topic, (text, result.results)
+    got = result.match.id if result.match is not None else (result.clarify or (None,))[0]
+    assert got == topic, (text, result.results, result.clarify)
+
+
+def test_most_typical_phrasings_are_answered_at_once(bundled_index: KnowledgeIndex) -> None:
+    cases = _cases("typical")
+    at_once = sum(r.match is not None and r.match.id == topic
+                  for text, topic in cases if (r := bundled_index.search(text)))
+    assert at_once / len(cases) >= 0.9, at_once
 
 
 @pytest.mark.parametrize(("text", "topic"), _cases("misheard"))
