@@ -38,6 +38,7 @@ SETS: dict[str, Path] = {
     "blind batch 3": FIXTURES / "blind_batch3.yaml",
     "blind batch 4": FIXTURES / "blind_batch4.yaml",
     "blind batch 5": FIXTURES / "blind_batch5.yaml",
+    "blind batch 6": FIXTURES / "blind_batch6.jsonl",
 }
 SECTIONS = ("typical", "corrections", "misheard")
 _SUMMARY = re.compile(r"match accuracy ([\d.]+) \((\d+)/(\d+)\).*wrong answers ([\d.]+), "
