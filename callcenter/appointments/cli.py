@@ -38,9 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.set_defaults(func=run_add_agency)
     hours = actions.add_parser("add-hours", help="add a weekly range of appointments to an agency")
     hours.add_argument("agency", type=int, help="the agency's id (see `appointments agencies`)")
-    hours.add_argument("--day", required=True, choices=sorted(DAY_NAMES, key=DAY_NAMES.__getitem__))
-    hours.add_argument("--from", dest="start", required=True, metavar="HH:MM")
-    hours.add_argument("--to", dest="end", required=True, metavar="HH:MM")
+    hours.add_argument("--day", required=True, choices=sorted(DAY_NAMES, key=DAY_NAMES.__getitem__),
+                       help="the day of the week")
+    hours.add_argument("--from", dest="start", required=True, metavar="HH:MM",
+                       help="first appointment's start, local time of the agency")
+    hours.add_argument("--to", dest="end", required=True, metavar="HH:MM",
+                       help="when the last appointment must have ended")
     hours.add_argument("--channel", choices=CHANNELS, default="phone", help="by phone (default) or in person")
     hours.add_argument("--minutes", type=int, default=30, help="length of one appointment (default 30)")
     hours.add_argument("--by", help="who makes the change (default: the system user name)")
