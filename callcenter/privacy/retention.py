@@ -30,6 +30,7 @@ from callcenter.store.models import (
     CallNote,
     QueueEntry,
     RoutingDecision,
+    SurveyResponse,
     TriageFeedback,
     WebhookReceipt,
 )
@@ -80,6 +81,7 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
     counted: list[tuple[str, Any, Any]] = [
         ("call_log", CallLogEntry, CallLogEntry.call_sid.in_(old_calls)),
         ("queue_entries", QueueEntry, QueueEntry.call_sid.in_(old_calls)),
+        ("survey_responses", SurveyResponse, SurveyResponse.call_sid.in_(old_calls)),
         ("webhook_receipts", WebhookReceipt,
          or_(WebhookReceipt.call_sid.in_(old_calls), WebhookReceipt.created_at < receipts_before)),
         ("call_notes", CallNote, CallNote.at < analyses_before),
@@ -103,7 +105,7 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
             if not sids:
                 break
             for model, column in ((CallLogEntry, CallLogEntry.call_sid), (QueueEntry, QueueEntry.call_sid),
-                                  (WebhookReceipt, WebhookReceipt.call_sid), (Call, Call.call_sid)):
+                                  (SurveyResponse, SurveyResponse.call_sid), (WebhookReceipt, WebhookReceipt.call_sid), (Call, Call.call_sid)):
                 await session.execute(delete(model).where(column.in_(sids))
                                       .execution_options(synchronize_session=False))
     for _name, model, pk, where in aged:
@@ -177,6 +179,8 @@ async def export(db: Database, key: bytes, number: str, now: datetime, actor: st
                                                .order_by(RoutingDecision.id)))
         feedback = list(await session.scalars(select(TriageFeedback).where(TriageFeedback.call_sid.in_(sids))
                                               .order_by(TriageFeedback.id)))
+        surveys = {s.call_sid: s for s in
+                   await session.scalars(select(SurveyResponse).where(SurveyResponse.call_sid.in_(sids)))}
         audit(session, actor, "privacy.export", caller_object(key, number), {"calls": len(calls)}, now)
     out = []
     for call in calls:
@@ -196,6 +200,8 @@ async def export(db: Database, key: bytes, number: str, now: datetime, actor: st
                       for n in notes if n.call_sid == call.call_sid],
             "triage_feedback": [{"at": _iso(f.at), "fragile": f.fragile, "urgent": f.urgent, "comment": f.comment}
                                 for f in feedback if f.call_sid == call.call_sid],
+            "survey": None if (answer := surveys.get(call.call_sid)) is None else {
+                "at": _iso(answer.created_at), "score": answer.score, "comment": answer.comment},
         })
     return {"number": mask_phone(number), "exported_at": now.isoformat(), "calls": out}
 
@@ -212,6 +218,7 @@ async def erase(db: Database, key: bytes, number: str, now: datetime, actor: str
                                     ("call_notes", CallNote, CallNote.call_sid),
                                     ("routing_decisions", RoutingDecision, RoutingDecision.call_sid),
                                     ("triage_feedback", TriageFeedback, TriageFeedback.call_sid),
+                                    ("survey_responses", SurveyResponse, SurveyResponse.call_sid),
                                     ("calls", Call, Call.call_sid)):
             where = column.in_(sids)
             counts[name] = int(await session.scalar(select(func.count()).select_from(model).where(where)) or 0)

@@ -60,6 +60,7 @@ from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine, BrowserSockets
 from callcenter.web.error_pages import error_pages_middleware
 from callcenter.web.report_pages import setup_routes as setup_report_routes
+from callcenter.web.satisfaction_page import setup_routes as setup_satisfaction_routes
 from callcenter.web.templates import UI_DIR
 
 _LOGGER = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     audit_page.setup_routes(app)
     flow_pages.setup_routes(app)
     setup_report_routes(app)
+    setup_satisfaction_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
     headers.setup(app)
     if settings.public_url is None:
@@ -273,7 +275,7 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         service = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest, listening),
                               app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
                               estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
-                              caller_hash_key=settings.caller_hash_key)
+                              caller_hash_key=settings.caller_hash_key, served_by=desk.served_by)
         app[keys.SERVICE] = service
         if engine is not None and listening is not None:
             voice = app[keys.VOICE]

@@ -100,7 +100,7 @@ def env(tmp_path: Path, database_url: str, flows_dir: Path, monkeypatch: pytest.
 def test_the_bundled_flows_pass_their_test_cases(env: Path, capsys: Any) -> None:
     assert (PROJECT_ROOT / "ivr_flows" / "main.tests.yaml").is_file()
     assert main(["flows", "test", str(PROJECT_ROOT / "ivr_flows")]) == 0
-    assert "10 of 10 test cases passed" in capsys.readouterr().err
+    assert "14 of 14 test cases passed" in capsys.readouterr().err
 
 
 def test_publish_is_refused_while_a_case_fails(env: Path, tmp_path: Path, capsys: Any) -> None:
