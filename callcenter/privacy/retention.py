@@ -105,7 +105,8 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
             if not sids:
                 break
             for model, column in ((CallLogEntry, CallLogEntry.call_sid), (QueueEntry, QueueEntry.call_sid),
-                                  (SurveyResponse, SurveyResponse.call_sid), (WebhookReceipt, WebhookReceipt.call_sid), (Call, Call.call_sid)):
+                                  (SurveyResponse, SurveyResponse.call_sid),
+                                  (WebhookReceipt, WebhookReceipt.call_sid), (Call, Call.call_sid)):
                 await session.execute(delete(model).where(column.in_(sids))
                                       .execution_options(synchronize_session=False))
     for _name, model, pk, where in aged:

@@ -14,6 +14,7 @@ from callcenter.store.models import SurveyResponse, User
 from callcenter.store.surveys import survey_rows
 from callcenter.web import keys
 from callcenter.web.auth import identity, requires
+from callcenter.web.labels import load_labels
 from callcenter.web.pages import _since
 from callcenter.web.templates import render
 
@@ -55,11 +56,11 @@ async def satisfaction_page(request: web.Request) -> web.Response:
     rows, since, until = await _period(request)
     nodes, entries = _names(request)
     report = satisfaction_report(rows, since=_day(since), until=_day(until), agents=await _agents(request),
-                                 nodes=nodes, entries=entries)
+                                 nodes=nodes, entries=entries, queues=load_labels().kind("queues"))
     pairs = [(k, v) for k, v in (("since", _day(since)), ("until", _day(until))) if v]
     return render("satisfaction_report.html", csrf_token=who.csrf, user=who, report=report,
                   csv_query="?" + urlencode(pairs) if pairs else "", since=_day(since) or "",
-                  until=_day(until) or "", entries=entries)
+                  until=_day(until) or "", entries=entries, queues=load_labels().kind("queues"))
 
 
 @requires("supervisor")

@@ -146,5 +146,5 @@ async def test_a_case_recorded_from_a_real_call(new_call: Any, settings: Any, en
     assert "- name: appel enregistré" in added and "0000000" in added
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["flows", "test", str(env / "main.yaml")]) == 0
-    assert "11 of 11 test cases passed" in capsys.readouterr().err
+    assert "15 of 15 test cases passed" in capsys.readouterr().err
     assert await asyncio.to_thread(main, ["flows", "record-test", "CA" + "9" * 32]) == 1

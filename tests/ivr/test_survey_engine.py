@@ -127,7 +127,8 @@ def test_key_0_reaches_a_person_and_danger_is_heard_even_here(engine: IvrEngine)
 def test_no_survey_for_a_caller_who_got_nothing(engine: IvrEngine) -> None:
     """The titles' information path hangs up directly; a flow that sends an unanswered caller to
     the survey node passes through it."""
-    flow = MAIN.read_text(encoding="utf-8").replace("        next: au_revoir\n\n  titres:", "        next: enquete\n\n  titres:")
+    flow = MAIN.read_text(encoding="utf-8").replace("        next: au_revoir\n\n  titres:",
+                                                    "        next: enquete\n\n  titres:")
     assert "next: enquete\n\n  titres:" in flow
     other = IvrEngine(parse_flow(flow, "main.yaml"), engine.knowledge, engine.triage)
     state, out, every = play(other, [START, DigitsReceived("6"), DigitsReceived("3")])
