@@ -150,3 +150,24 @@ async def test_online_link_refused_and_undelivered(centre: Centre) -> None:
     log = await centre.client.app[keys.DATABASE].call_log(lost.call_sid)
     final = [r.payload for r in log if r.kind == "sms_status"][-1]
     assert final["status"] == "undelivered" and final["error_code"] == "30003"   # ...never delivered
+
+
+async def test_a_survey_answer_goes_with_its_call(centre: Centre) -> None:
+    """Access and erasure requests include the answer; a purge counts it with its call."""
+    from datetime import timedelta
+
+    from callcenter.privacy.retention import Retention, erase, export, purge
+    call = centre.caller()
+    twiml = await answered(call)
+    twiml = await call.gather(turn(twiml), Digits="1")
+    twiml = await call.gather(turn(twiml), Digits="3")
+    await call.gather(turn(twiml), SpeechResult="un peu long", Confidence="0.8")
+    db, key = centre.client.app[keys.DATABASE], centre.client.app[keys.SETTINGS].caller_hash_key
+    data = await export(db, key, call.caller, centre.clock.now, "test")
+    [exported] = data["calls"]
+    assert exported["survey"] == {"at": centre.clock.now.isoformat(), "score": 3, "comment": "un peu long"}
+    later = centre.clock.now + timedelta(days=400)
+    counts = await purge(db, Retention(calls_days=183, analyses_days=365, receipts_days=2), key, later, dry_run=True)
+    assert counts["survey_responses"] == 1 and counts["calls"] == 1
+    erased = await erase(db, key, call.caller, centre.clock.now, "test")
+    assert erased["survey_responses"] == 1 and await rows(centre) == []
