@@ -22,19 +22,22 @@ from callcenter.calls.history import caller_history
 from callcenter.errors import CallCenterError
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.ivr import (
+    AgentHandled,
     CallStarted,
     CallState,
     Command,
     Event,
     IvrEngine,
     OnDuty,
+    QueueLeft,
     WaitEstimated,
     command_to_dict,
     event_to_dict,
 )
-from callcenter.ivr.commands import AppointmentRequest, SendSms, Transfer
+from callcenter.ivr.commands import AppointmentRequest, RecordSurvey, SendSms, Transfer
 from callcenter.privacy import caller_key, stored_caller
 from callcenter.store import Database
+from callcenter.store.surveys import save_survey
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ Renderer = Callable[[Sequence[Command], CallState], str]
 WaitEstimator = Callable[[str, Transfer], Awaitable[tuple[float | None, int]]]
 # (call_sid, transfer) -> agents logged in who could take that caller.
 OnDutyCounter = Callable[[str, Transfer], Awaitable[int]]
+# call_sid -> the agent who talked with that caller (None: nobody was ever connected).
+ServedBy = Callable[[str], Awaitable[int | None]]
 INPUT_KINDS = frozenset({"digits", "speech", "no_input"})
 
 
@@ -74,12 +79,14 @@ class CallService:
     def __init__(self, db: Database, catalog: FlowCatalog, executor: Executor, bus: EventBus,
                  flow_id: str, clock: Clock = utc_now, cores: Cores | None = None,
                  estimate_wait: WaitEstimator | None = None, count_on_duty: OnDutyCounter | None = None,
-                 caller_hash_key: bytes = b"") -> None:
+                 caller_hash_key: bytes = b"", served_by: ServedBy | None = None) -> None:
         self.db = db
         self.catalog = catalog
         self.cores = cores
         self.estimate_wait = estimate_wait
         self.count_on_duty = count_on_duty
+        # Asked when a caller's conference ends: did a person talk with them (the survey after an agent)?
+        self.served_by = served_by
         self.executor = executor
         self.bus = bus
         self.flow_id = flow_id
@@ -119,6 +126,17 @@ class CallService:
             _LOGGER.exception("call %s: agents on duty could not be counted", call_sid)
             return None
         return OnDuty(transfer.queue, agents)
+
+    async def _handled(self, call_sid: str, before: CallState, event: Event) -> AgentHandled | None:
+        """Who talked with the caller, asked of the desk when their conference is over."""
+        if self.served_by is None or not isinstance(event, QueueLeft) or before.status != "transferred":
+            return None
+        try:
+            agent = await self.served_by(call_sid)
+        except Exception:  # noqa: BLE001 - without it the caller is only not surveyed
+            _LOGGER.exception("call %s: who handled the caller could not be read", call_sid)
+            return None
+        return None if agent is None else AgentHandled(agent)
 
     def _early_estimate(self, call_sid: str, commands: Sequence[Command]
                         ) -> tuple[Transfer, asyncio.Task[tuple[float | None, int]]] | None:
@@ -169,6 +187,11 @@ class CallService:
                 _LOGGER.info("call %s: stale answer for turn %d (now %d)", call_sid, turn, state.turn)
                 return Outcome(call.last_response or render([], state), state, replayed=True)
             engine = await self.engine_for(call.flow_id, call.flow_version)
+            handled = await self._handled(call_sid, state, event)
+            if handled is not None:
+                # Like the agents on duty: an input, logged before the event it shapes.
+                state, _ = engine.step(state, handled, now)
+                tx.append(now, "event", handled.kind, event_to_dict(handled), "desk")
             new_state, commands = engine.step(state, event, now)
             # Handing over to a person: the wait estimate is read while the agents on duty are
             # counted (two reads at once, not one after the other, under the call's lock); it is
@@ -209,6 +232,10 @@ class CallService:
             # this request is then the step that follows it. The same for the appointment book.
             port: SendSms | AppointmentRequest | None = sms if sms is not None and new_state.awaits_sms() else None
             port = port or next((c for c in commands if isinstance(c, AppointmentRequest)), None)
+            for command in commands:
+                if isinstance(command, RecordSurvey):
+                    # The caller's answer is kept with the step that heard it, in its transaction.
+                    await save_survey(tx.session, call_sid, call.flow_id, command, now)
             response = render([*said_before, *commands], new_state)
             call.state = new_state.to_dict()
             call.status = new_state.status

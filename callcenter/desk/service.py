@@ -354,6 +354,15 @@ class Desk:
         assert status is not None
         return status.estimated_wait_seconds, status.position
 
+    async def served_by(self, call_sid: str) -> int | None:
+        """The agent who was connected with the caller (the last one, after a transfer), or ``None``
+        when no agent ever was: asked by the IVR when the caller's conference is over."""
+        async with self.db.sessions() as session:
+            row = await session.get(QueueEntry, call_sid)
+        if row is None or row.connected_at is None:
+            return None
+        return row.agent_id
+
     async def status_of(self, call_sid: str) -> QueueStatus | None:
         now = self.clock()
         async with self.db.sessions() as session:

@@ -18,9 +18,11 @@ BOX_W, BOX_H = 165, 38
 COL_GAP, ROW_GAP = 44, 14
 MARGIN = 20
 KIND_LABELS = {"say": "annonce", "menu": "menu", "ask": "question", "answer": "réponse", "transfer": "conseiller",
-               "goto": "aiguillage", "hangup": "fin", "appointment": "rendez-vous"}
+               "goto": "aiguillage", "hangup": "fin", "appointment": "rendez-vous", "survey": "enquête",
+               "online_link": "lien en ligne"}
 KIND_COLOURS = {"say": "#e8eef8", "menu": "#cfe0f7", "ask": "#fdf1d6", "answer": "#e6f4ea", "transfer": "#c8ebd0",
-                "goto": "#eeeeee", "hangup": "#dddddd", "appointment": "#f3e5f5"}
+                "goto": "#eeeeee", "hangup": "#dddddd", "appointment": "#f3e5f5", "survey": "#fce4ec",
+                "online_link": "#e0f2f1"}
 
 
 def _levels(flow: Flow) -> dict[str, int]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from callcenter.flows.model import Answer, Appointment, Ask, Flow, Goto, Hangup, Menu, Say, Transfer
+from callcenter.flows.model import (Answer, Appointment, Ask, Flow, Goto, Hangup, Menu, OnlineLink, Say, Survey,
+                                     Transfer)
 
 Fault = tuple[tuple[str | int, ...], str]
 
@@ -16,13 +17,13 @@ Fault = tuple[tuple[str | int, ...], str]
 def _targets(flow: Flow, raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     """(path of the field, node id holding it, target) for every reference in the file."""
     yield ("start",), "", flow.start
-    for key in ("human", "urgent", "fragile"):
+    for key in ("human", "urgent", "fragile", "survey"):
         if getattr(flow.settings, key):
             yield (key,), "", getattr(flow.settings, key)
     for node_id, node in flow.nodes.items():
         base: tuple[str | int, ...] = ("nodes", node_id)
         match node:
-            case Say() | Ask() | Answer() | Appointment():
+            case Say() | Ask() | Answer() | Appointment() | Survey() | OnlineLink():
                 yield (*base, "next"), node_id, node.next
             case Goto():
                 yield (*base, "next"), node_id, node.next
@@ -70,6 +71,10 @@ def check_graph(flow: Flow, raw: dict[str, Any]) -> list[Fault]:
         if target in flow.nodes and not isinstance(flow.nodes[target], Transfer):
             faults.append(((key,), f"{key!r} must name a transfer node, {target!r} is a "
                                    f"{flow.nodes[target].kind}"))
+    survey = flow.settings.survey
+    if survey in flow.nodes and not isinstance(flow.nodes[survey], Survey):
+        faults.append((("survey",), f"'survey' must name a survey node, {survey!r} is a "
+                                    f"{flow.nodes[survey].kind}"))
     for node_id, node in flow.nodes.items():
         if isinstance(node, Menu) and node.knowledge is not None and node.knowledge in flow.nodes \
                 and not isinstance(flow.nodes[node.knowledge], Answer):
@@ -79,7 +84,8 @@ def check_graph(flow: Flow, raw: dict[str, Any]) -> list[Fault]:
         return faults  # reachability is meaningless with dangling edges
 
     reachable: set[str] = set()
-    todo = [flow.start]
+    # The survey after an agent is reached from a transfer (once the agent hangs up).
+    todo = [flow.start, *([survey] if survey else [])]
     while todo:
         node_id = todo.pop()
         if node_id in reachable:

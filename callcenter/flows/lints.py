@@ -14,7 +14,8 @@ from collections import deque
 from collections.abc import Iterator
 
 from callcenter.errors import FileFault
-from callcenter.flows.model import Answer, Appointment, Ask, Flow, Hangup, Menu, Node, Say, Transfer
+from callcenter.flows.model import (Answer, Appointment, Ask, Flow, Hangup, Menu, Node, OnlineLink, Say, Survey,
+                                     Transfer)
 
 MAX_STEPS_TO_PERSON = 2
 MAX_MENU_DEPTH = 3
@@ -106,6 +107,12 @@ def _texts(node: Node) -> Iterator[tuple[str, str]]:
             yield "no_match prompt", node.input.no_match.prompt
             if isinstance(node, Answer):
                 yield "followup", node.followup
+        case Survey():
+            yield from (("consent", node.consent), ("question", node.question), ("thanks", node.thanks))
+            if node.comment:
+                yield "comment", node.comment
+        case OnlineLink():
+            yield from (("offer", node.offer), ("confirm", node.confirm), ("sent", node.sent))
 
 
 def speech_seconds(text: str) -> float:

@@ -32,8 +32,10 @@ from callcenter.flows.model import (
     Menu,
     MenuOption,
     Node,
+    OnlineLink,
     Retry,
     Say,
+    Survey,
     Transfer,
 )
 from callcenter.yamlfile import LinedDocument, YamlSyntaxError, load_with_lines
@@ -65,6 +67,23 @@ ANSWER_DEFAULTS = {
 }
 APPOINTMENT_PROMPT = ("Pour prendre un rendez-vous, tapez 1. Pour déplacer un rendez-vous, tapez 2. "
                       "Pour annuler un rendez-vous, tapez 3.")
+SURVEY_DEFAULTS: dict[str, Any] = {
+    "consent": "Acceptez-vous de répondre à une question sur cet appel ? Tapez 1 pour oui.",
+    "question": "Votre question a-t-elle reçu une réponse ? Tapez une note de 1 à 5 : 1, pas du tout, "
+                "5, tout à fait.",
+    "comment": "Merci. Si vous le souhaitez, dites en quelques mots ce que nous pourrions améliorer. "
+               "Sinon, ne dites rien.",
+    "thanks": "Merci pour votre réponse.",
+    "comment_max": 200,
+}
+ONLINE_LINK_DEFAULTS = {
+    "offer": "Cette démarche peut se faire en ligne. Voulez-vous recevoir par SMS le lien pour la faire ? "
+             "Tapez 1. Sinon, tapez 2.",
+    "confirm": "Le SMS sera envoyé au numéro qui finit par {digits}. Pour confirmer, tapez 1.",
+    "sent": "C'est envoyé. Si vous avez besoin d'aide pour la démarche, un conseiller reste joignable : "
+            "tapez 0.",
+    "declined": "D'accord, pas de SMS.",
+}
 
 
 FlowProblem = FileFault  # one fault type for every data file
@@ -185,6 +204,18 @@ def _node(node_id: str, raw: dict[str, Any], defaults: dict[str, Any], human: st
             return Appointment(id=node_id,
                                input=_input({**raw, "prompt": raw.get("prompt", APPOINTMENT_PROMPT)}, defaults, human),
                                service=raw["service"], next=raw["next"], channel=raw.get("channel"))
+        case "survey":
+            texts = {k: raw.get(k, v) for k, v in SURVEY_DEFAULTS.items()}
+            return Survey(id=node_id, consent=str(texts["consent"]), question=str(texts["question"]),
+                          comment="" if texts["comment"] is False else str(texts["comment"]),
+                          thanks=str(texts["thanks"]), next=raw["next"],
+                          timeout=int(raw.get("timeout", defaults["timeout"])),
+                          comment_max=int(texts["comment_max"]))
+        case "online_link":
+            words = {k: str(raw.get(k, v)) for k, v in ONLINE_LINK_DEFAULTS.items()}
+            return OnlineLink(id=node_id, offer=words["offer"], confirm=words["confirm"], sent=words["sent"],
+                              declined=words["declined"], next=raw["next"],
+                              timeout=int(raw.get("timeout", defaults["timeout"])))
     raise AssertionError(f"schema let through unknown kind {raw['kind']!r}")
 
 
@@ -265,6 +296,7 @@ def parse_flow(text: str, name: str, expected_id: str | None = None) -> Flow:
             fragile=data.get("fragile", ""),
             reassurance=str(defaults["reassurance"]),
             callback_after=int(defaults["callback_after"]),
+            survey=data.get("survey", ""),
         ),
         nodes=nodes,
         source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 InputMode = Literal["dtmf", "speech"]
-NodeKind = Literal["say", "menu", "ask", "answer", "transfer", "goto", "hangup", "appointment"]
+NodeKind = Literal["say", "menu", "ask", "answer", "transfer", "goto", "hangup", "appointment", "survey",
+                   "online_link"]
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,42 @@ class Appointment:
     kind: Literal["appointment"] = "appointment"
 
 
-Node = Say | Menu | Ask | Answer | Transfer | Goto | Hangup | Appointment
+
+@dataclass(frozen=True)
+class Survey:
+    """The post-call survey: asks consent, then a score on the keypad (1-5) for
+    ``question``, then an optional short spoken comment; goes to ``next`` (a goodbye) whatever
+    the caller does. Silence or a refusal ends politely: it never holds the caller or the hang-up."""
+
+    id: str
+    consent: str
+    question: str
+    comment: str
+    thanks: str
+    next: str
+    timeout: int
+    # At most this many characters of the (redacted) comment are kept.
+    comment_max: int = 200
+    kind: Literal["survey"] = "survey"
+
+
+@dataclass(frozen=True)
+class OnlineLink:
+    """The digital bridge: after an answer whose knowledge-base entry names an official online
+    procedure (``online``), offers to send its link by SMS (consent, then the number confirmed);
+    any other caller, and the caller who declines, goes straight on to ``next``."""
+
+    id: str
+    offer: str
+    confirm: str
+    sent: str
+    declined: str
+    next: str
+    timeout: int
+    kind: Literal["online_link"] = "online_link"
+
+
+Node = Say | Menu | Ask | Answer | Transfer | Goto | Hangup | Appointment | Survey | OnlineLink
 InputNode = Menu | Ask | Answer | Appointment
 
 
@@ -174,6 +210,8 @@ class FlowSettings:
     reassurance: str = ""
     # Offer a callback that keeps the caller's place when the estimated wait reaches this (0: never).
     callback_after: int = 600
+    # The survey node a caller is taken to when an agent ends the call with them ("" : none).
+    survey: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,7 +239,7 @@ class Flow:
         match node:
             case Menu():
                 return tuple(o.next for o in node.options) + ((node.knowledge,) if node.knowledge else ())
-            case Say() | Ask() | Answer() | Appointment():
+            case Say() | Ask() | Answer() | Appointment() | Survey() | OnlineLink():
                 return (node.next,)
             case Goto():
                 return (*(b.next for b in node.branches), node.next)
@@ -216,6 +254,10 @@ class Flow:
                 out = tuple(o.next for o in node.options) + ((node.knowledge,) if node.knowledge else ())
             case Goto():
                 out = (*(b.next for b in node.branches), node.next)
+            case Survey() | OnlineLink():
+                # They listen for keys too: the way out to a person works there as anywhere.
+                escapes = tuple(n for n in (self.settings.urgent,) if n)
+                return (node.next, self.settings.human, *escapes)
             case Transfer() | Hangup():
                 return ()
         if isinstance(node, Menu | Ask | Answer | Appointment):

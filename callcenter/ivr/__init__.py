@@ -6,6 +6,7 @@ from callcenter.ivr import commands
 from callcenter.ivr.commands import Command, command_to_dict
 from callcenter.ivr.engine import IvrEngine
 from callcenter.ivr.events import (
+    AgentHandled,
     AppointmentResult,
     CallEnded,
     CallStarted,
@@ -28,7 +29,7 @@ from callcenter.ivr.replay import replay
 from callcenter.ivr.state import CallState, TransferRecord, Utterance
 
 __all__ = [
-    "AppointmentResult", "CallEnded", "CallStarted", "CallState", "Command", "DigitsReceived", "Event", "Failure",
+    "AgentHandled", "AppointmentResult", "CallEnded", "CallStarted", "CallState", "Command", "DigitsReceived", "Event", "Failure",
     "IvrEngine", "NoInput", "OnDuty", "QueueLeft", "SmsResult", "SmsStatus", "SpeechReceived", "StatusChanged",
     "TransferRecord", "Utterance",
     "WaitEstimated", "Waiting",

@@ -98,11 +98,29 @@ class AppointmentRequest:
 
 
 @dataclass(frozen=True)
+class RecordSurvey:
+    """Keep the caller's survey answer: a ``score`` (1-5) for "was your question answered", with
+    the (redacted, length-capped) ``comment`` once said; what it is about: ``via`` "answer" (the
+    knowledge base's ``kb_id``) or "agent" (``agent_id``), the node, queue and fragility tier.
+    Stored with the call's step, in the same transaction (one row per call, updated)."""
+
+    score: int
+    via: str
+    node: str
+    tier: str = "normal"
+    comment: str | None = None
+    kb_id: str | None = None
+    agent_id: int | None = None
+    queue: str | None = None
+    kind: Literal["record_survey"] = "record_survey"
+
+
+@dataclass(frozen=True)
 class Hangup:
     kind: Literal["hangup"] = "hangup"
 
 
-Command = Say | Gather | Transfer | SendSms | RequestCallback | Hangup | AppointmentRequest
+Command = Say | Gather | Transfer | SendSms | RequestCallback | Hangup | AppointmentRequest | RecordSurvey
 
 
 def command_to_dict(command: Command) -> dict[str, Any]:

@@ -15,10 +15,11 @@ from typing import Any
 from callcenter.flows import model as flow_model
 from callcenter.flows.model import Flow
 from callcenter.hours import Schedule
-from callcenter.ivr import appointment, clarify, unstaffed
+from callcenter.ivr import appointment, clarify, online_link, survey, unstaffed
 from callcenter.ivr import commands as cmd
 from callcenter.ivr.answers import as_logged
 from callcenter.ivr.events import (
+    AgentHandled,
     AppointmentResult,
     CallEnded,
     CallStarted,
@@ -140,6 +141,8 @@ class IvrEngine:
                 return self._offer_callback(state, event)
             case OnDuty():
                 return state.evolve(on_duty={"queue": event.queue, "agents": event.agents, "at": at}), []
+            case AgentHandled():
+                return state.evolve(handled_by=event.agent_id), []
             case SmsResult():
                 return self._sms_result(state, event)
             case AppointmentResult():
@@ -159,6 +162,12 @@ class IvrEngine:
         if state.status != "in_ivr" or state.node is None:
             return state, []
         node = self.flow.node(state.node)
+        if isinstance(node, flow_model.Survey) and isinstance(event, DigitsReceived | SpeechReceived | NoInput):
+            return survey.answer(self, state, node, event, now)
+        if isinstance(node, flow_model.OnlineLink) and isinstance(event, DigitsReceived | SpeechReceived | NoInput):
+            if state.answer_phase == "sms_pending":
+                return state, []  # the SMS is on its way: its result moves the call on
+            return online_link.answer(self, state, node, event, now)
         if not isinstance(node, ListeningNode):
             return state, []
         match event:
@@ -198,6 +207,16 @@ class IvrEngine:
                     return appointment.enter(self, state, node, out)
                 case flow_model.Transfer():
                     return self._transfer(state, node, at, out, reason)
+                case flow_model.Survey():
+                    if not survey.applies(state):
+                        node_id = node.next
+                        continue
+                    return survey.start(state, node, out)
+                case flow_model.OnlineLink():
+                    if not online_link.applies(self, state):
+                        node_id = node.next
+                        continue
+                    return online_link.start(self, state, node, out)
                 case flow_model.Hangup():
                     if node.text:
                         out.append(cmd.Say(node.text))
@@ -597,6 +616,8 @@ class IvrEngine:
         if state.appointment is not None and state.appointment.get("phase") == "sms":
             return appointment.sms_result(self, state, event)
         node = self.flow.node(state.node) if state.node is not None else None
+        if state.answer_phase == "sms_pending" and isinstance(node, flow_model.OnlineLink):
+            return online_link.sms_result(state, node, event)
         if state.answer_phase != "sms_pending" or not isinstance(node, flow_model.Answer):
             return state, []  # late or repeated: recorded in the log, nothing to say
         state = state.evolve(answer_phase="followup")
@@ -638,6 +659,11 @@ class IvrEngine:
     def _queue_left(self, state: CallState, event: QueueLeft, at: str) -> Step:
         if state.status == "ended":
             return state, []
+        back_to = self.flow.settings.survey
+        if (event.result == "bridged" and state.status == "transferred" and state.handled_by is not None
+                and back_to and survey.applies(state)):
+            # The agent ended the call: the caller is back in the flow, for the survey.
+            return self._enter(state.evolve(status="in_ivr"), back_to, at, [], reason="survey")
         ended = state.evolve(status="ended", ended_at=at, end_status=f"queue_{event.result}")
         if event.result in QUEUE_FAILURES:
             return ended, [cmd.Say(QUEUE_FULL_TEXT), cmd.Hangup()]

@@ -151,13 +151,26 @@ class AppointmentResult:
     kind: Literal["appointment_result"] = "appointment_result"
 
 
+
+@dataclass(frozen=True)
+class AgentHandled:
+    """The desk's word, when the caller's conference ended, on who talked with them: the agent's
+    id, or ``None`` when no agent was ever connected. Logged just before the ``QueueLeft`` it
+    shapes (the survey after an agent), so a replay sees it too."""
+
+    agent_id: int | None = None
+    kind: Literal["agent_handled"] = "agent_handled"
+
+
 Event = (CallStarted | DigitsReceived | SpeechReceived | NoInput | CallEnded | Failure | QueueLeft
-         | StatusChanged | Waiting | WaitEstimated | OnDuty | SmsResult | SmsStatus | AppointmentResult)
+         | StatusChanged | Waiting | WaitEstimated | OnDuty | SmsResult | SmsStatus | AppointmentResult
+         | AgentHandled)
 
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.kind: cls
     for cls in (CallStarted, DigitsReceived, SpeechReceived, NoInput, CallEnded, Failure, QueueLeft,
-                StatusChanged, Waiting, WaitEstimated, OnDuty, SmsResult, SmsStatus, AppointmentResult)
+                StatusChanged, Waiting, WaitEstimated, OnDuty, SmsResult, SmsStatus, AppointmentResult,
+                AgentHandled)
 }
 
 

@@ -109,6 +109,15 @@ class CallState:
     # At an appointment node (callcenter.ivr.appointment): the phase of the exchange, the slots
     # offered, the caller's appointment found, what was booked, moved or cancelled.
     appointment: Mapping[str, Any] | None = None
+    # The agent who talked with the caller, as the desk said when their conference ended
+    # (AgentHandled): the survey after an agent names them.
+    handled_by: int | None = None
+    # The post-call survey (callcenter.ivr.survey): its node, phase ("consent", "score",
+    # "comment", "done"), the score and comment given, and what they are about.
+    survey: Mapping[str, Any] | None = None
+    # The offer of an online procedure's link by SMS (callcenter.ivr.online_link): its node,
+    # phase ("offer", "confirm", "sending", "sent", "done"), the entry, and whether it was sent.
+    online: Mapping[str, Any] | None = None
     # The latest triage decision (TriageDecision.to_dict()), with its evidence and rules version.
     triage: Mapping[str, Any] | None = None
     started_at: str | None = None
@@ -132,6 +141,8 @@ class CallState:
         data["on_duty"] = None if self.on_duty is None else dict(self.on_duty)
         data["unstaffed"] = None if self.unstaffed is None else dict(self.unstaffed)
         data["appointment"] = None if self.appointment is None else dict(self.appointment)
+        data["survey"] = None if self.survey is None else dict(self.survey)
+        data["online"] = None if self.online is None else dict(self.online)
         return data
 
     def awaits_sms(self) -> bool:

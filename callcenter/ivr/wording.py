@@ -54,6 +54,15 @@ def sms_body(title: str, written_answer: str, link: str, references: Sequence[st
     return body + tail
 
 
+# Plain GSM-7 words (no ê, ç, œ, « »): the link SMS stays within two segments (callcenter.sms).
+ONLINE_SMS_TAIL = "Pour de l'aide, rappelez-nous et tapez 0."
+
+
+def online_sms(label: str, url: str) -> str:
+    """The SMS of the digital bridge: the procedure's name, its official link, and a person."""
+    return f"{label.strip()} : {url}\n{ONLINE_SMS_TAIL}"
+
+
 def can_text(number: str) -> bool:
     """Whether a caller number can receive an SMS (a French mobile, or an international number)."""
     digits = re.sub(r"[\s.-]", "", number)

@@ -28,7 +28,7 @@ from callcenter.kb.errors import Fault
 from callcenter.kb.feed import stale_claims
 from callcenter.kb.feed_reader import read_feed
 from callcenter.kb.index import KnowledgeIndex, SearchResult
-from callcenter.kb.lint import lint, lint_warnings
+from callcenter.kb.lint import detail_sms_segments, lint, lint_warnings, sms_texts
 from callcenter.kb.loader import (
     DEFAULT_KB_DIR,
     DEFAULT_SPEC,
@@ -39,6 +39,7 @@ from callcenter.kb.loader import (
 )
 from callcenter.kb.semantic import Embedder
 from callcenter.kb.spec import SpecTopic
+from callcenter.sms import count_segments
 
 
 class KbUsageError(CallCenterError):
@@ -79,6 +80,8 @@ def register(subparsers: Any) -> None:
                             "publication (repeatable; adds to CALLCENTER_KB_CHANGE_DATES)")
     check.add_argument("--today", type=_date, default=None,
                        help="check as of this date (default: today)")
+    check.add_argument("--sms", action="store_true",
+                       help="also print, per entry, the SMS segments of its details SMS and online link SMS")
     check.set_defaults(func=run_check)
 
     stale = sub.add_parser("stale", help="entries whose service-public.fr fiches changed after their check")
@@ -240,6 +243,8 @@ def run_check(args: argparse.Namespace) -> int:
     warnings = lint_warnings(parsed, today, rules)
     for line in sorted(faults + warnings):
         print(line)
+    if args.sms:
+        _print_sms(parsed)
     entries = sum(1 for p in parsed if p.entry is not None)
     topics = f", {len(spec)} required topics" if spec is not None else ""
     verdict = "ok" if not faults else f"{len(faults)} fault{'s' if len(faults) > 1 else ''}"
@@ -247,6 +252,16 @@ def run_check(args: argparse.Namespace) -> int:
         verdict += f", {len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
     print(f"kb check: {len(parsed)} files, {entries} valid entries{topics}: {verdict}", file=sys.stderr)
     return 1 if faults else 0
+
+
+def _print_sms(parsed: list[Any]) -> None:
+    """Segments per entry: the details SMS (key 2) and the online link SMS (the digital bridge)."""
+    for p in parsed:
+        if p.entry is None:
+            continue
+        online = [count_segments(text) for _, what, text, _ in sms_texts(p) if what == "online link SMS"]
+        link = f"{online[0].segments} ({online[0].encoding})" if online else "-"
+        print(f"sms {p.entry.id}: details {detail_sms_segments(p)} segments, online link {link}")
 
 
 # -- stale ------------------------------------------------------------------------------------------

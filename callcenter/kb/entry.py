@@ -33,6 +33,15 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class OnlineProcedure:
+    """The official page where the caller can do the procedure themselves (the digital bridge:
+    sent by SMS only when they ask, never instead of a person)."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Entry:
     """One topic callers ask about, with what the IVR says and what the SMS or agent screen shows."""
 
@@ -51,6 +60,7 @@ class Entry:
     # "subject" (what is asked about) or "channel" (how to reach a service, e.g. without internet).
     kind: str = "subject"
     claims: tuple[Claim, ...] = ()
+    online: OnlineProcedure | None = None
 
 
 @dataclass(frozen=True)

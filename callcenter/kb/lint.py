@@ -13,11 +13,12 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
-from callcenter.kb.claims_lint import ClaimRules, claim_faults, claim_warnings
+from callcenter.kb.claims_lint import WARNING, ClaimRules, claim_faults, claim_warnings, is_home_page
 from callcenter.kb.errors import Fault
 from callcenter.kb.normalise import analyse, fold
 from callcenter.kb.parse import ParsedEntry
 from callcenter.kb.spec import SpecTopic
+from callcenter.sms import MAX_SEGMENTS, count_segments, too_long
 
 MAX_SPOKEN_WORDS = 45
 # Twilio Messaging refuses bodies over 1600 characters; the SMS carries the written answer + link.
@@ -137,7 +138,61 @@ def _entry_faults(p: ParsedEntry, today: dt.date | None) -> list[Fault]:
                             f"{MAX_SMS_CHARS} an SMS can carry"))
     if _URL.search(entry.title):
         faults.append(Fault(p.source, p.line("title"), "URL in the title"))
+    if entry.online is not None:
+        # Like the claims' sources: the page a caller is sent to must be the administration's own.
+        if not _official(entry.online.url):
+            faults.append(Fault(p.source, p.line("online", "url"), f"online: {entry.online.url} is not an "
+                                "official site"))
+        elif is_home_page(entry.online.url):
+            faults.append(Fault(p.source, p.line("online", "url"), f"online: {entry.online.url} is a home "
+                                "page: give the page of the procedure itself"))
     return faults
+
+
+def online_sms_text(label: str, url: str) -> str:
+    """The SMS the IVR sends for an entry's online procedure (callcenter.ivr.wording.online_sms)."""
+    from callcenter.ivr.wording import online_sms  # the IVR owns the wording; imported late (no cycle)
+    return online_sms(label, url)
+
+
+def sms_texts(p: ParsedEntry) -> list[tuple[tuple[str | int, ...], str, str, int]]:
+    """Every SMS an entry makes the IVR send: (field path, what it is, text, most segments wanted).
+
+    The link to the online procedure must fit ``MAX_SEGMENTS``; the details a caller asks for
+    (written answer, references, link) are a long SMS by nature: up to Twilio's 1600 characters,
+    reported in segments by ``kb check --sms``, not warned about.
+    """
+    entry = p.entry
+    assert entry is not None
+    out: list[tuple[tuple[str | int, ...], str, str, int]] = []
+    if entry.online is not None:
+        out.append((("online", "label"), "online link SMS", online_sms_text(entry.online.label, entry.online.url),
+                    MAX_SEGMENTS))
+    return out
+
+
+def sms_warnings(parsed: Sequence[ParsedEntry]) -> list[Fault]:
+    """An SMS over two segments costs more and reaches old handsets cut: plain words (GSM-7) and
+    a short label keep it within two."""
+    out = []
+    for p in parsed:
+        if p.entry is None:
+            continue
+        for path, what, text, most in sms_texts(p):
+            why = too_long(text, most)
+            if why is not None:
+                out.append(Fault(p.source, p.line(*path), f"{WARNING}{what}: {why}"))
+    return out
+
+
+def detail_sms_segments(p: ParsedEntry) -> int:
+    """Segments of the details SMS (key 2 after an answer), as the IVR builds it."""
+    from callcenter.ivr.wording import sms_body
+    entry = p.entry
+    assert entry is not None
+    body = sms_body(entry.title, entry.written_answer, entry.link, [str(r) for r in entry.legal_references],
+                    entry.checked_on.strftime("%d/%m/%Y"))
+    return count_segments(body).segments
 
 
 def spec_faults(parsed: Sequence[ParsedEntry], spec: Iterable[SpecTopic], spec_source: str) -> list[Fault]:
@@ -203,4 +258,5 @@ def lint_warnings(parsed: Sequence[ParsedEntry], today: dt.date,
     """What to re-check soon (``file:line: warning: reason``); never a reason to fail the check."""
     rules = claims if claims is not None else ClaimRules(require_claims=False)
     out = [w for p in parsed if p.entry is not None for w in claim_warnings(p, rules, today)]
+    out += sms_warnings(parsed)
     return sorted(set(out))

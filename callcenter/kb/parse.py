@@ -15,7 +15,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from callcenter.kb.entry import Claim, Entry, LegalReference
+from callcenter.kb.entry import Claim, Entry, LegalReference, OnlineProcedure
 from callcenter.kb.errors import Fault
 
 PathItem = str | int
@@ -160,6 +160,8 @@ def _entry(data: Mapping[str, Any]) -> Entry:
                   check=" ".join(c["check"].split()), legal=c.get("legal", ""))
             for c in data.get("claims", ())
         ),
+        online=OnlineProcedure(label=" ".join(data["online"]["label"].split()), url=data["online"]["url"])
+        if data.get("online") else None,
     )
 
 

@@ -32,6 +32,7 @@ from callcenter.store.models import (
     CallNote,
     QueueEntry,
     RoutingDecision,
+    SurveyResponse,
     TriageFeedback,
     WebhookReceipt,
 )
@@ -84,6 +85,7 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
     counted: list[tuple[str, Any, Any]] = [
         ("call_log", CallLogEntry, CallLogEntry.call_sid.in_(old_calls)),
         ("queue_entries", QueueEntry, QueueEntry.call_sid.in_(old_calls)),
+        ("survey_responses", SurveyResponse, SurveyResponse.call_sid.in_(old_calls)),
         ("webhook_receipts", WebhookReceipt,
          or_(WebhookReceipt.call_sid.in_(old_calls), WebhookReceipt.created_at < receipts_before)),
         ("call_notes", CallNote, CallNote.at < analyses_before),
@@ -110,6 +112,7 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
             if not sids:
                 break
             for model, column in ((CallLogEntry, CallLogEntry.call_sid), (QueueEntry, QueueEntry.call_sid),
+                                  (SurveyResponse, SurveyResponse.call_sid),
                                   (WebhookReceipt, WebhookReceipt.call_sid), (Call, Call.call_sid)):
                 await session.execute(delete(model).where(column.in_(sids))
                                       .execution_options(synchronize_session=False))
@@ -184,6 +187,8 @@ async def export(db: Database, key: bytes, number: str, now: datetime, actor: st
                                                .order_by(RoutingDecision.id)))
         feedback = list(await session.scalars(select(TriageFeedback).where(TriageFeedback.call_sid.in_(sids))
                                               .order_by(TriageFeedback.id)))
+        surveys = {s.call_sid: s for s in
+                   await session.scalars(select(SurveyResponse).where(SurveyResponse.call_sid.in_(sids)))}
         hashed = caller_key(key, number)
         appointments = [] if hashed is None else list(await session.execute(
             select(Appointment, AppointmentSlot).join(AppointmentSlot, Appointment.slot_id == AppointmentSlot.id)
@@ -208,6 +213,8 @@ async def export(db: Database, key: bytes, number: str, now: datetime, actor: st
                       for n in notes if n.call_sid == call.call_sid],
             "triage_feedback": [{"at": _iso(f.at), "fragile": f.fragile, "urgent": f.urgent, "comment": f.comment}
                                 for f in feedback if f.call_sid == call.call_sid],
+            "survey": None if (answer := surveys.get(call.call_sid)) is None else {
+                "at": _iso(answer.created_at), "score": answer.score, "comment": answer.comment},
         })
     booked = [{"reference": a.reference, "status": a.status, "starts_at": _iso(slot.starts_at), "channel": slot.channel,
                "created_at": _iso(a.created_at), "updated_at": _iso(a.updated_at), "call_sid": a.created_call}
@@ -227,6 +234,7 @@ async def erase(db: Database, key: bytes, number: str, now: datetime, actor: str
                                     ("call_notes", CallNote, CallNote.call_sid),
                                     ("routing_decisions", RoutingDecision, RoutingDecision.call_sid),
                                     ("triage_feedback", TriageFeedback, TriageFeedback.call_sid),
+                                    ("survey_responses", SurveyResponse, SurveyResponse.call_sid),
                                     ("calls", Call, Call.call_sid),
                                     ("appointments", Appointment, Appointment.caller_hash)):
             if model is Appointment:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from callcenter.reports.equity import NO_INTERNET, CallFacts
 from callcenter.store import Database
-from callcenter.store.models import Call, QueueEntry
+from callcenter.store.models import Call, QueueEntry, SurveyResponse
 
 
 def _tier(triage: dict | None) -> str:  # type: ignore[type-arg]
@@ -24,8 +24,12 @@ async def call_facts(db: Database, since: datetime | None) -> list[CallFacts]:
         if since is not None:
             query = query.where(Call.created_at >= since)
         calls = list(await session.scalars(query.order_by(Call.created_at)))
+        sids = [c.call_sid for c in calls]
         entries = {e.call_sid: e for e in await session.scalars(
-            select(QueueEntry).where(QueueEntry.call_sid.in_([c.call_sid for c in calls])))} if calls else {}
+            select(QueueEntry).where(QueueEntry.call_sid.in_(sids)))} if calls else {}
+        # The caller's own answer to the post-call survey (1-5), when they gave one.
+        scores = {s.call_sid: s.score for s in await session.scalars(
+            select(SurveyResponse).where(SurveyResponse.call_sid.in_(sids)))} if calls else {}
     facts = []
     for call in calls:
         triage = call.state.get("triage")
@@ -42,6 +46,7 @@ async def call_facts(db: Database, since: datetime | None) -> list[CallFacts]:
             answered=entry is not None and entry.connected_at is not None,
             abandoned=entry is not None and entry.status == "abandoned",
             wait_seconds=wait,
+            satisfaction=None if call.call_sid not in scores else float(scores[call.call_sid]),
             no_internet=any(r["id"] == NO_INTERNET for key in ("reasons", "hints")
                             for r in (triage or {}).get(key, ())),
         ))

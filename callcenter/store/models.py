@@ -361,4 +361,26 @@ class Appointment(Base):
     updated_call: Mapped[str | None] = mapped_column(String(64))
     updated_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SurveyResponse(Base):
+    """A caller's answer to the post-call survey (one per call): the score (1-5) for "was your
+    question answered", the comment (redacted, length-capped), what it is about (the knowledge
+    base's entry, or the agent), where in the flow, and the caller's fragility tier."""
+
+    __tablename__ = "survey_responses"
+
+    call_sid: Mapped[str] = mapped_column(ForeignKey("calls.call_sid", ondelete="CASCADE"), primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # "answer" (the knowledge base answered) or "agent" (a person did).
+    via: Mapped[str] = mapped_column(String(16))
+    # The answer node, or the queue of the transfer: the caller's path to what they rate.
+    node: Mapped[str] = mapped_column(String(64))
+    kb_id: Mapped[str | None] = mapped_column(String(96), index=True)
+    agent_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    queue: Mapped[str | None] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

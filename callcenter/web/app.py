@@ -62,6 +62,7 @@ from callcenter.web.browser_line import CHANNEL as BROWSER
 from callcenter.web.browser_line import BrowserLine, BrowserSockets
 from callcenter.web.error_pages import error_pages_middleware
 from callcenter.web.report_pages import setup_routes as setup_report_routes
+from callcenter.web.satisfaction_page import setup_routes as setup_satisfaction_routes
 from callcenter.web.templates import UI_DIR
 
 _LOGGER = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     appointment_pages.setup_routes(app)
     flow_pages.setup_routes(app)
     setup_report_routes(app)
+    setup_satisfaction_routes(app)
     app.router.add_static("/static/", UI_DIR / "static")
     headers.setup(app)
     if settings.public_url is None:
@@ -280,7 +282,7 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
                               Executor(rest, desk, rest, listening, appointments=book),
                               app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
                               estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
-                              caller_hash_key=settings.caller_hash_key)
+                              caller_hash_key=settings.caller_hash_key, served_by=desk.served_by)
         app[keys.SERVICE] = service
         if engine is not None and listening is not None:
             voice = app[keys.VOICE]

@@ -19,7 +19,8 @@ from callcenter.web.templates import render
 
 TIER_NAMES = {"all": "Tous les appels", "urgent": "Urgents", "fragile": "Fragiles", "normal": "Non fragiles"}
 KIND_NAMES = {"say": "annonce", "menu": "menu", "ask": "question", "answer": "réponse", "transfer": "conseiller",
-              "goto": "aiguillage", "hangup": "fin", "appointment": "rendez-vous", "?": "hors parcours"}
+              "goto": "aiguillage", "hangup": "fin", "appointment": "rendez-vous", "survey": "enquête",
+              "online_link": "lien en ligne", "?": "hors parcours"}
 
 
 def _version(request: web.Request) -> int | None:

@@ -16,7 +16,8 @@ from callcenter.web.labels import Labels
 # A node without a title is named by its kind: still French, never its id.
 KIND_WORDS = {"say": "message", "menu": "menu", "ask": "question", "answer": "réponse",
               "transfer": "transfert vers un conseiller", "goto": "aiguillage", "hangup": "fin de l'appel",
-              "appointment": "rendez-vous"}
+              "appointment": "rendez-vous", "survey": "enquête de satisfaction",
+              "online_link": "lien de la démarche en ligne"}
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
 

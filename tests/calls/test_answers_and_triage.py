@@ -48,7 +48,9 @@ async def test_question_answered_repeated_sent_by_sms_then_another(centre: Centr
     assert "Quelle est votre question" in said(other)
     paid = await call.gather(5, SpeechResult="quand est-ce que la caf verse les allocations", Confidence="0.8")
     assert kb.kb["caf.date_paiement"].spoken_answer in said(paid)
-    bye = await call.gather(6, Digits="4")                            # that's all
+    survey = await call.gather(6, Digits="4")                         # that's all: the survey is offered
+    assert "Acceptez-vous de répondre à une question sur cet appel" in said(survey)
+    bye = await call.gather(7)                                        # silence: a polite goodbye
     assert verbs(bye) == ["Say", "Hangup"] and "Au revoir" in said(bye)
     state = await state_of(centre, call)
     assert [a["kb_id"] for a in state["answers"]] == ["am.carte_vitale", "caf.date_paiement"]

@@ -152,3 +152,27 @@ def test_fingerprint_changes_when_an_entry_changes(tmp_path: Path) -> None:
     entry.write_text(source.replace("- rsa\n", "- rsa\n  - revenu minimum\n"), encoding="utf-8")
     assert fingerprint(tmp_path) != before
     assert "revenu minimum" in load_knowledge_base(tmp_path)["caf.rsa"].synonyms
+
+
+@pytest.mark.parametrize(("url", "fault"), [
+    ("https://www.demarches-rsa.com/demande", "online: https://www.demarches-rsa.com/demande is not an official site"),
+    ("https://www.caf.fr/allocataires", "online: https://www.caf.fr/allocataires is a home page: give the page "
+                                        "of the procedure itself"),
+])
+def test_online_procedure_must_be_an_official_page(tmp_path: Path, url: str, fault: str) -> None:
+    source = (DEFAULT_KB_DIR / "caf" / "rsa.yaml").read_text(encoding="utf-8")
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if text.startswith("  url: "))
+    (tmp_path / "caf").mkdir()
+    (tmp_path / "caf" / "rsa.yaml").write_text(
+        source.replace("  url: https://www.service-public.fr/particuliers/vosdroits/F19778", f"  url: {url}"),
+        encoding="utf-8")
+    faults = [str(f) for f in lint(read_entries(tmp_path))]
+    assert any(f.endswith(f"rsa.yaml:{line}: {fault}") for f in faults), faults
+    assert load_knowledge_base(DEFAULT_KB_DIR)["caf.rsa"].online is not None
+
+
+def test_online_needs_a_label_and_a_page(tmp_path: Path) -> None:
+    source = (DEFAULT_KB_DIR / "caf" / "rsa.yaml").read_text(encoding="utf-8")
+    (tmp_path / "caf").mkdir()
+    (tmp_path / "caf" / "rsa.yaml").write_text(source.replace('  label: "Demander le RSA"\n', ""), encoding="utf-8")
+    assert any("online: missing required field 'label'" in str(f) for f in lint(read_entries(tmp_path)))

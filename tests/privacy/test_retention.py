@@ -83,7 +83,7 @@ async def test_purge_deletes_what_is_past_its_retention(db: Database, batch: int
             session.add(_call(f"CA-legacy-{i}", "anonymous" if i == 0 else BOB, 30, legacy=True))
     retention = Retention(calls_days=183, analyses_days=365, receipts_days=2)
     dry = await purge(db, retention, KEY, NOW, dry_run=True)
-    assert dry == {"call_log": 1, "queue_entries": 1, "webhook_receipts": 4, "call_notes": 1,
+    assert dry == {"call_log": 1, "queue_entries": 1, "survey_responses": 0, "webhook_receipts": 4, "call_notes": 1,
                    "routing_decisions": 0, "triage_feedback": 0, "calls": 4, "appointments": 0,
                    "numbers_hashed": 3}
     assert await count(db, Call) == 10 and await count(db, AuditEntry) == 0  # a dry run changes nothing
