@@ -22,7 +22,7 @@ PASSWORD = "un-mot-de-passe-solide"
 
 
 def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a start-up deadline, not a speed check: the machine may be loaded
     while True:
         try:
             with urllib.request.urlopen(url, timeout=1):

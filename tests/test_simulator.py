@@ -101,7 +101,7 @@ def server(tmp_path: Path, database_url: str, flows_dir: Path) -> Any:
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a start-up deadline, not a speed check: the machine may be loaded
         while True:
             try:
                 with urllib.request.urlopen(url + "/healthz", timeout=1) as resp:

@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from callcenter.flows.model import (Answer, Appointment, Ask, Flow, Goto, Hangup, Menu, OnlineLink, Say, Survey,
-                                     Transfer)
+from callcenter.flows.model import Answer, Appointment, Ask, Flow, Goto, Hangup, Menu, OnlineLink, Say, Survey, Transfer
 
 Fault = tuple[tuple[str | int, ...], str]
 

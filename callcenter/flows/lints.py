@@ -14,8 +14,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from callcenter.errors import FileFault
-from callcenter.flows.model import (Answer, Appointment, Ask, Flow, Hangup, Menu, Node, OnlineLink, Say, Survey,
-                                     Transfer)
+from callcenter.flows.model import Answer, Appointment, Ask, Flow, Hangup, Menu, Node, OnlineLink, Say, Survey, Transfer
 
 MAX_STEPS_TO_PERSON = 2
 MAX_MENU_DEPTH = 3

@@ -29,7 +29,8 @@ from callcenter.ivr.replay import replay
 from callcenter.ivr.state import CallState, TransferRecord, Utterance
 
 __all__ = [
-    "AgentHandled", "AppointmentResult", "CallEnded", "CallStarted", "CallState", "Command", "DigitsReceived", "Event", "Failure",
+    "AgentHandled", "AppointmentResult", "CallEnded", "CallStarted", "CallState", "Command", "DigitsReceived",
+    "Event", "Failure",
     "IvrEngine", "NoInput", "OnDuty", "QueueLeft", "SmsResult", "SmsStatus", "SpeechReceived", "StatusChanged",
     "TransferRecord", "Utterance",
     "WaitEstimated", "Waiting",
