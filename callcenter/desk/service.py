@@ -56,6 +56,7 @@ from callcenter.desk.model import (
     WarmTransferAsked,
 )
 from callcenter.desk.service_level import Handover, service_levels
+from callcenter.desk.turns import DeskTurns
 from callcenter.ivr import commands as cmd
 from callcenter.routing import (
     QueueStatus,
@@ -103,7 +104,8 @@ class Desk:
         self.clock = clock
         self.wrapup_seconds = wrapup_seconds
         self.handle_time = handle_time
-        self._lock = asyncio.Lock()
+        # Steps side by side, routing passes and presence changes alone (desk/turns.py).
+        self._turns = DeskTurns()
         # The routing pass asked for and not started yet (see route).
         self._queued_pass: asyncio.Future[None] | None = None
 
@@ -138,7 +140,7 @@ class Desk:
 
     async def _apply(self, call_sid: str, event: DeskEvent) -> Entry:
         """Step one event, then carry out its commands and step what they report back."""
-        async with self._lock:
+        async with self._turns.step():
             entry, commands = await self._store_step(call_sid, event, self.clock())
         await self._carry_out(entry, commands)
         return entry
@@ -203,7 +205,7 @@ class Desk:
 
     async def _route_pass(self, me: asyncio.Future[None]) -> None:
         pending: list[tuple[Entry, list[DeskCommand]]] = []
-        async with self._lock, self.db.cluster_lock(ROUTING_LOCK):
+        async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK):
             # Started: a change committed from now on needs a pass of its own.
             if self._queued_pass is me:
                 self._queued_pass = None
@@ -289,7 +291,7 @@ class Desk:
     async def set_state(self, agent_id: int, state: str) -> None:
         if state not in ("offline", "available"):
             raise DeskError("an agent can only make themselves available or offline")
-        async with self._lock, self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
+        async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
                 session.begin():
             await qs.set_presence(session, agent_id, state, self.clock())
         await self.executor.publish(AgentStateChanged(agent_id, state))
@@ -299,7 +301,7 @@ class Desk:
         """Time passing: wrap-ups end, unanswered offers move on."""
         now = self.clock()
         released = []
-        async with self._lock, self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
+        async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
                 session.begin():
             for user, presence in await qs.agents(session):
                 if presence and presence.state == "wrapup" and presence.wrapup_until and presence.wrapup_until <= now:

@@ -149,10 +149,14 @@ class CallTx:
         changes = {} if self.call is None else self.call.changes()
         if changes:
             assert self.call is not None
-            # One of two prepared statements: a desk step moves only the log's position.
-            statement = _NEXT_SEQ if changes.keys() == {"next_seq"} else _UPDATE_CALL
-            values = {name: getattr(self.call, name) for name in CallRow.WRITABLE}
-            await connection.execute(statement, {**values, "sid": self.call.call_sid})
+            # One of two prepared statements: a desk step moves only the log's position. (Only
+            # the statement's own parameters are passed: SQLAlchemy would add any other column
+            # named to the SET clause.)
+            if changes.keys() == {"next_seq"}:
+                await connection.execute(_NEXT_SEQ, {"next_seq": self.call.next_seq, "sid": self.call.call_sid})
+            else:
+                values = {name: getattr(self.call, name) for name in CallRow.WRITABLE}
+                await connection.execute(_UPDATE_CALL, {**values, "sid": self.call.call_sid})
         if self.log:
             await connection.execute(_INSERT_LOG, self.log)
         if self.receipts:
