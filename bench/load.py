@@ -14,8 +14,10 @@ client, same machine, same run).
 
 With ``--database-url`` on PostgreSQL the database is emptied (its tables dropped) before each run.
 ``--processes 2`` starts two servers on the same database and alternates calls between them.
-Prints, per run, throughput (webhooks/s), p50 and p99 latency; then the median over runs with the
-spread (min-max), and our throughput as a share of the bare handler's.
+Prints, per run, throughput (webhooks/s), p50 and p99 latency and the servers' CPU time per webhook
+(from /proc: the work a webhook costs, which a busy machine inflates far less than latencies);
+then the median over runs with the spread (min-max), and our throughput as a share of the bare
+handler's.
 """
 
 from __future__ import annotations
