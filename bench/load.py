@@ -14,8 +14,10 @@ client, same machine, same run).
 
 With ``--database-url`` on PostgreSQL the database is emptied (its tables dropped) before each run.
 ``--processes 2`` starts two servers on the same database and alternates calls between them.
-Prints, per run, throughput (webhooks/s), p50 and p99 latency; then the median over runs with the
-spread (min-max), and our throughput as a share of the bare handler's.
+Prints, per run, throughput (webhooks/s), p50 and p99 latency and the servers' CPU time per webhook
+(from /proc: the work a webhook costs, which a busy machine inflates far less than latencies);
+then the median over runs with the spread (min-max), and our throughput as a share of the bare
+handler's.
 """
 
 from __future__ import annotations
@@ -133,6 +135,16 @@ def stop(servers: list[Server]) -> None:
             server.process.wait()
 
 
+def cpu_seconds(servers: list[Server]) -> float:
+    """CPU time used so far by the server processes (user + system, all their threads): the work
+    a webhook costs, which a busy shared machine does not inflate the way it does latencies."""
+    total = 0
+    for server in servers:
+        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def start_profiler(pid: int, out: str, fmt: str) -> subprocess.Popen[bytes]:
     """py-spy sampling the server at 200 Hz, idle threads too (waits are what we look for)."""
     py_spy = str(Path(sys.executable).parent / "py-spy")
@@ -176,6 +188,7 @@ class Result:
     seconds: float
     errors: int
     apologies: int
+    cpu: float = 0.0  # the servers' CPU seconds during the run
 
 
 async def one_call(session: aiohttp.ClientSession, base: str, latencies: list[float],
@@ -232,10 +245,18 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+async def measured(servers: list[Server], calls: int, concurrency: int) -> Result:
+    before = cpu_seconds(servers)
+    result = await drive([s.url for s in servers], calls, concurrency)
+    result.cpu = cpu_seconds(servers) - before
+    return result
+
+
 def summary(name: str, result: Result) -> dict[str, float]:
     row = {"rps": len(result.latencies) / result.seconds, "p50": 1000 * pct(result.latencies, 0.50),
-           "p99": 1000 * pct(result.latencies, 0.99)}
+           "p99": 1000 * pct(result.latencies, 0.99), "cpu": 1000 * result.cpu / max(1, len(result.latencies))}
     print(f"  {name:<6} {row['rps']:8.1f} webhooks/s  p50 {row['p50']:7.1f} ms  p99 {row['p99']:7.1f} ms"
+          f"  server CPU {row['cpu']:5.2f} ms/webhook"
           f"  ({len(result.latencies)} requests, {result.errors} errors, {result.apologies} apologies)",
           flush=True)
     return row
@@ -263,7 +284,7 @@ async def main_async(args: argparse.Namespace) -> int:
             started.append(bare)
             await wait_ready([bare])
             await drive([bare.url], min(args.calls, 20), args.concurrency)  # warm-up
-            bare_rows.append(summary("bare", await drive([bare.url], args.calls, args.concurrency)))
+            bare_rows.append(summary("bare", await measured([bare], args.calls, args.concurrency)))
             stop([bare])
 
             if args.database_url and args.database_url.startswith("postgres"):
@@ -285,7 +306,7 @@ async def main_async(args: argparse.Namespace) -> int:
             if args.profile and run == args.runs:
                 profiler = start_profiler(servers[0].process.pid, args.profile, args.profile_format)
                 await asyncio.sleep(1.0)
-            ours = await drive([s.url for s in servers], args.calls, args.concurrency)
+            ours = await measured(servers, args.calls, args.concurrency)
             if profiler is not None:
                 profiler.send_signal(signal.SIGINT)
                 profiler.wait(timeout=60)
@@ -304,7 +325,7 @@ async def main_async(args: argparse.Namespace) -> int:
           f"{'PostgreSQL' if args.database_url else 'SQLite'}; median (min-max) over {args.runs} runs")
     for name, rows in (("bare", bare_rows), ("ours", our_rows)):
         print(f"  {name:<6} webhooks/s {spread(rows, 'rps')}   p50 ms {spread(rows, 'p50')}"
-              f"   p99 ms {spread(rows, 'p99')}")
+              f"   p99 ms {spread(rows, 'p99')}   CPU ms/webhook {spread(rows, 'cpu')}")
     print(f"  ours / bare throughput: {100 * statistics.median(ratios):.1f} % "
           f"({100 * min(ratios):.1f}-{100 * max(ratios):.1f})")
     if failures:

@@ -14,15 +14,20 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from callcenter.news import News, UnknownNews, from_payload, to_payload
+
 _LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Message:
-    """A bus message: a dotted ``topic`` (``call.updated``) and a JSON-ready ``data`` dict."""
+    """A bus message: a dotted ``topic`` (``call.updated``), the typed ``news`` published and its
+    JSON payload ``data`` (what screens are sent). ``news`` is ``None`` only for a payload from
+    another process that no news type of this version reads (then ``data`` alone is delivered)."""
 
     topic: str
     data: dict[str, Any] = field(default_factory=dict)
+    news: News | None = None
 
 
 class Subscription:
@@ -61,7 +66,7 @@ class Subscription:
 
 
 class EventBus(Protocol):
-    async def publish(self, topic: str, data: dict[str, Any]) -> None: ...
+    async def publish(self, news: News) -> None: ...
 
     def subscribe(self, prefix: str = "", maxsize: int = 256) -> Subscription: ...
 
@@ -72,8 +77,8 @@ class MemoryBus:
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
 
-    async def publish(self, topic: str, data: dict[str, Any]) -> None:
-        self.deliver(Message(topic, data))
+    async def publish(self, news: News) -> None:
+        self.deliver(Message(news.kind, to_payload(news), news))
 
     def deliver(self, message: Message) -> None:
         for sub in list(self._subscriptions):
@@ -126,8 +131,8 @@ class RedisBus(MemoryBus):
         await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self._redis.aclose()
 
-    async def publish(self, topic: str, data: dict[str, Any]) -> None:
-        await self._redis.publish(self.CHANNEL_PREFIX + topic, json.dumps(data, ensure_ascii=False))
+    async def publish(self, news: News) -> None:
+        await self._redis.publish(self.CHANNEL_PREFIX + news.kind, json.dumps(to_payload(news), ensure_ascii=False))
 
     async def _listen(self) -> None:
         async for raw in self._pubsub.listen():
@@ -139,4 +144,11 @@ class RedisBus(MemoryBus):
             except (TypeError, ValueError):
                 _LOGGER.warning("bus: undecodable message on %s", channel)
                 continue
-            self.deliver(Message(channel.removeprefix(self.CHANNEL_PREFIX), data))
+            topic = channel.removeprefix(self.CHANNEL_PREFIX)
+            try:
+                news: News | None = from_payload(topic, data)
+            except UnknownNews as exc:
+                # Another version's news (a rolling upgrade): its payload still reaches screens.
+                _LOGGER.warning("bus: %s", exc)
+                news = None
+            self.deliver(Message(topic, data, news))

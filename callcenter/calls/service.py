@@ -19,6 +19,7 @@ from callcenter.bus import EventBus
 from callcenter.calls.cores import Cores
 from callcenter.calls.executor import Executor
 from callcenter.calls.history import caller_history
+from callcenter.desk.model import CallUpdated
 from callcenter.errors import CallCenterError
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.ivr import (
@@ -265,7 +266,5 @@ class CallService:
         return Outcome(response, new_state, (*said_before, *commands))
 
     async def _publish(self, call_sid: str, state: CallState, event: Event, commands: Sequence[Command]) -> None:
-        await self.bus.publish("call.updated", {
-            "call_sid": call_sid, "status": state.status, "node": state.node,
-            "event": event.kind, "commands": [c.kind for c in commands],
-        })
+        await self.bus.publish(CallUpdated(call_sid, status=state.status, node=state.node, event=event.kind,
+                                           commands=tuple(c.kind for c in commands)))

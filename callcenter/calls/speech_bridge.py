@@ -19,6 +19,7 @@ from callcenter.bus import EventBus
 from callcenter.calls.service import CallService
 from callcenter.ivr import Failure, NoInput, SpeechReceived
 from callcenter.ivr import commands as cmd
+from callcenter.news import CallPartial, CallSpeaking
 from callcenter.privacy import redact
 from callcenter.speech import (
     FinalTranscript,
@@ -160,9 +161,9 @@ class SpeechBridge:
                 live.speaking = True
                 if live.gather is not None:
                     await live.updater(call_sid, live.silence(live.gather))
-                await self.bus.publish("call.speaking", {"call_sid": call_sid})
+                await self.bus.publish(CallSpeaking(call_sid))
             case PartialTranscript():
-                await self.bus.publish("call.partial", {"call_sid": call_sid, "text": redact(event.text)})
+                await self.bus.publish(CallPartial(call_sid, redact(event.text)))
             case FinalTranscript():
                 text = redact(event.text)
                 await self._step(call_sid, SpeechReceived(text, round(event.confidence, 3)), event.turn)

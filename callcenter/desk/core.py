@@ -53,9 +53,15 @@ from callcenter.desk.model import (
     WarmTransferAsked,
     Withdraw,
 )
-from callcenter.routing import WaitingCall, decide, expired_offers
+from callcenter.routing import Agent, WaitingCall, anyone_free, decide, expired_offers
 
 Step = tuple[Entry, list[DeskCommand]]
+
+
+def idle_pass(agents: Sequence[Agent], anyone_offered: bool) -> bool:
+    """Whether a routing pass would step no entry at all: no offer that may have expired, and
+    nobody free to be offered a caller (then every waiting entry's :class:`Tick` is a no-op)."""
+    return not anyone_offered and not anyone_free(agents)
 
 
 def step(entry: Entry, event: DeskEvent, now: float, policy: DeskPolicy) -> Step:
@@ -222,6 +228,9 @@ def _tick(entry: Entry, event: Tick, now: float, policy: DeskPolicy) -> Step:
     if entry.status == "offered" and expired_offers([entry.waiting_call()], now, policy.routing):
         assert entry.offered_to is not None
         entry, commands = _offer_expired(entry, OfferExpired(entry.offered_to), now, policy)
+    if entry.status != "waiting" or not anyone_free(event.agents):
+        # Offered already, or nobody free to offer them to: no assignment to compute.
+        return entry, commands
     stale = {c.call_sid for c in expired_offers(event.waiting, now, policy.routing)}
     others = [_expire(c) if c.call_sid in stale else c for c in event.waiting if c.call_sid != entry.call_sid]
     mine = next((a for a in decide([*others, entry.waiting_call()], event.agents, now, policy.routing)

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from callcenter.bus import EventBus
-from callcenter.desk.codec import news_payload
 from callcenter.desk.model import (
     AddAgentLeg,
     DeskCommand,
@@ -82,7 +81,7 @@ class DeskExecutor:
             return None
 
     async def publish(self, news: DeskNews) -> None:
-        await self.bus.publish(news.kind, news_payload(news))
+        await self.bus.publish(news)
 
     def _line(self, channel: str) -> CallControl:
         line = self.lines.get(channel)

@@ -278,10 +278,20 @@ class AgentStateChanged:
 
 @dataclass(frozen=True)
 class CallUpdated:
+    """Something about a call changed; screens reload what they show of it. The one type of the
+    ``call.updated`` topic, from the desk (status, hold), the IVR (its step: status, node, the
+    event and the commands' kinds) and the agent pages (a note, a triage feedback, a flag)."""
+
     kind: ClassVar[str] = "call.updated"
     call_sid: str
     status: str | None = None
     on_hold: bool | None = None
+    node: str | None = None
+    event: str | None = None
+    commands: tuple[str, ...] | None = None
+    note: bool | None = None
+    triage_feedback: bool | None = None
+    kb_flag: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from callcenter.desk.model import Entry
 from callcenter.routing import Agent, WaitingCall
@@ -19,7 +20,12 @@ from callcenter.store.models import AgentPresence, CallNote, QueueEntry, Routing
 OPEN = ("waiting", "offered", "connected")
 
 
-def to_waiting(entry: QueueEntry) -> WaitingCall:
+# Rows read with plain statements on the call path carry the same names as the ORM's objects, so
+# the conversions below take either (no unit of work, no identity map: they were most of a step).
+EntryRow = QueueEntry | Row[Any]
+
+
+def to_waiting(entry: EntryRow) -> WaitingCall:
     return WaitingCall(
         call_sid=entry.call_sid, queue=entry.queue, skill=entry.skill,
         tier=entry.tier,  # type: ignore[arg-type]
@@ -39,7 +45,7 @@ def _when(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(round(value, 6), UTC)
 
 
-def to_entry(row: QueueEntry) -> Entry:
+def to_entry(row: EntryRow) -> Entry:
     """A stored queue entry as the desk core sees it."""
     return Entry(
         call_sid=row.call_sid, status=row.status,  # type: ignore[arg-type]
@@ -67,6 +73,69 @@ def store_entry(session: AsyncSession, row: QueueEntry | None, entry: Entry) -> 
     row.connected_at, row.ended_at = _when(entry.connected_at), _when(entry.ended_at)
     row.channel = entry.channel
     return row
+
+
+_ENTRIES = QueueEntry.__table__
+_USERS = User.__table__
+_PRESENCE = AgentPresence.__table__
+_ENTRY = select(_ENTRIES).where(_ENTRIES.c.call_sid == bindparam("sid"))
+_INSERT_ENTRY = _ENTRIES.insert()
+_UPDATE_ENTRY = _ENTRIES.update().where(_ENTRIES.c.call_sid == bindparam("sid"))
+_INSERT_DECISION = RoutingDecision.__table__.insert()
+_WAITING = select(_ENTRIES).where(_ENTRIES.c.status.in_(("waiting", "offered"))).order_by(_ENTRIES.c.enqueued_at)
+_ANY_OFFERED = select(exists().where(_ENTRIES.c.status == "offered"))
+_ROSTER = (select(_USERS.c.id, _USERS.c.display_name, _USERS.c.skills, _USERS.c.languages,
+                  _PRESENCE.c.state, _PRESENCE.c.since)
+           .select_from(_USERS.outerjoin(_PRESENCE, _PRESENCE.c.user_id == _USERS.c.id))
+           .where(_USERS.c.active.is_(True), _USERS.c.role == "agent").order_by(_USERS.c.id))
+
+
+async def entry_row(conn: AsyncConnection, call_sid: str) -> Row[Any] | None:
+    return (await conn.execute(_ENTRY, {"sid": call_sid})).first()
+
+
+def _values(entry: Entry) -> dict[str, Any]:
+    return {"status": entry.status, "queue": entry.queue, "skill": entry.skill, "tier": entry.tier,
+            "priority": entry.priority, "reasons": {"ids": list(entry.reasons)},
+            "enqueued_at": _when(entry.enqueued_at), "offered_to": entry.offered_to,
+            "offered_at": _when(entry.offered_at), "declined_by": {"agents": sorted(entry.declined_by)},
+            "conference_sid": entry.conference, "agent_id": entry.agent_id, "agent_call_sid": entry.agent_leg,
+            "transfer_to": entry.transfer_to, "transfer_call_sid": entry.transfer_leg,
+            "connected_at": _when(entry.connected_at), "ended_at": _when(entry.ended_at),
+            "channel": entry.channel}
+
+
+async def save_entry(conn: AsyncConnection, exists_already: bool, entry: Entry) -> None:
+    """Write ``entry`` into its row (inserted when new), as :func:`store_entry` does."""
+    if exists_already:
+        await conn.execute(_UPDATE_ENTRY, {**_values(entry), "sid": entry.call_sid})
+    else:
+        await conn.execute(_INSERT_ENTRY, {**_values(entry), "call_sid": entry.call_sid})
+
+
+async def add_decision(conn: AsyncConnection, call_sid: str, at: datetime, kind: str, reason: str,
+                       agent_id: int | None = None) -> None:
+    await conn.execute(_INSERT_DECISION, {"call_sid": call_sid, "at": at, "kind": kind, "reason": reason,
+                                          "agent_id": agent_id})
+
+
+async def waiting_rows(conn: AsyncConnection) -> list[Row[Any]]:
+    """The waiting and offered entries, first come first."""
+    return list(await conn.execute(_WAITING))
+
+
+async def anyone_offered(conn: AsyncConnection) -> bool:
+    return bool((await conn.execute(_ANY_OFFERED)).scalar())
+
+
+async def roster(conn: AsyncConnection) -> tuple[Agent, ...]:
+    """The active agents as routing sees them, in one statement (as :func:`agents` and
+    :func:`to_agent` give them)."""
+    return tuple(Agent(id=r.id, name=r.display_name, skills=dict(r.skills),
+                       state=r.state if r.state is not None else "offline",  # type: ignore[arg-type]
+                       since=r.since.timestamp() if r.since is not None else 0.0,
+                       languages=tuple(r.languages.get("spoken", ("fr",))))
+                 for r in await conn.execute(_ROSTER))
 
 
 async def entry_with_leg(session: AsyncSession, leg: str) -> QueueEntry | None:
@@ -123,7 +192,8 @@ async def set_presence(session: AsyncSession, user_id: int, state: str, now: dat
     return presence
 
 
-async def recent_handle_seconds(session: AsyncSession, queue: str, since: datetime, limit: int) -> list[float]:
+async def recent_handle_seconds(session: AsyncSession | AsyncConnection, queue: str, since: datetime,
+                                limit: int) -> list[float]:
     """How long agents spent on the last ``limit`` calls of ``queue`` that ended after ``since``
     (from the agent joining to the end of the call)."""
     rows = await session.execute(

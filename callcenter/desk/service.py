@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from callcenter.desk import codec
 from callcenter.desk import queue_store as qs
-from callcenter.desk.core import step
+from callcenter.desk.core import idle_pass, step
 from callcenter.desk.executor import DeskExecutor, LegNotStarted
 from callcenter.desk.model import (
     STORED,
@@ -56,6 +56,7 @@ from callcenter.desk.model import (
     WarmTransferAsked,
 )
 from callcenter.desk.service_level import Handover, service_levels
+from callcenter.desk.turns import DeskTurns
 from callcenter.ivr import commands as cmd
 from callcenter.routing import (
     QueueStatus,
@@ -103,7 +104,8 @@ class Desk:
         self.clock = clock
         self.wrapup_seconds = wrapup_seconds
         self.handle_time = handle_time
-        self._lock = asyncio.Lock()
+        # Steps side by side, routing passes and presence changes alone (desk/turns.py).
+        self._turns = DeskTurns()
         # The routing pass asked for and not started yet (see route).
         self._queued_pass: asyncio.Future[None] | None = None
 
@@ -112,17 +114,19 @@ class Desk:
     async def _store_step(self, call_sid: str, event: DeskEvent, now: datetime) -> tuple[Entry, list[DeskCommand]]:
         """Load, step, store and log one event in the call's transaction; the commands left to carry out."""
         async with self.db.call_transaction(call_sid) as tx:
-            row = await tx.session.get(QueueEntry, call_sid)
+            conn = await tx.session.connection()
+            row = await qs.entry_row(conn, call_sid)
             before = Entry(call_sid) if row is None else qs.to_entry(row)
             after, commands = step(before, event, now.timestamp(), self.desk_policy)
             if after == before and not commands:
                 return after, []
             if after.status != "idle":
-                qs.store_entry(tx.session, row, after)
+                await qs.save_entry(conn, row is not None, after)
             for command in commands:
                 match command:
                     case Record():
-                        qs.decision(tx.session, call_sid, now, command.decision, command.reason, command.agent_id)
+                        await qs.add_decision(conn, call_sid, now, command.decision, command.reason,
+                                              command.agent_id)
                     case SetPresence():
                         await qs.set_presence(tx.session, command.agent_id, command.state, now, command.call_sid,
                                               command.wrapup_seconds)
@@ -136,7 +140,7 @@ class Desk:
 
     async def _apply(self, call_sid: str, event: DeskEvent) -> Entry:
         """Step one event, then carry out its commands and step what they report back."""
-        async with self._lock:
+        async with self._turns.step():
             entry, commands = await self._store_step(call_sid, event, self.clock())
         await self._carry_out(entry, commands)
         return entry
@@ -201,14 +205,17 @@ class Desk:
 
     async def _route_pass(self, me: asyncio.Future[None]) -> None:
         pending: list[tuple[Entry, list[DeskCommand]]] = []
-        async with self._lock, self.db.cluster_lock(ROUTING_LOCK):
+        async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK):
             # Started: a change committed from now on needs a pass of its own.
             if self._queued_pass is me:
                 self._queued_pass = None
             now = self.clock()
-            async with self.db.sessions() as session:
-                entries = [qs.to_entry(e) for e in await qs.waiting_entries(session)]
-                roster = tuple(qs.to_agent(u, p) for u, p in await qs.agents(session))
+            async with self.db.engine.connect() as conn:
+                roster = await qs.roster(conn)
+                if idle_pass(roster, await qs.anyone_offered(conn)):
+                    # Nobody free and no offer to expire: no entry would change (the core says so).
+                    return
+                entries = [qs.to_entry(e) for e in await qs.waiting_rows(conn)]
             tick = Tick(tuple(e.waiting_call() for e in entries), roster)
             for entry in entries:
                 after, commands = step(entry, tick, now.timestamp(), self.desk_policy)
@@ -284,7 +291,7 @@ class Desk:
     async def set_state(self, agent_id: int, state: str) -> None:
         if state not in ("offline", "available"):
             raise DeskError("an agent can only make themselves available or offline")
-        async with self._lock, self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
+        async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
                 session.begin():
             await qs.set_presence(session, agent_id, state, self.clock())
         await self.executor.publish(AgentStateChanged(agent_id, state))
@@ -294,7 +301,7 @@ class Desk:
         """Time passing: wrap-ups end, unanswered offers move on."""
         now = self.clock()
         released = []
-        async with self._lock, self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
+        async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
                 session.begin():
             for user, presence in await qs.agents(session):
                 if presence and presence.state == "wrapup" and presence.wrapup_until and presence.wrapup_until <= now:
@@ -329,7 +336,7 @@ class Desk:
         return WaitingCall(call_sid, transfer.queue, transfer.skill, transfer.tier,  # type: ignore[arg-type]
                            now.timestamp() + 1e-3, transfer.priority, transfer.reasons)
 
-    async def _handle_seconds(self, session: AsyncSession, queue: str, now: datetime) -> float | None:
+    async def _handle_seconds(self, session: AsyncSession | AsyncConnection, queue: str, now: datetime) -> float | None:
         """Recent mean handle time of ``queue``, wrap-up allowance included; ``None``: none measured."""
         since = now - timedelta(seconds=self.handle_time.window_seconds)
         durations = await qs.recent_handle_seconds(session, queue, since, self.handle_time.calls)
@@ -337,18 +344,18 @@ class Desk:
 
     async def on_duty(self, call_sid: str, transfer: cmd.Transfer) -> int:
         """How many agents logged in could take a caller handed over now (0: nobody on duty)."""
-        async with self.db.sessions() as session:
-            roster = [qs.to_agent(u, p) for u, p in await qs.agents(session)]
+        async with self.db.engine.connect() as conn:
+            roster = await qs.roster(conn)
         return len(on_duty(self._newcomer(call_sid, transfer, self.clock()), roster, self.policy))
 
     async def estimate(self, call_sid: str, transfer: cmd.Transfer) -> tuple[float | None, int]:
         """(seconds, position) a caller handed over now would wait, counting them in the queue;
         seconds is ``None`` when there is no honest estimate (docs/routing.md)."""
         now = self.clock()
-        async with self.db.sessions() as session:
-            waiting = [qs.to_waiting(e) for e in await qs.waiting_entries(session) if e.call_sid != call_sid]
-            roster = [qs.to_agent(u, p) for u, p in await qs.agents(session)]
-            handle = await self._handle_seconds(session, transfer.queue, now)
+        async with self.db.engine.connect() as conn:
+            waiting = [qs.to_waiting(e) for e in await qs.waiting_rows(conn) if e.call_sid != call_sid]
+            roster = await qs.roster(conn)
+            handle = await self._handle_seconds(conn, transfer.queue, now)
         me = self._newcomer(call_sid, transfer, now)
         status = queue_status(call_sid, [*waiting, me], roster, now.timestamp(), self.policy, handle)
         assert status is not None
@@ -365,11 +372,11 @@ class Desk:
 
     async def status_of(self, call_sid: str) -> QueueStatus | None:
         now = self.clock()
-        async with self.db.sessions() as session:
-            waiting = [qs.to_waiting(e) for e in await qs.waiting_entries(session)]
-            roster = [qs.to_agent(u, p) for u, p in await qs.agents(session)]
+        async with self.db.engine.connect() as conn:
+            waiting = [qs.to_waiting(e) for e in await qs.waiting_rows(conn)]
+            roster = await qs.roster(conn)
             mine = next((w for w in waiting if w.call_sid == call_sid), None)
-            handle = None if mine is None else await self._handle_seconds(session, mine.queue, now)
+            handle = None if mine is None else await self._handle_seconds(conn, mine.queue, now)
         return queue_status(call_sid, waiting, roster, now.timestamp(), self.policy, handle)
 
     async def service_level(self, threshold_seconds: float = 60.0) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callcenter.routing.decide import decide, eligible, expired_offers, ordered, relaxation, score
+from callcenter.routing.decide import anyone_free, decide, eligible, expired_offers, ordered, relaxation, score
 from callcenter.routing.estimate import announced_minutes, mean_handle_seconds, on_duty, queue_status
 from callcenter.routing.model import (
     GENERAL_SKILL,
@@ -16,5 +16,5 @@ from callcenter.routing.model import (
 )
 
 __all__ = ["GENERAL_SKILL", "Agent", "AgentState", "Assignment", "QueueStatus", "RoutingPolicy", "Tier",
-           "WaitingCall", "announced_minutes", "decide", "eligible", "expired_offers", "mean_handle_seconds",
-           "on_duty", "ordered", "queue_status", "relaxation", "score"]
+           "WaitingCall", "announced_minutes", "anyone_free", "decide", "eligible", "expired_offers",
+           "mean_handle_seconds", "on_duty", "ordered", "queue_status", "relaxation", "score"]

@@ -59,10 +59,17 @@ def eligible(call: WaitingCall, agent: Agent, now: float, policy: RoutingPolicy)
             return True
 
 
+def anyone_free(agents: Sequence[Agent]) -> bool:
+    """Whether any agent could be offered a caller now (without one, ``decide`` offers nothing)."""
+    return any(a.state == "available" for a in agents)
+
+
 def decide(calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
            policy: RoutingPolicy) -> list[Assignment]:
     """New offers to make now: each waiting caller not yet offered gets the best free agent."""
     free = [a for a in agents if a.state == "available"]
+    if not free:
+        return []
     taken: set[int] = {c.offered_to for c in calls if c.offered_to is not None}
     out: list[Assignment] = []
     for call in ordered([c for c in calls if c.offered_to is None], now, policy):

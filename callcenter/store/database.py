@@ -14,22 +14,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import sqlite3
 import weakref
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
 from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
+from callcenter.store.sqlite_inline import inline_connector
 from callcenter.store.urls import async_url, prepare_sqlite_file
 
 
@@ -39,18 +42,16 @@ class DatabaseBusy(CallCenterError):
     code = "database_busy"
 
 
-def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # A locked database fails the statement after this long, so the webhook still answers.
-        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
-        # WAL with NORMAL: no fsync at each commit (the WAL is synced at checkpoints). The database
-        # stays consistent after any crash; only a power cut can lose the last commits.
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-    return on_connect
+def _sqlite_pragmas(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA journal_mode=WAL")
+    # No waiting inside SQLite, on the loop's thread: a locked database is waited for by the
+    # connection itself, letting the loop run, and fails after the lock timeout so the webhook
+    # still answers (store/sqlite_inline.py).
+    connection.execute("PRAGMA busy_timeout=0")
+    # WAL with NORMAL: no fsync at each commit (the WAL is synced at checkpoints). The database
+    # stays consistent after any crash; only a power cut can lose the last commits.
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
 
 
 # Call events of different calls run at once on PostgreSQL, each holding a connection for its
@@ -81,32 +82,97 @@ def _engine_options(url: str, is_sqlite: bool, lock_timeout: float, statement_ti
     return options
 
 
+class CallRow:
+    """The columns of a call's row an event reads and may change, read and written with plain
+    statements (no ORM unit of work on the call path: it was most of a webhook's time)."""
+
+    __slots__ = ("call_sid", "flow_id", "flow_version", "status", "state", "last_response", "next_seq",
+                 "updated_at", "ended_at", "_loaded")
+    WRITABLE = ("status", "state", "last_response", "next_seq", "updated_at", "ended_at")
+
+    def __init__(self, call_sid: str, flow_id: str, flow_version: int, status: str, state: dict[str, Any],
+                 last_response: str | None, next_seq: int, updated_at: datetime | None,
+                 ended_at: datetime | None) -> None:
+        self.call_sid, self.flow_id, self.flow_version = call_sid, flow_id, flow_version
+        self.status, self.state, self.last_response, self.next_seq = status, state, last_response, next_seq
+        self.updated_at, self.ended_at = updated_at, ended_at
+        self._loaded = tuple(getattr(self, name) for name in self.WRITABLE)
+
+    def changes(self) -> dict[str, Any]:
+        """The columns given a new value since the row was read (the state by identity: a new
+        state is always a new dict, and comparing two large ones would cost what we save)."""
+        return {name: getattr(self, name) for name, before in zip(self.WRITABLE, self._loaded, strict=True)
+                if getattr(self, name) is not before and (name == "state" or getattr(self, name) != before)}
+
+
+_CALLS = Call.__table__
+_LOG = CallLogEntry.__table__
+_RECEIPTS = WebhookReceipt.__table__
+_ROW = (_CALLS.c.call_sid, _CALLS.c.flow_id, _CALLS.c.flow_version, _CALLS.c.status, _CALLS.c.state,
+        _CALLS.c.last_response, _CALLS.c.next_seq, _CALLS.c.updated_at, _CALLS.c.ended_at)
+
+
 @dataclass
 class CallTx:
-    """What one call event may read and write, inside its transaction."""
+    """What one call event may read and write, inside its transaction.
+
+    The log entries, the call's changes and the webhook's receipt are written when the
+    transaction ends without an error, in three statements (the log's rows in one)."""
 
     session: AsyncSession
-    call: Call | None
+    call: CallRow | None
     # The answer already given to this transaction's request key, read with the call (one statement
     # fewer under the writer lock); ``prefetched`` says which key it was read for.
     prefetched: str | None = None
     previous: str | None = None
+    log: list[dict[str, Any]] = field(default_factory=list)
+    receipts: list[dict[str, Any]] = field(default_factory=list)
 
     async def receipt(self, key: str) -> str | None:
         if key == self.prefetched:
             return self.previous
-        row = await self.session.get(WebhookReceipt, key)
-        return None if row is None else row.response
+        connection = await self.session.connection()
+        return (await connection.execute(select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == key))).scalar()
 
     def append(self, at: datetime, entry: str, kind: str, payload: dict[str, Any],
                source: str | None = None) -> None:
         assert self.call is not None
-        self.session.add(CallLogEntry(call_sid=self.call.call_sid, seq=self.call.next_seq, at=at,
-                                      entry=entry, kind=kind, payload=payload, source=source))
+        self.log.append({"call_sid": self.call.call_sid, "seq": self.call.next_seq, "at": at, "entry": entry,
+                         "kind": kind, "payload": payload, "source": source})
         self.call.next_seq += 1
 
     def remember(self, key: str, call_sid: str, response: str, at: datetime) -> None:
-        self.session.add(WebhookReceipt(key=key, call_sid=call_sid, response=response, created_at=at))
+        self.receipts.append({"key": key, "call_sid": call_sid, "response": response, "created_at": at})
+
+    async def write(self) -> None:
+        connection = await self.session.connection()
+        changes = {} if self.call is None else self.call.changes()
+        if changes:
+            assert self.call is not None
+            # One of two prepared statements: a desk step moves only the log's position. (Only
+            # the statement's own parameters are passed: SQLAlchemy would add any other column
+            # named to the SET clause.)
+            if changes.keys() == {"next_seq"}:
+                await connection.execute(_NEXT_SEQ, {"next_seq": self.call.next_seq, "sid": self.call.call_sid})
+            else:
+                values = {name: getattr(self.call, name) for name in CallRow.WRITABLE}
+                await connection.execute(_UPDATE_CALL, {**values, "sid": self.call.call_sid})
+        if self.log:
+            await connection.execute(_INSERT_LOG, self.log)
+        if self.receipts:
+            await connection.execute(_INSERT_RECEIPT, self.receipts)
+
+
+# Built once: SQLAlchemy then reuses their compiled form (no statement construction per event).
+_WHERE_SID = _CALLS.c.call_sid == bindparam("sid")
+_UPDATE_CALL = _CALLS.update().where(_WHERE_SID).values(
+    {name: bindparam(name) for name in CallRow.WRITABLE})
+_NEXT_SEQ = _CALLS.update().where(_WHERE_SID).values(next_seq=bindparam("next_seq"))
+_INSERT_LOG = _LOG.insert()
+_INSERT_RECEIPT = _RECEIPTS.insert()
+_SELECT_CALL = select(*_ROW).where(_WHERE_SID).with_for_update(of=_CALLS)
+_SELECT_CALL_AND_RECEIPT = _SELECT_CALL.add_columns(
+    select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key")).scalar_subquery())
 
 
 class Database:
@@ -119,10 +185,12 @@ class Database:
         prepare_sqlite_file(url)
         self.lock_timeout = lock_timeout
         self.statement_timeout = statement_timeout
-        self.engine: AsyncEngine = create_async_engine(
-            async_url(url), **_engine_options(url, self.is_sqlite, lock_timeout, statement_timeout))
+        options = _engine_options(url, self.is_sqlite, lock_timeout, statement_timeout)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(round(lock_timeout * 1000)))
+            # Statements run on the loop's thread, not one thread hand-off each (sqlite_inline.py).
+            options["async_creator"] = inline_connector(make_url(url).database or ":memory:", lock_timeout,
+                                                        _sqlite_pragmas)
+        self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = asyncio.Lock()
         self._slots = asyncio.Semaphore(1 if self.is_sqlite else CALL_SLOTS)
@@ -196,19 +264,20 @@ class Database:
         With ``request_key``, the answer already given to that request is read in the same statement."""
         async with self._turn(self._lock_for(call_sid), call_sid), self.sessions() as session, \
                 session.begin():
+            connection = await session.connection()
             if create is not None:
                 insert = sqlite_insert if self.is_sqlite else pg_insert
-                await session.execute(
-                    insert(Call).values(call_sid=call_sid, **create).on_conflict_do_nothing()
-                )
-            query = select(Call).where(Call.call_sid == call_sid).with_for_update(of=Call)
+                await connection.execute(insert(_CALLS).values(call_sid=call_sid, **create).on_conflict_do_nothing())
             if request_key is None:
-                yield CallTx(session, await session.scalar(query))
-                return
-            answered = select(WebhookReceipt.response).where(WebhookReceipt.key == request_key)
-            row = (await session.execute(query.add_columns(answered.scalar_subquery()))).first()
-            call, previous = (None, None) if row is None else (row[0], row[1])
-            yield CallTx(session, call, request_key, previous)
+                row = (await connection.execute(_SELECT_CALL, {"sid": call_sid})).first()
+                tx = CallTx(session, None if row is None else CallRow(*row))
+            else:
+                row = (await connection.execute(_SELECT_CALL_AND_RECEIPT,
+                                                {"sid": call_sid, "key": request_key})).first()
+                tx = CallTx(session, None if row is None else CallRow(*row[:-1]), request_key,
+                            None if row is None else row[-1])
+            yield tx
+            await tx.write()
 
     def single_writer(self) -> asyncio.Lock | contextlib.AbstractAsyncContextManager[None]:
         """What a write outside a call's transaction holds: SQLite's one writer lock, else nothing."""

@@ -19,6 +19,7 @@ from callcenter.bus import Message
 from callcenter.desk import DeskError
 from callcenter.desk import queue_store as qs
 from callcenter.desk.context import call_context
+from callcenter.desk.model import CallUpdated
 from callcenter.flows.model import Transfer
 from callcenter.kb import KnowledgeIndex
 from callcenter.kb.assist import suggest
@@ -231,7 +232,7 @@ async def add_note(request: web.Request) -> web.Response:
     async with request.app[keys.DATABASE].sessions() as session, session.begin():
         session.add(CallNote(call_sid=call_sid, author_id=who.user_id, at=_now(request), text=redact(text),
                              wrapup_code=code))
-    await request.app[keys.BUS].publish("call.updated", {"call_sid": call_sid, "note": True})
+    await request.app[keys.BUS].publish(CallUpdated(call_sid, note=True))
     return web.json_response({"call_sid": call_sid, "saved": True}, status=201)
 
 
@@ -266,7 +267,7 @@ async def triage_feedback(request: web.Request) -> web.Response:
         session.add(TriageFeedback(call_sid=call_sid, agent_id=who.user_id, at=_now(request),
                                    confirmed=confirmed, original=original, fragile=fragile, urgent=urgent,
                                    reasons={"ids": reasons}, comment=redact(str(data.get("comment", ""))[:2000])))
-    await request.app[keys.BUS].publish("call.updated", {"call_sid": call_sid, "triage_feedback": True})
+    await request.app[keys.BUS].publish(CallUpdated(call_sid, triage_feedback=True))
     return web.json_response({"call_sid": call_sid, "confirmed": confirmed, "fragile": fragile,
                               "urgent": urgent, "reasons": reasons}, status=201)
 

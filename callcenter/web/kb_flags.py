@@ -9,6 +9,7 @@ import json
 
 from aiohttp import web
 
+from callcenter.desk.model import CallUpdated
 from callcenter.kb.flags import FLAG_REASONS, FlagError, flag_request
 from callcenter.privacy import redact
 from callcenter.store.kb_flags import add_flag, list_flags
@@ -38,7 +39,7 @@ async def post_flag(request: web.Request) -> web.Response:
     at = request.app[keys.SERVICE].clock()
     flag_id = await add_flag(db, call_sid=call_sid, kb_id=flag.kb_id, agent_id=who.user_id, at=at,
                              reason=flag.reason, comment=redact(flag.comment))
-    await request.app[keys.BUS].publish("call.updated", {"call_sid": call_sid, "kb_flag": flag.kb_id})
+    await request.app[keys.BUS].publish(CallUpdated(call_sid, kb_flag=flag.kb_id))
     return web.json_response({"id": flag_id, "call_sid": call_sid, "kb_id": flag.kb_id, "reason": flag.reason},
                              status=201)
 

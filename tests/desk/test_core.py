@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from callcenter.desk import codec
-from callcenter.desk.core import replay, step
+from callcenter.desk.core import idle_pass, replay, step
 from callcenter.desk.model import (
     Accepted,
     AddAgentLeg,
@@ -237,6 +237,22 @@ def test_an_expired_offer_elsewhere_frees_its_agent_in_the_same_pass() -> None:
     tick = Tick((stale.waiting_call(), mine.waiting_call()), (ALICE,))
     assert step(stale, tick, T0, POLICY)[0].status == "waiting"      # alice already declined by expiry
     assert step(mine, tick, T0, POLICY)[0].offered_to == 1           # so the newcomer gets her
+
+
+@pytest.mark.parametrize("agents", [(), (replace(ALICE, state="busy"),),
+                                    (replace(ALICE, state="offline"), replace(BOB, state="wrapup"))])
+def test_an_idle_pass_steps_nothing(agents: tuple[Agent, ...]) -> None:
+    """What lets the shell skip a routing pass: nobody free and no offer out, so the Tick of every
+    waiting caller (whatever their tier, skill or wait) changes nothing and commands nothing."""
+    waiting = [replace(WAITING, call_sid=f"CA{i}", tier=tier, skill=skill, enqueued_at=T0 - wait)
+               for i, (tier, skill, wait) in enumerate([("normal", "caf", 0), ("urgent", None, 900),
+                                                        ("fragile", "caf", 30), ("normal", "impots", 5000)])]
+    tick = Tick(tuple(e.waiting_call() for e in waiting), agents)
+    assert idle_pass(agents, anyone_offered=False)
+    for entry in waiting:
+        assert step(entry, tick, T0 + 60, POLICY) == (entry, [])
+    assert not idle_pass(agents, anyone_offered=True)       # an offer may have expired
+    assert not idle_pass((*agents, ALICE), anyone_offered=False)
 
 
 def test_the_log_replays_to_the_same_entry_through_json() -> None:

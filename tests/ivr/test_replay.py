@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -12,6 +14,7 @@ from callcenter.flows import load_flow
 from callcenter.ivr import (
     CallEnded,
     CallStarted,
+    CallState,
     DigitsReceived,
     Event,
     IvrEngine,
@@ -56,6 +59,18 @@ def test_replay_from_serialised_log_gives_the_same_state(seed: int) -> None:
     assert rebuilt == state
     assert type(rebuilt.to_dict()) is dict
     assert type(state).from_dict(state.to_dict()) == state
+    assert state.to_dict() == _asdict_as_before(state)
+
+
+def _asdict_as_before(state: CallState) -> dict[str, Any]:
+    """What ``to_dict`` gave before it stopped deep-copying (``dataclasses.asdict``, mappings copied
+    one level): the stored state keeps its exact shape, key order included."""
+    data = dataclasses.asdict(state)
+    for name in ("variables", "history", "triage", "danger_check", "on_duty", "unstaffed"):
+        value = getattr(state, name)
+        data[name] = None if value is None else dict(value)
+    assert list(data) == list(state.to_dict())
+    return data
 
 
 def test_unknown_event_kind_is_refused() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from callcenter.news import CallPartial
 from callcenter.web import keys
 from tests.centre import PASSWORD, Centre
 from tests.web.browser import Browser
@@ -162,7 +163,7 @@ async def test_partial_transcripts_reach_the_agent_on_the_call_only(centre: Cent
     listener = asyncio.create_task(read_events(alice, 1))
     await asyncio.sleep(0.2)
     bus = centre.client.app[keys.BUS]
-    await bus.publish("call.partial", {"call_sid": "CA" + "7" * 32, "text": "someone else"})
-    await bus.publish("call.partial", {"call_sid": call.call_sid, "text": "je voudrais"})
+    await bus.publish(CallPartial("CA" + "7" * 32, "someone else"))
+    await bus.publish(CallPartial(call.call_sid, "je voudrais"))
     [(topic, data)] = await listener
     assert topic == "call.partial" and data["text"] == "je voudrais"

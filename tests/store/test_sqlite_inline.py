@@ -1,0 +1,69 @@
+"""SQLite statements run on the event loop: a lock held by another connection is waited for without
+stopping the loop, up to the lock timeout, and the waiting statement then goes through."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from callcenter.store.sqlite_inline import inline_connector
+
+
+def _file(tmp_path: Path) -> str:
+    path = str(tmp_path / "inline.db")
+    with sqlite3.connect(path) as setup:
+        setup.execute("PRAGMA journal_mode=WAL")
+        setup.execute("CREATE TABLE t (n INTEGER)")
+    return path
+
+
+async def test_a_locked_database_is_waited_for_while_the_loop_runs(tmp_path: Path) -> None:
+    path = _file(tmp_path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")            # another connection holds the write lock
+    holder.execute("INSERT INTO t VALUES (1)")
+    connection = await inline_connector(path, lock_timeout=30.0)()
+    ticks = 0
+
+    async def other_work() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            if ticks == 20:
+                holder.execute("COMMIT")         # released by work the loop goes on doing
+            await asyncio.sleep(0.001)
+
+    worker = asyncio.create_task(other_work())
+    cursor = connection.cursor()
+    await cursor.execute("INSERT INTO t VALUES (2)")
+    await connection.commit()
+    worker.cancel()
+    assert ticks >= 20                           # the loop ran while the statement waited
+    await cursor.execute("SELECT n FROM t ORDER BY n")
+    assert await cursor.fetchall() == [(1,), (2,)]
+    await connection.close()
+    holder.close()
+
+
+async def test_a_lock_never_released_fails_after_the_lock_timeout(tmp_path: Path) -> None:
+    path = _file(tmp_path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    connection = await inline_connector(path, lock_timeout=0.05)()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        await connection.cursor().execute("INSERT INTO t VALUES (3)")
+    holder.execute("ROLLBACK")
+    await connection.cursor().execute("INSERT INTO t VALUES (3)")   # the transaction goes on after
+    await connection.commit()
+    await connection.close()
+    holder.close()
+
+
+async def test_other_errors_are_raised_at_once(tmp_path: Path) -> None:
+    connection = await inline_connector(_file(tmp_path), lock_timeout=30.0)()
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await connection.cursor().execute("SELECT * FROM missing")
+    await connection.close()
