@@ -32,7 +32,7 @@ ALWAYS_OPEN = FIXTURES / "hours" / "always_open.yaml"
 # Every table of the schema; a test run on PostgreSQL empties them between tests.
 TABLES = ("call_log", "webhook_receipts", "calls", "document_versions", "document_live", "audit_log",
           "agent_presence", "user_sessions", "users", "queue_entries", "routing_decisions", "call_notes",
-          "triage_feedback", "kb_flags", "scheduled_jobs", "cluster_nodes")
+          "triage_feedback", "kb_flags", "scheduled_jobs", "cluster_nodes", "callbacks")
 
 
 def _postgres_url() -> str | None:
