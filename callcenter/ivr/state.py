@@ -96,6 +96,9 @@ class CallState:
     # A long wait was announced with the offer of a callback (turn of that question), and taken.
     callback_offer_turn: int | None = None
     callback_requested: bool = False
+    # The callback dialogue (callcenter.ivr.callback): which number (only its last two digits
+    # here), when, and where the caller came from; None outside it.
+    callback_dialog: Mapping[str, Any] | None = None
     # The danger question (asked when the triage is in doubt): while it waits for an answer, the
     # utterance that raised the doubt and where it was said, to go on from there after a "no";
     # then the answer, "yes", "no" or "none" (silence or neither), which the triage weighs.
@@ -128,6 +131,7 @@ class CallState:
         data["danger_check"] = None if self.danger_check is None else dict(self.danger_check)
         data["on_duty"] = None if self.on_duty is None else dict(self.on_duty)
         data["unstaffed"] = None if self.unstaffed is None else dict(self.unstaffed)
+        data["callback_dialog"] = None if self.callback_dialog is None else dict(self.callback_dialog)
         return data
 
     @classmethod

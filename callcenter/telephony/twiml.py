@@ -109,7 +109,7 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
                 )
             case cmd.Hangup():
                 response.hangup()
-            case cmd.SendSms() | cmd.RequestCallback():
+            case cmd.SendSms() | cmd.RequestCallback() | cmd.CallbackNumber():
                 pass
     return str(response)
 
