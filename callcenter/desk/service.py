@@ -91,6 +91,19 @@ class HandleTime:
     window_seconds: float = 2 * 3600.0
 
 
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _callback_line(row: QueueEntry) -> dict[str, Any]:
+    """A callback as the board shows it: pending (and from when), being placed, or failed."""
+    state = {"callback": "pending", "callback_failed": "failed"}.get(row.status, "calling")
+    return {"call_sid": row.call_sid, "queue": row.queue, "tier": row.tier, "state": state,
+            "status": row.status, "requested_place_at": row.enqueued_at.isoformat(),
+            "requested_at": _iso(row.callback_at), "due_at": _iso(row.callback_due),
+            "tries": row.callback_tries or 0, "agent_id": row.agent_id, "ended_at": _iso(row.ended_at)}
+
+
 def _address(user: User) -> str:
     return user.phone or f"client:{user.username}"
 
@@ -457,11 +470,9 @@ class Desk:
                   "score": round(score(c, now.timestamp(), self.policy)), "offered_to": c.offered_to}
                  for c in ordered(waiting, now.timestamp(), self.policy)]
         async with self.db.sessions() as session:
-            callbacks = list(await session.scalars(select(QueueEntry).where(QueueEntry.status == "callback")
-                                                   .order_by(QueueEntry.enqueued_at)))
+            callbacks = await qs.callbacks_to_show(session)
         return {"waiting": calls,
-                "callbacks": [{"call_sid": e.call_sid, "queue": e.queue, "tier": e.tier,
-                               "requested_place_at": e.enqueued_at.isoformat()} for e in callbacks],
+                "callbacks": [_callback_line(e) for e in callbacks],
                 "connected": [{"call_sid": e.call_sid, "agent_id": e.agent_id, "queue": e.queue, "tier": e.tier,
                                "since": (int((now - e.connected_at).total_seconds())
                                          if e.connected_at is not None else None)}
