@@ -21,6 +21,7 @@ from callcenter.desk.model import (
     DeskError,
     DeskEvent,
     DeskNews,
+    DialCallback,
     EndConference,
     Hold,
     Offer,
@@ -28,7 +29,6 @@ from callcenter.desk.model import (
     OfferWithdrawn,
     Publish,
     RemoveLeg,
-    DialCallback,
     Withdraw,
 )
 from callcenter.desk.ports import CallbackLine, CallCommand, CallControl

@@ -288,7 +288,8 @@ class CallbackMissed:
 
 DeskEvent = (Enqueued | Tick | OfferExpired | Declined | Accepted | LegJoined | LegStarted | LegLeft | LegFailed
              | CallerLeft | ConferenceEnded | LineGone | HoldAsked | HangupAsked | WarmTransferAsked | TransferCompleted
-             | ColdTransferAsked | CallbackRequested | CallbackDue | CallbackDialled | CallbackAnswered | CallbackMissed)
+             | ColdTransferAsked | CallbackRequested | CallbackDue | CallbackDialled | CallbackAnswered
+             | CallbackMissed)
 
 
 # -- bus news: what screens are told (typed; topics and payloads are the screens' contract) ----------

@@ -60,6 +60,7 @@ from callcenter.desk.model import (
 )
 from callcenter.desk.service_level import Handover, service_levels
 from callcenter.ivr import commands as cmd
+from callcenter.privacy import normalise_number
 from callcenter.routing import (
     QueueStatus,
     RoutingPolicy,
@@ -71,7 +72,6 @@ from callcenter.routing import (
     score,
 )
 from callcenter.store import Database
-from callcenter.privacy import normalise_number
 from callcenter.store.models import CallbackRecord, QueueEntry, User
 
 _LOGGER = logging.getLogger(__name__)

@@ -111,7 +111,7 @@ class FakeOutboundCalls:
         await self.act(call, "answer")
         await self.act(call, "silent" if script == "silent" else "press", script.partition(":")[2] or "1")
 
-    async def list(self, request: web.Request) -> web.Response:
+    async def list_calls(self, request: web.Request) -> web.Response:
         self.twilio._check_auth(request)
         q = request.query
         found = [self.twilio._call_json(c) for c in self.twilio.calls.values()
@@ -223,7 +223,7 @@ class FakeOutboundCalls:
 
     def routes(self, app: web.Application, api: str) -> None:
         app.router.add_post(api + "/Calls.json", self.create)
-        app.router.add_get(api + "/Calls.json", self.list)
+        app.router.add_get(api + "/Calls.json", self.list_calls)
         app.router.add_post("/_fake/calls/{call}/callee", self.control)
         app.router.add_post("/_fake/callees", self.script)
 

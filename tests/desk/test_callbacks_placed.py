@@ -14,8 +14,9 @@ from callcenter.ivr.callback_text import sms_segments, sms_units
 from callcenter.store.models import CallbackRecord, RoutingDecision
 from callcenter.telephony.fake_twilio import FakeCall
 from callcenter.web import keys
-from tests.centre import Centre, make_centre
+from tests.centre import PASSWORD, Centre, make_centre
 from tests.conftest import FakeClock, TwilioCall
+from tests.web.browser import Browser
 
 NUMBER = "+33612345678"
 
@@ -94,6 +95,15 @@ async def test_a_caller_who_asked_for_a_callback_is_called_back_and_joined_to_th
 
     reason = await offer_to_alice(centre, call)
     assert reason.startswith("Rappel demandé à 10 h 00 ;")
+    # The offer on the agent's screen: the callback first, then the caller's whole context.
+    alice = Browser(centre.public)
+    await alice.login("alice", PASSWORD)
+    try:
+        ctx = await (await alice.get(f"/api/calls/{call.call_sid}")).json()
+    finally:
+        await alice.close()
+    assert ctx["fr"]["callback"].startswith("Rappel demandé à 10 h 00.")
+    assert ctx["queue"]["callback"]["tries"] == 0 and ctx["path"]
     assert placed(centre) == []                                    # nobody is dialled before the agent accepts
     await centre.desk.accept(centre.agents["alice"], call.call_sid)
     await centre.settle()
@@ -152,6 +162,15 @@ async def test_no_answer_is_tried_again_later_then_a_last_sms(tmp_path: Path, da
     assert record is not None and record.sms_sid == sms["sid"] and len(record.legs["legs"]) == 2
     board = await centre.desk.snapshot()
     assert [(c["state"], c["tries"]) for c in board["callbacks"]] == [("failed", 2)]
+    # The supervisors' board says so, in its « Rappels » section.
+    sarah = Browser(centre.public)
+    await sarah.login("sarah", PASSWORD)
+    try:
+        page = await (await sarah.get("/board")).text()
+    finally:
+        await sarah.close()
+    assert "<h2 id=\"callbacks-title\">Rappels</h2>" in page
+    assert "échec après 2 essais : SMS envoyé" in page and "1 rappel sans réponse" in page
     kinds = await decisions(centre, call.call_sid)
     assert kinds.count("callback_retry") == 1 and kinds[-1] == "callback_failed"
 
