@@ -18,9 +18,9 @@ BOX_W, BOX_H = 165, 38
 COL_GAP, ROW_GAP = 44, 14
 MARGIN = 20
 KIND_LABELS = {"say": "annonce", "menu": "menu", "ask": "question", "answer": "réponse", "transfer": "conseiller",
-               "goto": "aiguillage", "hangup": "fin"}
+               "goto": "aiguillage", "hangup": "fin", "callback": "rappel"}
 KIND_COLOURS = {"say": "#e8eef8", "menu": "#cfe0f7", "ask": "#fdf1d6", "answer": "#e6f4ea", "transfer": "#c8ebd0",
-                "goto": "#eeeeee", "hangup": "#dddddd"}
+                "goto": "#eeeeee", "hangup": "#dddddd", "callback": "#f3e3f7"}
 
 
 def _levels(flow: Flow) -> dict[str, int]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 InputMode = Literal["dtmf", "speech"]
-NodeKind = Literal["say", "menu", "ask", "answer", "transfer", "goto", "hangup"]
+NodeKind = Literal["say", "menu", "ask", "answer", "transfer", "goto", "hangup", "callback"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,19 @@ class Transfer:
 
 
 @dataclass(frozen=True)
+class Callback:
+    """Offers a callback for a queue (callcenter.ivr.callback): which number, when; then the call
+    ends. The callback keeps the caller's tier and priority, like a transfer."""
+
+    id: str
+    queue: str
+    skill: str | None
+    priority: int
+    text: str | None = None
+    kind: Literal["callback"] = "callback"
+
+
+@dataclass(frozen=True)
 class Condition:
     """``variable`` compared with one of ``equals`` / ``one_of`` / ``present``."""
 
@@ -141,7 +154,7 @@ class Hangup:
     kind: Literal["hangup"] = "hangup"
 
 
-Node = Say | Menu | Ask | Answer | Transfer | Goto | Hangup
+Node = Say | Menu | Ask | Answer | Transfer | Goto | Hangup | Callback
 InputNode = Menu | Ask | Answer
 
 
@@ -204,6 +217,8 @@ class Flow:
                 out = (*(b.next for b in node.branches), node.next)
             case Transfer() | Hangup():
                 return ()
+            case Callback():
+                return (self.settings.human,)  # no number to call back on: a person
         if isinstance(node, Menu | Ask | Answer):
             # The triage may hand any listening node's caller to the urgent or fragile transfer.
             escapes = tuple(n for n in (self.settings.urgent, self.settings.fragile) if n)

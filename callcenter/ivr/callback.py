@@ -27,6 +27,7 @@ from callcenter.privacy import keep_answer
 if TYPE_CHECKING:
     from callcenter.ivr.engine import IvrEngine, Step
 
+HIDDEN = "Votre numéro est masqué : nous ne pouvons pas vous rappeler. Je vous passe un conseiller."
 NUMBER_NODE = "callback_number"
 SLOT_NODE = "callback_slot"
 TIMEOUT = 6
@@ -40,7 +41,8 @@ HORIZON_DAYS = 14
 
 def start(engine: IvrEngine, state: CallState, now: datetime, origin: str, request: cmd.RequestCallback,
           lead: list[cmd.Command]) -> Step:
-    """The caller said yes to a callback (``origin``: ``wait``, ``nobody`` or ``closed``);
+    """The caller said yes to a callback (``origin``: ``wait``, ``nobody``, ``closed`` or
+    ``menu``, a callback node of the flow);
     ``request`` carries the queue, tier and next opening the callback will need."""
     dialog: dict[str, Any] = {
         "origin": origin, "stage": "number", "tries": 0, "own": False, "last": "",
@@ -189,6 +191,10 @@ def _no_number(engine: IvrEngine, state: CallState, now: datetime) -> Step:
     dialog = dict(state.callback_dialog or {})
     dialog["stage"] = "abandoned"
     state = state.evolve(callback_dialog=None)
+    if dialog["origin"] == "menu":
+        # Chosen from the flow, the queue open: a person rather than nothing.
+        return engine._enter(state, engine.flow.settings.human, now.isoformat(), [cmd.Say(text.NO_NUMBER)],
+                             reason="callback_no_number")
     if dialog["origin"] == "closed" or state.transfer is None:
         at = now.isoformat()
         ended = state.evolve(status="ended", ended_at=at, end_status="closed")

@@ -15,6 +15,7 @@ from typing import Any
 from callcenter.flows import model as flow_model
 from callcenter.flows.model import Flow
 from callcenter.hours import Schedule
+from callcenter.hours import status as hours_status
 from callcenter.ivr import callback, clarify, unstaffed
 from callcenter.ivr import commands as cmd
 from callcenter.ivr.answers import as_logged
@@ -201,6 +202,8 @@ class IvrEngine:
                         out.append(cmd.Say(node.text))
                     out.append(cmd.Hangup())
                     return state.evolve(status="ended", ended_at=at, end_status="ivr_hangup"), out
+                case flow_model.Callback():
+                    return self._callback_node(state, node, at, out)
         return self._transfer(state, self._transfer_node(self.flow.settings.human), at,
                               [*out, cmd.Say(self.flow.settings.apology)], "failure")
 
@@ -585,6 +588,24 @@ class IvrEngine:
         state = state.evolve(answer_phase="followup")
         said = node.sms_sent if event.accepted else SMS_FAILED
         return self._listen(state, node, [], f"{said} {self._followup_prompt(state, node)}")
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def _callback_node(self, state: CallState, node: flow_model.Callback, at: str, out: list[cmd.Command]) -> Step:
+        """A callback chosen from the flow: which number and when; a hidden number goes to a person."""
+        if node.text:
+            out.append(cmd.Say(node.text))
+        if not can_call_back(state.caller):
+            return self._enter(state, self.flow.settings.human, at, [*out, cmd.Say(callback.HIDDEN)],
+                               reason="callback_hidden_number")
+        now = datetime.fromisoformat(at)
+        found = None if self.hours is None else hours_status(self.hours, node.queue, now)
+        after = found.next_opening.isoformat() if found and not found.open and found.next_opening else None
+        triage = state.triage or {}
+        reasons = tuple(str(r["id"]) for r in triage.get("reasons", ()))
+        request = cmd.RequestCallback(to="", queue=node.queue, skill=node.skill, priority=node.priority,
+                                      tier=_tier(triage), reasons=reasons, after=after)
+        return callback.start(self, state, now, "closed" if after else "menu", request, out)
 
     # -- a long wait: the offer of a callback that keeps the caller's place ----------------------
 
