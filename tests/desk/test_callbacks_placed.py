@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from callcenter.ivr import CallState, event_from_dict, replay
 from callcenter.ivr.callback_text import sms_segments, sms_units
 from callcenter.store.models import CallbackRecord, RoutingDecision
 from callcenter.telephony.fake_twilio import FakeCall
@@ -199,6 +200,14 @@ async def test_another_number_and_a_slot_are_kept(centre: Centre) -> None:
     async with centre.desk.db.sessions() as session:
         record = await session.get(CallbackRecord, call.call_sid)
     assert record is not None and record.number == "+33712345699"
+    # The keyed number is nowhere in the call's log or state, and the log replays to the state.
+    db = centre.client.app[keys.DATABASE]
+    row = await db.get_call(call.call_sid)
+    log = await db.call_log(call.call_sid)
+    assert "12345699" not in str([r.payload for r in log]) and "12345699" not in str(row.state)
+    engine = await centre.client.app[keys.SERVICE].engine_for(row.flow_id, row.flow_version)
+    events = [(event_from_dict(r.payload), r.at) for r in log if r.entry == "event"]
+    assert replay(engine, call.call_sid, events) == CallState.from_dict(row.state)
     entry = await centre.entry(call.call_sid)
     assert entry.callback_due.astimezone(UTC) == datetime(2026, 11, 26, 12, 30, tzinfo=UTC)   # 13:30 in Paris
     await centre.desk.set_state(centre.agents["alice"], "available")
