@@ -3,6 +3,7 @@ callbacks, the callee's answer, key or silence), agents, on a virtual clock."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from callcenter.cluster import Job, Node, Scheduler
 from callcenter.ivr import CallState, event_from_dict, replay
 from callcenter.ivr.callback_text import sms_segments, sms_units
 from callcenter.store.models import CallbackRecord, RoutingDecision
@@ -244,3 +246,16 @@ async def test_fake_twilio_calls_resource_as_documented(centre: Centre, script: 
     assert [c.sid for c in listed] == [created.sid]
     events = [p for url, p in centre.fake.callbacks if p.get("CallSid") == created.sid]
     assert [p["CallStatus"] for p in events] == ["queued", "ringing", fetched.status]
+
+
+async def test_due_callbacks_are_stepped_once_across_processes(centre: Centre) -> None:
+    """The « desk.callbacks » timer is a cluster job: two processes' schedulers, one step."""
+    call = centre.caller()
+    await ask_callback(centre, call)
+    schedulers = [Scheduler(Node(centre.desk.db, name, centre.clock), [Job("desk.callbacks", 15.0,
+                                                                          centre.desk.callbacks_due)])
+                  for name in ("A", "B")]
+    ran = await asyncio.gather(*(s.run_due() for s in schedulers))
+    assert sorted(map(len, ran)) == [0, 1]
+    assert (await decisions(centre, call.call_sid)).count("callback_due") == 1
+    assert (await centre.entry(call.call_sid)).status == "waiting"
