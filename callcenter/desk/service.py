@@ -246,21 +246,6 @@ class Desk:
             row = await session.get(QueueEntry, call_sid)
         return None if row is None else qs.to_entry(row)
 
-    async def record_callback_leg(self, call_sid: str, leg: str) -> None:
-        async with self.db.single_writer(), self.db.sessions() as session, session.begin():
-            row = await session.get(CallbackRecord, call_sid)
-            if row is not None:
-                row.legs = {"legs": [*row.legs.get("legs", []), leg]}
-                row.updated_at = self.clock()
-
-    async def record_callback_sms(self, call_sid: str, sid: str | None, status: str) -> None:
-        async with self.db.single_writer(), self.db.sessions() as session, session.begin():
-            row = await session.get(CallbackRecord, call_sid)
-            if row is not None:
-                row.sms_sid = sid or row.sms_sid
-                row.sms_status = status[:24]
-                row.updated_at = self.clock()
-
     # -- routing ----------------------------------------------------------------------------------
 
     async def route(self) -> None:

@@ -29,8 +29,11 @@ from callcenter.store.models import CallbackRecord, QueueEntry
 from callcenter.telephony import twiml
 from callcenter.telephony.deps import TELEPHONY
 from callcenter.telephony.rest import FINAL_STATUSES, TwilioRest
+from callcenter.telephony.webhooks import FORM
 
 _LOGGER = logging.getLogger(__name__)
+# The zone callers are told times in (« vous nous avez appelés aujourd'hui à 10 heures »).
+ZONE = ZoneInfo("Europe/Paris")
 EVENTS = ["initiated", "ringing", "answered", "completed"]
 RING_SECONDS = 30
 KEY_SECONDS = 8
@@ -108,7 +111,6 @@ def _callback_of(request: web.Request) -> str:
 
 
 def _leg(request: web.Request) -> str:
-    from callcenter.telephony.webhooks import FORM
     leg = str(request[FORM].get("CallSid", ""))
     if not leg.startswith("CA"):
         raise web.HTTPBadRequest(text="CallSid is required")
@@ -119,15 +121,31 @@ def _query(request: web.Request) -> str:
     return urlencode({k: request.query[k] for k in ("call", "attempt", "t") if k in request.query})
 
 
+def _safe(request: web.Request, call: str) -> web.Response:
+    """Something inside failed while the caller is on the line: an apology and a person, by the
+    path that needs no database (the fallback number, else Twilio's queue)."""
+    _LOGGER.exception("call %s: callback webhook failed, caller sent to the fallback", call)
+    deps = request.app[TELEPHONY]
+    settings = deps.settings
+    return _xml(twiml.fallback(twiml.APOLOGY, settings.fallback_queue, deps.voice, settings.fallback_number))
+
+
 async def answer(request: web.Request) -> web.Response:
     """The caller picked up: who is calling and why, then one key to be put through."""
     call, leg = _callback_of(request), _leg(request)
+    try:
+        return await _answer(request, call, leg)
+    except Exception:  # noqa: BLE001 - the caller is on the line: never dead air
+        return _safe(request, call)
+
+
+async def _answer(request: web.Request, call: str, leg: str) -> web.Response:
     deps = request.app[TELEPHONY]
     entry = await deps.desk.entry(call)
     if entry is None or entry.status != "connected" or entry.callback_stage != "dialling" or \
             entry.callback_leg not in (None, leg):
         return _xml(twiml.say_and_hang_up(text.STALE, deps.voice))
-    asked = datetime.fromtimestamp(entry.callback_at or entry.enqueued_at, ZoneInfo("Europe/Paris"))
+    asked = datetime.fromtimestamp(entry.callback_at or entry.enqueued_at, ZONE)
     greeting = text.GREETING.format(when=spoken_moment(asked, deps.service.clock()))
     action = f"/twilio/callback/key?{_query(request)}"
     return _xml(twiml.callback_offer(greeting, text.GREETING_AGAIN, action, KEY_SECONDS, deps.voice))
@@ -136,8 +154,14 @@ async def answer(request: web.Request) -> web.Response:
 async def key(request: web.Request) -> web.Response:
     """A key: the caller joins their conference (the agent is rung once they are in). No key: not
     answered (an answering machine, or nobody listening); tried again later."""
-    from callcenter.telephony.webhooks import FORM
     call, leg = _callback_of(request), _leg(request)
+    try:
+        return await _key(request, call, leg)
+    except Exception:  # noqa: BLE001 - the caller is on the line: never dead air
+        return _safe(request, call)
+
+
+async def _key(request: web.Request, call: str, leg: str) -> web.Response:
     deps = request.app[TELEPHONY]
     digits = str(request[FORM].get("Digits", ""))
     if not digits:
@@ -151,7 +175,6 @@ async def key(request: web.Request) -> web.Response:
 
 async def status(request: web.Request) -> web.Response:
     """The call back's progress; a final status before the key counts as not answered."""
-    from callcenter.telephony.webhooks import FORM
     call, leg = _callback_of(request), _leg(request)
     state = str(request[FORM].get("CallStatus", ""))
     if not state:
