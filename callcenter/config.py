@@ -320,6 +320,11 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # How often each process looks for a newly approved or rolled-back knowledge-base entry.
     kb_reload_seconds: float = 2.0
+    # Callbacks (docs/routing.md, « Rappels »): tries after the first call nobody took, minutes
+    # between tries, and how often due callbacks are looked for (once across the cluster).
+    callback_retries: int = 2
+    callback_retry_minutes: float = 30.0
+    callback_check_seconds: float = 15.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -419,7 +424,7 @@ class Settings:
             "PURGE_INTERVAL_HOURS",
             "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES", "KB_FEED", "LOGIN_MAX_FAILURES",
             "LOGIN_LOCKOUT_SECONDS", "ADDRESS_MAX_FAILURES", "PUBLIC_RATE_PER_MINUTE", "TRUSTED_PROXIES",
-            "KB_RELOAD_SECONDS", "KB_SEMANTIC",
+            "KB_RELOAD_SECONDS", "KB_SEMANTIC", "CALLBACK_RETRIES", "CALLBACK_RETRY_MINUTES", "CALLBACK_CHECK_SECONDS",
         )}
         known |= {PREFIX + n + "_FILE" for n in SECRET_NAMES}
         given = frozenset(n for n in ("PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SECRET_KEY",
@@ -495,5 +500,8 @@ class Settings:
             public_rate_per_minute=_int("PUBLIC_RATE_PER_MINUTE", get("PUBLIC_RATE_PER_MINUTE", "120") or "120",
                                         minimum=1),
             trusted_proxies=_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES", "") or ""),
+            callback_retries=_int("CALLBACK_RETRIES", get("CALLBACK_RETRIES", "2") or "2", minimum=0),
+            callback_retry_minutes=_float("CALLBACK_RETRY_MINUTES", get("CALLBACK_RETRY_MINUTES", "30") or "30"),
+            callback_check_seconds=_float("CALLBACK_CHECK_SECONDS", get("CALLBACK_CHECK_SECONDS", "15") or "15"),
             extra=extra,
         )

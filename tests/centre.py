@@ -106,7 +106,7 @@ async def make_centre(tmp_path: Path, database_url: str, flows_dir: Path, aiohtt
     settings = Settings.from_env(make_env(
         tmp_path, database_url, flows_dir, public_url=public, twilio_phone_number="+33900000000",
         twilio_api_url=str(fake_server.make_url("")).rstrip("/"), tick_seconds="0", offer_timeout="20",
-        wrapup_seconds="30", **extra))
+        wrapup_seconds="30", **{"callback_check_seconds": "0", **extra}))
     server = await aiohttp_server(init_app(settings, clock=clock, speech_engine=speech_engine), port=port)
     client = await aiohttp_client(server)
     db = client.app[keys.DATABASE]

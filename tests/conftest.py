@@ -33,7 +33,8 @@ ALWAYS_OPEN = FIXTURES / "hours" / "always_open.yaml"
 TABLES = ("call_log", "webhook_receipts", "calls", "document_versions", "document_live", "audit_log",
           "agent_presence", "user_sessions", "users", "queue_entries", "routing_decisions", "call_notes",
           "triage_feedback", "kb_flags", "scheduled_jobs", "cluster_nodes",
-          "appointments", "appointment_slots", "appointment_hours", "appointment_agencies", "survey_responses")
+          "appointments", "appointment_slots", "appointment_hours", "appointment_agencies", "survey_responses",
+          "callbacks")
 
 
 def _postgres_url() -> str | None:

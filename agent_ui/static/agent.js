@@ -76,6 +76,8 @@ function summaryCard(ctx) {
   const tier = (ctx.queue && ctx.queue.tier) || (ctx.triage && (ctx.triage.urgent ? "urgent" : ctx.triage.fragile ? "fragile" : "normal")) || "normal";
   head.append(el("span", fr.tier, { class: `badge ${tier}` }));
   const items = [head];
+  // A callback: said first, before anything else about the caller.
+  if (fr.callback) items.unshift(el("p", fr.callback, { class: "callback-note" }));
   if (ctx.queue) items.push(el("p", `File ${fr.queue} — attente ${minutes(ctx.queue.waited_seconds)}`));
   items.push(el("p", `Appel commencé ${fr.started}`, { class: "muted" }));
   if (fr.identity.length) {
@@ -197,6 +199,7 @@ async function showOffer(callSid, secondsLeft) {
   // Accepted, declined or withdrawn while the context was loading: nothing to show any more.
   if (offered !== callSid) return;
   $("offer-context").replaceChildren(contextView(ctx, false));
+  $("offer-title").textContent = ctx.fr.callback ? "Rappel à passer" : "Appel entrant";
   const wasHidden = $("offer").hidden;
   $("offer").hidden = false;
   $("idle").hidden = true;

@@ -39,6 +39,8 @@ class Queueing(Protocol):
 
     async def caller_left(self, call_sid: str) -> None: ...
 
+    async def remember_callback_number(self, call_sid: str, number: str, slot: str | None = None) -> None: ...
+
 
 class LiveCalls(Protocol):
     async def update_call(self, call_sid: str, twiml: str) -> None: ...
@@ -154,6 +156,11 @@ class Executor:
                     self.listening.expect(call_sid, command)
                 case cmd.Transfer() if self.desk is not None:
                     await self._enqueue(call_sid, command)
+                case cmd.CallbackNumber() if self.desk is not None:
+                    try:
+                        await self.desk.remember_callback_number(call_sid, command.to)
+                    except Exception:  # noqa: BLE001 - logged; without a number the callback fails to place
+                        _LOGGER.exception("call %s: callback number not kept", call_sid)
                 case cmd.RequestCallback() if self.desk is not None:
                     try:
                         await self.desk.request_callback(call_sid, command)

@@ -3,6 +3,14 @@
 Run it, point the server at it (``CALLCENTER_TWILIO_API_URL``), and phone with
 ``callcenter call --fake-twilio URL``: the caller's conference, the agent's leg added on accept,
 hold, transfers and hang-ups all happen here, with Twilio's callbacks sent to the server.
+
+Callbacks placed by the server (``Calls.json``) ring a fake callee, played by hand::
+
+    curl -X POST localhost:8099/_fake/calls/CA…/callee -d '{"action": "answer"}'
+    curl -X POST localhost:8099/_fake/calls/CA…/callee -d '{"action": "press", "digits": "1"}'
+
+(``silent``, ``busy``, ``no-answer``, ``fail`` too), or scripted for the next call to a number:
+``POST /_fake/callees {"number": "+33612345678", "script": "press:1"}``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ from typing import Any
 
 from callcenter.desk.model import (
     Accepted,
+    CallbackAnswered,
+    CallbackDialled,
+    CallbackDue,
+    CallbackMissed,
     CallbackRequested,
     CallerLeft,
     ColdTransferAsked,
@@ -34,7 +38,7 @@ from callcenter.routing import Agent, WaitingCall
 EVENTS: dict[str, type] = {cls.kind: cls for cls in (
     Enqueued, Tick, OfferExpired, Declined, Accepted, LegJoined, LegStarted, LegLeft, LegFailed, CallerLeft,
     ConferenceEnded, LineGone, HoldAsked, HangupAsked, WarmTransferAsked, TransferCompleted, ColdTransferAsked,
-    CallbackRequested)}
+    CallbackRequested, CallbackDue, CallbackDialled, CallbackAnswered, CallbackMissed)}
 
 
 def _plain(value: Any) -> Any:

@@ -26,7 +26,11 @@ def _queue(entry: QueueEntry | None, waited: float | None) -> dict[str, Any] | N
     return {"queue": entry.queue, "skill": entry.skill, "tier": entry.tier, "priority": entry.priority,
             "reasons": list(entry.reasons.get("ids", ())), "status": entry.status,
             "enqueued_at": _iso(entry.enqueued_at), "waited_seconds": waited,
-            "offered_to": entry.offered_to, "agent_id": entry.agent_id, "transfer_to": entry.transfer_to}
+            "offered_to": entry.offered_to, "agent_id": entry.agent_id, "transfer_to": entry.transfer_to,
+            # A callback: when asked for, from when due, tries made, and how far the call back got.
+            "callback": None if entry.callback_at is None else {
+                "requested_at": _iso(entry.callback_at), "due_at": _iso(entry.callback_due),
+                "tries": entry.callback_tries or 0, "stage": entry.callback_stage}}
 
 
 def summary(call: Call, state: CallState) -> dict[str, Any]:

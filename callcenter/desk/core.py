@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from callcenter.desk import callback_steps
 from callcenter.desk.model import (
     OPEN,
     QUEUED,
@@ -19,6 +20,10 @@ from callcenter.desk.model import (
     AddAgentLeg,
     AgentConnected,
     AgentStateChanged,
+    CallbackAnswered,
+    CallbackDialled,
+    CallbackDue,
+    CallbackMissed,
     CallbackRequested,
     CallEnded,
     CallerLeft,
@@ -104,6 +109,14 @@ def step(entry: Entry, event: DeskEvent, now: float, policy: DeskPolicy) -> Step
             return _cold_transfer(entry, event, now, policy)
         case CallbackRequested():
             return _callback_requested(entry, event, now, policy)
+        case CallbackDue():
+            return callback_steps.due(entry, event, now, policy)
+        case CallbackDialled():
+            return callback_steps.dialled(entry, event, now, policy)
+        case CallbackAnswered():
+            return callback_steps.answered(entry, event, now, policy)
+        case CallbackMissed():
+            return callback_steps.missed(entry, event, now, policy)
 
 
 def replay(call_sid: str, events: Sequence[tuple[DeskEvent, float]], policy: DeskPolicy) -> Entry:
@@ -174,7 +187,8 @@ def _conference_ended(entry: Entry, _event: ConferenceEnded, now: float, policy:
 def _line_gone(entry: Entry, event: LineGone, now: float, policy: DeskPolicy) -> Step:
     """Like the conference ending, with the reconciliation named as the reason: the caller is
     out of the queue and their agents are released, so positions and estimates stop counting them."""
-    if entry.status not in OPEN:
+    if entry.status not in OPEN or entry.is_callback:
+        # A callback's own call is not the one reconciliation asks about (its first call is over).
         return entry, []
     new, commands = _conference_ended(entry, ConferenceEnded(), now, policy)
     why = f"ligne terminée ({event.status}) sans que la fin nous parvienne, constaté au rapprochement"
@@ -185,9 +199,11 @@ def _callback_requested(entry: Entry, event: CallbackRequested, now: float, poli
     """Off the live queue, their place (arrival time) kept. Never queued (the queue was closed):
     put on the callback list directly."""
     sid = entry.call_sid
+    due = callback_steps.due_time(event, now)
     if entry.status == "idle" and event.queue:
         new = Entry(sid, "callback", event.queue, event.skill, event.tier, event.priority, event.reasons,
-                    enqueued_at=now, conference=entry.conference, channel=entry.channel)
+                    enqueued_at=now, conference=entry.conference, channel=entry.channel, callback_at=now,
+                    callback_due=due)
         after = f", pas avant {event.after}" if event.after else ""
         return new, [Record("callback_requested",
                             f"rappel demandé par l'appelant, file {event.queue} fermée ou sans agent{after}"),
@@ -200,7 +216,8 @@ def _callback_requested(entry: Entry, event: CallbackRequested, now: float, poli
     if entry.offered_to is not None:
         commands.append(Withdraw(entry.offered_to, "callback"))
     commands.append(Publish(QueueChanged(sid, status="callback")))
-    return replace(entry, status="callback", offered_to=None, offered_at=None), commands
+    return replace(entry, status="callback", offered_to=None, offered_at=None, callback_at=now,
+                   callback_due=due), commands
 
 
 # -- routing: offers made, refused, timed out ---------------------------------------------------------
@@ -237,7 +254,8 @@ def _tick(entry: Entry, event: Tick, now: float, policy: DeskPolicy) -> Step:
                  if a.call_sid == entry.call_sid), None)
     if mine is None or entry.status != "waiting":
         return entry, commands
-    commands += [Record("offered", mine.reason, mine.agent_id), Offer(mine.agent_id, mine.reason)]
+    reason = callback_steps.offer_reason(entry, mine.reason, policy) if entry.is_callback else mine.reason
+    commands += [Record("offered", reason, mine.agent_id), Offer(mine.agent_id, reason)]
     return replace(entry, status="offered", offered_to=mine.agent_id, offered_at=now), commands
 
 
@@ -260,6 +278,8 @@ def _accepted(entry: Entry, event: Accepted, now: float, policy: DeskPolicy) -> 
     """The agent's leg is rung into the caller's conference; they are busy from now on."""
     if entry.status != "offered" or entry.offered_to != event.agent_id:
         raise DeskError("this call is no longer offered to you")
+    if entry.is_callback and entry.callback_stage is None:
+        return callback_steps.accepted(entry, event, now, policy)
     if entry.conference is None:
         raise DeskError("the caller's line is not ready yet, try again in a second")
     sid = entry.call_sid
@@ -278,6 +298,8 @@ def _accepted(entry: Entry, event: Accepted, now: float, policy: DeskPolicy) -> 
 def _leg_joined(entry: Entry, event: LegJoined, now: float, policy: DeskPolicy) -> Step:
     if entry.status == "idle":
         return entry, []
+    if event.agent_id is None and entry.is_callback and entry.status == "connected":
+        return callback_steps.caller_joined(entry, event, now, policy)
     if event.agent_id is None:
         return replace(entry, conference=event.conference or entry.conference,
                        channel=event.channel or entry.channel), []

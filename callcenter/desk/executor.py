@@ -13,10 +13,14 @@ from collections.abc import Mapping, Sequence
 from callcenter.bus import EventBus
 from callcenter.desk.model import (
     AddAgentLeg,
+    CallbackDialled,
+    CallbackMissed,
+    CallbackSms,
     DeskCommand,
     DeskError,
     DeskEvent,
     DeskNews,
+    DialCallback,
     EndConference,
     Hold,
     Offer,
@@ -26,7 +30,7 @@ from callcenter.desk.model import (
     RemoveLeg,
     Withdraw,
 )
-from callcenter.desk.ports import CallCommand, CallControl
+from callcenter.desk.ports import CallbackLine, CallCommand, CallControl
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,9 +46,11 @@ class LegNotStarted(DeskError):
 class DeskExecutor:
     """Runs a step's commands in order; returns the events they produced at once."""
 
-    def __init__(self, bus: EventBus, lines: Mapping[str, CallControl]) -> None:
+    def __init__(self, bus: EventBus, lines: Mapping[str, CallControl], callbacks: CallbackLine | None = None) -> None:
         self.bus = bus
         self.lines = dict(lines)
+        # Places calls back to callers (None: no provider configured; a callback then fails to place).
+        self.callbacks = callbacks
 
     async def run(self, call_sid: str, commands: Sequence[DeskCommand], channel: str) -> list[DeskEvent]:
         """Raises :class:`LegNotStarted` when an agent's leg cannot be rung (the rest is skipped)."""
@@ -66,7 +72,30 @@ class DeskExecutor:
                         raise LegNotStarted(command.agent_id) from None
                 case Hold() | RemoveLeg() | EndConference():
                     follow += await self._quietly(call_sid, channel, command)
+                case DialCallback():
+                    follow.append(await self._dial(call_sid, command))
+                case CallbackSms():
+                    await self._give_up(call_sid)
         return follow
+
+    async def _dial(self, call_sid: str, command: DialCallback) -> CallbackDialled | CallbackMissed:
+        if self.callbacks is None:
+            _LOGGER.error("call %s: callback not placed: no Twilio REST access configured", call_sid)
+            return CallbackMissed("", "unreachable")
+        try:
+            return CallbackDialled(await self.callbacks.dial(call_sid, command.attempt))
+        except Exception:  # noqa: BLE001 - the core counts it as a try that reached nobody
+            _LOGGER.exception("call %s: callback attempt %d could not be placed", call_sid, command.attempt)
+            return CallbackMissed("", "unreachable")
+
+    async def _give_up(self, call_sid: str) -> None:
+        if self.callbacks is None:
+            _LOGGER.error("call %s: last callback SMS not sent: no Twilio REST access configured", call_sid)
+            return
+        try:
+            await self.callbacks.give_up(call_sid)
+        except Exception:  # noqa: BLE001 - logged; the board shows the callback as failed anyway
+            _LOGGER.exception("call %s: last callback SMS could not be sent", call_sid)
 
     async def line_over(self, call_sid: str, channel: str, conference: str | None) -> str | None:
         """Whether the caller's line is over (its final status), asked of the line; ``None``: alive

@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 from callcenter.errors import CallCenterError
 from callcenter.routing import Agent, RoutingPolicy, Tier, WaitingCall
 
-EntryStatus = Literal["idle", "waiting", "offered", "connected", "ended", "abandoned", "callback"]
+EntryStatus = Literal["idle", "waiting", "offered", "connected", "ended", "abandoned", "callback", "callback_failed"]
 OPEN: tuple[EntryStatus, ...] = ("waiting", "offered", "connected")
 QUEUED: tuple[EntryStatus, ...] = ("waiting", "offered")
 
@@ -30,6 +30,11 @@ class DeskPolicy:
 
     routing: RoutingPolicy = field(default_factory=RoutingPolicy)
     wrapup_seconds: float = 60.0
+    # Callbacks: how many more tries after the first call nobody took, and how far apart; the
+    # zone the times told to agents are in (« Rappel demandé à 14 h 10 »).
+    callback_retries: int = 2
+    callback_retry_seconds: float = 30 * 60.0
+    timezone: str = "Europe/Paris"
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,22 @@ class Entry:
     connected_at: float | None = None
     ended_at: float | None = None
     channel: str = "twilio"
+    # A callback (set when the caller asked for one): when it was asked for, from when it may be
+    # offered, how many calls to the caller were placed, the call ringing them now, and how far
+    # that call got ("dialling": ringing or listening to the message; "keyed": they pressed the
+    # key and are joining the conference; "joined": the agent's leg was asked for). The number
+    # itself is never here (the callbacks table keeps it); ``agent_address`` is where the agent
+    # who took the callback is rung once the caller is on the line.
+    callback_at: float | None = None
+    callback_due: float | None = None
+    callback_tries: int = 0
+    callback_leg: str | None = None
+    callback_stage: str | None = None
+    agent_address: str | None = None
+
+    @property
+    def is_callback(self) -> bool:
+        return self.callback_at is not None
 
     def waiting_call(self) -> WaitingCall:
         """This entry as the routing core sees a waiting caller."""
@@ -226,11 +247,49 @@ class CallbackRequested:
     priority: int = 0
     reasons: tuple[str, ...] = ()
     after: str | None = None
+    # The slot the caller chose (ISO time); None: as soon as possible (``after`` still holds).
+    due: str | None = None
+
+
+@dataclass(frozen=True)
+class CallbackDue:
+    """The scheduler found the callback's time come: it goes back among the waiting callers, with
+    its place (arrival time), tier and priority, to be offered to an agent like a call."""
+
+    kind: ClassVar[str] = "callback_due"
+
+
+@dataclass(frozen=True)
+class CallbackDialled:
+    """The provider is ringing the caller back (``leg``: that call's handle)."""
+
+    kind: ClassVar[str] = "callback_dialled"
+    leg: str
+
+
+@dataclass(frozen=True)
+class CallbackAnswered:
+    """The caller, rung back, heard who calls and why and pressed the key: they join the conference."""
+
+    kind: ClassVar[str] = "callback_answered"
+    leg: str
+
+
+@dataclass(frozen=True)
+class CallbackMissed:
+    """The call back did not reach a person: ``why`` is the provider's final status (``busy``,
+    ``no-answer``, ``failed``, ``canceled``), ``no_key`` (answered, no key: a machine or nobody
+    listening), or ``unreachable`` (the call could not be placed)."""
+
+    kind: ClassVar[str] = "callback_missed"
+    leg: str
+    why: str
 
 
 DeskEvent = (Enqueued | Tick | OfferExpired | Declined | Accepted | LegJoined | LegStarted | LegLeft | LegFailed
              | CallerLeft | ConferenceEnded | LineGone | HoldAsked | HangupAsked | WarmTransferAsked | TransferCompleted
-             | ColdTransferAsked | CallbackRequested)
+             | ColdTransferAsked | CallbackRequested | CallbackDue | CallbackDialled | CallbackAnswered
+             | CallbackMissed)
 
 
 # -- bus news: what screens are told (typed; topics and payloads are the screens' contract) ----------
@@ -372,11 +431,28 @@ class EndConference:
 
 
 @dataclass(frozen=True)
+class DialCallback:
+    """Ring the caller back (the number is looked up by the executor: it never enters the log)."""
+
+    kind: ClassVar[str] = "dial_callback"
+    agent_id: int
+    attempt: int
+
+
+@dataclass(frozen=True)
+class CallbackSms:
+    """Every try failed: a text message says we could not reach them and how to call us."""
+
+    kind: ClassVar[str] = "callback_sms"
+
+
+@dataclass(frozen=True)
 class Publish:
     kind: ClassVar[str] = "publish"
     news: DeskNews
 
 
-DeskCommand = Record | SetPresence | Offer | Withdraw | AddAgentLeg | Hold | RemoveLeg | EndConference | Publish
+DeskCommand = (Record | SetPresence | Offer | Withdraw | AddAgentLeg | Hold | RemoveLeg | EndConference | Publish
+               | DialCallback | CallbackSms)
 # Commands the shell applies inside the entry's transaction; the rest go to the executor after it.
 STORED = (Record, SetPresence)

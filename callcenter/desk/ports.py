@@ -25,3 +25,17 @@ class CallControl(Protocol):
         """The caller's line's final status when it is over (``completed``, ``failed``...); ``None``
         while it lives or cannot be known now (reconciliation then leaves the entry alone)."""
         ...
+
+
+class CallbackLine(Protocol):
+    """Places the calls back to callers who asked for one, and sends the last SMS when every try
+    failed. The number is the implementation's to find (the callbacks record): never in the log."""
+
+    async def dial(self, call_sid: str, attempt: int) -> str:
+        """Ring the caller of ``call_sid`` back; the handle of the call placed. Raises when it
+        cannot be placed (no number, the provider refused)."""
+        ...
+
+    async def give_up(self, call_sid: str) -> None:
+        """Tell the caller by SMS that we could not reach them and how to call us."""
+        ...

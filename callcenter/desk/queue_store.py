@@ -55,7 +55,9 @@ def to_entry(row: EntryRow) -> Entry:
         declined_by=frozenset(row.declined_by.get("agents", ())), conference=row.conference_sid,
         agent_id=row.agent_id, agent_leg=row.agent_call_sid, transfer_to=row.transfer_to,
         transfer_leg=row.transfer_call_sid, connected_at=_at(row.connected_at), ended_at=_at(row.ended_at),
-        channel=row.channel or "twilio")
+        channel=row.channel or "twilio", callback_at=_at(row.callback_at), callback_due=_at(row.callback_due),
+        callback_tries=row.callback_tries or 0, callback_leg=row.callback_leg, callback_stage=row.callback_stage,
+        agent_address=row.agent_address)
 
 
 def store_entry(session: AsyncSession, row: QueueEntry | None, entry: Entry) -> QueueEntry:
@@ -72,6 +74,10 @@ def store_entry(session: AsyncSession, row: QueueEntry | None, entry: Entry) -> 
     row.transfer_to, row.transfer_call_sid = entry.transfer_to, entry.transfer_leg
     row.connected_at, row.ended_at = _when(entry.connected_at), _when(entry.ended_at)
     row.channel = entry.channel
+    row.callback_at, row.callback_due = _when(entry.callback_at), _when(entry.callback_due)
+    row.callback_tries, row.callback_leg, row.callback_stage = entry.callback_tries, entry.callback_leg, \
+        entry.callback_stage
+    row.agent_address = entry.agent_address
     return row
 
 
@@ -166,8 +172,10 @@ async def open_entries(session: AsyncSession) -> list[QueueEntry]:
 
 async def open_entries_since(session: AsyncSession, before: datetime) -> list[QueueEntry]:
     """Open entries (waiting, offered, connected) queued before ``before``."""
+    # Callbacks are left out: their first call is over by design, the call placed back is their line.
     rows = await session.scalars(select(QueueEntry).where(QueueEntry.status.in_(OPEN),
-                                                          QueueEntry.enqueued_at < before)
+                                                          QueueEntry.enqueued_at < before,
+                                                          QueueEntry.callback_at.is_(None))
                                  .order_by(QueueEntry.enqueued_at))
     return list(rows)
 
@@ -225,3 +233,20 @@ async def notes(session: AsyncSession, call_sids: list[str]) -> dict[str, list[d
         out.setdefault(row.call_sid, []).append(
             {"text": row.text, "wrapup_code": row.wrapup_code, "at": row.at.isoformat(), "author_id": row.author_id})
     return out
+
+
+async def due_callbacks(session: AsyncSession, now: datetime) -> list[QueueEntry]:
+    """Callbacks whose time has come (slot reached, or the spacing after a try that failed)."""
+    rows = await session.scalars(select(QueueEntry).where(QueueEntry.status == "callback",
+                                                          QueueEntry.callback_due <= now)
+                                 .order_by(QueueEntry.enqueued_at))
+    return list(rows)
+
+
+async def callbacks_to_show(session: AsyncSession) -> list[QueueEntry]:
+    """Pending callbacks, those being placed, and those that failed (for the board)."""
+    rows = await session.scalars(select(QueueEntry).where(
+        (QueueEntry.status.in_(("callback", "callback_failed"))) | QueueEntry.callback_at.is_not(None)
+        & QueueEntry.status.in_(("waiting", "offered", "connected")))
+        .order_by(QueueEntry.enqueued_at))
+    return list(rows)

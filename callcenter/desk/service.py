@@ -33,6 +33,9 @@ from callcenter.desk.model import (
     STORED,
     Accepted,
     AgentStateChanged,
+    CallbackAnswered,
+    CallbackDue,
+    CallbackMissed,
     CallbackRequested,
     CallerLeft,
     ColdTransferAsked,
@@ -58,6 +61,7 @@ from callcenter.desk.model import (
 from callcenter.desk.service_level import Handover, service_levels
 from callcenter.desk.turns import DeskTurns
 from callcenter.ivr import commands as cmd
+from callcenter.privacy import normalise_number
 from callcenter.routing import (
     QueueStatus,
     RoutingPolicy,
@@ -69,7 +73,7 @@ from callcenter.routing import (
     score,
 )
 from callcenter.store import Database
-from callcenter.store.models import QueueEntry, User
+from callcenter.store.models import CallbackRecord, QueueEntry, User
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -88,6 +92,19 @@ class HandleTime:
     window_seconds: float = 2 * 3600.0
 
 
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _callback_line(row: QueueEntry) -> dict[str, Any]:
+    """A callback as the board shows it: pending (and from when), being placed, or failed."""
+    state = {"callback": "pending", "callback_failed": "failed"}.get(row.status, "calling")
+    return {"call_sid": row.call_sid, "queue": row.queue, "tier": row.tier, "state": state,
+            "status": row.status, "requested_place_at": row.enqueued_at.isoformat(),
+            "requested_at": _iso(row.callback_at), "due_at": _iso(row.callback_due),
+            "tries": row.callback_tries or 0, "agent_id": row.agent_id, "ended_at": _iso(row.ended_at)}
+
+
 def _address(user: User) -> str:
     return user.phone or f"client:{user.username}"
 
@@ -96,10 +113,11 @@ class Desk:
     """Queues and agents; one instance per server process."""
 
     def __init__(self, db: Database, executor: DeskExecutor, policy: RoutingPolicy, clock: Clock,
-                 wrapup_seconds: float = 60.0, handle_time: HandleTime = HandleTime()) -> None:
+                 wrapup_seconds: float = 60.0, handle_time: HandleTime = HandleTime(),
+                 callback_retries: int = 2, callback_retry_seconds: float = 1800.0) -> None:
         self.db = db
         self.policy = policy
-        self.desk_policy = DeskPolicy(policy, wrapup_seconds)
+        self.desk_policy = DeskPolicy(policy, wrapup_seconds, callback_retries, callback_retry_seconds)
         self.executor = executor
         self.clock = clock
         self.wrapup_seconds = wrapup_seconds
@@ -177,8 +195,60 @@ class Desk:
         caller who was never queued (the queue was closed) is put on the callback list directly."""
         event = CallbackRequested() if callback is None else CallbackRequested(
             callback.queue or None, callback.skill, callback.tier,  # type: ignore[arg-type]
-            callback.priority, tuple(callback.reasons), callback.after)
+            callback.priority, tuple(callback.reasons), callback.after, callback.due)
+        if callback is not None and callback.to:
+            await self.remember_callback_number(call_sid, callback.to, callback.due)
         await self._apply(call_sid, event)
+
+    # -- callbacks ------------------------------------------------------------------------------
+
+    async def remember_callback_number(self, call_sid: str, number: str, slot: str | None = None) -> None:
+        """Keep the number to call back on (the only place it is kept whole). A masked or hidden
+        number is not a number: a number already kept stays."""
+        if "•" in number or not any(ch.isdigit() for ch in number):
+            return
+        now = self.clock()
+        async with self.db.single_writer(), self.db.sessions() as session, session.begin():
+            row = await session.get(CallbackRecord, call_sid)
+            if row is None:
+                row = CallbackRecord(call_sid=call_sid, legs={"legs": []}, requested_at=now)
+                session.add(row)
+            row.number = normalise_number(number)[:32]
+            row.slot = slot or row.slot
+            row.updated_at = now
+
+    async def callback_number(self, call_sid: str) -> str | None:
+        async with self.db.sessions() as session:
+            row = await session.get(CallbackRecord, call_sid)
+        return None if row is None else row.number
+
+    async def callbacks_due(self) -> list[str]:
+        """Callbacks whose time has come go back among the waiting callers, then a routing pass
+        offers them like calls (run once across the cluster by the scheduler)."""
+        now = self.clock()
+        async with self.db.sessions() as session:
+            due = [row.call_sid for row in await qs.due_callbacks(session, now)]
+        for call_sid in due:
+            await self._apply(call_sid, CallbackDue())
+        if due:
+            await self.route()
+        return due
+
+    async def callback_answered(self, call_sid: str, leg: str) -> Entry:
+        """The caller rung back pressed the key: the entry says whether they may join."""
+        return await self._apply(call_sid, CallbackAnswered(leg))
+
+    async def callback_missed(self, call_sid: str, leg: str, why: str) -> None:
+        """The call back reached nobody (busy, no answer, failed, no key): the agent is free again."""
+        before = await self.entry(call_sid)
+        after = await self._apply(call_sid, CallbackMissed(leg, why))
+        if before is not None and after != before:
+            await self.route()
+
+    async def entry(self, call_sid: str) -> Entry | None:
+        async with self.db.sessions() as session:
+            row = await session.get(QueueEntry, call_sid)
+        return None if row is None else qs.to_entry(row)
 
     # -- routing ----------------------------------------------------------------------------------
 
@@ -401,11 +471,9 @@ class Desk:
                   "score": round(score(c, now.timestamp(), self.policy)), "offered_to": c.offered_to}
                  for c in ordered(waiting, now.timestamp(), self.policy)]
         async with self.db.sessions() as session:
-            callbacks = list(await session.scalars(select(QueueEntry).where(QueueEntry.status == "callback")
-                                                   .order_by(QueueEntry.enqueued_at)))
+            callbacks = await qs.callbacks_to_show(session)
         return {"waiting": calls,
-                "callbacks": [{"call_sid": e.call_sid, "queue": e.queue, "tier": e.tier,
-                               "requested_place_at": e.enqueued_at.isoformat()} for e in callbacks],
+                "callbacks": [_callback_line(e) for e in callbacks],
                 "connected": [{"call_sid": e.call_sid, "agent_id": e.agent_id, "queue": e.queue, "tier": e.tier,
                                "since": (int((now - e.connected_at).total_seconds())
                                          if e.connected_at is not None else None)}

@@ -19,10 +19,10 @@ COL_GAP, ROW_GAP = 44, 14
 MARGIN = 20
 KIND_LABELS = {"say": "annonce", "menu": "menu", "ask": "question", "answer": "réponse", "transfer": "conseiller",
                "goto": "aiguillage", "hangup": "fin", "appointment": "rendez-vous", "survey": "enquête",
-               "online_link": "lien en ligne"}
+               "online_link": "lien en ligne", "callback": "rappel"}
 KIND_COLOURS = {"say": "#e8eef8", "menu": "#cfe0f7", "ask": "#fdf1d6", "answer": "#e6f4ea", "transfer": "#c8ebd0",
                 "goto": "#eeeeee", "hangup": "#dddddd", "appointment": "#f3e5f5", "survey": "#fce4ec",
-                "online_link": "#e0f2f1"}
+                "online_link": "#e0f2f1", "callback": "#fff3e0"}
 
 
 def _levels(flow: Flow) -> dict[str, int]:

@@ -8,7 +8,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from callcenter.flows.model import Answer, Appointment, Ask, Flow, Goto, Hangup, Menu, OnlineLink, Say, Survey, Transfer
+from callcenter.flows.model import (
+    Answer,
+    Appointment,
+    Ask,
+    Callback,
+    Flow,
+    Goto,
+    Hangup,
+    Menu,
+    OnlineLink,
+    Say,
+    Survey,
+    Transfer,
+)
 
 Fault = tuple[tuple[str | int, ...], str]
 
@@ -107,7 +120,7 @@ def check_graph(flow: Flow, raw: dict[str, Any]) -> list[Fault]:
                                                    "choice leads back to itself"))
 
     # A node is safe if some path from it ends the IVR part of the call (transfer or hang-up).
-    safe = {n for n, node in flow.nodes.items() if isinstance(node, Transfer | Hangup)}
+    safe = {n for n, node in flow.nodes.items() if isinstance(node, Transfer | Hangup | Callback)}
     changed = True
     while changed:
         changed = False

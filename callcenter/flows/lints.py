@@ -14,7 +14,20 @@ from collections import deque
 from collections.abc import Iterator
 
 from callcenter.errors import FileFault
-from callcenter.flows.model import Answer, Appointment, Ask, Flow, Hangup, Menu, Node, OnlineLink, Say, Survey, Transfer
+from callcenter.flows.model import (
+    Answer,
+    Appointment,
+    Ask,
+    Callback,
+    Flow,
+    Hangup,
+    Menu,
+    Node,
+    OnlineLink,
+    Say,
+    Survey,
+    Transfer,
+)
 
 MAX_STEPS_TO_PERSON = 2
 MAX_MENU_DEPTH = 3
@@ -57,8 +70,8 @@ def _steps_to_person(flow: Flow) -> dict[str, int]:
 def _far_from_a_person(flow: Flow) -> Iterator[tuple[str, str]]:
     distance = _steps_to_person(flow)
     for node in flow.nodes.values():
-        if isinstance(node, Hangup | Transfer):
-            continue  # the end of the call, or a person already
+        if isinstance(node, Hangup | Transfer | Callback):
+            continue  # the end of the call, or a person already (or one calling back)
         steps = distance.get(node.id)
         if steps is None:
             yield node.id, f"node {node.id!r}: no person can be reached from here"
@@ -97,7 +110,7 @@ def _texts(node: Node) -> Iterator[tuple[str, str]]:
     match node:
         case Say():
             yield "text", node.text
-        case Transfer() | Hangup():
+        case Transfer() | Hangup() | Callback():
             if node.text:
                 yield "text", node.text
         case Menu() | Ask() | Answer() | Appointment():

@@ -22,6 +22,7 @@ from callcenter.flows.model import (
     Appointment,
     Ask,
     Branch,
+    Callback,
     Condition,
     Flow,
     FlowSettings,
@@ -183,6 +184,9 @@ def _node(node_id: str, raw: dict[str, Any], defaults: dict[str, Any], human: st
             )
         case "transfer":
             return Transfer(id=node_id, queue=raw["queue"], skill=raw.get("skill"),
+                            priority=int(raw.get("priority", 0)), text=raw.get("text"))
+        case "callback":
+            return Callback(id=node_id, queue=raw["queue"], skill=raw.get("skill"),
                             priority=int(raw.get("priority", 0)), text=raw.get("text"))
         case "goto":
             branches = tuple(

@@ -12,7 +12,7 @@ from typing import Literal
 
 InputMode = Literal["dtmf", "speech"]
 NodeKind = Literal["say", "menu", "ask", "answer", "transfer", "goto", "hangup", "appointment", "survey",
-                   "online_link"]
+                   "online_link", "callback"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,19 @@ class Transfer:
 
 
 @dataclass(frozen=True)
+class Callback:
+    """Offers a callback for a queue (callcenter.ivr.callback): which number, when; then the call
+    ends. The callback keeps the caller's tier and priority, like a transfer."""
+
+    id: str
+    queue: str
+    skill: str | None
+    priority: int
+    text: str | None = None
+    kind: Literal["callback"] = "callback"
+
+
+@dataclass(frozen=True)
 class Condition:
     """``variable`` compared with one of ``equals`` / ``one_of`` / ``present``."""
 
@@ -156,7 +169,6 @@ class Appointment:
     kind: Literal["appointment"] = "appointment"
 
 
-
 @dataclass(frozen=True)
 class Survey:
     """The post-call survey: asks consent, then a score on the keypad (1-5) for
@@ -191,7 +203,7 @@ class OnlineLink:
     kind: Literal["online_link"] = "online_link"
 
 
-Node = Say | Menu | Ask | Answer | Transfer | Goto | Hangup | Appointment | Survey | OnlineLink
+Node = Say | Menu | Ask | Answer | Transfer | Goto | Hangup | Appointment | Survey | OnlineLink | Callback
 InputNode = Menu | Ask | Answer | Appointment
 
 
@@ -260,6 +272,8 @@ class Flow:
                 return (node.next, self.settings.human, *escapes)
             case Transfer() | Hangup():
                 return ()
+            case Callback():
+                return (self.settings.human,)  # no number to call back on: a person
         if isinstance(node, Menu | Ask | Answer | Appointment):
             # The triage may hand any listening node's caller to the urgent or fragile transfer.
             escapes = tuple(n for n in (self.settings.urgent, self.settings.fragile) if n)

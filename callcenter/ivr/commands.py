@@ -75,6 +75,8 @@ class RequestCallback:
     tier: str = "normal"
     reasons: tuple[str, ...] = ()
     after: str | None = None
+    # The slot the caller chose (ISO time); None: as soon as possible.
+    due: str | None = None
     kind: Literal["request_callback"] = "request_callback"
 
 
@@ -116,12 +118,28 @@ class RecordSurvey:
 
 
 @dataclass(frozen=True)
+class CallbackNumber:
+    """The number the caller confirmed or keyed for their callback: it goes to the callback record
+    only (the call's log keeps it masked)."""
+
+    to: str
+    kind: Literal["callback_number"] = "callback_number"
+
+
+@dataclass(frozen=True)
 class Hangup:
     kind: Literal["hangup"] = "hangup"
 
 
-Command = Say | Gather | Transfer | SendSms | RequestCallback | Hangup | AppointmentRequest | RecordSurvey
+Command = (Say | Gather | Transfer | SendSms | RequestCallback | CallbackNumber | Hangup | AppointmentRequest
+           | RecordSurvey)
 
 
 def command_to_dict(command: Command) -> dict[str, Any]:
-    return asdict(command)
+    """The command as the call's log keeps it: a callback's number masked (the callback record
+    alone keeps it whole)."""
+    data = asdict(command)
+    if isinstance(command, RequestCallback | CallbackNumber):
+        from callcenter.privacy import mask_phone
+        data["to"] = mask_phone(command.to) if command.to else ""
+    return data

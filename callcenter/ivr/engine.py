@@ -15,7 +15,8 @@ from typing import Any
 from callcenter.flows import model as flow_model
 from callcenter.flows.model import Flow
 from callcenter.hours import Schedule
-from callcenter.ivr import appointment, clarify, online_link, survey, unstaffed
+from callcenter.hours import status as hours_status
+from callcenter.ivr import appointment, callback, clarify, online_link, survey, unstaffed
 from callcenter.ivr import commands as cmd
 from callcenter.ivr.answers import as_logged
 from callcenter.ivr.events import (
@@ -106,6 +107,8 @@ class IvrEngine:
 
     def loggable(self, state: CallState, event: Event) -> Event:
         """``event`` as the call's log may keep it (an answer in the form its ask node allows)."""
+        if state.callback_dialog is not None and isinstance(event, DigitsReceived):
+            return callback.loggable(state, event)
         return as_logged(self.flow, state, event)
 
     def new_call(self, call_sid: str) -> CallState:
@@ -150,11 +153,14 @@ class IvrEngine:
         if state.danger_check is not None and state.status == "in_ivr" and isinstance(
                 event, DigitsReceived | SpeechReceived | NoInput):
             return self._danger_reply(state, event, now)
+        if state.status != "ended" and state.callback_dialog is not None and isinstance(
+                event, DigitsReceived | NoInput | SpeechReceived):
+            return callback.answer(self, state, event, now)
         if state.status == "in_ivr" and state.unstaffed is not None and isinstance(
                 event, DigitsReceived | NoInput | SpeechReceived):
             return unstaffed.answer(self, state, event, now)
         if state.status == "transferred" and isinstance(event, DigitsReceived | NoInput):
-            return self._callback_answer(state, event, at)
+            return self._callback_answer(state, event, now)
         if state.status == "transferred" and isinstance(event, SpeechReceived):
             # With a person now: the live transcript and the triage go on for the agent's screen.
             heard = Utterance(text=event.text, node="agent", at=at, confidence=event.confidence)
@@ -222,6 +228,8 @@ class IvrEngine:
                         out.append(cmd.Say(node.text))
                     out.append(cmd.Hangup())
                     return state.evolve(status="ended", ended_at=at, end_status="ivr_hangup"), out
+                case flow_model.Callback():
+                    return self._callback_node(state, node, at, out)
         return self._transfer(state, self._transfer_node(self.flow.settings.human), at,
                               [*out, cmd.Say(self.flow.settings.apology)], "failure")
 
@@ -624,6 +632,24 @@ class IvrEngine:
         said = node.sms_sent if event.accepted else SMS_FAILED
         return self._listen(state, node, [], f"{said} {self._followup_prompt(state, node)}")
 
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def _callback_node(self, state: CallState, node: flow_model.Callback, at: str, out: list[cmd.Command]) -> Step:
+        """A callback chosen from the flow: which number and when; a hidden number goes to a person."""
+        if node.text:
+            out.append(cmd.Say(node.text))
+        if not can_call_back(state.caller):
+            return self._enter(state, self.flow.settings.human, at, [*out, cmd.Say(callback.HIDDEN)],
+                               reason="callback_hidden_number")
+        now = datetime.fromisoformat(at)
+        found = None if self.hours is None else hours_status(self.hours, node.queue, now)
+        after = found.next_opening.isoformat() if found and not found.open and found.next_opening else None
+        triage = state.triage or {}
+        reasons = tuple(str(r["id"]) for r in triage.get("reasons", ()))
+        request = cmd.RequestCallback(to="", queue=node.queue, skill=node.skill, priority=node.priority,
+                                      tier=_tier(triage), reasons=reasons, after=after)
+        return callback.start(self, state, now, "closed" if after else "menu", request, out)
+
     # -- a long wait: the offer of a callback that keeps the caller's place ----------------------
 
     def _transfer_again(self, state: CallState) -> cmd.Transfer:
@@ -645,13 +671,16 @@ class IvrEngine:
                            modes=("dtmf",), timeout=6, max_digits=1, finish_on_key="", fall_through=True)
         return state.evolve(turn=turn, callback_offer_turn=turn), [offer, self._transfer_again(state)]
 
-    def _callback_answer(self, state: CallState, event: DigitsReceived | NoInput, at: str) -> Step:
+    def _callback_answer(self, state: CallState, event: DigitsReceived | NoInput, now: datetime) -> Step:
         if state.callback_offer_turn is None or state.callback_requested:
             return state, []
         if isinstance(event, DigitsReceived) and event.digits == "1":
-            done = state.evolve(callback_requested=True, status="ended", ended_at=at, end_status="callback")
-            return done, [cmd.RequestCallback(to=state.caller), cmd.Say(CALLBACK_TAKEN),
-                          *unstaffed.reminder(self, state), cmd.Hangup()]
+            # Which number and when (callcenter.ivr.callback); the place in the queue is kept.
+            again = self._transfer_again(state)
+            origin = "nobody" if (state.unstaffed or {}).get("why") == "nobody" else "wait"
+            request = cmd.RequestCallback(to="", queue=again.queue, skill=again.skill, priority=again.priority,
+                                          tier=again.tier, reasons=again.reasons)
+            return callback.start(self, state, now, origin, request, [])
         return state, [self._transfer_again(state)]
 
     # -- after the IVR --------------------------------------------------------------------------

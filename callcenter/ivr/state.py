@@ -97,6 +97,9 @@ class CallState:
     # A long wait was announced with the offer of a callback (turn of that question), and taken.
     callback_offer_turn: int | None = None
     callback_requested: bool = False
+    # The callback dialogue (callcenter.ivr.callback): which number (only its last two digits
+    # here), when, and where the caller came from; None outside it.
+    callback_dialog: Mapping[str, Any] | None = None
     # The danger question (asked when the triage is in doubt): while it waits for an answer, the
     # utterance that raised the doubt and where it was said, to go on from there after a "no";
     # then the answer, "yes", "no" or "none" (silence or neither), which the triage weighs.
@@ -165,7 +168,7 @@ class CallState:
 
 
 _MAPPINGS = ("history", "variables", "danger_check", "on_duty", "unstaffed", "triage", "appointment", "survey",
-             "online")
+             "online", "callback_dialog")
 _FIELDS = tuple((f.name, f.name in _MAPPINGS) for f in fields(CallState))
 _RECORDS = (Utterance, AnswerRecord, ClarifyRecord, TransferRecord)
 

@@ -163,14 +163,13 @@ def answer(engine: IvrEngine, state: CallState, event: DigitsReceived | NoInput 
     opening = info.get("next_opening")
     if wants:
         triage = state.triage or {}
-        callback = cmd.RequestCallback(
-            to=state.caller, queue=info["queue"], skill=info["skill"], priority=int(info["priority"]),
+        from callcenter.ivr import callback
+        request = cmd.RequestCallback(
+            to="", queue=info["queue"], skill=info["skill"], priority=int(info["priority"]),
             tier="urgent" if triage.get("urgent") else "fragile" if triage.get("fragile") else "normal",
             reasons=tuple(str(r["id"]) for r in triage.get("reasons", ())), after=opening)
-        taken = (TAKEN_CLOSED.format(moment=spoken_moment(datetime.fromisoformat(opening), now)) if opening
-                 else TAKEN_CLOSED_SOMETIME)
-        done = state.evolve(callback_requested=True)
-        return _goodbye(done, at, [*lead, callback, cmd.Say(taken)], numbers, "callback", "Au revoir.")
+        # Which number and when: the callback dialogue (callcenter.ivr.callback).
+        return callback.start(engine, state, now, "closed", request, lead)
     if info.get("tries", 0) >= 1 and not lead:
         return _goodbye(state, at, lead, numbers, "closed")
     info["tries"] = info.get("tries", 0) + 1

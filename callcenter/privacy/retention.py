@@ -28,6 +28,7 @@ from callcenter.store.models import (
     Appointment,
     AppointmentSlot,
     Call,
+    CallbackRecord,
     CallLogEntry,
     CallNote,
     QueueEntry,
@@ -86,6 +87,7 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
         ("call_log", CallLogEntry, CallLogEntry.call_sid.in_(old_calls)),
         ("queue_entries", QueueEntry, QueueEntry.call_sid.in_(old_calls)),
         ("survey_responses", SurveyResponse, SurveyResponse.call_sid.in_(old_calls)),
+        ("callbacks", CallbackRecord, CallbackRecord.call_sid.in_(old_calls)),
         ("webhook_receipts", WebhookReceipt,
          or_(WebhookReceipt.call_sid.in_(old_calls), WebhookReceipt.created_at < receipts_before)),
         ("call_notes", CallNote, CallNote.at < analyses_before),
@@ -113,6 +115,7 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
                 break
             for model, column in ((CallLogEntry, CallLogEntry.call_sid), (QueueEntry, QueueEntry.call_sid),
                                   (SurveyResponse, SurveyResponse.call_sid),
+                                  (CallbackRecord, CallbackRecord.call_sid),
                                   (WebhookReceipt, WebhookReceipt.call_sid), (Call, Call.call_sid)):
                 await session.execute(delete(model).where(column.in_(sids))
                                       .execution_options(synchronize_session=False))
@@ -228,6 +231,12 @@ async def erase(db: Database, key: bytes, number: str, now: datetime, actor: str
     counts: dict[str, int] = {}
     async with db.writing(), db.sessions() as session, session.begin():
         sids = list(await session.scalars(select(Call.call_sid).where(_matching(key, number))))
+        # The number given for a callback of someone else's call goes too (only the callback record).
+        callbacks = or_(CallbackRecord.call_sid.in_(sids), CallbackRecord.number == normalise_number(number))
+        counts["callbacks"] = int(await session.scalar(select(func.count()).select_from(CallbackRecord)
+                                                       .where(callbacks)) or 0)
+        if not dry_run:
+            await session.execute(delete(CallbackRecord).where(callbacks).execution_options(synchronize_session=False))
         for name, model, column in (("call_log", CallLogEntry, CallLogEntry.call_sid),
                                     ("queue_entries", QueueEntry, QueueEntry.call_sid),
                                     ("webhook_receipts", WebhookReceipt, WebhookReceipt.call_sid),

@@ -197,6 +197,13 @@ class QueueEntry(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The kind of line carrying the call ("twilio", "browser"); None: an entry older than 0005.
     channel: Mapped[str | None] = mapped_column(String(16))
+    # Callbacks (0012): see desk.model.Entry; the number lives in ``callbacks`` only.
+    callback_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    callback_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    callback_tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    callback_leg: Mapped[str | None] = mapped_column(String(64))
+    callback_stage: Mapped[str | None] = mapped_column(String(16))
+    agent_address: Mapped[str | None] = mapped_column(String(255))
 
 
 class RoutingDecision(Base):
@@ -383,4 +390,20 @@ class SurveyResponse(Base):
     queue: Mapped[str | None] = mapped_column(String(64))
     tier: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class CallbackRecord(Base):
+    """The number a caller asked to be called back on (kept whole only here, for the call; erased
+    with the call), the slot they chose, the calls placed to them and the final SMS."""
+
+    __tablename__ = "callbacks"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(32))
+    slot: Mapped[str | None] = mapped_column(String(40))
+    requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # {"legs": [call sids placed to the caller, in order]}
+    legs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sms_sid: Mapped[str | None] = mapped_column(String(64))
+    sms_status: Mapped[str | None] = mapped_column(String(24))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -41,6 +41,9 @@ def conference_event(form: Mapping[str, str]) -> tuple[str, DeskEvent] | None:
         return None
     event, leg = form.get("StatusCallbackEvent", ""), form.get("CallSid", "")
     agent_id = agent_of(form.get("ParticipantLabel"))
+    if leg != caller and form.get("ParticipantLabel") == CALLER_LABEL:
+        # The caller rung back (a callback): another call, the same person and conference.
+        leg = caller
     match event:
         case "participant-join" if leg == caller:
             return caller, LegJoined(caller, None, form.get("ConferenceSid") or None)

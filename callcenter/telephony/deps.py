@@ -14,7 +14,7 @@ from aiohttp import web
 from callcenter.calls import CallService
 from callcenter.calls.speech_bridge import SpeechBridge
 from callcenter.config import Settings
-from callcenter.desk.model import DeskEvent
+from callcenter.desk.model import DeskEvent, Entry
 from callcenter.routing import QueueStatus
 from callcenter.telephony.twiml import Voice
 
@@ -27,6 +27,12 @@ class DeskPort(Protocol):
     async def agent_leg_failed(self, leg_sid: str, status: str) -> None: ...
 
     async def status_of(self, call_sid: str) -> QueueStatus | None: ...
+
+    async def entry(self, call_sid: str) -> Entry | None: ...
+
+    async def callback_answered(self, call_sid: str, leg: str) -> Entry: ...
+
+    async def callback_missed(self, call_sid: str, leg: str, why: str) -> None: ...
 
 
 @dataclass(frozen=True)

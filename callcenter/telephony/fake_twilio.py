@@ -1,7 +1,8 @@
 """A faithful local stand-in for the parts of Twilio's cloud the server uses, with no account.
 
 REST (2010-04-01, form-encoded requests, JSON answers, HTTP basic auth with SID and token):
-Messages (create), Calls (create, fetch, update), Conferences (list, fetch, update) and their
+Messages (create), Calls (create, list, fetch, update; placed calls and their callee in
+``fake_calls.py``), Conferences (list, fetch, update) and their
 Participants (create, list, fetch, update for hold, delete). Conference status callbacks
 (``participant-join``, ``participant-leave``, ``participant-hold``, ``conference-start``,
 ``conference-end``) are posted to the callback URLs, signed with the auth token as Twilio signs them.
@@ -26,6 +27,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from callcenter.telephony.fake_calls import FakeOutboundCalls
 from callcenter.telephony.signature import sign
 
 _LOGGER = logging.getLogger(__name__)
@@ -91,6 +93,8 @@ class FakeTwilio:
         # calls the REST API from inside a callback handler cannot deadlock against it).
         self._outbox: asyncio.Queue[tuple[str, dict[str, str]]] = asyncio.Queue()
         self._sender: asyncio.Task[None] | None = None
+        # Calls placed through Calls.json, and the callee the tests play (fake_calls.py).
+        self.outbound = FakeOutboundCalls(self)
 
     # -- callbacks -----------------------------------------------------------------------------
 
@@ -220,6 +224,9 @@ class FakeTwilio:
         call.status = "completed"
         if call.conference is not None:
             await self.leave(self.conferences[call.conference], call_sid, "participant_hung_up")
+        if call_sid in self.outbound.outbound:
+            await self.outbound.ended(call)
+            return
         await self._post(call.status_callback, {"AccountSid": self.account_sid, "CallSid": call_sid,
                                                 "CallStatus": "completed", "From": call.from_, "To": call.to})
 
@@ -441,6 +448,7 @@ class FakeTwilio:
         r.add_get(API + "/Conferences/{conf}/Participants/{p}.json", self.fetch_participant)
         r.add_post(API + "/Conferences/{conf}/Participants/{p}.json", self.update_participant)
         r.add_delete(API + "/Conferences/{conf}/Participants/{p}.json", self.delete_participant)
+        self.outbound.routes(app, API)
         r.add_get(API + "/Calls/{call}.json", self.fetch_call)
         r.add_post(API + "/Calls/{call}.json", self.update_call)
         r.add_post("/_fake/conferences/join", self.control_join)

@@ -109,7 +109,7 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
                 )
             case cmd.Hangup():
                 response.hangup()
-            case cmd.SendSms() | cmd.RequestCallback() | cmd.RecordSurvey():
+            case cmd.SendSms() | cmd.RequestCallback() | cmd.RecordSurvey() | cmd.CallbackNumber():
                 pass
     return str(response)
 
@@ -199,3 +199,36 @@ def hangup() -> str:
 
 def empty() -> str:
     return str(VoiceResponse())
+
+
+def say_and_hang_up(text: str, voice: Voice) -> str:
+    response = VoiceResponse()
+    _say(response, text, voice)
+    response.hangup()
+    return str(response)
+
+
+def callback_offer(greeting: str, again: str, action: str, timeout: int, voice: Voice) -> str:
+    """A call placed back to a caller: who calls and why, and one key to be put through. Silence
+    comes back to ``action`` with no digits (an answering machine must not get the agent)."""
+    response = VoiceResponse()
+    gather = response.gather(input="dtmf", action=action, method="POST", timeout=timeout, num_digits=1,
+                             action_on_empty_result=True, language=voice.language)
+    _say(gather, greeting, voice)
+    _say(gather, again, voice)
+    response.redirect(action, method="POST")
+    return str(response)
+
+
+def callback_join(call_sid: str, text: str, action: str, voice: Voice) -> str:
+    """The caller rung back joins their own conference (``conf-<their first call>``) and waits
+    there, hearing the hold message, until the agent's leg starts it."""
+    response = VoiceResponse()
+    _say(response, text, voice)
+    dial = response.dial(action=action, method="POST")
+    dial.conference(
+        conference_name(call_sid), start_conference_on_enter=False, end_conference_on_exit=True, beep=False,
+        wait_url="/twilio/hold-music", wait_method="POST", participant_label=CALLER_LABEL,
+        status_callback=f"{voice.base_url}/twilio/conference", status_callback_method="POST",
+        status_callback_event="start end join leave hold")
+    return str(response)

@@ -27,12 +27,14 @@ from callcenter.desk.executor import DeskExecutor
 from callcenter.desk.ports import CallControl
 from callcenter.desk.service import Desk, HandleTime
 from callcenter.flows.catalog import FlowCatalog
+from callcenter.hours import spoken_week
 from callcenter.kb.catalog import KbCatalog
 from callcenter.privacy.retention import Retention, purge_periodically
 from callcenter.routing import RoutingPolicy
 from callcenter.speech import SpeechEngine, resolve_model
 from callcenter.speech.settings import speech_settings
 from callcenter.store import Database, upgrade
+from callcenter.telephony import callbacks as callback_calls
 from callcenter.telephony import media, sockets, webhooks
 from callcenter.telephony.conference import CHANNEL as TWILIO
 from callcenter.telephony.deps import TELEPHONY, Telephony
@@ -94,6 +96,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_telephony)
     sockets.setup(app)
     webhooks.setup_routes(app)
+    callback_calls.setup_routes(app)
     media.setup_routes(app)
     health.setup_routes(app)
     auth.setup_routes(app)
@@ -259,20 +262,25 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         sockets = BrowserSockets(node.name)
         app[keys.BROWSER_SOCKETS] = sockets
         lines: dict[str, CallControl] = {BROWSER: BrowserLine(sockets, node.alive)}
+        calls_back = None
         if settings.twilio_phone_number:
             rest = TwilioRest(settings.twilio_account_sid, settings.twilio_auth_token,
                               settings.twilio_api_url, settings.twilio_phone_number,
                               sms_status_url=f"{settings.callback_base}/twilio/sms-status")
             lines[TWILIO] = TwilioCallControl(rest, settings.callback_base)
+            calls_back = callback_calls.TwilioCallbacks(rest, app[keys.DATABASE], settings.callback_base,
+                                                        settings.secret_key, _week_of(app[keys.CORES]))
         try:
             policy = RoutingPolicy(offer_timeout=settings.offer_timeout,
                                    relax_to_skill_after=settings.relax_skill_after,
                                    relax_to_anyone_after=settings.relax_anyone_after)
         except ValueError as exc:
             raise SettingsError(f"routing settings: {exc}") from None
-        desk = Desk(app[keys.DATABASE], DeskExecutor(app[keys.BUS], lines), policy, clock,
+        desk = Desk(app[keys.DATABASE], DeskExecutor(app[keys.BUS], lines, calls_back), policy, clock,
                     settings.wrapup_seconds,
-                    handle_time=HandleTime(settings.handle_time_calls, settings.handle_time_hours * 3600))
+                    handle_time=HandleTime(settings.handle_time_calls, settings.handle_time_hours * 3600),
+                    callback_retries=settings.callback_retries,
+                    callback_retry_seconds=settings.callback_retry_minutes * 60)
         app[keys.DESK] = desk
         engine = app.get(keys.SPEECH_ENGINE)
         listening = Listening() if engine is not None else None
@@ -291,7 +299,8 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
                                             silence_twiml=listening_twiml)
         # Time as an input, once across the cluster: offer timeouts and wrap-up ends (the desk's
         # tick), and open entries whose line is over (reconciliation).
-        jobs = [Job("desk.tick", settings.tick_seconds, desk.tick)]
+        jobs = [Job("desk.tick", settings.tick_seconds, desk.tick),
+                Job("desk.callbacks", settings.callback_check_seconds, desk.callbacks_due)]
         if settings.reconcile_after > 0:
             jobs.append(Job("desk.reconcile", settings.reconcile_seconds,
                             lambda: desk.reconcile(settings.reconcile_after)))
@@ -306,6 +315,14 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
             await rest.close()
 
     return _service
+
+
+def _week_of(cores: Cores) -> Callable[[str], str | None]:
+    """A queue's usual opening hours in words, from the hours in force when asked."""
+    def week(queue: str) -> str | None:
+        hours = cores.hours.hours_of(queue) if cores.hours is not None else None
+        return spoken_week(hours) if hours is not None else None
+    return week
 
 
 def _speech_factory(given: SpeechEngine | None) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from callcenter.web.labels import Labels
 from callcenter.web.views import relative_fr
@@ -37,10 +38,15 @@ def board_view(snapshot: dict[str, Any], labels: Labels, now: datetime,
             "detail": ", ".join(part for part in (
                 f"depuis {_duration(since)}" if since is not None else "",
                 labels.of("tiers", c["tier"]) if c.get("tier") and c["tier"] != "normal" else "") if part)})
+    callbacks = []
     for cb in snapshot["callbacks"]:
-        queues[cb["queue"]]["callbacks"].append({
-            "tier": cb["tier"], "tier_word": labels.of("tiers", cb["tier"]),
-            "since": relative_fr(cb["requested_place_at"], now), "at": cb["requested_place_at"]})
+        line = callback_words(cb, names, now)
+        line.update(tier=cb["tier"], tier_word=labels.of("tiers", cb["tier"]), queue=labels.of("queues", cb["queue"]),
+                    since=relative_fr(cb.get("requested_at") or cb["requested_place_at"], now),
+                    at=cb.get("requested_at") or cb["requested_place_at"])
+        callbacks.append(line)
+        if cb.get("state", "pending") != "failed":
+            queues[cb["queue"]]["callbacks"].append(line)
     by_queue = (levels or {}).get("by_queue", {})
     for q in by_queue:
         _ = queues[q]  # a queue that had callers today is shown, even with nobody in it now
@@ -55,8 +61,45 @@ def board_view(snapshot: dict[str, Any], labels: Labels, now: datetime,
                         if by_queue.get(q, {}).get("needed_a_person") else None}
                        for q, content in ordered],
             "agents": agents,
+            # « Rappels »: pending first (by due time), then being placed, then failed.
+            "callbacks": sorted(callbacks, key=lambda c: (c["order"], c["due_at"] or "")),
             "totals": {"connected": len(snapshot["connected"]), "waiting": len(snapshot["waiting"]),
-                       "callbacks": len(snapshot["callbacks"])}}
+                       "callbacks": sum(1 for c in callbacks if c["state"] != "failed"),
+                       "callbacks_failed": sum(1 for c in callbacks if c["state"] == "failed")}}
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def clock_fr(iso: str | None, now: datetime) -> str:
+    """« 14 h 10 », with the day when it is not today (« 27/11 à 8 h 30 »)."""
+    if not iso:
+        return "—"
+    when = datetime.fromisoformat(iso).astimezone(PARIS)
+    at = f"{when.hour} h {when.minute:02d}"
+    return at if when.date() == now.astimezone(PARIS).date() else f"{when:%d/%m} à {at}"
+
+
+def callback_words(cb: dict[str, Any], names: dict[int, str], now: datetime) -> dict[str, Any]:
+    """One callback as the « Rappels » section says it: its state and times in words."""
+    state = cb.get("state", "pending")
+    tries = int(cb.get("tries") or 0)
+    due = cb.get("due_at")
+    match state:
+        case "pending" if due and datetime.fromisoformat(due) > now:
+            words, order = f"à rappeler à partir de {clock_fr(due, now)}", 0
+        case "pending":
+            words, order = "à rappeler dès qu'un conseiller est libre", 0
+        case "calling" if cb.get("status") == "connected":
+            words, order = f"appel en cours par {names.get(cb.get('agent_id') or -1, 'un conseiller')}", 1
+        case "calling":
+            words, order = "proposé aux conseillers", 1
+        case _:
+            words, order = f"échec après {tries} essai{'s' if tries > 1 else ''} : SMS envoyé", 2
+    if tries and state == "pending":
+        words += f" (déjà {tries} essai{'s' if tries > 1 else ''} sans réponse)"
+    return {"state": state, "state_words": words, "order": order, "due_at": due, "tries": tries,
+            "requested": clock_fr(cb.get("requested_at") or cb.get("requested_place_at"), now)}
 
 
 def service_level_words(sl: dict[str, Any]) -> str:

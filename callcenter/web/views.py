@@ -94,6 +94,7 @@ def french_context(ctx: dict[str, Any], flow: Flow | None, labels: Labels, now: 
         "identity": [{"label": variable_label(flow, labels, k), "value": v}
                      for k, v in (ctx.get("identity") or {}).items()],
         "queue": None if queue is None else labels.of("queues", queue["queue"]),
+        "callback": callback_fr((queue or {}).get("callback"), now),
         "tier": labels.of("tiers", (queue or {}).get("tier") or
                           ("urgent" if triage.get("urgent") else "fragile" if triage.get("fragile") else "normal")),
         "reasons": [labels.of("reasons", r["id"]) for r in triage.get("reasons", ())],
@@ -107,3 +108,15 @@ def french_context(ctx: dict[str, Any], flow: Flow | None, labels: Labels, now: 
                     for h in ctx.get("history", ())],
     }
     return {**ctx, "fr": fr}
+
+
+def callback_fr(callback: Mapping[str, Any] | None, now: datetime) -> str | None:
+    """« Rappel demandé à 14 h 10 », with the tries already made: what an agent reads first."""
+    if not callback or not callback.get("requested_at"):
+        return None
+    from callcenter.web.board_view import clock_fr
+    words = f"Rappel demandé à {clock_fr(callback['requested_at'], now)}"
+    tries = int(callback.get("tries") or 0)
+    if tries and callback.get("stage") is None:
+        words += f" ; déjà {tries} essai{'s' if tries > 1 else ''} sans réponse"
+    return words + ". À l'acceptation, l'appelant est appelé ; vous êtes mis en relation quand il décroche."

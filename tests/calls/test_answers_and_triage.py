@@ -173,8 +173,12 @@ async def test_a_long_wait_offers_a_callback_that_keeps_the_place(centre: Centre
     gather = root.find("Gather")
     assert gather is not None and gather.get("actionOnEmptyResult") == "false"
     assert "environ 10 minutes" in said(twiml) and "tapez 1" in said(twiml)
-    taken = await second.gather(4, Digits="1")
-    assert verbs(taken) == ["Say", "Hangup"] and "rappellera" in said(taken)
+    number = await second.gather(4, Digits="1")
+    assert verbs(number) == ["Gather", "Redirect"] and "06 12 34 56 78" in said(number)
+    when = await second.gather(5, Digits="1")
+    assert "dès que possible, tapez 1" in said(when)
+    taken = await second.gather(6, Digits="1")
+    assert verbs(taken) == ["Say", "Say", "Hangup"] and "rappellera dès que possible" in said(taken)
     async with centre.desk.db.sessions() as session:
         entry = await session.get(QueueEntry, second.call_sid)
     assert entry.status == "callback"

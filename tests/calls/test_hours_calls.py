@@ -39,8 +39,10 @@ async def test_outside_hours_the_caller_hears_when_we_open_and_may_be_called_bac
     assert "Nos conseillers vous répondront lundi à 8 heures 30" in said(twiml)
     assert "du lundi au vendredi, de 8 heures 30 à midi" in said(twiml)
     assert "Je vous mets en relation" not in said(twiml)
-    taken = await call.gather(4, Digits="1")
-    assert verbs(taken) == ["Say", "Say", "Hangup"] and "à partir de lundi à 8 heures 30" in said(taken)
+    await call.gather(4, Digits="1")                            # the number they call from
+    await call.gather(5, Digits="1")                            # as soon as we open
+    taken = await call.gather(6, Digits="1")
+    assert verbs(taken) == ["Say", "Say", "Hangup"] and "dès la réouverture, lundi à 8 heures 30" in said(taken)
     entry = await centre.entry(call.call_sid)
     assert (entry.status, entry.queue, entry.skill) == ("callback", "caf", "caf")
     board = await centre.desk.snapshot()
@@ -102,7 +104,9 @@ async def test_nobody_on_duty_the_caller_is_told_and_keeps_a_place(centre: Centr
     engine = await centre.client.app[keys.SERVICE].engine_for(row.flow_id, row.flow_version)
     events = [(event_from_dict(r.payload), r.at) for r in await db.call_log(call.call_sid) if r.entry == "event"]
     assert replay(engine, call.call_sid, events) == CallState.from_dict(row.state)
-    taken = await call.gather(4, Digits="1")
+    await call.gather(4, Digits="1")
+    await call.gather(5, Digits="1")
+    taken = await call.gather(6, Digits="1")
     assert "rappellera" in said(taken)
     assert (await centre.entry(call.call_sid)).status == "callback"
 
@@ -188,6 +192,8 @@ async def test_the_callback_entry_keeps_the_tier_of_a_fragile_caller(centre: Cen
                          "je sais plus quoi faire",
                       Confidence="0.8")
     await call.gather(2, Digits="1")
+    await call.gather(3, Digits="1")
+    await call.gather(4, Digits="1")
     async with centre.desk.db.sessions() as session:
         entry = await session.get(QueueEntry, call.call_sid)
     assert entry.status == "callback" and entry.tier == "fragile" and entry.priority == 50

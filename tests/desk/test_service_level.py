@@ -54,3 +54,28 @@ def test_the_board_says_who_is_with_a_caller_since_when() -> None:
     [call] = queue["connected"]
     assert call["agent"] == "Alice Martin" and call["detail"].startswith("depuis 2 min 05 s, ")
     assert "fragile" not in call["detail"]   # the tier in words, never its id
+
+
+def test_the_board_lists_callbacks_pending_placed_and_failed_in_french() -> None:
+    at = T0.isoformat()
+    snapshot = {"waiting": [], "connected": [], "agents": [{"id": 1, "name": "Alice", "state": "busy",
+                                                            "skills": {}, "since": 5}],
+                "callbacks": [
+                    {"call_sid": "CA1", "queue": "caf", "tier": "fragile", "state": "failed",
+                     "status": "callback_failed", "requested_place_at": at, "requested_at": at, "due_at": at,
+                     "tries": 3, "agent_id": None},
+                    {"call_sid": "CA2", "queue": "caf", "tier": "normal", "state": "pending", "status": "callback",
+                     "requested_place_at": at, "requested_at": at,
+                     "due_at": (T0 + timedelta(hours=4, minutes=10)).isoformat(), "tries": 1, "agent_id": None},
+                    {"call_sid": "CA3", "queue": "caf", "tier": "normal", "state": "calling", "status": "connected",
+                     "requested_place_at": at, "requested_at": at, "due_at": at, "tries": 1, "agent_id": 1},
+                ]}
+    view = board_view(snapshot, load_labels(), T0)
+    assert [c["state_words"] for c in view["callbacks"]] == [
+        "à rappeler à partir de 14 h 10 (déjà 1 essai sans réponse)",   # 13:10 UTC, in Paris
+        "appel en cours par Alice",
+        "échec après 3 essais : SMS envoyé"]
+    assert [c["requested"] for c in view["callbacks"]] == ["10 h 00"] * 3
+    assert view["totals"]["callbacks"] == 2 and view["totals"]["callbacks_failed"] == 1
+    [queue] = view["queues"]
+    assert len(queue["callbacks"]) == 2          # the queue's own list: what is still to do

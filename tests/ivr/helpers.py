@@ -32,6 +32,8 @@ def brief(command: cmd.Command) -> tuple[Any, ...]:
             return ("sms", command.to)
         case cmd.RequestCallback():
             return ("callback",)
+        case cmd.CallbackNumber():
+            return ("callback_number", command.to)
     raise AssertionError(command)
 
 

@@ -88,9 +88,14 @@ CASES: list[tuple[str, list[Event], list[tuple[Any, ...]], str]] = [
     ("a short wait offers nothing", [START, DigitsReceived("1"), WaitEstimated(120)], [], "transferred"),
     ("a long wait offers a callback", [START, DigitsReceived("1"), WaitEstimated(900, 4)],
      [("gather", "callback", 2), ("transfer", "caf", 10, "menu")], "transferred"),
-    ("the callback is taken", [START, DigitsReceived("1"), WaitEstimated(900), DigitsReceived("1")],
-     [("callback",), ("say", "C'est noté. Un conseiller vous rappellera à ce numéro, dans l'ordre de votre "
-                              "place dans la file. Au revoir."), ("hangup",)], "ended"),
+    ("the callback is taken: which number first", [START, DigitsReceived("1"), WaitEstimated(900),
+                                                   DigitsReceived("1")],
+     [("gather", "callback_number", 3)], "transferred"),
+    ("the callback is taken (no opening hours: as soon as possible)",
+     [START, DigitsReceived("1"), WaitEstimated(900), DigitsReceived("1"), DigitsReceived("1")],
+     [("callback_number", "+33600000000"), ("callback",),
+      ("say", "Nous vous rappellerons au numéro finissant par 0 0. C'est noté. Un conseiller vous rappellera dès "
+              "que possible, dans l'ordre de votre place."), ("say", "Au revoir."), ("hangup",)], "ended"),
     ("the callback is declined", [START, DigitsReceived("1"), WaitEstimated(900), DigitsReceived("2")],
      [("transfer", "caf", 10, "menu")], "transferred"),
     ("no callback to a hidden number", [CallStarted("anonymous"), DigitsReceived("1"), WaitEstimated(900)], [],

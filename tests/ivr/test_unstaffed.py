@@ -80,12 +80,58 @@ def test_closed_queue_says_so_when_it_opens_and_offers_a_callback(engine: IvrEng
 
 def test_the_callback_is_taken_for_after_the_reopening(engine: IvrEngine) -> None:
     state, out = play(engine, timed([CALLER, *TO_CAF, DigitsReceived("1")], SATURDAY))
+    assert said(out) == ["Nous vous rappellerons au 06 12 34 56 78. Tapez 1 pour confirmer, ou tapez un autre "
+                         "numéro de téléphone, suivi de la touche dièse."]
+    state, out = play(engine, timed([CALLER, *TO_CAF, DigitsReceived("1"), DigitsReceived("1")], SATURDAY))
+    assert out[0] == cmd.CallbackNumber("+33612345678")
+    assert said(out[1:]) == ["Nous vous rappellerons au numéro finissant par 7 8. Pour être rappelé dès la "
+                         "réouverture, lundi à 8 heures 30, tapez 1. Pour être rappelé lundi à 13 heures 30, "
+                         "tapez 2. Pour être rappelé mardi à 8 heures 30, tapez 3."]
+    state, out = play(engine, timed([CALLER, *TO_CAF, DigitsReceived("1"), DigitsReceived("1"),
+                                     DigitsReceived("1")], SATURDAY))
     callback = out[0]
     assert callback == cmd.RequestCallback(to="+33612345678", queue="caf", skill="caf", priority=0,
                                            tier="normal", reasons=(), after="2026-11-30T08:30:00+01:00")
-    assert said(out[1:]) == ["C'est noté. Un conseiller vous rappellera à ce numéro à partir de lundi à "
+    assert said(out[1:]) == ["C'est noté. Un conseiller vous rappellera dès la réouverture, lundi à "
                              "8 heures 30.", "Au revoir.", "hangup"]
     assert (state.status, state.end_status, state.callback_requested) == ("ended", "callback", True)
+
+
+def test_a_slot_and_another_number_can_be_chosen(engine: IvrEngine) -> None:
+    steps = timed([CALLER, *TO_CAF, DigitsReceived("1"), DigitsReceived("0712345699"), DigitsReceived("2")],
+                  SATURDAY)
+    state, out = play(engine, steps)
+    assert out[0] == cmd.RequestCallback(to="", queue="caf", skill="caf", priority=0, tier="normal", reasons=(),
+                                         after="2026-11-30T08:30:00+01:00", due="2026-11-30T13:30:00+01:00")
+    assert said(out[1:])[0] == "C'est noté. Un conseiller vous rappellera lundi à 13 heures 30."
+    # The number keyed reached a CallbackNumber command; the state keeps only its last digits,
+    # the log a masked form, and the log still replays to the same state.
+    _, keyed = play(engine, steps[:-1])
+    assert keyed[0] == cmd.CallbackNumber("+33712345699")
+    assert "0712345699" not in str(state.to_dict()) and state.callback_dialog["last"] == "9 9"
+    logged = [(engine.loggable(play(engine, steps[:i])[0], e), at) for i, (e, at) in enumerate(steps)]
+    assert "0712345699" not in str(logged)
+    assert replay(engine, state.call_sid, logged) == state
+
+
+@pytest.mark.parametrize(("keys", "heard"), [
+    (["123", "0812345678"], "Nous n'avons pas pu noter de numéro pour vous rappeler."),
+    (["", ""], "Nous n'avons pas pu noter de numéro pour vous rappeler."),
+], ids=["invalid twice", "silent twice"])
+def test_no_valid_number_twice_is_goodbye_when_closed(engine: IvrEngine, keys: list[str], heard: str) -> None:
+    events: list[Event] = [DigitsReceived(k) if k else NoInput() for k in keys]
+    state, out = play(engine, timed([HIDDEN, *TO_CAF], SATURDAY))
+    assert out[-1].kind == "hangup"   # a hidden number is never offered a callback
+    state, out = play(engine, timed([CALLER, *TO_CAF, DigitsReceived("1"), events[0]], SATURDAY))
+    assert said(out)[0].startswith(("Ce numéro n'est pas valide.", "Je n'ai pas compris."))
+    state, out = play(engine, timed([CALLER, *TO_CAF, DigitsReceived("1"), *events], SATURDAY))
+    assert said(out) == [heard, "Au revoir.", "hangup"] and state.end_status == "closed"
+
+
+def test_no_choice_of_time_means_as_soon_as_possible(engine: IvrEngine) -> None:
+    state, out = play(engine, timed([CALLER, *TO_CAF, DigitsReceived("1"), DigitsReceived("1"), NoInput(),
+                                     DigitsReceived("9")], SATURDAY))
+    assert isinstance(out[0], cmd.RequestCallback) and out[0].due is None and state.end_status == "callback"
 
 
 def test_silence_repeats_once_then_goodbye(engine: IvrEngine) -> None:
@@ -122,6 +168,8 @@ def test_urgent_caller_outside_hours_hears_the_emergency_numbers_first(engine: I
     assert gone.status == "ended" and said(bye)[0].startswith("En cas de danger, appelez") and "31 14" in said(bye)[0]
     assert said(bye)[-2:] == ["Merci de votre appel. Au revoir.", "hangup"]
     taken, out = engine.step(state, DigitsReceived("1"), SATURDAY + timedelta(seconds=9))
+    taken, out = engine.step(taken, DigitsReceived("1"), SATURDAY + timedelta(seconds=12))
+    taken, out = engine.step(taken, DigitsReceived("1"), SATURDAY + timedelta(seconds=15))
     assert isinstance(out[0], cmd.RequestCallback) and out[0].tier == "urgent" and out[0].queue == "urgences"
     assert [t for t in said(out) if t.startswith("En cas de danger")] and said(out)[-1] == "hangup"
 
@@ -157,7 +205,12 @@ def test_nobody_on_duty_offers_a_callback_and_keeps_the_place(engine: IvrEngine)
     # no second offer from the wait estimate; key 1 is the existing callback
     assert engine.step(state, WaitEstimated(None, 1), at)[1] == []
     done, out = engine.step(state, DigitsReceived("1"), at + timedelta(seconds=5))
-    assert out[0] == cmd.RequestCallback(to="+33612345678") and done.end_status == "callback"
+    assert [c.kind for c in out] == ["gather"] and "06 12 34 56 78" in said(out)[0]
+    done, out = engine.step(done, DigitsReceived("1"), at + timedelta(seconds=9))
+    assert "Pour être rappelé aujourd'hui à 13 heures 30, tapez 2." in said(out)[-1]
+    done, out = engine.step(done, DigitsReceived("1"), at + timedelta(seconds=12))
+    assert out[0] == cmd.RequestCallback(to="+33612345678", queue="caf", skill="caf", priority=0)
+    assert done.end_status == "callback"
 
 
 def test_urgent_caller_with_nobody_on_duty(engine: IvrEngine) -> None:
@@ -166,8 +219,9 @@ def test_urgent_caller_with_nobody_on_duty(engine: IvrEngine) -> None:
     assert said(out)[0].startswith("Votre sécurité passe avant tout.") and "Je vous passe" not in said(out)[0]
     assert [c.kind for c in out] == ["say", "gather", "transfer"]
     state, _ = play(engine, [*timed([CALLER], THURSDAY), (OnDuty("urgences", 0), at), (DANGER, at)])
-    _, out = engine.step(state, DigitsReceived("1"), at + timedelta(seconds=5))
-    assert [c.kind for c in out] == ["request_callback", "say", "say", "hangup"]
+    for seconds in (5, 8, 11):
+        state, out = engine.step(state, DigitsReceived("1"), at + timedelta(seconds=seconds))
+    assert [c.kind for c in out] == ["request_callback", "say", "say", "say", "hangup"]
     assert said(out)[2].startswith("En cas de danger, appelez") and "31 14" in said(out)[2]
 
 

@@ -20,9 +20,9 @@ from callcenter.cli.main import main
 from callcenter.config import Settings
 from callcenter.privacy import caller_key
 from callcenter.privacy import retention as retention_module
-from callcenter.privacy.retention import Retention, purge, purge_periodically
+from callcenter.privacy.retention import Retention, erase, purge, purge_periodically
 from callcenter.store import Call, CallLogEntry, Database, WebhookReceipt, upgrade
-from callcenter.store.models import AuditEntry, CallNote, QueueEntry, RoutingDecision, TriageFeedback
+from callcenter.store.models import AuditEntry, CallbackRecord, CallNote, QueueEntry, RoutingDecision, TriageFeedback
 from tests.conftest import make_env
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -81,16 +81,19 @@ async def test_purge_deletes_what_is_past_its_retention(db: Database, batch: int
         for i in range(3):
             session.add(_call(f"CA-older-{i}", ALICE, 300 + i))
             session.add(_call(f"CA-legacy-{i}", "anonymous" if i == 0 else BOB, 30, legacy=True))
+        # The number to call back on goes with its call.
+        session.add(CallbackRecord(call_sid="CA-old-alice", number=ALICE, legs={"legs": []}, updated_at=NOW))
     retention = Retention(calls_days=183, analyses_days=365, receipts_days=2)
     dry = await purge(db, retention, KEY, NOW, dry_run=True)
-    assert dry == {"call_log": 1, "queue_entries": 1, "survey_responses": 0, "webhook_receipts": 4, "call_notes": 1,
-                   "routing_decisions": 0, "triage_feedback": 0, "calls": 4, "appointments": 0,
+    assert dry == {"call_log": 1, "queue_entries": 1, "survey_responses": 0, "callbacks": 1, "webhook_receipts": 4,
+                   "call_notes": 1, "routing_decisions": 0, "triage_feedback": 0, "calls": 4, "appointments": 0,
                    "numbers_hashed": 3}
     assert await count(db, Call) == 10 and await count(db, AuditEntry) == 0  # a dry run changes nothing
     done = await purge(db, retention, KEY, NOW, actor="test")
     assert done == dry
     assert await count(db, Call, Call.call_sid == "CA-old-alice") == 0
     assert await count(db, CallLogEntry, CallLogEntry.call_sid == "CA-old-alice") == 0
+    assert await count(db, CallbackRecord) == 0
     # The analyses of the purged call stay until their own year is up; the 400-day note is gone.
     assert await count(db, CallNote, CallNote.call_sid == "CA-old-alice") == 1
     assert await count(db, CallNote, CallNote.call_sid == "CA-gone") == 0
@@ -230,3 +233,14 @@ async def test_calls_store_the_number_masked_and_match_on_its_hash(new_call: Any
     # a callback.
     later = next(r for r in rows if r.call_sid == second.call_sid)
     assert later.state["history"]["calls_last_7_days"] == 1 and later.state["caller"] == ALICE
+
+
+async def test_erasure_takes_the_callback_number_too(db: Database) -> None:
+    """A number keyed for a callback of another caller's call: its record goes, the call stays."""
+    other = "+33700000011"
+    async with db.sessions() as session, session.begin():
+        session.add(CallbackRecord(call_sid="CA-new-bob", number=other, legs={"legs": []}, updated_at=NOW))
+    calls = await count(db, Call)
+    counts = await erase(db, KEY, "07 00 00 00 11", NOW, "dpo")
+    assert counts["callbacks"] == 1 and counts["calls"] == 0
+    assert await count(db, CallbackRecord) == 0 and await count(db, Call) == calls
