@@ -61,23 +61,12 @@ def to_entry(row: EntryRow) -> Entry:
 
 
 def store_entry(session: AsyncSession, row: QueueEntry | None, entry: Entry) -> QueueEntry:
-    """Write ``entry`` into its row (added when new)."""
+    """Write ``entry`` into its row (added when new): the same columns as :func:`save_entry`."""
     if row is None:
         row = QueueEntry(call_sid=entry.call_sid)
         session.add(row)
-    row.status, row.queue, row.skill, row.tier = entry.status, entry.queue, entry.skill, entry.tier
-    row.priority, row.reasons = entry.priority, {"ids": list(entry.reasons)}
-    row.enqueued_at = _when(entry.enqueued_at)  # type: ignore[assignment]
-    row.offered_to, row.offered_at = entry.offered_to, _when(entry.offered_at)
-    row.declined_by = {"agents": sorted(entry.declined_by)}
-    row.conference_sid, row.agent_id, row.agent_call_sid = entry.conference, entry.agent_id, entry.agent_leg
-    row.transfer_to, row.transfer_call_sid = entry.transfer_to, entry.transfer_leg
-    row.connected_at, row.ended_at = _when(entry.connected_at), _when(entry.ended_at)
-    row.channel = entry.channel
-    row.callback_at, row.callback_due = _when(entry.callback_at), _when(entry.callback_due)
-    row.callback_tries, row.callback_leg, row.callback_stage = entry.callback_tries, entry.callback_leg, \
-        entry.callback_stage
-    row.agent_address = entry.agent_address
+    for column, value in _values(entry).items():
+        setattr(row, column, value)
     return row
 
 
@@ -101,6 +90,8 @@ async def entry_row(conn: AsyncConnection, call_sid: str) -> Row[Any] | None:
 
 
 def _values(entry: Entry) -> dict[str, Any]:
+    """Every column an entry writes: one list for the ORM path and the plain-SQL path, so a new
+    field cannot be saved by one and lost by the other."""
     return {"status": entry.status, "queue": entry.queue, "skill": entry.skill, "tier": entry.tier,
             "priority": entry.priority, "reasons": {"ids": list(entry.reasons)},
             "enqueued_at": _when(entry.enqueued_at), "offered_to": entry.offered_to,
@@ -108,7 +99,10 @@ def _values(entry: Entry) -> dict[str, Any]:
             "conference_sid": entry.conference, "agent_id": entry.agent_id, "agent_call_sid": entry.agent_leg,
             "transfer_to": entry.transfer_to, "transfer_call_sid": entry.transfer_leg,
             "connected_at": _when(entry.connected_at), "ended_at": _when(entry.ended_at),
-            "channel": entry.channel}
+            "channel": entry.channel, "callback_at": _when(entry.callback_at),
+            "callback_due": _when(entry.callback_due), "callback_tries": entry.callback_tries,
+            "callback_leg": entry.callback_leg, "callback_stage": entry.callback_stage,
+            "agent_address": entry.agent_address}
 
 
 async def save_entry(conn: AsyncConnection, exists_already: bool, entry: Entry) -> None:
