@@ -270,7 +270,8 @@ class _Builder:
                 for n in e.get("emergency", ()):
                     self.check_number(n, (*path, "emergency"))
                 if e.get("emergency") and not (e.get("urgent") or e.get("ask")):
-                    self.fail((*path, "emergency"), f"entry {e['id']!r}: emergency numbers need urgent: true or ask: true")
+                    self.fail((*path, "emergency"),
+                              f"entry {e['id']!r}: emergency numbers need urgent: true or ask: true")
                 if e.get("urgent") and e.get("ask"):
                     self.fail((*path, "ask"), f"entry {e['id']!r}: urgent and ask exclude each other")
                 out.append(Entry(
