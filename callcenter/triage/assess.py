@@ -19,10 +19,18 @@ class _Hit:
     entry: Entry
     quote: str
     utterance: int
+    first: int = 0  # first token of the phrase in its utterance
 
 
 RETRACTION_CUE = "cue.retraction"
 REASSURANCE_CUE = "cue.rassurance"
+# An event the caller dates in the past ("il y a trois ans", "l'an dernier") and says is over
+# ("c'est derrière moi", "maintenant j'ai un appart"): both must be in the utterance.
+PAST_CUE = "cue.passe_date"
+RESOLVED_CUE = "cue.passe_resolu"
+# Cues read as said, whatever precedes them: "si je vois encore un captcha non je plaisante" is
+# a retraction, not a hypothetical one.
+_LITERAL_CUES = frozenset({RETRACTION_CUE, PAST_CUE, RESOLVED_CUE})
 
 
 def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None = None) -> TriageDecision:
@@ -36,6 +44,10 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
     aside: list[SetAside] = []
     retracted: set[int] = set()
     reassured: set[str] = set()
+    # Utterance -> the token where what the caller took back or said is over ends: phrases before
+    # it are about the joke or the past event, phrases after it about the caller now.
+    taken_back: dict[int, int] = {}
+    past_resolved: dict[int, int] = {}
     for index, utterance in enumerate(call.utterances):
         scan = _Scan(rules, utterance)
         for entry in rules.entries:
@@ -43,28 +55,53 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
                 quote = scan.quote(first, last)
                 why = scan.why_not(first, last, entry.subject, entry.literal)
                 if why is None:
-                    hits.append(_Hit(entry, quote, index))
+                    hits.append(_Hit(entry, quote, index, first))
                 else:
                     aside.append(SetAside(entry.reason, quote, why))
+        ends: dict[str, int] = {}
         for cue in rules.cues:
-            if any(scan.why_not(f, t, "any", False) is None for f, t in scan.spans(cue.patterns)):
+            literal = cue.id in _LITERAL_CUES
+            spans = [t for f, t in scan.spans(cue.patterns) if scan.why_not(f, t, "any", literal) is None]
+            if spans:
+                ends[cue.id] = max(spans)
                 if cue.id == RETRACTION_CUE:
                     retracted.add(index)
+                    taken_back[index] = ends[cue.id]
                 elif cue.id == REASSURANCE_CUE:
                     reassured.add(utterance)
-                else:
+                elif cue.id not in _LITERAL_CUES:
                     cue_ids.add(cue.id)
+        if PAST_CUE in ends and RESOLVED_CUE in ends:
+            past_resolved[index] = ends[RESOLVED_CUE]
+            reassured.add(utterance)
+
+    # What the caller took back or said is over: the non-danger phrases said before that point do
+    # not count (danger phrases are handled below, as a retraction: lowered to a question).
+    def _before(marks: dict[int, int], hit: _Hit) -> bool:
+        return hit.utterance in marks and hit.first < marks[hit.utterance] and not hit.entry.urgent
+
+    for marks, why in ((taken_back, "retracted"), (past_resolved, "past_resolved")):
+        gone = [h for h in hits if _before(marks, h) and h.entry.reason != "danger"]
+        aside.extend(SetAside(h.entry.reason, h.quote, why) for h in gone)
+        hits = [h for h in hits if h not in gone]
 
     readings = semantic.read(call.utterances) if semantic is not None else ()
     # A retraction ("je rigole", "c'est une façon de parler") lowers the alarm of its own
-    # utterance only when nothing else in the call points to danger.
-    firm = [h for h in hits if h.utterance not in retracted]
+    # utterance only when nothing else in the call points to danger; so does a danger the caller
+    # dates in the past and says is over ("il y a vingt ans il me battait, c'est loin tout ça").
+    def _softened(hit: _Hit) -> bool:
+        return hit.entry.urgent and (hit.utterance in retracted or (
+            hit.utterance in past_resolved and hit.first < past_resolved[hit.utterance]))
+
+    quiet = retracted | {h.utterance for h in hits if _softened(h)}
+    firm = [h for h in hits if not _softened(h)]
     other_danger = (any(h.entry.urgent for h in firm)
-                    or combine.semantic_alarm(semantic, readings, exclude=retracted))
+                    or combine.semantic_alarm(semantic, readings, exclude=quiet))
     soft_urgent: list[_Hit] = []
-    if retracted and not other_danger:
-        soft_urgent = [h for h in hits if h.utterance in retracted and h.entry.urgent]
-        aside.extend(SetAside(h.entry.reason, h.quote, "retracted") for h in soft_urgent)
+    if quiet and not other_danger:
+        soft_urgent = [h for h in hits if _softened(h)]
+        aside.extend(SetAside(h.entry.reason, h.quote, "retracted" if h.utterance in retracted
+                              else "past_resolved") for h in soft_urgent)
         hits = [h for h in hits if h not in soft_urgent]
         readings = tuple(r for i, r in enumerate(readings) if i not in retracted)
 
@@ -90,6 +127,9 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
             weights[signal.reason] = weights.get(signal.reason, 0.0) + signal.weight
             evidence.setdefault(signal.reason, []).append(said)
 
+    # Phrases too ambiguous to decide danger alone make the IVR ask (a caller who took them back
+    # or dated them in the past is not asked for them).
+    asking = [h for h in hits if h.entry.ask]
     present = {hit.entry.id for hit in hits} | cue_ids
     triggers = [e.id for e in _unique(hit.entry for hit in hits) if e.urgent]
     numbers = {n for hit in hits if hit.entry.urgent for n in hit.entry.emergency}
@@ -102,9 +142,10 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
     rules_view = combine.RulesView(
         urgent=bool(triggers), fragile=bool(triggers) or score >= rules.fragile_threshold,
         triggers=tuple(triggers), numbers=frozenset(numbers), weights=weights,
-        evidence={r: list(q) for r, q in evidence.items()}, lowered=bool(soft_urgent),
-        lowered_numbers=frozenset(n for h in soft_urgent for n in h.entry.emergency),
-        reassured=frozenset(reassured))
+        evidence={r: list(q) for r, q in evidence.items()}, lowered=bool(soft_urgent or asking),
+        lowered_numbers=frozenset(n for h in (*soft_urgent, *asking) for n in h.entry.emergency),
+        reassured=frozenset(reassured),
+        past=frozenset(call.utterances[i] for i in past_resolved))
     merged = combine.answered(combine.merge(rules_view, semantic, readings), call.danger_answer)
     numbers = set(merged.numbers)
     if merged.urgent and not numbers:

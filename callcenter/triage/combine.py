@@ -59,6 +59,9 @@ class RulesView:
     # Utterances where the caller said the worrying part is harmless or over ("rien de grave",
     # "elle va bien"): their semantic doubt alone does not make the IVR ask.
     reassured: frozenset[str] = frozenset()
+    # Utterances about an event the caller dates in the past and says is over ("il y a trois ans
+    # j'ai fait une dépression, maintenant ça va"): their semantic fragile reading does not count.
+    past: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class Merged:
     semantic: Mapping[str, Any] | None
     # Numbers that fit the doubt, should the caller confirm it (see ``answered``).
     doubt_numbers: frozenset[str] = frozenset()
+    # Fragile only because of the doubt: a "no" to the danger question takes it back.
+    doubt_fragile: bool = False
 
 
 def semantic_alarm(model: SemanticModel | None, readings: Sequence[Reading], exclude: set[int]) -> bool:
@@ -103,7 +108,8 @@ def answered(merged: Merged, answer: str | None) -> Merged:
     to speak); no clears the doubt, never an urgent decision of either layer.
     """
     if answer == "no":
-        return replace(merged, check_danger=False)
+        return replace(merged, check_danger=False, fragile=merged.fragile and not merged.doubt_fragile,
+                       doubt_fragile=False)
     if answer not in ANSWER_TRIGGERS:
         return merged
     weights = {**merged.weights, "danger": merged.weights.get("danger", 0.0)}
@@ -121,7 +127,8 @@ def merge(rules: RulesView, model: SemanticModel | None, readings: Sequence[Read
         return Merged(rules.urgent, rules.fragile, rules.lowered and not rules.urgent, rules.triggers,
                       rules.numbers, weights, evidence, None, rules.lowered_numbers)
     top = max(readings, key=lambda r: r.urgent)
-    caring = max(readings, key=lambda r: r.fragile)
+    current = [r for r in readings if r.text not in rules.past]
+    caring = max(current or readings, key=lambda r: r.fragile)
     triggers = list(rules.triggers)
     numbers = set(rules.numbers)
     semantic_urgent = top.urgent >= model.threshold("urgent")
@@ -132,8 +139,19 @@ def merge(rules: RulesView, model: SemanticModel | None, readings: Sequence[Read
     doubt = max((r.urgent for r in doubting), default=0.0) >= model.threshold("ask")
     reassured = not doubt and top.urgent >= model.threshold("ask")
     check_danger = not urgent and (doubt or rules.lowered)
-    semantic_fragile = caring.fragile >= model.threshold("fragile")
-    fragile = rules.fragile or urgent or semantic_fragile
+    # Short questions ("c'est quoi la différence entre l'als et l'apl") carry too little for the
+    # embedding to read a situation in (the corpus is made of whole sentences): from
+    # ``fragile_words`` words on only does the semantic layer decide fragile alone.
+    long_enough = [r for r in current if len(r.text.split()) >= model.threshold("fragile_words")]
+    caring = max(long_enough, key=lambda r: r.fragile) if long_enough else caring
+    semantic_fragile = bool(long_enough) and caring.fragile >= model.threshold("fragile")
+    # A caller the IVR asks about danger is treated as fragile until they answer (a transfer
+    # before the answer goes with fragile priority, see docs/triage.md) when the semantic layer
+    # also reads some fragility (``doubt_fragile``, below the level where it decides alone). A
+    # "no" leaves the rules' and the semantic layer's own fragile decision (``answered``).
+    doubt_fragile = (check_danger and doubt and not (rules.fragile or semantic_fragile)
+                     and max(r.fragile for r in current or readings) >= model.threshold("doubt_fragile"))
+    fragile = rules.fragile or urgent or semantic_fragile or doubt_fragile
     decided = "none"
     if semantic_urgent:
         decided = "urgent"
@@ -144,6 +162,8 @@ def merge(rules: RulesView, model: SemanticModel | None, readings: Sequence[Read
         _add_reasons(weights, evidence, top, model.threshold("reason"), at_least_one=not rules.fragile)
     elif check_danger and doubt:
         decided = "ask"
+        if doubt_fragile:
+            _add_reasons(weights, evidence, caring, model.threshold("reason"), at_least_one=True)
     elif reassured:
         decided = "reassured"
     if semantic_fragile and not rules.fragile and not semantic_urgent:
@@ -161,7 +181,7 @@ def merge(rules: RulesView, model: SemanticModel | None, readings: Sequence[Read
     doubt_numbers = set(rules.lowered_numbers)
     doubt_numbers.update(n for nb in top.neighbours if nb.label == "urgent" for n in family_numbers(nb.family))
     return Merged(urgent, fragile, check_danger, tuple(triggers), frozenset(numbers), weights, evidence, view,
-                  frozenset(doubt_numbers))
+                  frozenset(doubt_numbers), doubt_fragile)
 
 
 def _add_reasons(weights: dict[str, float], evidence: dict[str, list[str]], reading: Reading, threshold: float,

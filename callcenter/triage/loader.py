@@ -269,8 +269,11 @@ class _Builder:
                         self.fail((*path, "also"), f"entry {e['id']!r}: reason {other!r} is not declared")
                 for n in e.get("emergency", ()):
                     self.check_number(n, (*path, "emergency"))
-                if e.get("emergency") and not e.get("urgent"):
-                    self.fail((*path, "emergency"), f"entry {e['id']!r}: emergency numbers need urgent: true")
+                if e.get("emergency") and not (e.get("urgent") or e.get("ask")):
+                    self.fail((*path, "emergency"),
+                              f"entry {e['id']!r}: emergency numbers need urgent: true or ask: true")
+                if e.get("urgent") and e.get("ask"):
+                    self.fail((*path, "ask"), f"entry {e['id']!r}: urgent and ask exclude each other")
                 out.append(Entry(
                     id=e["id"],
                     reason=reason["id"],
@@ -281,6 +284,7 @@ class _Builder:
                     subject=e.get("subject", "self"),
                     literal=bool(e.get("literal", False)),
                     patterns=self.pattern(e["phrases"], (*path, "phrases")),
+                    ask=bool(e.get("ask", False)),
                 ))
         return out
 

@@ -16,7 +16,10 @@ class Entry:
 
     ``subject="self"`` sets the phrase aside when its clause is about a third person;
     ``literal`` entries are counted even when negated or hypothetical (used for danger: a caller
-    who says "je ne veux pas me suicider" still hears the prevention number).
+    who says "je ne veux pas me suicider" still hears the prevention number). ``ask`` entries are
+    too ambiguous to decide danger alone ("régler mes affaires avant de partir" is also said before
+    a move): they make the IVR ask the danger question, with their ``emergency`` numbers should
+    the caller say yes.
     """
 
     id: str
@@ -28,6 +31,7 @@ class Entry:
     subject: Literal["self", "any"]
     literal: bool
     patterns: tuple[re.Pattern[str], ...]
+    ask: bool = False
 
 
 @dataclass(frozen=True)

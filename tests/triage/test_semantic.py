@@ -157,14 +157,16 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # scored once before and after round 4, see docs/triage.md): a change that loses callers in
 # danger, or asks more ordinary callers, fails here.
 @pytest.mark.parametrize(("name", "caught", "asked", "fragile_f1"), [
-    ("generalisation_batch5.jsonl", 0.96, 0.12, 0.85),
-    ("generalisation_batch6.jsonl", 0.90, 0.16, 0.81),
-    ("generalisation_batch7.jsonl", 0.97, 0.12, 0.87),
-    ("generalisation_batch8.jsonl", 0.94, 0.12, 0.87),
-    ("generalisation_batch9.jsonl", 0.97, 0.09, 0.85),
-    ("generalisation_batch10.jsonl", 0.92, 0.13, 0.83),
-    # Written during round 4 and never tuned on: 0.974 caught, 0.097 asked, F1 0.866 at first score.
-    ("generalisation_batch11.jsonl", 0.95, 0.11, 0.85),
+    # Round 5 (rules 2025.12-4 + sem-3-9d338dc5) measured: caught / asked / F1 in the comments.
+    ("generalisation_batch5.jsonl", 0.97, 0.11, 0.92),   # 0.982 / 0.097 / 0.937
+    ("generalisation_batch6.jsonl", 0.96, 0.12, 0.87),   # 0.982 / 0.109 / 0.884
+    ("generalisation_batch7.jsonl", 0.97, 0.10, 0.91),   # 0.971 / 0.093 / 0.928
+    ("generalisation_batch8.jsonl", 0.97, 0.08, 0.91),   # 1.000 / 0.065 / 0.927
+    ("generalisation_batch9.jsonl", 0.97, 0.07, 0.90),   # 1.000 / 0.050 / 0.920
+    ("generalisation_batch10.jsonl", 0.97, 0.11, 0.88),  # 1.000 / 0.098 / 0.894
+    # Written during round 4 and never tuned on: 0.974 caught, 0.097 asked, F1 0.866 at first
+    # score; its error families were round 5's work (0.974 / 0.070 / 0.929 after).
+    ("generalisation_batch11.jsonl", 0.96, 0.09, 0.91),
 ])
 def test_combined_triage_on_the_blind_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:
