@@ -111,6 +111,11 @@ class Listening:
     @staticmethod
     def _apply(live: _Live, gather: cmd.Gather) -> None:
         live.gather, live.speaking = gather, False
+        if gather.language:
+            # Another language than the flow's first: Twilio's <Gather> recognises it (our model
+            # is for the first language). What our recogniser still hears carries the previous
+            # turn, so it can neither move the call nor cut this prompt.
+            return
         live.listener.listen(turn=gather.turn, phrases=gather.phrases or None,
                              no_speech_timeout_ms=gather.timeout * 1000)
 

@@ -30,13 +30,18 @@ def lint_flow(flow: Flow) -> list[FileFault]:
     warnings: list[tuple[str, str]] = []
     warnings += _far_from_a_person(flow)
     warnings += _deep_menus(flow)
-    warnings += [(n.id, f"menu {n.id!r} has {len(n.options)} options (more than {MAX_OPTIONS}: callers forget "
+    warnings += [(n.id, f"menu {n.id!r} has {_choices(n)} options (more than {MAX_OPTIONS}: callers forget "
                         "the first ones)")
-                 for n in flow.nodes.values() if isinstance(n, Menu) and len(n.options) > MAX_OPTIONS]
+                 for n in flow.nodes.values() if isinstance(n, Menu) and _choices(n) > MAX_OPTIONS]
     warnings += _long_texts(flow)
     faults = [FileFault(flow.path, flow.lines.get(node_id, 1), f"warning: {reason}") for node_id, reason in warnings]
     faults += [FileFault(flow.path, line, f"warning: {reason}") for line, reason in flow.language_notes]
     return sorted(faults, key=lambda f: f.line)
+
+
+def _choices(menu: Menu) -> int:
+    """A menu's options, without the offers of another language (said apart, in that language)."""
+    return sum(1 for o in menu.options if o.language is None)
 
 
 def _steps_to_person(flow: Flow) -> dict[str, int]:

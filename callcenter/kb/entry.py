@@ -51,6 +51,13 @@ class Entry:
     # "subject" (what is asked about) or "channel" (how to reach a service, e.g. without internet).
     kind: str = "subject"
     claims: tuple[Claim, ...] = ()
+    # The spoken answer in other languages than French, (language, text), for callers who chose
+    # one; most entries have none and are read in French (docs/flows.md, "Langues").
+    spoken_answers: tuple[tuple[str, str], ...] = ()
+
+    def spoken_in(self, language: str) -> str | None:
+        """The spoken answer in ``language`` if the entry has it."""
+        return next((text for lang, text in self.spoken_answers if lang == language), None)
 
 
 @dataclass(frozen=True)

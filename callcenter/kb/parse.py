@@ -160,6 +160,8 @@ def _entry(data: Mapping[str, Any]) -> Entry:
                   check=" ".join(c["check"].split()), legal=c.get("legal", ""))
             for c in data.get("claims", ())
         ),
+        spoken_answers=tuple(sorted((lang, " ".join(text.split()))
+                                    for lang, text in (data.get("spoken_answers") or {}).items())),
     )
 
 

@@ -78,7 +78,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
                                                      clock=lambda: clock().timestamp())
     app.on_cleanup.append(lambda app: app[limits.LIMITS].close())
     app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice,
-                            base_url=settings.public_url or "")
+                            base_url=settings.public_url or "", voices=dict(settings.voices))
     app.cleanup_ctx.append(_passwords)
     app.cleanup_ctx.append(_bus)
     app.cleanup_ctx.append(_database)

@@ -46,9 +46,12 @@ MAX_TEXT = 500
 def command_json(command: cmd.Command) -> dict[str, Any] | None:
     match command:
         case cmd.Say():
-            return {"say": command.text}
+            return {"say": command.text, **({"language": command.language} if command.language else {})}
         case cmd.Gather():
-            return {"listen": command.turn, "prompt": command.prompt, "keys": command.max_digits or 1,
+            # The browser speaks one text per question: what comes before the prompt, then it.
+            prompt = " ".join([*(part.text for part in command.lead), command.prompt])
+            return {"listen": command.turn, "prompt": prompt, "keys": command.max_digits or 1,
+                    **({"language": command.language} if command.language else {}),
                     "finish_on_key": command.finish_on_key, "timeout": command.timeout,
                     "speech": "speech" in command.modes}
         case cmd.Transfer():
