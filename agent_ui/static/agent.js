@@ -75,6 +75,7 @@ function summaryCard(ctx) {
   head.append(el("strong", ctx.caller || "numéro masqué"), " ");
   const tier = (ctx.queue && ctx.queue.tier) || (ctx.triage && (ctx.triage.urgent ? "urgent" : ctx.triage.fragile ? "fragile" : "normal")) || "normal";
   head.append(el("span", fr.tier, { class: `badge ${tier}` }));
+  if (fr.language) head.append(" ", el("span", `parle ${fr.language}`, { class: "badge language", lang: "fr" }));
   const items = [head];
   if (ctx.queue) items.push(el("p", `File ${fr.queue} — attente ${minutes(ctx.queue.waited_seconds)}`));
   items.push(el("p", `Appel commencé ${fr.started}`, { class: "muted" }));

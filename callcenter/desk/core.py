@@ -115,10 +115,11 @@ def _enqueued(entry: Entry, event: Enqueued, now: float, policy: DeskPolicy) -> 
     if entry.status in OPEN:
         return entry, []
     new = Entry(entry.call_sid, "waiting", event.queue, event.skill, event.tier, event.priority, event.reasons,
-                enqueued_at=now, conference=entry.conference, channel=entry.channel)
+                enqueued_at=now, conference=entry.conference, channel=entry.channel, language=event.language)
+    spoken = f", langue {event.language}" if event.language else ""
     return new, [
         Record("queued", f"file {event.queue}, compétence {event.skill or 'générale'}, niveau {event.tier}, "
-                         f"motif IVR {event.ivr_reason}, raisons {', '.join(event.reasons) or 'aucune'}"),
+                         f"motif IVR {event.ivr_reason}, raisons {', '.join(event.reasons) or 'aucune'}{spoken}"),
         Publish(QueueChanged(entry.call_sid, queue=event.queue, tier=event.tier)),
     ]
 

@@ -60,11 +60,13 @@ class Entry:
     connected_at: float | None = None
     ended_at: float | None = None
     channel: str = "twilio"
+    # The language the caller chose in the IVR ("": the flow's first, which every agent speaks).
+    language: str = ""
 
     def waiting_call(self) -> WaitingCall:
         """This entry as the routing core sees a waiting caller."""
         return WaitingCall(self.call_sid, self.queue, self.skill, self.tier, self.enqueued_at, self.priority,
-                           self.reasons, self.offered_to, self.offered_at, self.declined_by)
+                           self.reasons, self.offered_to, self.offered_at, self.declined_by, self.language)
 
 
 # -- events: what happened to a queued caller ------------------------------------------------------
@@ -81,6 +83,7 @@ class Enqueued:
     priority: int = 0
     reasons: tuple[str, ...] = ()
     ivr_reason: str = ""
+    language: str = ""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ def to_waiting(entry: QueueEntry) -> WaitingCall:
         offered_to=entry.offered_to,
         offered_at=entry.offered_at.timestamp() if entry.offered_at else None,
         declined_by=frozenset(entry.declined_by.get("agents", ())),
+        language=entry.language or "",
     )
 
 
@@ -49,7 +50,7 @@ def to_entry(row: QueueEntry) -> Entry:
         declined_by=frozenset(row.declined_by.get("agents", ())), conference=row.conference_sid,
         agent_id=row.agent_id, agent_leg=row.agent_call_sid, transfer_to=row.transfer_to,
         transfer_leg=row.transfer_call_sid, connected_at=_at(row.connected_at), ended_at=_at(row.ended_at),
-        channel=row.channel or "twilio")
+        channel=row.channel or "twilio", language=row.language or "")
 
 
 def store_entry(session: AsyncSession, row: QueueEntry | None, entry: Entry) -> QueueEntry:
@@ -66,6 +67,7 @@ def store_entry(session: AsyncSession, row: QueueEntry | None, entry: Entry) -> 
     row.transfer_to, row.transfer_call_sid = entry.transfer_to, entry.transfer_leg
     row.connected_at, row.ended_at = _when(entry.connected_at), _when(entry.ended_at)
     row.channel = entry.channel
+    row.language = entry.language or None
     return row
 
 

@@ -113,6 +113,8 @@ def _schema_problems(name: str, doc: LinedDocument) -> list[FlowProblem]:
             extra = [k for k in (err.instance or {}) if k not in err.schema.get("properties", {})]
             if extra:
                 path = (*path, str(extra[0]))
+        if err.validator == "oneOf" and str(err.schema.get("description", "")).startswith("Spoken text"):
+            message = "a text is a string, or a mapping of two-letter language codes to strings ({fr: ..., en: ...})"
         problems.append(FlowProblem(name, doc.line_of(path), f"{where}: {message}"))
     problems.sort(key=lambda p: p.line)
     return problems

@@ -197,6 +197,8 @@ class QueueEntry(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The kind of line carrying the call ("twilio", "browser"); None: an entry older than 0005.
     channel: Mapped[str | None] = mapped_column(String(16))
+    # The language the caller chose in the IVR when not the flow's first one (None: that one).
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class RoutingDecision(Base):

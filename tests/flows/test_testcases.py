@@ -100,7 +100,7 @@ def env(tmp_path: Path, database_url: str, flows_dir: Path, monkeypatch: pytest.
 def test_the_bundled_flows_pass_their_test_cases(env: Path, capsys: Any) -> None:
     assert (PROJECT_ROOT / "ivr_flows" / "main.tests.yaml").is_file()
     assert main(["flows", "test", str(PROJECT_ROOT / "ivr_flows")]) == 0
-    assert "10 of 10 test cases passed" in capsys.readouterr().err
+    assert "12 of 12 test cases passed" in capsys.readouterr().err
 
 
 def test_publish_is_refused_while_a_case_fails(env: Path, tmp_path: Path, capsys: Any) -> None:
@@ -146,5 +146,5 @@ async def test_a_case_recorded_from_a_real_call(new_call: Any, settings: Any, en
     assert "- name: appel enregistré" in added and "0000000" in added
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["flows", "test", str(env / "main.yaml")]) == 0
-    assert "11 of 11 test cases passed" in capsys.readouterr().err
+    assert "13 of 13 test cases passed" in capsys.readouterr().err
     assert await asyncio.to_thread(main, ["flows", "record-test", "CA" + "9" * 32]) == 1
