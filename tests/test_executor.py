@@ -69,3 +69,22 @@ async def test_each_question_reaches_the_listening_given_at_construction() -> No
     listening.attach(STATE.call_sid, _Live(listener, update, lambda c, s: "", lambda g: ""))
     await executor.run(STATE.call_sid, [cmd.Gather("menu", 4, "Tapez 2", ("speech",), 5)], STATE)
     assert listener.turns == [3, 4]
+
+
+async def test_a_question_in_another_language_is_left_to_twilios_recognition() -> None:
+    from callcenter.calls.speech_bridge import Listening, _Live
+    listening = Listening()
+    listener = RecordingListener()
+
+    async def update(_sid: str, _twiml: str) -> None:
+        return None
+
+    live = _Live(listener, update, lambda c, s: "", lambda g: "")
+    listening.attach(STATE.call_sid, live)
+    executor = Executor(None, listening=listening)
+    await executor.run(STATE.call_sid, [cmd.Gather("menu", 3, "Tapez 1", ("speech",), 5)], STATE)
+    # The caller chose English: our (French) recogniser is not asked to listen, and the call's
+    # current turn moves on, so what it still hears for turn 3 can neither answer nor barge in.
+    await executor.run(STATE.call_sid, [cmd.Gather("menu", 4, "Press 1", ("speech",), 5, language="en")], STATE)
+    assert listener.turns == [3]
+    assert live.turn == 4
