@@ -621,8 +621,8 @@ class IvrEngine:
                 # Nothing said yet: "C'est envoyé" only once Twilio accepted it (SmsResult).
                 return state.evolve(answer_phase="sms_pending"), [sms]
             case "3":
-                return self._listen(state.evolve(answer_phase="question", kb_entry=None, kb_also=None,
-                                                 kb_alternatives=()), node, [], self.speaker(state).t(node.input.prompt))
+                asked = state.evolve(answer_phase="question", kb_entry=None, kb_also=None, kb_alternatives=())
+                return self._listen(asked, node, [], self.speaker(state).t(node.input.prompt))
         return self._enter(state, node.next, at, [], reason="answered")
 
     def _sms_result(self, state: CallState, event: SmsResult) -> Step:
@@ -652,8 +652,9 @@ class IvrEngine:
             return state, []
         turn = state.turn + 1
         minutes = announced_minutes(event.seconds) or 1
-        offer = cmd.Gather(node="callback", turn=turn, prompt=self.speaker(state).callback_offer(CALLBACK_OFFER, minutes),
-                           modes=("dtmf",), timeout=6, max_digits=1, finish_on_key="", fall_through=True)
+        prompt = self.speaker(state).callback_offer(CALLBACK_OFFER, minutes)
+        offer = cmd.Gather(node="callback", turn=turn, prompt=prompt, modes=("dtmf",), timeout=6, max_digits=1,
+                           finish_on_key="", fall_through=True)
         return state.evolve(turn=turn, callback_offer_turn=turn), [offer, self._transfer_again(state)]
 
     def _callback_answer(self, state: CallState, event: DigitsReceived | NoInput, at: str) -> Step:

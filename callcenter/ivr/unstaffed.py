@@ -21,8 +21,8 @@ from callcenter.hours import OpenStatus, spoken_moment, spoken_week, status
 from callcenter.ivr import commands as cmd
 from callcenter.ivr.events import DigitsReceived, NoInput, SpeechReceived
 from callcenter.ivr.matching import normalise
-from callcenter.ivr.state import CallState, Utterance
 from callcenter.ivr.speaking import Speaker
+from callcenter.ivr.state import CallState, Utterance
 from callcenter.ivr.wording import can_call_back
 from callcenter.ivr.wording_en import CLOSED_NO_HOURS
 

@@ -33,12 +33,16 @@ FIXED: dict[str, str] = {
     "Notre service est fermé aujourd'hui, jour férié.": "Our service is closed today, a public holiday.",
     "Notre service est exceptionnellement fermé aujourd'hui.": "Our service is exceptionally closed today.",
     "Aucun conseiller n'est disponible pour le moment.": "No adviser is available at the moment.",
-    "Pour être rappelé à ce numéro après la réouverture, tapez 1.": "To be called back at this number after we reopen, press 1.",
+    "Pour être rappelé à ce numéro après la réouverture, tapez 1.":
+        "To be called back at this number after we reopen, press 1.",
     ("Pour être rappelé à ce numéro, tapez 1. Vous pouvez aussi rester en ligne, mais nous "
-     "ne savons pas quand un conseiller sera libre."): ("To be called back at this number, press 1. You can also stay on the line, but we "
-                             "cannot say when an adviser will be free."),
-    "Vous pouvez rester en ligne, mais nous ne savons pas quand un conseiller sera libre.": "You can stay on the line, but we cannot say when an adviser will be free.",
-    "C'est noté. Un conseiller vous rappellera à ce numéro dès la réouverture.": "Thank you. An adviser will call you back at this number when we reopen.",
+     "ne savons pas quand un conseiller sera libre."):
+        ("To be called back at this number, press 1. You can also stay on the line, but we cannot say when "
+         "an adviser will be free."),
+    "Vous pouvez rester en ligne, mais nous ne savons pas quand un conseiller sera libre.":
+        "You can stay on the line, but we cannot say when an adviser will be free.",
+    "C'est noté. Un conseiller vous rappellera à ce numéro dès la réouverture.":
+        "Thank you. An adviser will call you back at this number when we reopen.",
     "Merci de votre appel. Au revoir.": "Thank you for calling. Goodbye.",
     "Au revoir.": "Goodbye.",
 }
@@ -110,7 +114,8 @@ def callback_offer(minutes: int) -> str:
             "press 1. Otherwise, stay on the line.")
 
 
-CALLBACK_TAKEN = "Thank you. An adviser will call you back at this number, in the order of your place in the queue. Goodbye."
+CALLBACK_TAKEN = ("Thank you. An adviser will call you back at this number, in the order of your place in the "
+                  "queue. Goodbye.")
 SMS_FAILED = "Sorry, the text message could not be sent. To speak to an adviser, press 0, or say adviser."
 QUEUE_FULL = "All our advisers are busy and we cannot keep you waiting. Please call again a little later. Goodbye."
 

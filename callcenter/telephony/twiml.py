@@ -42,9 +42,11 @@ class Voice:
     # Twilio's recognition on its next questions (its answers come back with this mark).
     action_query: str = ""
     # The other languages a flow may speak: code -> (Twilio's language, its voice). A caller
-    # who chose one hears that voice, and Twilio recognises their speech in it (our own
-    # recogniser's model is for the first language only).
+    # who chose one hears that voice, and their speech is recognised in it: by our recogniser
+    # when it has a model for it (``own_languages``), else by Twilio.
     voices: Mapping[str, tuple[str, str]] = field(default_factory=lambda: dict(OTHER_VOICES))
+    # The other languages our recogniser has a model for (CALLCENTER_VOSK_MODELS).
+    own_languages: tuple[str, ...] = ()
 
     def of(self, language: str) -> tuple[str, str]:
         """(Twilio language, voice) for a command's ``language`` ("": the first language)."""
@@ -52,7 +54,7 @@ class Voice:
 
     def own_recognition(self, language: str) -> bool:
         """Whether our recogniser hears answers in ``language`` (else Twilio's does)."""
-        return self.speech == "vosk" and not language
+        return self.speech == "vosk" and (not language or language in self.own_languages)
 
 
 # Polly's British English voice; CALLCENTER_VOICES changes or adds others (docs/flows.md, Langues).

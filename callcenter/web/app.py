@@ -269,7 +269,7 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
                     handle_time=HandleTime(settings.handle_time_calls, settings.handle_time_hours * 3600))
         app[keys.DESK] = desk
         engine = app.get(keys.SPEECH_ENGINE)
-        listening = Listening() if engine is not None else None
+        listening = Listening(tuple(engine.models)) if engine is not None else None
         service = CallService(app[keys.DATABASE], app[keys.CATALOG], Executor(rest, desk, rest, listening),
                               app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
                               estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
@@ -323,15 +323,16 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
     else:
         try:
             path = resolve_model(speech.vosk_model, speech.models_dir)
+            others = {lang: resolve_model(spec, speech.models_dir) for lang, spec in speech.vosk_models.items()}
             engine = await asyncio.to_thread(SpeechEngine.from_model_path, path, workers=speech.workers,
                                              max_streams=speech.max_streams,
-                                             config=speech.transcriber_config())
+                                             config=speech.transcriber_config(), others=others)
         except Exception as exc:  # noqa: BLE001 - no model must not mean no calls
             _LOGGER.error("speech model unavailable (%s): running with keys and Twilio's speech", exc)
     if engine is None:
         yield
         return
-    app[keys.VOICE] = dataclasses.replace(app[keys.VOICE], speech="vosk")
+    app[keys.VOICE] = dataclasses.replace(app[keys.VOICE], speech="vosk", own_languages=tuple(engine.models))
     app[keys.SPEECH_ENGINE] = engine
     _LOGGER.info("self-hosted speech on: model %s", speech.vosk_model or "given by the caller")
     yield

@@ -9,8 +9,20 @@ from datetime import UTC, datetime
 import pytest
 
 from callcenter.flows import load_flow
-from callcenter.ivr import CallStarted, CallState, DigitsReceived, IvrEngine, NoInput, SpeechReceived, replay
-from callcenter.ivr import clarify, engine, unstaffed, wording, wording_en
+from callcenter.ivr import (
+    CallStarted,
+    CallState,
+    DigitsReceived,
+    IvrEngine,
+    NoInput,
+    SpeechReceived,
+    clarify,
+    engine,
+    replay,
+    unstaffed,
+    wording,
+    wording_en,
+)
 from callcenter.ivr import commands as cmd
 from callcenter.kb import KnowledgeIndex
 from callcenter.kb.entry import KnowledgeBase
@@ -123,12 +135,13 @@ def test_the_language_is_replayed_from_the_log_and_kept_in_the_stored_state() ->
 
 def test_twiml_says_and_gathers_in_the_commands_language() -> None:
     voice = twiml.Voice()
-    out = twiml.render([cmd.Say("Hello.", "en"), cmd.Gather(node="n", turn=2, prompt="Press 1.", modes=("dtmf", "speech"),
-                                                           timeout=5, language="en",
-                                                           lead=(cmd.Say("Bonjour.", "fr"),))], voice, "CA1")
+    question = cmd.Gather(node="n", turn=2, prompt="Press 1.", modes=("dtmf", "speech"), timeout=5, language="en",
+                          lead=(cmd.Say("Bonjour.", "fr"),))
+    out = twiml.render([cmd.Say("Hello.", "en"), question], voice, "CA1")
     assert 'language="en-GB" voice="Polly.Amy">Hello.' in out
     assert '<Gather action="/twilio/gather?turn=2"' in out and 'language="en-GB"' in out
-    assert '<Say language="fr-FR" voice="Polly.Lea">Bonjour.</Say><Say language="en-GB" voice="Polly.Amy">Press 1.' in out
+    assert ('<Say language="fr-FR" voice="Polly.Lea">Bonjour.</Say>'
+            '<Say language="en-GB" voice="Polly.Amy">Press 1.') in out
     # With our own recogniser (for French), an English question is recognised by Twilio.
     own = twiml.Voice(speech="vosk")
     english = twiml.render([cmd.Gather(node="n", turn=2, prompt="Press 1.", modes=("dtmf", "speech"), timeout=5,
@@ -136,3 +149,22 @@ def test_twiml_says_and_gathers_in_the_commands_language() -> None:
     french = twiml.render([cmd.Gather(node="n", turn=2, prompt="Tapez 1.", modes=("dtmf", "speech"), timeout=5)],
                           own, "CA1")
     assert 'input="dtmf speech"' in english and 'input="dtmf"' in french
+    # ...unless a model of that language is configured (CALLCENTER_VOSK_MODELS): then ours.
+    both = twiml.Voice(speech="vosk", own_languages=("en",))
+    english = twiml.render([cmd.Gather(node="n", turn=2, prompt="Press 1.", modes=("dtmf", "speech"), timeout=5,
+                                       language="en")], both, "CA1")
+    assert 'input="dtmf"' in english and 'language="en-GB"' in english
+
+
+def test_the_speech_and_voice_settings_of_other_languages() -> None:
+    from callcenter.config import Settings, SettingsError
+    from callcenter.speech.settings import speech_settings
+    settings = Settings.from_env({"CALLCENTER_VOSK_MODELS": "en=vosk-model-small-en-us-0.15",
+                                  "CALLCENTER_VOICES": "en=en-US:Polly.Joanna"})
+    assert speech_settings(settings).vosk_models == {"en": "vosk-model-small-en-us-0.15"}
+    assert settings.voices == {"en": ("en-US", "Polly.Joanna")}
+    assert Settings.from_env({}).voices == {"en": ("en-GB", "Polly.Amy")}
+    with pytest.raises(SettingsError, match="CALLCENTER_VOICES"):
+        Settings.from_env({"CALLCENTER_VOICES": "english=en-GB"})
+    with pytest.raises(SettingsError, match="CALLCENTER_VOSK_MODELS"):
+        speech_settings(Settings.from_env({"CALLCENTER_VOSK_MODELS": "vosk-model-small-en-us-0.15"}))
