@@ -126,3 +126,11 @@ def test_the_bundled_flow_speaks_french_and_english_and_still_draws() -> None:
     # The language option is not one more service: the only warning is the six services.
     assert [w.reason for w in lint_flow(flow)] == [
         "warning: menu 'objet' has 6 options (more than 5: callers forget the first ones)"]
+
+
+def test_flow_analytics_recognise_a_no_match_retry_in_every_language() -> None:
+    from callcenter.reports.flow_analytics import no_match_prompts
+    prompts = no_match_prompts(load_flow(PROJECT_ROOT / "ivr_flows" / "main.yaml"))
+    assert prompts["objet"] == ("Je n'ai pas bien compris. ", "I did not quite understand. ")
+    assert prompts["reponse"] == ("Je ne suis pas sûr d'avoir compris. Pouvez-vous reformuler ? ",
+                                  "I am not sure I understood. Could you say it another way? ")
