@@ -355,7 +355,7 @@ def _on_call(entry: Entry, agent_id: int) -> str:
 
 def _hold_asked(entry: Entry, event: HoldAsked, now: float, policy: DeskPolicy) -> Step:
     conference = _on_call(entry, event.agent_id)
-    return entry, [Hold(conference, entry.call_sid, event.on_hold),
+    return entry, [Hold(conference, entry.call_sid, event.on_hold, entry.language),
                    Record("hold" if event.on_hold else "unhold",
                           "mise en attente par l'agent" if event.on_hold else "reprise par l'agent", event.agent_id),
                    Publish(CallUpdated(entry.call_sid, on_hold=event.on_hold))]
@@ -375,7 +375,7 @@ def _warm_transfer(entry: Entry, event: WarmTransferAsked, now: float, policy: D
     return replace(entry, transfer_to=event.to_agent, transfer_leg=None), [
         SetPresence(event.to_agent, "busy", sid),
         Record("transfer_warm", f"briefing privé avec {event.to_name}, appelant en attente", event.agent_id),
-        Hold(conference, sid, True),
+        Hold(conference, sid, True, entry.language),
         AddAgentLeg(conference, event.to_agent, event.address),
         Offer(event.to_agent, "transfert accompagné", transfer=True)]
 

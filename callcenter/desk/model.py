@@ -349,6 +349,8 @@ class Hold:
     conference: str
     leg: str
     on_hold: bool
+    # The caller's language when not the service's: what they hear on hold is said in it.
+    language: str = ""
 
 
 @dataclass(frozen=True)

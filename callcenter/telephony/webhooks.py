@@ -392,7 +392,9 @@ async def agent_leg(request: web.Request) -> web.Response:
 
 
 async def hold_music(request: web.Request) -> web.Response:
-    return _xml(twiml.hold_music(request.app[TELEPHONY].voice))
+    voice = request.app[TELEPHONY].voice
+    language = request.query.get("lang", "")
+    return _xml(twiml.hold_music(voice, language if language in voice.voices else ""))
 
 
 def setup_routes(app: web.Application) -> None:

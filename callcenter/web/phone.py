@@ -48,10 +48,11 @@ def command_json(command: cmd.Command) -> dict[str, Any] | None:
         case cmd.Say():
             return {"say": command.text, **({"language": command.language} if command.language else {})}
         case cmd.Gather():
-            # The browser speaks one text per question: what comes before the prompt, then it.
-            prompt = " ".join([*(part.text for part in command.lead), command.prompt])
-            return {"listen": command.turn, "prompt": prompt, "keys": command.max_digits or 1,
+            # What comes before the prompt is said first, each part in its own language.
+            lead = [{"say": p.text, **({"language": p.language} if p.language else {})} for p in command.lead]
+            return {"listen": command.turn, "prompt": command.prompt, "keys": command.max_digits or 1,
                     **({"language": command.language} if command.language else {}),
+                    **({"lead": lead} if lead else {}),
                     "finish_on_key": command.finish_on_key, "timeout": command.timeout,
                     "speech": "speech" in command.modes}
         case cmd.Transfer():

@@ -82,3 +82,14 @@ async def test_a_whole_call_in_english(centre: Centre) -> None:
     assert hold.status == 200
     assert all(s[:2] == EN for s in spoken(await hold.text()))
     assert "Thank you for waiting" in " ".join(s[2] for s in spoken(await hold.text()))
+
+    # Emma takes the call, then puts the caller on hold: the music's URL names the language too.
+    await centre.desk.accept(emma.id, call.call_sid)
+    await centre.settle()
+    await centre.desk.hold(emma.id, call.call_sid, True)
+    await centre.settle()
+    held = next(p for c in centre.fake.conferences.values() for p in c.participants.values()
+                if p.call_sid == call.call_sid)
+    assert held.hold and held.hold_url == f"{centre.public}/twilio/hold-music?lang=en"
+    music = await call.post("/twilio/hold-music?lang=en", call.params())
+    assert [s[:2] for s in spoken(await music.text())] == [EN]
