@@ -105,6 +105,25 @@ def _addresses(name: str, raw: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+# A flow's other languages, as Twilio says them (<Say language voice>, <Gather language>).
+DEFAULT_VOICES = "en=en-GB:Polly.Amy"
+
+
+def _voices(raw: str) -> dict[str, tuple[str, str]]:
+    """``en=en-GB:Polly.Amy,de=de-DE:Polly.Vicki``: a flow language, Twilio's language, a voice."""
+    found: dict[str, tuple[str, str]] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        code, _, rest = item.partition("=")
+        language, _, voice = rest.partition(":")
+        if len(code.strip()) != 2 or not code.strip().isalpha() or not language.strip() or not voice.strip():
+            raise SettingsError(f"{PREFIX}VOICES={raw!r}: expected code=language:voice, e.g. "
+                                f"{DEFAULT_VOICES!r}")
+        found[code.strip().lower()] = (language.strip(), voice.strip())
+    return found
+
+
 def _phone(name: str, raw: str) -> str:
     number = raw.replace(" ", "")
     if not (number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16):
@@ -325,6 +344,8 @@ class Settings:
     callback_retries: int = 2
     callback_retry_minutes: float = 30.0
     callback_check_seconds: float = 15.0
+    # The voices of a flow's other languages: code -> (Twilio language, voice) (CALLCENTER_VOICES).
+    voices: Mapping[str, tuple[str, str]] = field(default_factory=lambda: _voices(DEFAULT_VOICES))
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -414,7 +435,7 @@ class Settings:
         known = {PREFIX + n for n in (
             "DATA_DIR", "DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
             "TWILIO_API_URL", "TWILIO_PHONE_NUMBER", "SECRET_KEY", "FLOWS_DIR", "FLOW",
-            "FLOW_RELOAD_SECONDS", "LANGUAGE", "VOICE", "SPEECH", "HOST", "PORT", "LOG_LEVEL",
+            "FLOW_RELOAD_SECONDS", "LANGUAGE", "VOICE", "VOICES", "SPEECH", "HOST", "PORT", "LOG_LEVEL",
             "REDIS_URL", "FALLBACK_QUEUE", "REQUIRE_CREDENTIALS", "TICK_SECONDS", "OFFER_TIMEOUT",
             "RECONCILE_SECONDS", "RECONCILE_AFTER",
             "WRAPUP_SECONDS", "KB_DIR", "TRIAGE_RULES", "RELAX_SKILL_AFTER", "RELAX_ANYONE_AFTER",
@@ -458,6 +479,7 @@ class Settings:
             kb_reload_seconds=_float("KB_RELOAD_SECONDS", get("KB_RELOAD_SECONDS", "2") or "2"),
             language=get("LANGUAGE", "fr-FR") or "fr-FR",
             voice=get("VOICE", "Polly.Lea") or "Polly.Lea",
+            voices=_voices(get("VOICES", DEFAULT_VOICES) or DEFAULT_VOICES),
             speech=speech,
             host=get("HOST", "127.0.0.1") or "127.0.0.1",
             port=_int("PORT", get("PORT", "8080") or "8080", minimum=0),

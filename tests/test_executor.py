@@ -50,9 +50,12 @@ class RecordingListener:
 
     def __init__(self) -> None:
         self.turns: list[int] = []
+        self.languages: list[str] = []
 
-    def listen(self, *, turn: int, phrases: Any = None, no_speech_timeout_ms: int | None = None) -> None:
+    def listen(self, *, turn: int, phrases: Any = None, no_speech_timeout_ms: int | None = None,
+               language: str = "") -> None:
         self.turns.append(turn)
+        self.languages.append(language)
 
 
 async def test_each_question_reaches_the_listening_given_at_construction() -> None:
@@ -69,3 +72,37 @@ async def test_each_question_reaches_the_listening_given_at_construction() -> No
     listening.attach(STATE.call_sid, _Live(listener, update, lambda c, s: "", lambda g: ""))
     await executor.run(STATE.call_sid, [cmd.Gather("menu", 4, "Tapez 2", ("speech",), 5)], STATE)
     assert listener.turns == [3, 4]
+
+
+async def test_a_question_in_another_language_is_left_to_twilios_recognition() -> None:
+    from callcenter.calls.speech_bridge import Listening, _Live
+    listening = Listening()
+    listener = RecordingListener()
+
+    async def update(_sid: str, _twiml: str) -> None:
+        return None
+
+    live = _Live(listener, update, lambda c, s: "", lambda g: "")
+    listening.attach(STATE.call_sid, live)
+    executor = Executor(None, listening=listening)
+    await executor.run(STATE.call_sid, [cmd.Gather("menu", 3, "Tapez 1", ("speech",), 5)], STATE)
+    # The caller chose English: our (French) recogniser is not asked to listen, and the call's
+    # current turn moves on, so what it still hears for turn 3 can neither answer nor barge in.
+    await executor.run(STATE.call_sid, [cmd.Gather("menu", 4, "Press 1", ("speech",), 5, language="en")], STATE)
+    assert listener.turns == [3]
+    assert live.turn == 4
+
+
+async def test_a_question_in_a_language_with_a_model_of_its_own_reaches_our_recogniser() -> None:
+    from callcenter.calls.speech_bridge import Listening, _Live
+    listening = Listening(languages=("en",))
+    listener = RecordingListener()
+
+    async def update(_sid: str, _twiml: str) -> None:
+        return None
+
+    listening.attach(STATE.call_sid, _Live(listener, update, lambda c, s: "", lambda g: ""))
+    executor = Executor(None, listening=listening)
+    await executor.run(STATE.call_sid, [cmd.Gather("menu", 3, "Tapez 1", ("speech",), 5)], STATE)
+    await executor.run(STATE.call_sid, [cmd.Gather("menu", 4, "Press 1", ("speech",), 5, language="en")], STATE)
+    assert list(zip(listener.turns, listener.languages, strict=True)) == [(3, ""), (4, "en")]

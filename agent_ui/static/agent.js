@@ -75,6 +75,7 @@ function summaryCard(ctx) {
   head.append(el("strong", ctx.caller || "numéro masqué"), " ");
   const tier = (ctx.queue && ctx.queue.tier) || (ctx.triage && (ctx.triage.urgent ? "urgent" : ctx.triage.fragile ? "fragile" : "normal")) || "normal";
   head.append(el("span", fr.tier, { class: `badge ${tier}` }));
+  if (fr.language) head.append(" ", el("span", `parle ${fr.language}`, { class: "badge language", lang: "fr" }));
   const items = [head];
   // A callback: said first, before anything else about the caller.
   if (fr.callback) items.unshift(el("p", fr.callback, { class: "callback-note" }));

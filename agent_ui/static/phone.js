@@ -12,10 +12,11 @@ const PHONE_SPEECH = document.currentScript ? document.currentScript.dataset.spe
 
 function setStatus(text) { $("phone-status").textContent = text; }
 function heard(text) { $("heard").append(el("li", text)); }
-function speak(text) {
+function speak(text, lang) {
   heard(text);
   if (window.speechSynthesis) {
-    const u = new SpeechSynthesisUtterance(text); u.lang = "fr-FR"; window.speechSynthesis.speak(u);
+    // The flow's language codes ("en") are valid BCP 47 tags; French when none is given.
+    const u = new SpeechSynthesisUtterance(text); u.lang = lang || "fr-FR"; window.speechSynthesis.speak(u);
   }
 }
 function enable(on) {
@@ -28,9 +29,11 @@ function send(message) { if (socket && socket.readyState === 1) socket.send(JSON
 function onCommands(commands) {
   clearTimeout(silenceTimer);
   for (const c of commands) {
-    if (c.say) speak(c.say);
+    if (c.say) speak(c.say, c.language);
     if (c.listen) {
-      turn = c.listen; expect = { keys: c.keys, finish: c.finish_on_key }; typed = ""; speak(c.prompt);
+      turn = c.listen; expect = { keys: c.keys, finish: c.finish_on_key }; typed = "";
+      for (const part of c.lead || []) speak(part.say, part.language);
+      speak(c.prompt, c.language);
       if (!PHONE_SPEECH) {
         // No recogniser listens: after the question's timeout, silence counts as no answer.
         silenceTimer = setTimeout(() => send({ type: "silence", turn }), (c.timeout + 8) * 1000);

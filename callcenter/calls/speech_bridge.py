@@ -43,7 +43,7 @@ class Listener(Protocol):
     """What a recognition source must offer: told what to listen for next."""
 
     def listen(self, *, turn: int, phrases: Sequence[str] | None = None,
-               no_speech_timeout_ms: int | None = None) -> None: ...
+               no_speech_timeout_ms: int | None = None, language: str = "") -> None: ...
 
 
 @dataclass
@@ -72,7 +72,9 @@ class Listening:
     # call whose stream never comes and whose end we never hear must not stay forever).
     MAX_WAITING = 10_000
 
-    def __init__(self) -> None:
+    def __init__(self, languages: Sequence[str] = ()) -> None:
+        # The flow's other languages our recogniser has a model for; others are Twilio's.
+        self.languages = frozenset(languages)
         self._live: dict[str, _Live] = {}
         self._waiting: dict[str, cmd.Gather] = {}
 
@@ -109,11 +111,18 @@ class Listening:
             return
         self._apply(live, gather)
 
-    @staticmethod
-    def _apply(live: _Live, gather: cmd.Gather) -> None:
+    def _apply(self, live: _Live, gather: cmd.Gather) -> None:
         live.gather, live.speaking = gather, False
+        if gather.language and gather.language not in self.languages:
+            # A language we have no model for: Twilio's <Gather> recognises it. What our
+            # recogniser still hears carries the previous turn, so it can neither move the call
+            # nor cut this prompt.
+            return
+        # The language is named only when it is not the first: listeners for one language
+        # (the browser phone's, tests') need not know about languages.
+        language = {"language": gather.language} if gather.language else {}
         live.listener.listen(turn=gather.turn, phrases=gather.phrases or None,
-                             no_speech_timeout_ms=gather.timeout * 1000)
+                             no_speech_timeout_ms=gather.timeout * 1000, **language)
 
 
 class SpeechBridge:

@@ -76,6 +76,8 @@ async def call_context(db: Database, call_sid: str, now: datetime) -> dict[str, 
         "identity": dict(state.variables),
         "flow": {"id": call.flow_id, "version": call.flow_version},
         "started_at": state.started_at,
+        # The language the caller chose in the IVR ("": the flow's first one, French).
+        "language": state.language,
         "node": state.node,
         "path": list(state.path),
         "utterances": [{"text": u.text, "at": u.at, "node": u.node, "confidence": u.confidence}

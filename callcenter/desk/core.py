@@ -134,10 +134,11 @@ def _enqueued(entry: Entry, event: Enqueued, now: float, policy: DeskPolicy) -> 
     if entry.status in OPEN:
         return entry, []
     new = Entry(entry.call_sid, "waiting", event.queue, event.skill, event.tier, event.priority, event.reasons,
-                enqueued_at=now, conference=entry.conference, channel=entry.channel)
+                enqueued_at=now, conference=entry.conference, channel=entry.channel, language=event.language)
+    spoken = f", langue {event.language}" if event.language else ""
     return new, [
         Record("queued", f"file {event.queue}, compétence {event.skill or 'générale'}, niveau {event.tier}, "
-                         f"motif IVR {event.ivr_reason}, raisons {', '.join(event.reasons) or 'aucune'}"),
+                         f"motif IVR {event.ivr_reason}, raisons {', '.join(event.reasons) or 'aucune'}{spoken}"),
         Publish(QueueChanged(entry.call_sid, queue=event.queue, tier=event.tier)),
     ]
 
@@ -385,7 +386,7 @@ def _on_call(entry: Entry, agent_id: int) -> str:
 
 def _hold_asked(entry: Entry, event: HoldAsked, now: float, policy: DeskPolicy) -> Step:
     conference = _on_call(entry, event.agent_id)
-    return entry, [Hold(conference, entry.call_sid, event.on_hold),
+    return entry, [Hold(conference, entry.call_sid, event.on_hold, entry.language),
                    Record("hold" if event.on_hold else "unhold",
                           "mise en attente par l'agent" if event.on_hold else "reprise par l'agent", event.agent_id),
                    Publish(CallUpdated(entry.call_sid, on_hold=event.on_hold))]
@@ -405,7 +406,7 @@ def _warm_transfer(entry: Entry, event: WarmTransferAsked, now: float, policy: D
     return replace(entry, transfer_to=event.to_agent, transfer_leg=None), [
         SetPresence(event.to_agent, "busy", sid),
         Record("transfer_warm", f"briefing privé avec {event.to_name}, appelant en attente", event.agent_id),
-        Hold(conference, sid, True),
+        Hold(conference, sid, True, entry.language),
         AddAgentLeg(conference, event.to_agent, event.address),
         Offer(event.to_agent, "transfert accompagné", transfer=True)]
 

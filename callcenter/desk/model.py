@@ -77,6 +77,8 @@ class Entry:
     callback_leg: str | None = None
     callback_stage: str | None = None
     agent_address: str | None = None
+    # The language the caller chose in the IVR ("": the flow's first, which every agent speaks).
+    language: str = ""
 
     @property
     def is_callback(self) -> bool:
@@ -85,7 +87,7 @@ class Entry:
     def waiting_call(self) -> WaitingCall:
         """This entry as the routing core sees a waiting caller."""
         return WaitingCall(self.call_sid, self.queue, self.skill, self.tier, self.enqueued_at, self.priority,
-                           self.reasons, self.offered_to, self.offered_at, self.declined_by)
+                           self.reasons, self.offered_to, self.offered_at, self.declined_by, self.language)
 
 
 # -- events: what happened to a queued caller ------------------------------------------------------
@@ -102,6 +104,7 @@ class Enqueued:
     priority: int = 0
     reasons: tuple[str, ...] = ()
     ivr_reason: str = ""
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -415,6 +418,8 @@ class Hold:
     conference: str
     leg: str
     on_hold: bool
+    # The caller's language when not the service's: what they hear on hold is said in it.
+    language: str = ""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ def to_waiting(entry: EntryRow) -> WaitingCall:
         offered_to=entry.offered_to,
         offered_at=entry.offered_at.timestamp() if entry.offered_at else None,
         declined_by=frozenset(entry.declined_by.get("agents", ())),
+        language=entry.language or "",
     )
 
 
@@ -57,7 +58,7 @@ def to_entry(row: EntryRow) -> Entry:
         transfer_leg=row.transfer_call_sid, connected_at=_at(row.connected_at), ended_at=_at(row.ended_at),
         channel=row.channel or "twilio", callback_at=_at(row.callback_at), callback_due=_at(row.callback_due),
         callback_tries=row.callback_tries or 0, callback_leg=row.callback_leg, callback_stage=row.callback_stage,
-        agent_address=row.agent_address)
+        agent_address=row.agent_address, language=row.language or "")
 
 
 def store_entry(session: AsyncSession, row: QueueEntry | None, entry: Entry) -> QueueEntry:
@@ -102,7 +103,7 @@ def _values(entry: Entry) -> dict[str, Any]:
             "channel": entry.channel, "callback_at": _when(entry.callback_at),
             "callback_due": _when(entry.callback_due), "callback_tries": entry.callback_tries,
             "callback_leg": entry.callback_leg, "callback_stage": entry.callback_stage,
-            "agent_address": entry.agent_address}
+            "agent_address": entry.agent_address, "language": entry.language or None}
 
 
 async def save_entry(conn: AsyncConnection, exists_already: bool, entry: Entry) -> None:

@@ -180,7 +180,7 @@ class Desk:
                       reasons: tuple[str, ...] = ()) -> None:
         """A caller was handed to a person by the IVR: they wait in the transfer's queue."""
         await self._apply(call_sid, Enqueued(transfer.queue, transfer.skill, tier,  # type: ignore[arg-type]
-                                             transfer.priority, reasons, transfer.reason))
+                                             transfer.priority, reasons, transfer.reason, transfer.language))
         await self.route()
 
     async def conference_joined(self, call_sid: str, conference_sid: str) -> None:
@@ -404,7 +404,8 @@ class Desk:
     def _newcomer(call_sid: str, transfer: cmd.Transfer, now: datetime) -> WaitingCall:
         # A newcomer arrives after everyone already waiting, even within the same clock tick.
         return WaitingCall(call_sid, transfer.queue, transfer.skill, transfer.tier,  # type: ignore[arg-type]
-                           now.timestamp() + 1e-3, transfer.priority, transfer.reasons)
+                           now.timestamp() + 1e-3, transfer.priority, transfer.reasons,
+                           language=transfer.language)
 
     async def _handle_seconds(self, session: AsyncSession | AsyncConnection, queue: str, now: datetime) -> float | None:
         """Recent mean handle time of ``queue``, wrap-up allowance included; ``None``: none measured."""
@@ -468,15 +469,18 @@ class Desk:
         agents = [qs.to_agent(u, p) for u, p in roster]
         calls = [{"call_sid": c.call_sid, "queue": c.queue, "skill": c.skill, "tier": c.tier,
                   "reasons": list(c.reasons), "waited": int(now.timestamp() - c.enqueued_at),
-                  "score": round(score(c, now.timestamp(), self.policy)), "offered_to": c.offered_to}
+                  "score": round(score(c, now.timestamp(), self.policy)), "offered_to": c.offered_to,
+                  "language": c.language}
                  for c in ordered(waiting, now.timestamp(), self.policy)]
         async with self.db.sessions() as session:
             callbacks = await qs.callbacks_to_show(session)
         return {"waiting": calls,
                 "callbacks": [_callback_line(e) for e in callbacks],
                 "connected": [{"call_sid": e.call_sid, "agent_id": e.agent_id, "queue": e.queue, "tier": e.tier,
+                               "language": e.language or "",
                                "since": (int((now - e.connected_at).total_seconds())
                                          if e.connected_at is not None else None)}
                               for e in entries if e.status == "connected"],
                 "agents": [{"id": a.id, "name": a.name, "state": a.state, "skills": dict(a.skills),
+                            "languages": list(a.languages),
                             "since": int(now.timestamp() - a.since) if a.since else None} for a in agents]}

@@ -5,7 +5,9 @@
 - a menu more than three menus deep from the start;
 - a menu with more than five options (callers forget the first ones);
 - a text longer than about 25 seconds of speech, at 2.5 words a second (French text-to-speech at
-  its usual rate, Polly's Léa measured a little above; a caller stops listening well before).
+  its usual rate, Polly's Léa measured a little above; a caller stops listening well before), in
+  each language the flow speaks;
+- a text given in a language the flow does not declare (nobody will hear it).
 """
 
 from __future__ import annotations
@@ -41,12 +43,18 @@ def lint_flow(flow: Flow) -> list[FileFault]:
     warnings: list[tuple[str, str]] = []
     warnings += _far_from_a_person(flow)
     warnings += _deep_menus(flow)
-    warnings += [(n.id, f"menu {n.id!r} has {len(n.options)} options (more than {MAX_OPTIONS}: callers forget "
+    warnings += [(n.id, f"menu {n.id!r} has {_choices(n)} options (more than {MAX_OPTIONS}: callers forget "
                         "the first ones)")
-                 for n in flow.nodes.values() if isinstance(n, Menu) and len(n.options) > MAX_OPTIONS]
+                 for n in flow.nodes.values() if isinstance(n, Menu) and _choices(n) > MAX_OPTIONS]
     warnings += _long_texts(flow)
     faults = [FileFault(flow.path, flow.lines.get(node_id, 1), f"warning: {reason}") for node_id, reason in warnings]
+    faults += [FileFault(flow.path, line, f"warning: {reason}") for line, reason in flow.language_notes]
     return sorted(faults, key=lambda f: f.line)
+
+
+def _choices(menu: Menu) -> int:
+    """A menu's options, without the offers of another language (said apart, in that language)."""
+    return sum(1 for o in menu.options if o.language is None)
 
 
 def _steps_to_person(flow: Flow) -> dict[str, int]:
@@ -134,8 +142,11 @@ def speech_seconds(text: str) -> float:
 
 def _long_texts(flow: Flow) -> Iterator[tuple[str, str]]:
     for node in flow.nodes.values():
-        for field, text in _texts(node):
-            seconds = speech_seconds(text)
-            if seconds > MAX_SPEECH_SECONDS:
-                yield node.id, (f"node {node.id!r}: {field} lasts about {seconds:.0f} s when spoken "
-                                f"({len(text.split())} words; more than {MAX_SPEECH_SECONDS} s)")
+        for field, first in _texts(node):
+            for lang in flow.languages:
+                text = flow.text_in(first, lang) or first
+                seconds = speech_seconds(text)
+                if seconds > MAX_SPEECH_SECONDS:
+                    where = f" ({lang})" if len(flow.languages) > 1 else ""
+                    yield node.id, (f"node {node.id!r}: {field}{where} lasts about {seconds:.0f} s when spoken "
+                                    f"({len(text.split())} words; more than {MAX_SPEECH_SECONDS} s)")

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 
 from callcenter.errors import CallCenterError, FileFault
 from callcenter.flows.graph import check_graph
+from callcenter.flows.languages import localise
 from callcenter.flows.model import (
     Answer,
     Appointment,
@@ -87,6 +88,23 @@ ONLINE_LINK_DEFAULTS = {
 }
 
 
+# The built-in defaults above in the other languages a flow may speak (flows/languages.py).
+BUILTIN_TRANSLATIONS: dict[str, dict[str, str]] = {
+    DEFAULTS["no_input_prompt"]: {"en": "I did not hear you."},
+    DEFAULTS["no_match_prompt"]: {"en": "I did not quite understand."},
+    DEFAULTS["apology"]: {"en": "We are sorry, a technical problem occurred. We are putting you through to an "
+                                "adviser."},
+    DEFAULTS["reassurance"]: {"en": "I understand. I am putting you through first to an adviser who will take the "
+                                    "time to help you. Please stay on the line."},
+    ANSWER_DEFAULTS["prompt"]: {"en": "Ask your question in a few words."},
+    ANSWER_DEFAULTS["followup"]: {"en": "To hear it again, press 1. To get the details by text message, press 2. "
+                                        "For another question, press 3. If that is all, press 4. To speak to an "
+                                        "adviser, press 0."},
+    ANSWER_DEFAULTS["sms_sent"]: {"en": "It is sent. You will receive a text message with the details and the "
+                                        "official link."},
+    ANSWER_DEFAULTS["no_sms"]: {"en": "I cannot send a text message to this number."},
+}
+
 FlowProblem = FileFault  # one fault type for every data file
 
 
@@ -118,6 +136,8 @@ def _schema_problems(name: str, doc: LinedDocument) -> list[FlowProblem]:
             extra = [k for k in (err.instance or {}) if k not in err.schema.get("properties", {})]
             if extra:
                 path = (*path, str(extra[0]))
+        if err.validator == "oneOf" and str(err.schema.get("description", "")).startswith("Spoken text"):
+            message = "a text is a string, or a mapping of two-letter language codes to strings ({fr: ..., en: ...})"
         problems.append(FlowProblem(name, doc.line_of(path), f"{where}: {message}"))
     problems.sort(key=lambda p: p.line)
     return problems
@@ -161,6 +181,8 @@ def _node(node_id: str, raw: dict[str, Any], defaults: dict[str, Any], human: st
                     key=None if o.get("key") is None else str(o["key"]),
                     words=tuple(o.get("words", ())),
                     label=o.get("label"),
+                    language=o.get("language"),
+                    offer=o.get("offer"),
                 )
                 for o in raw["options"]
             )
@@ -269,6 +291,34 @@ def _local_problems(name: str, doc: LinedDocument, expected_id: str | None) -> l
     return problems
 
 
+def _language_options(name: str, doc: LinedDocument, languages: tuple[str, ...]) -> list[FlowProblem]:
+    """A menu option may switch the caller to a language only if the flow speaks it."""
+    problems = []
+    for node_id, raw in doc.data["nodes"].items():
+        for i, option in enumerate(raw.get("options", ()) if raw["kind"] == "menu" else ()):
+            lang = option.get("language")
+            if lang is not None and lang not in languages:
+                problems.append(FlowProblem(name, doc.line_of(("nodes", node_id, "options", i, "language")),
+                                            f"node {node_id!r}: language {lang!r} is not among the flow's "
+                                            f"languages ({', '.join(languages)})"))
+            elif "offer" in option and lang is None:
+                problems.append(FlowProblem(name, doc.line_of(("nodes", node_id, "options", i, "offer")),
+                                            f"node {node_id!r}: an offer is said in the option's language: "
+                                            "give the option a language"))
+    return problems
+
+
+def _with_builtins(translations: dict[str, dict[str, str]],
+                   languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """The flow's translations, plus those of the built-in default texts it may use."""
+    if len(languages) == 1:
+        return translations
+    out = {text: dict(others) for text, others in BUILTIN_TRANSLATIONS.items()}
+    for text, others in translations.items():
+        out.setdefault(text, {}).update(others)
+    return out
+
+
 def parse_flow(text: str, name: str, expected_id: str | None = None) -> Flow:
     """Parse and check flow text; ``name`` is used in messages. Raises :class:`FlowError`."""
     try:
@@ -281,8 +331,11 @@ def parse_flow(text: str, name: str, expected_id: str | None = None) -> Flow:
     if problems:
         raise FlowError(problems)
     problems = _local_problems(name, doc, expected_id)
+    spoken = localise(doc.data)
+    problems += [FlowProblem(name, doc.line_of(path), reason) for path, reason in spoken.faults]
+    problems += _language_options(name, doc, spoken.languages)
 
-    data = doc.data
+    data = spoken.data
     defaults = {**DEFAULTS, **data.get("defaults", {})}
     human = data.get("human", "")
     nodes = {node_id: _node(node_id, raw, defaults, human) for node_id, raw in data["nodes"].items()}
@@ -307,6 +360,9 @@ def parse_flow(text: str, name: str, expected_id: str | None = None) -> Flow:
         path=name,
         lines={node_id: doc.line_of(("nodes", node_id)) for node_id in nodes},
         titles={node_id: str(raw["title"]) for node_id, raw in data["nodes"].items() if raw.get("title")},
+        languages=spoken.languages,
+        translations=_with_builtins(spoken.translations, spoken.languages),
+        language_notes=tuple((doc.line_of(path), reason) for path, reason in spoken.notes),
     )
     problems += [FlowProblem(name, doc.line_of(path), reason) for path, reason in check_graph(flow, data)]
     if problems:

@@ -52,6 +52,10 @@ class MenuOption:
     key: str | None = None
     words: tuple[str, ...] = ()
     label: str | None = None
+    # Choosing it makes ``language`` the caller's language; ``offer`` is said in that language
+    # before the menu's prompt while the caller hears another one ("For English, press 9.").
+    language: str | None = None
+    offer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,24 @@ class Flow:
     lines: Mapping[str, int] = field(default_factory=dict)
     # Optional short French names of nodes (``title`` in the file), shown to agents instead of ids.
     titles: Mapping[str, str] = field(default_factory=dict)
+    # The languages the prompts are in (the first: plain strings, and callers until they choose),
+    # and every text's other languages, keyed by its first-language text (flows/languages.py).
+    languages: tuple[str, ...] = ("fr",)
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Texts given in a language the flow does not declare: (line, reason), for the lints.
+    language_notes: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def language(self) -> str:
+        """The flow's first language: what a plain string is in."""
+        return self.languages[0]
+
+    def text_in(self, text: str, language: str) -> str | None:
+        """``text`` (as written in the first language) in ``language``; ``None`` if the flow has
+        no such translation (system wording, or a language it does not declare)."""
+        if not language or language == self.language:
+            return text
+        return self.translations.get(text, {}).get(language)
 
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]

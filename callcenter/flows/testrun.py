@@ -111,6 +111,7 @@ def run_case(engine: IvrEngine, case: TestCase) -> CaseResult:
             if isinstance(command, cmd.Say):
                 heard.append(command.text)
             elif isinstance(command, cmd.Gather):
+                heard.extend(part.text for part in command.lead)
                 heard.append(command.prompt)
 
     state = step(state, CallStarted(caller=case.caller, **case.history))

@@ -151,7 +151,8 @@ def prompt(state: CallState, node: flow_model.Appointment) -> str:
 
 
 def enter(engine: IvrEngine, state: CallState, node: flow_model.Appointment, out: list[cmd.Command]) -> Step:
-    return engine._listen(state.evolve(appointment={"phase": "choose"}), node, out, node.input.prompt)
+    return engine._listen(state.evolve(appointment={"phase": "choose"}), node, out,
+                          engine.speaker(state).t(node.input.prompt))
 
 
 # -- the caller's answers --------------------------------------------------------------------

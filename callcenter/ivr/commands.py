@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 @dataclass(frozen=True)
 class Say:
-    """Speak ``text`` to the caller."""
+    """Speak ``text`` to the caller, in ``language`` ("": the flow's first language)."""
 
     text: str
+    language: str = ""
     kind: Literal["say"] = "say"
 
 
@@ -35,6 +36,11 @@ class Gather:
     # What a menu expects to hear (option words, spoken keys, the way out to a person), for a
     # recogniser that can restrict itself to them; empty for free speech.
     phrases: tuple[str, ...] = ()
+    # The language of the prompt and of the answer expected ("": the flow's first language), and
+    # what is said before the prompt in a language of its own (a knowledge-base answer that
+    # exists in French only, "For English, press 9"): keys pressed meanwhile count.
+    language: str = ""
+    lead: tuple[Say, ...] = ()
     kind: Literal["gather"] = "gather"
 
 
@@ -48,6 +54,8 @@ class Transfer:
     reason: str
     tier: str = "normal"
     reasons: tuple[str, ...] = ()
+    # The caller's language when it is not the flow's first one (routing prefers agents who speak it).
+    language: str = ""
     kind: Literal["transfer"] = "transfer"
 
 

@@ -7,6 +7,7 @@ knowledge search and the triage are pure cores the engine calls as plain functio
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -38,19 +39,18 @@ from callcenter.ivr.events import (
     Waiting,
 )
 from callcenter.ivr.matching import SPOKEN_KEYS, asks_for_person, match_option_phrase, only_names
+from callcenter.ivr.speaking import Speaker
 from callcenter.ivr.state import AnswerRecord, CallState, ClarifyRecord, TransferRecord, Utterance
 from callcenter.ivr.wording import (
     DANGER_NO,
-    DANGER_PHRASES,
     DANGER_QUESTION,
     can_call_back,
     can_text,
-    danger_answer,
-    followup_choice,
     sms_body,
     spoken_with_source,
-    urgent_message,
 )
+from callcenter.ivr.wording_en import QUEUE_FULL as QUEUE_FULL_EN
+from callcenter.ivr.wording_en import SMS_FAILED as SMS_FAILED_EN
 from callcenter.kb import KnowledgeIndex, SearchResult
 from callcenter.privacy import keep_answer
 from callcenter.routing.estimate import announced_minutes
@@ -114,8 +114,24 @@ class IvrEngine:
     def new_call(self, call_sid: str) -> CallState:
         return CallState(call_sid=call_sid, flow_id=self.flow.id, flow_version=self.flow.version)
 
+    def speaker(self, state: CallState) -> Speaker:
+        """What is said to this caller, in their language."""
+        return Speaker(self.flow, state.language)
+
     def step(self, state: CallState, event: Event, now: datetime) -> Step:
         """Apply one event to the call; return the new state and what to do."""
+        new, out = self._step(state, event, now)
+        if not new.language or not out:
+            return new, out
+        # Everything said in this step is in the caller's language unless it says otherwise.
+        voiced: list[cmd.Command] = []
+        for command in out:
+            if isinstance(command, cmd.Say | cmd.Gather) and not command.language:
+                command = dataclasses.replace(command, language=new.language)
+            voiced.append(command)
+        return new, voiced
+
+    def _step(self, state: CallState, event: Event, now: datetime) -> Step:
         at = now.isoformat()
         match event:
             case CallStarted():
@@ -135,7 +151,7 @@ class IvrEngine:
                 if state.status == "ended":
                     return state, []
                 return self._enter(state, self.flow.settings.human, at,
-                                   [cmd.Say(self.flow.settings.apology)], reason="failure")
+                                   [cmd.Say(self.speaker(state).t(self.flow.settings.apology))], reason="failure")
             case QueueLeft():
                 return self._queue_left(state, event, at)
             case StatusChanged() | Waiting() | SmsStatus():
@@ -198,7 +214,7 @@ class IvrEngine:
                                  kb_also=None, appointment=None)
             match node:
                 case flow_model.Say():
-                    out.append(cmd.Say(node.text))
+                    out.append(cmd.Say(self.speaker(state).t(node.text)))
                     node_id = node.next
                 case flow_model.Goto():
                     variables = dict(state.variables)
@@ -206,9 +222,9 @@ class IvrEngine:
                                    node.next)
                 case flow_model.Answer():
                     state = state.evolve(answer_phase="question")
-                    return self._listen(state, node, out, node.input.prompt)
+                    return self._listen(state, node, out, self.speaker(state).t(node.input.prompt))
                 case flow_model.Menu() | flow_model.Ask():
-                    return self._listen(state, node, out, node.input.prompt)
+                    return self._listen(state, node, out, self.speaker(state).t(node.input.prompt))
                 case flow_model.Appointment():
                     return appointment.enter(self, state, node, out)
                 case flow_model.Transfer():
@@ -225,15 +241,16 @@ class IvrEngine:
                     return online_link.start(self, state, node, out)
                 case flow_model.Hangup():
                     if node.text:
-                        out.append(cmd.Say(node.text))
+                        out.append(cmd.Say(self.speaker(state).t(node.text)))
                     out.append(cmd.Hangup())
                     return state.evolve(status="ended", ended_at=at, end_status="ivr_hangup"), out
                 case flow_model.Callback():
                     return self._callback_node(state, node, at, out)
         return self._transfer(state, self._transfer_node(self.flow.settings.human), at,
-                              [*out, cmd.Say(self.flow.settings.apology)], "failure")
+                              [*out, cmd.Say(self.speaker(state).t(self.flow.settings.apology))], "failure")
 
-    def _listen(self, state: CallState, node: ListeningNode, out: list[cmd.Command], prompt: str) -> Step:
+    def _listen(self, state: CallState, node: ListeningNode, out: list[cmd.Command], prompt: str,
+                lead: tuple[cmd.Say, ...] = ()) -> Step:
         turn = state.turn + 1
         settings = node.input
         # Keys are always listened to, so the way out to a person works on speech-only nodes too.
@@ -250,6 +267,7 @@ class IvrEngine:
             finish_on_key=node.finish_on_key if isinstance(node, flow_model.Ask) else finish,
             hints=settings.hints,
             phrases=self._phrases(node, state),
+            lead=lead or self._offers(node, state),
         ))
         return state.evolve(turn=turn), out
 
@@ -258,10 +276,25 @@ class IvrEngine:
         if isinstance(node, flow_model.Menu) and node.knowledge is None:
             words = [w for o in node.options for w in o.words]
             keys = [k for o in node.options if o.key for k, v in SPOKEN_KEYS.items() if v == o.key]
-            return tuple(dict.fromkeys([*words, *keys, *self.flow.settings.human_words]))
+            return tuple(dict.fromkeys([*words, *keys, *self.speaker(state).human_words]))
         if isinstance(node, flow_model.Appointment):
-            return tuple(dict.fromkeys([*appointment.phrases(state), *self.flow.settings.human_words]))
+            return tuple(dict.fromkeys([*appointment.phrases(state), *self.speaker(state).human_words]))
         return ()
+
+    def _offers(self, node: ListeningNode, state: CallState) -> tuple[cmd.Say, ...]:
+        """A menu's offers of another language ("For English, press 9."), each in its language,
+        said before the prompt to a caller who does not hear that language yet."""
+        if not isinstance(node, flow_model.Menu):
+            return ()
+        current = state.language or self.flow.language
+        return tuple(cmd.Say(o.offer, o.language) for o in node.options
+                     if o.offer and o.language and o.language != current)
+
+    def _choose(self, state: CallState, option: flow_model.MenuOption) -> CallState:
+        """A menu option that sets the caller's language ("" for the flow's first one)."""
+        if option.language is None:
+            return state
+        return state.evolve(language="" if option.language == self.flow.language else option.language)
 
     def _transfer_node(self, node_id: str) -> flow_model.Transfer:
         node = self.flow.node(node_id)
@@ -276,13 +309,13 @@ class IvrEngine:
             if diverted is not None:
                 return diverted
         if node.text and reason not in ("urgent", "fragile") and not checked:
-            out.append(cmd.Say(node.text))
+            out.append(cmd.Say(self.speaker(state).t(node.text)))
         triage = state.triage or {}
         tier = _tier(triage)
         reasons = tuple(str(r["id"]) for r in triage.get("reasons", ()))
         skill = skill or node.skill
         out.append(cmd.Transfer(queue=node.queue, skill=skill, priority=node.priority, reason=reason,
-                                tier=tier, reasons=reasons))
+                                tier=tier, reasons=reasons, language=state.language))
         record = TransferRecord(queue=node.queue, skill=skill, priority=node.priority, reason=reason, at=at)
         return state.evolve(status="transferred", transfer=record, node=node.id,
                             path=state.path if state.path[-1:] == (node.id,) else (*state.path, node.id)), out
@@ -324,10 +357,12 @@ class IvrEngine:
         if triage.get("urgent"):
             numbers = [(n, self.triage.emergency_label(n)) for n in triage.get("emergency_numbers", ())]
             node = self._transfer_node(settings.urgent or settings.human)
-            return self._transfer(state, node, at, [cmd.Say(urgent_message(numbers))], "urgent", skill)
+            return self._transfer(state, node, at, [cmd.Say(self.speaker(state).urgent_message(numbers))],
+                                  "urgent", skill)
         if triage.get("fragile"):
             node = self._transfer_node(settings.fragile or settings.human)
-            return self._transfer(state, node, at, [cmd.Say(settings.reassurance)], "fragile", skill)
+            return self._transfer(state, node, at, [cmd.Say(self.speaker(state).t(settings.reassurance))],
+                                  "fragile", skill)
         return None
 
     # -- the danger question ------------------------------------------------------------------
@@ -336,8 +371,9 @@ class IvrEngine:
         """Doubt about the caller's safety: ask now, kindly, before anything else."""
         turn = state.turn + 1
         pending = {"node": node.id, "text": event.text, "confidence": event.confidence, "turn": turn}
-        ask = cmd.Gather(node=DANGER_NODE, turn=turn, prompt=DANGER_QUESTION, modes=("dtmf", "speech"),
-                         timeout=6, max_digits=1, finish_on_key="", phrases=DANGER_PHRASES)
+        speaker = self.speaker(state)
+        ask = cmd.Gather(node=DANGER_NODE, turn=turn, prompt=speaker.t(DANGER_QUESTION), modes=("dtmf", "speech"),
+                         timeout=6, max_digits=1, finish_on_key="", phrases=speaker.danger_phrases)
         return state.evolve(turn=turn, danger_check=pending), [ask]
 
     def _danger_reply(self, state: CallState, event: DigitsReceived | SpeechReceived | NoInput,
@@ -351,7 +387,7 @@ class IvrEngine:
             case DigitsReceived():
                 answer = {"1": "yes", "2": "no"}.get(event.digits, "none")
             case SpeechReceived():
-                answer = danger_answer(event.text) or "none"
+                answer = self.speaker(state).danger_answer(event.text) or "none"
                 heard = Utterance(text=event.text, node=DANGER_NODE, at=at, confidence=event.confidence)
                 state = state.evolve(utterances=(*state.utterances, heard))
             case _:
@@ -366,7 +402,7 @@ class IvrEngine:
             return self._enter(state, self.flow.settings.human, at, [], reason="danger_check")
         said = SpeechReceived(text=str(pending["text"]), confidence=pending.get("confidence"))
         state, out = self._understand(state.evolve(node=node.id), node, said, now)
-        return state, [cmd.Say(DANGER_NO), *out]
+        return state, [cmd.Say(self.speaker(state).t(DANGER_NO)), *out]
 
     # -- caller input -------------------------------------------------------------------------
 
@@ -380,7 +416,7 @@ class IvrEngine:
                 option = next((o for o in node.options if o.key == digits), None)
                 if option is None:
                     return self._retry(state, node, now, "no_match")
-                return self._enter(state, option.next, at, [], reason="menu")
+                return self._enter(self._choose(state, option), option.next, at, [], reason="menu")
             case flow_model.Answer():
                 if state.answer_phase == "clarify":
                     picked = clarify.digits_reply(digits, len(state.clarify_choices))
@@ -420,7 +456,7 @@ class IvrEngine:
         low = event.confidence is not None and event.confidence < self.flow.settings.min_confidence
         if low or not event.text.strip():
             return self._retry(state, node, now, "no_match")
-        if asks_for_person(event.text, self.flow.settings.human_words):
+        if asks_for_person(event.text, self.speaker(state).human_words):
             return self._to_person(state, now)
         match node:
             case flow_model.Appointment():
@@ -429,7 +465,7 @@ class IvrEngine:
                 return self._menu_speech(state, node, event.text, now)
             case flow_model.Answer():
                 if state.answer_phase == "clarify":
-                    picked = clarify.reply(event.text, self._labels(state.clarify_choices))
+                    picked = self.speaker(state).clarify_reply(event.text, self._labels(state.clarify_choices))
                     if picked is not None:
                         return self._clarified(state, node, picked, now)
                     # Not a reply to the question: a new question, with no second clarification
@@ -439,11 +475,12 @@ class IvrEngine:
                 if state.answer_phase == "rephrase":
                     return self._answer_question(state, node, event.text, now, may_clarify=False)
                 if state.answer_phase == "followup":
-                    if state.kb_also and clarify.reply(event.text, self._labels((state.kb_also,))) == 1:
+                    if state.kb_also and self.speaker(state).clarify_reply(
+                            event.text, self._labels((state.kb_also,))) == 1:
                         return self._speak_answer(state, node, state.kb_also, 0.0, now, via="also")
                     if clarify.not_that(event.text):
                         return self._not_that(state, node, now)
-                    choice = followup_choice(event.text)
+                    choice = self.speaker(state).followup_choice(event.text)
                     if choice is not None:
                         return self._followup(state, node, choice, at)
                     # Not a follow-up word: maybe a new question, asked straight away.
@@ -457,7 +494,7 @@ class IvrEngine:
         found = match_option_phrase(text, node.options)
         # A bare service name ("c'est pour la caf") picks the menu; a real question is answered.
         if found is not None and found[1] is not None and only_names(text, found[1]):
-            return self._enter(state, found[0].next, at, [], reason="menu")
+            return self._enter(self._choose(state, found[0]), found[0].next, at, [], reason="menu")
         if node.knowledge is not None and self.knowledge is not None:
             result = self.knowledge.search(text)
             answer = self.flow.node(node.knowledge)
@@ -470,7 +507,7 @@ class IvrEngine:
                 state = state.evolve(node=answer.id, path=(*state.path, answer.id), no_input=0, no_match=0)
                 return self._ask_clarify(state, answer, result.clarify, now)
         if found is not None:
-            return self._enter(state, found[0].next, at, [], reason="menu")
+            return self._enter(self._choose(state, found[0]), found[0].next, at, [], reason="menu")
         return self._retry(state, node, now, "no_match")
 
     def _store_answer(self, state: CallState, node: flow_model.Ask, value: str, now: datetime,
@@ -502,16 +539,18 @@ class IvrEngine:
                 # They have a question we could not place: a person, not the flow's way out.
                 return self._to_person(self._close_clarify(state, what), now)
             return self._enter(state, rule.next, now.isoformat(), [], reason=what)
-        return self._listen(state, node, [], f"{said or rule.prompt} {self._current_prompt(state, node)}")
+        speaker = self.speaker(state)
+        return self._listen(state, node, [], f"{said or speaker.t(rule.prompt)} {self._current_prompt(state, node)}")
 
     def _current_prompt(self, state: CallState, node: ListeningNode) -> str:
+        """The node's question as it stands, in the caller's language."""
         if isinstance(node, flow_model.Answer) and state.answer_phase == "followup":
             return self._followup_prompt(state, node)
         if isinstance(node, flow_model.Answer) and state.answer_phase == "clarify":
-            return clarify.question(self._labels(state.clarify_choices))
+            return self.speaker(state).clarify_question(self._labels(state.clarify_choices))
         if isinstance(node, flow_model.Appointment):
             return appointment.prompt(state, node)
-        return node.input.prompt
+        return self.speaker(state).t(node.input.prompt)
 
     # -- answers from the knowledge base --------------------------------------------------------
 
@@ -544,7 +583,9 @@ class IvrEngine:
         record = ClarifyRecord(choices=choices, node=node.id, at=now.isoformat())
         state = state.evolve(answer_phase="clarify", clarify_choices=choices, kb_entry=None,
                              clarifications=(*state.clarifications, record), no_match=0, no_input=0)
-        return self._listen(state, node, [], f"{prefix} {clarify.question(self._labels(choices))}".strip())
+        speaker = self.speaker(state)
+        question = speaker.clarify_question(self._labels(choices))
+        return self._listen(state, node, [], f"{speaker.t(prefix)} {question}".strip())
 
     def _close_clarify(self, state: CallState, outcome: str, picked: str | None = None) -> CallState:
         records = state.clarifications
@@ -572,13 +613,25 @@ class IvrEngine:
         if others:
             return self._ask_clarify(state, node, others, now, prefix="Excusez-moi.")
         state = state.evolve(answer_phase="question", kb_entry=None, kb_alternatives=(), kb_also=None)
-        return self._listen(state, node, [], clarify.NOT_UNDERSTOOD)
+        return self._listen(state, node, [], self.speaker(state).t(clarify.NOT_UNDERSTOOD))
 
     def _followup_prompt(self, state: CallState, node: flow_model.Answer) -> str:
+        speaker = self.speaker(state)
         if not state.kb_also:
-            return node.followup
-        offer = clarify.also_offer(self._labels((state.kb_also,))[0], ALSO_KEY)
-        return f"{offer} {node.followup}"
+            return speaker.t(node.followup)
+        offer = speaker.also_offer(self._labels((state.kb_also,))[0], ALSO_KEY)
+        return f"{offer} {speaker.t(node.followup)}"
+
+    def _read_answer(self, state: CallState, node: flow_model.Answer, entry_id: str) -> Step:
+        """The entry's spoken answer, then the follow-up choices, in the caller's language (the
+        French answer after a notice when the entry has none in it)."""
+        assert self.knowledge is not None
+        entry = self.knowledge.kb[entry_id]
+        speaker = self.speaker(state)
+        spoken = spoken_with_source(entry.organisme, entry.spoken_answer)
+        lead, said = speaker.kb_answer(spoken, entry.spoken_in(state.language) if speaker.foreign else None)
+        prompt = f"{said} {self._followup_prompt(state, node)}".strip()
+        return self._listen(state, node, [], prompt, lead=lead)
 
     def _speak_answer(self, state: CallState, node: flow_model.Answer, entry_id: str, score: float,
                       now: datetime, *, via: str = "search", alternatives: tuple[str, ...] = (),
@@ -594,29 +647,28 @@ class IvrEngine:
         if entry.escalate_if_fragile and triage.get("hints"):
             # Some sign of fragility on a topic where that matters: an expert, not a recording.
             node_ = self._transfer_node(self.flow.settings.fragile or self.flow.settings.human)
-            return self._transfer(state, node_, at, [cmd.Say(self.flow.settings.reassurance)], "fragile",
+            return self._transfer(state, node_, at, [cmd.Say(self.speaker(state).t(self.flow.settings.reassurance))],
+                                  "fragile",
                                   entry.skill.removesuffix(".expert"))
-        spoken = spoken_with_source(entry.organisme, entry.spoken_answer)
-        return self._listen(state, node, [], f"{spoken} {self._followup_prompt(state, node)}")
+        return self._read_answer(state, node, entry_id)
 
     def _followup(self, state: CallState, node: flow_model.Answer, choice: str, at: str) -> Step:
         assert self.knowledge is not None and state.kb_entry is not None
         entry = self.knowledge.kb[state.kb_entry]
         match choice:
             case "1":
-                spoken = spoken_with_source(entry.organisme, entry.spoken_answer)
-                return self._listen(state, node, [], f"{spoken} {self._followup_prompt(state, node)}")
+                return self._read_answer(state, node, entry.id)
             case "2":
                 if not can_text(state.caller):
-                    return self._listen(state, node, [], f"{node.no_sms} {node.followup}")
+                    return self._listen(state, node, [], self.speaker(state).join(node.no_sms, node.followup))
                 sms = cmd.SendSms(to=state.caller, body=sms_body(
                     entry.title, entry.written_answer, entry.link,
                     [str(r) for r in entry.legal_references], entry.checked_on.strftime("%d/%m/%Y")))
                 # Nothing said yet: "C'est envoyé" only once Twilio accepted it (SmsResult).
                 return state.evolve(answer_phase="sms_pending"), [sms]
             case "3":
-                return self._listen(state.evolve(answer_phase="question", kb_entry=None, kb_also=None,
-                                                 kb_alternatives=()), node, [], node.input.prompt)
+                asked = state.evolve(answer_phase="question", kb_entry=None, kb_also=None, kb_alternatives=())
+                return self._listen(asked, node, [], self.speaker(state).t(node.input.prompt))
         return self._enter(state, node.next, at, [], reason="answered")
 
     def _sms_result(self, state: CallState, event: SmsResult) -> Step:
@@ -629,7 +681,8 @@ class IvrEngine:
         if state.answer_phase != "sms_pending" or not isinstance(node, flow_model.Answer):
             return state, []  # late or repeated: recorded in the log, nothing to say
         state = state.evolve(answer_phase="followup")
-        said = node.sms_sent if event.accepted else SMS_FAILED
+        speaker = self.speaker(state)
+        said = speaker.t(node.sms_sent) if event.accepted else (SMS_FAILED_EN if speaker.english else SMS_FAILED)
         return self._listen(state, node, [], f"{said} {self._followup_prompt(state, node)}")
 
     # -- callbacks -------------------------------------------------------------------------------
@@ -658,7 +711,7 @@ class IvrEngine:
         t = state.transfer
         tier = _tier(triage)
         return cmd.Transfer(queue=t.queue, skill=t.skill, priority=t.priority, reason=t.reason, tier=tier,
-                            reasons=tuple(str(r["id"]) for r in triage.get("reasons", ())))
+                            reasons=tuple(str(r["id"]) for r in triage.get("reasons", ())), language=state.language)
 
     def _offer_callback(self, state: CallState, event: WaitEstimated) -> Step:
         after = self.flow.settings.callback_after
@@ -667,8 +720,9 @@ class IvrEngine:
             return state, []
         turn = state.turn + 1
         minutes = announced_minutes(event.seconds) or 1
-        offer = cmd.Gather(node="callback", turn=turn, prompt=CALLBACK_OFFER.format(minutes=minutes),
-                           modes=("dtmf",), timeout=6, max_digits=1, finish_on_key="", fall_through=True)
+        prompt = self.speaker(state).callback_offer(CALLBACK_OFFER, minutes)
+        offer = cmd.Gather(node="callback", turn=turn, prompt=prompt, modes=("dtmf",), timeout=6, max_digits=1,
+                           finish_on_key="", fall_through=True)
         return state.evolve(turn=turn, callback_offer_turn=turn), [offer, self._transfer_again(state)]
 
     def _callback_answer(self, state: CallState, event: DigitsReceived | NoInput, now: datetime) -> Step:
@@ -695,5 +749,5 @@ class IvrEngine:
             return self._enter(state.evolve(status="in_ivr"), back_to, at, [], reason="survey")
         ended = state.evolve(status="ended", ended_at=at, end_status=f"queue_{event.result}")
         if event.result in QUEUE_FAILURES:
-            return ended, [cmd.Say(QUEUE_FULL_TEXT), cmd.Hangup()]
+            return ended, [cmd.Say(QUEUE_FULL_EN if self.speaker(state).english else QUEUE_FULL_TEXT), cmd.Hangup()]
         return ended, [cmd.Hangup()]

@@ -127,6 +127,8 @@ class CallState:
     started_at: str | None = None
     ended_at: str | None = None
     end_status: str | None = None
+    # The language the caller chose (a menu option with ``language``); "": the flow's first one.
+    language: str = ""
 
     def evolve(self, **changes: Any) -> CallState:
         return replace(self, **changes)

@@ -21,8 +21,10 @@ from callcenter.hours import OpenStatus, spoken_moment, spoken_week, status
 from callcenter.ivr import commands as cmd
 from callcenter.ivr.events import DigitsReceived, NoInput, SpeechReceived
 from callcenter.ivr.matching import normalise
+from callcenter.ivr.speaking import Speaker
 from callcenter.ivr.state import CallState, Utterance
-from callcenter.ivr.wording import can_call_back, emergency_message, emergency_reminder, urgent_message
+from callcenter.ivr.wording import can_call_back
+from callcenter.ivr.wording_en import CLOSED_NO_HOURS
 
 if TYPE_CHECKING:
     from callcenter.ivr.engine import IvrEngine, Step
@@ -43,7 +45,7 @@ STAY_NOBODY = "Vous pouvez rester en ligne, mais nous ne savons pas quand un con
 TAKEN_CLOSED = "C'est noté. Un conseiller vous rappellera à ce numéro à partir de {moment}."
 TAKEN_CLOSED_SOMETIME = "C'est noté. Un conseiller vous rappellera à ce numéro dès la réouverture."
 GOODBYE = "Merci de votre appel. Au revoir."
-YES_WORDS = ("oui", "un", "1", "rappel", "rappelez moi", "rappeler", "d accord")
+YES_WORDS = ("oui", "un", "1", "rappel", "rappelez moi", "rappeler", "d accord", "yes", "one")
 OFFER_TIMEOUT = 8
 
 
@@ -61,16 +63,19 @@ def _numbers(engine: IvrEngine, state: CallState) -> list[tuple[str, str]]:
     return [(n, engine.triage.emergency_label(n)) for n in triage.get("emergency_numbers", ())]
 
 
-def _promises(engine: IvrEngine, numbers: list[tuple[str, str]]) -> set[cmd.Command]:
+def _promises(engine: IvrEngine, speaker: Speaker, numbers: list[tuple[str, str]]) -> set[cmd.Command]:
     """What was about to be said on the way to a person and would now be untrue."""
     settings = engine.flow.settings
-    said: set[cmd.Command] = {cmd.Say(settings.reassurance), cmd.Say(settings.apology)}
+    said: set[cmd.Command] = {cmd.Say(speaker.t(settings.reassurance)), cmd.Say(speaker.t(settings.apology))}
     if numbers:
-        said.add(cmd.Say(urgent_message(numbers)))
+        said.add(cmd.Say(speaker.urgent_message(numbers)))
     return said
 
 
-def _closed_text(found: OpenStatus, week: str | None, now: datetime) -> str:
+def _closed_text(found: OpenStatus, week: str | None, now: datetime, speaker: Speaker) -> str:
+    if speaker.foreign:
+        # Spoken times and hours exist in French only: the caller is asked to call back then.
+        return speaker.join(CLOSED.get(found.why, CLOSED["hours"]), CLOSED_NO_HOURS)
     parts = [CLOSED.get(found.why, CLOSED["hours"])]
     if found.next_opening is not None:
         parts.append(NEXT_OPENING.format(moment=spoken_moment(found.next_opening, now)))
@@ -90,8 +95,9 @@ def divert(engine: IvrEngine, state: CallState, node: flow_model.Transfer, at: s
     if not closed and not _nobody_on_duty(state, node.queue, at):
         return None
     numbers = _numbers(engine, state)
-    promises = _promises(engine, numbers)
-    lead: list[cmd.Command] = [cmd.Say(emergency_message(numbers))] if numbers else []
+    speaker = engine.speaker(state)
+    promises = _promises(engine, speaker, numbers)
+    lead: list[cmd.Command] = [cmd.Say(speaker.emergency_message(numbers))] if numbers else []
     lead += [c for c in out if c not in promises]
     hours = engine.hours.hours_of(node.queue) if engine.hours is not None else None
     week = spoken_week(hours) if hours is not None else None
@@ -108,23 +114,25 @@ def divert(engine: IvrEngine, state: CallState, node: flow_model.Transfer, at: s
     state = state.evolve(node=node.id, path=path, unstaffed=record)
     if not closed:
         text = " ".join([NOBODY, *([HOURS.format(week=week)] if week else [])])
+        if speaker.foreign:
+            text = speaker.t(NOBODY)
         moved, transfer = engine._transfer(state, node, at, [], reason, skill, checked=True)
         if not can_call_back(state.caller):
-            return moved, [*lead, cmd.Say(f"{text} {STAY_NOBODY}"), *transfer]
+            return moved, [*lead, cmd.Say(f"{text} {speaker.t(STAY_NOBODY)}"), *transfer]
         turn = moved.turn + 1
-        offer = cmd.Gather(node="callback", turn=turn, prompt=f"{text} {OFFER_NOBODY}", modes=("dtmf",),
+        offer = cmd.Gather(node="callback", turn=turn, prompt=f"{text} {speaker.t(OFFER_NOBODY)}", modes=("dtmf",),
                            timeout=OFFER_TIMEOUT, max_digits=1, finish_on_key="", fall_through=True)
         return moved.evolve(turn=turn, callback_offer_turn=turn), [*lead, offer, *transfer]
     assert found is not None
-    text = _closed_text(found, week, now)
+    text = _closed_text(found, week, now, speaker)
     if not can_call_back(state.caller):
-        return _goodbye(state, at, [*lead, cmd.Say(text)], numbers, "closed")
-    return _offer(state, lead, text)
+        return _goodbye(state, at, [*lead, cmd.Say(text)], numbers, "closed", speaker=speaker)
+    return _offer(state, lead, text, speaker)
 
 
-def _offer(state: CallState, lead: list[cmd.Command], text: str) -> Step:
+def _offer(state: CallState, lead: list[cmd.Command], text: str, speaker: Speaker) -> Step:
     turn = state.turn + 1
-    offer = cmd.Gather(node="closed", turn=turn, prompt=f"{text} {OFFER_CLOSED}", modes=("dtmf",),
+    offer = cmd.Gather(node="closed", turn=turn, prompt=f"{text} {speaker.t(OFFER_CLOSED)}", modes=("dtmf",),
                        timeout=OFFER_TIMEOUT, max_digits=1, finish_on_key="")
     return state.evolve(turn=turn), [*lead, offer]
 
@@ -132,14 +140,14 @@ def _offer(state: CallState, lead: list[cmd.Command], text: str) -> Step:
 def reminder(engine: IvrEngine, state: CallState) -> list[cmd.Command]:
     """The emergency numbers again, for a caller in danger about to be let go without a person."""
     numbers = _numbers(engine, state)
-    return [cmd.Say(emergency_reminder(numbers))] if numbers else []
+    return [cmd.Say(engine.speaker(state).emergency_reminder(numbers))] if numbers else []
 
 
 def _goodbye(state: CallState, at: str, out: list[cmd.Command], numbers: list[tuple[str, str]],
-             end: str, last: str = GOODBYE) -> Step:
-    reminder = [cmd.Say(emergency_reminder(numbers))] if numbers else []
+             end: str, last: str = GOODBYE, *, speaker: Speaker) -> Step:
+    reminder = [cmd.Say(speaker.emergency_reminder(numbers))] if numbers else []
     ended = state.evolve(status="ended", ended_at=at, end_status=end)
-    return ended, [*out, *reminder, cmd.Say(last), cmd.Hangup()]
+    return ended, [*out, *reminder, cmd.Say(speaker.t(last)), cmd.Hangup()]
 
 
 def answer(engine: IvrEngine, state: CallState, event: DigitsReceived | NoInput | SpeechReceived,
@@ -154,9 +162,10 @@ def answer(engine: IvrEngine, state: CallState, event: DigitsReceived | NoInput 
         state = engine._assess(state.evolve(utterances=(*state.utterances, heard)), now)
         wants = normalise(event.text) in YES_WORDS
     numbers = _numbers(engine, state)
+    speaker = engine.speaker(state)
     if numbers and not info.get("urgent_told"):
         # What the caller just said shows danger: the numbers first, whatever comes next.
-        lead.append(cmd.Say(emergency_message(numbers)))
+        lead.append(cmd.Say(speaker.emergency_message(numbers)))
         info["urgent_told"] = True
         wants = False
     state = state.evolve(unstaffed=info)
@@ -171,9 +180,9 @@ def answer(engine: IvrEngine, state: CallState, event: DigitsReceived | NoInput 
         # Which number and when: the callback dialogue (callcenter.ivr.callback).
         return callback.start(engine, state, now, "closed", request, lead)
     if info.get("tries", 0) >= 1 and not lead:
-        return _goodbye(state, at, lead, numbers, "closed")
+        return _goodbye(state, at, lead, numbers, "closed", speaker=speaker)
     info["tries"] = info.get("tries", 0) + 1
     hours = engine.hours.hours_of(info["queue"]) if engine.hours is not None else None
     found = OpenStatus(False, datetime.fromisoformat(opening) if opening else None, info.get("closed") or "hours")
-    text = _closed_text(found, spoken_week(hours) if hours is not None else None, now)
-    return _offer(state.evolve(unstaffed=info), lead, text)
+    text = _closed_text(found, spoken_week(hours) if hours is not None else None, now, speaker)
+    return _offer(state.evolve(unstaffed=info), lead, text, speaker)

@@ -61,6 +61,13 @@ class Entry:
     kind: str = "subject"
     claims: tuple[Claim, ...] = ()
     online: OnlineProcedure | None = None
+    # The spoken answer in other languages than French, (language, text), for callers who chose
+    # one; most entries have none and are read in French (docs/flows.md, "Langues").
+    spoken_answers: tuple[tuple[str, str], ...] = ()
+
+    def spoken_in(self, language: str) -> str | None:
+        """The spoken answer in ``language`` if the entry has it."""
+        return next((text for lang, text in self.spoken_answers if lang == language), None)
 
 
 @dataclass(frozen=True)

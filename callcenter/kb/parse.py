@@ -162,6 +162,8 @@ def _entry(data: Mapping[str, Any]) -> Entry:
         ),
         online=OnlineProcedure(label=" ".join(data["online"]["label"].split()), url=data["online"]["url"])
         if data.get("online") else None,
+        spoken_answers=tuple(sorted((lang, " ".join(text.split()))
+                                    for lang, text in (data.get("spoken_answers") or {}).items())),
     )
 
 

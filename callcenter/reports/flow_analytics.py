@@ -170,17 +170,19 @@ def no_match_retries(flow: Flow) -> dict[str, int]:
             if getattr(node, "input", None) is not None}
 
 
-def no_match_prompts(flow: Flow) -> dict[str, str]:
-    """The prompt each listening node starts its no-match retry with (callcenter.ivr.engine._retry)."""
-    out: dict[str, str] = {}
+def no_match_prompts(flow: Flow) -> dict[str, tuple[str, ...]]:
+    """The prompts each listening node may start its no-match retry with, one per language the
+    flow speaks (callcenter.ivr.engine._retry)."""
+    out: dict[str, tuple[str, ...]] = {}
     for node in flow.nodes.values():
         settings = getattr(node, "input", None)
         if settings is not None and settings.no_match.prompt:
-            out[node.id] = settings.no_match.prompt + " "
+            said = (flow.text_in(settings.no_match.prompt, lang) for lang in flow.languages)
+            out[node.id] = tuple(dict.fromkeys(t + " " for t in said if t))
     return out
 
 
-def no_match_at(step: Step, retry_prompts: Mapping[str, str]) -> str | None:
+def no_match_at(step: Step, retry_prompts: Mapping[str, tuple[str, ...]]) -> str | None:
     """The node that did not understand an answer (keys or speech) and asked again with its no-match
     prompt, or ``None``. Usually the node that listened; for a menu that passes questions to an
     answer node, the answer node."""
@@ -206,7 +208,8 @@ class _Tally:
     n: int = 0
 
 
-def _count(tally: _Tally, call: LoggedCall, retry_prompts: Mapping[str, str], retries: Mapping[str, int]) -> None:
+def _count(tally: _Tally, call: LoggedCall, retry_prompts: Mapping[str, tuple[str, ...]],
+           retries: Mapping[str, int]) -> None:
     tally.n += 1
     tally.outcomes[call.outcome] += 1
     tally.entries.update(call.path)

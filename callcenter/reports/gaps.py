@@ -67,7 +67,7 @@ def _at(raw: str | None) -> datetime | None:
     return datetime.fromisoformat(raw) if raw else None
 
 
-def unanswered(call: LoggedCall, retry_prompts: Mapping[str, str]) -> list[Unanswered]:
+def unanswered(call: LoggedCall, retry_prompts: Mapping[str, tuple[str, ...]]) -> list[Unanswered]:
     """What the caller said that was met by a clarifying question or a "not understood"."""
     clarified = {_at(c.get("at")): str(c.get("node", "")) for c in call.state.get("clarifications", ())}
     out = []

@@ -35,6 +35,16 @@ def relaxation(call: WaitingCall, now: float, policy: RoutingPolicy) -> str:
     return "skill"
 
 
+def speaks(agent: Agent, call: WaitingCall) -> bool:
+    """Whether ``agent`` speaks the caller's language (every agent speaks the service's own)."""
+    return not call.language or call.language in agent.languages
+
+
+def language_window(call: WaitingCall, policy: RoutingPolicy) -> float:
+    """How long a caller may be held for an agent who speaks their language: the expert window."""
+    return policy.urgent_relax_after if call.tier == "urgent" else policy.relax_to_skill_after
+
+
 def skill_level(agent: Agent, skill: str | None) -> int:
     if skill is None or skill == GENERAL_SKILL:
         # Every agent can take a general call; a declared general level still ranks them.
@@ -50,7 +60,11 @@ def eligible(call: WaitingCall, agent: Agent, now: float, policy: RoutingPolicy)
         # with a single agent on duty, one missed offer must not strand the caller.
         return False
     level = skill_level(agent, call.skill)
-    match relaxation(call, now, policy):
+    relaxed = relaxation(call, now, policy)
+    if relaxed != "anyone" and not speaks(agent, call) and max(0.0, now - call.enqueued_at) < language_window(call,
+                                                                                                            policy):
+        return False
+    match relaxed:
         case "expert":
             return level >= policy.expert_level
         case "skill":
@@ -72,15 +86,23 @@ def decide(calls: Sequence[WaitingCall], agents: Sequence[Agent], now: float,
         return []
     taken: set[int] = {c.offered_to for c in calls if c.offered_to is not None}
     out: list[Assignment] = []
-    for call in ordered([c for c in calls if c.offered_to is None], now, policy):
+    pending = ordered([c for c in calls if c.offered_to is None], now, policy)
+    for call in pending:
         candidates = [a for a in free if a.id not in taken and eligible(call, a, now, policy)]
         if not candidates:
             continue
-        # The most skilled first, then whoever has been free the longest (fair spread of work). A
-        # caller who struggles with French goes first to an agent who speaks another language too.
+        # Languages callers still waiting in this pass need: an agent who speaks one is kept for
+        # them when someone else can take this caller as well.
+        needed = {c.language for c in pending if c.language and c is not call}
+        # Who speaks the caller's language first, then the most skilled, then whoever has been
+        # free the longest (fair spread of work). A caller who struggles with French goes first to
+        # an agent who speaks another language too.
         multilingual = "langue" in call.reasons
-        best = min(candidates, key=lambda a: (a.id in call.declined_by, -(multilingual and len(a.languages) > 1),
-                                              -skill_level(a, call.skill), a.since, a.id))
+        best = min(candidates, key=lambda a: (a.id in call.declined_by, not speaks(a, call),
+                                              -(multilingual and len(a.languages) > 1),
+                                              -skill_level(a, call.skill),
+                                              not call.language and bool(needed & set(a.languages)),
+                                              a.since, a.id))
         taken.add(best.id)
         s = score(call, now, policy)
         waited = int(now - call.enqueued_at)
@@ -123,6 +145,13 @@ def _why_this_agent(call: WaitingCall, best: Agent, candidates: Sequence[Agent],
         parts.append("appel déjà refusé ou laissé passer par cet agent, seul agent libre : proposé à nouveau")
     if level == 0:
         parts.append("hors de sa compétence")
+    if call.language:
+        if speaks(best, call):
+            parts.append(f"parle la langue de l'appelant ({call.language})")
+        else:
+            # The point of the window: nobody waits beyond it for an agent who speaks their language.
+            parts.append(f"aucun agent libre ne parle {call.language} : pas d'attente au-delà de "
+                         f"{int(language_window(call, policy))} s")
     if "langue" in call.reasons and len(best.languages) > 1:
         parts.append(f"parle aussi {', '.join(x for x in best.languages if x != 'fr')}")
     return ", ".join(parts)

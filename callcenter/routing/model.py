@@ -25,6 +25,8 @@ class WaitingCall:
     offered_to: int | None = None
     offered_at: float | None = None
     declined_by: frozenset[int] = frozenset()
+    # The language the caller chose in the IVR ("": the service's own, which every agent speaks).
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ class RoutingPolicy:
     # How long an urgent caller is held for an expert before taking whoever is free. 0: the first
     # available agent at once, whatever their skills (the old rule was 15 s).
     urgent_relax_after: float = 0.0
+    # A caller who chose another language than the service's is held for an agent who speaks it
+    # for the same window as an expert (relax_to_skill_after, urgent_relax_after: 0 by default,
+    # so never held: among the agents free at that moment, one who speaks it is preferred).
     # After this wait any available agent will do, whatever the caller's tier and skill.
     relax_to_anyone_after: float = 180.0
     offer_timeout: float = 20.0

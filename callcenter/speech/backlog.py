@@ -26,6 +26,8 @@ class Begin:
     utterance: int
     turn: int
     phrases: tuple[str, ...] | None
+    # The language's model to decode it with ("": the call's first language).
+    language: str = ""
 
 
 @dataclass(frozen=True)

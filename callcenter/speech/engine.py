@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from callcenter.speech.pool import DecodePool
@@ -19,8 +20,11 @@ class SpeechEngine:
     """Owns what calls share. Build it once at start (loading a model takes seconds), close at exit."""
 
     def __init__(self, model: SpeechModel, *, workers: int | None = None,
-                 config: TranscriberConfig | None = None, max_streams: int | None = None) -> None:
+                 config: TranscriberConfig | None = None, max_streams: int | None = None,
+                 models: Mapping[str, SpeechModel] | None = None) -> None:
         self.model = model
+        # The models of a flow's other languages (CALLCENTER_VOSK_MODELS), by language code.
+        self.models = dict(models or {})
         self.config = config or TranscriberConfig()
         self.pool = DecodePool(workers or os.cpu_count() or 1)
         # Streams recognised at once (Media Streams and browser phones); beyond, keys and Twilio.
@@ -28,15 +32,18 @@ class SpeechEngine:
 
     @classmethod
     def from_model_path(cls, path: Path | str, *, workers: int | None = None,
-                        config: TranscriberConfig | None = None, max_streams: int | None = None) -> SpeechEngine:
-        """Load a Vosk model folder (blocking: run it in an executor from async code)."""
+                        config: TranscriberConfig | None = None, max_streams: int | None = None,
+                        others: Mapping[str, Path] | None = None) -> SpeechEngine:
+        """Load a Vosk model folder, and ``others`` by language (blocking: run it in an executor
+        from async code)."""
         from callcenter.speech.vosk_engine import VoskModel
 
-        return cls(VoskModel(path), workers=workers, config=config, max_streams=max_streams)
+        models: dict[str, SpeechModel] = {lang: VoskModel(p) for lang, p in (others or {}).items()}
+        return cls(VoskModel(path), workers=workers, config=config, max_streams=max_streams, models=models)
 
     def transcriber(self, on_event: EventCallback) -> Transcriber:
         """Recognition for audio from any source (the browser phone, tests); inside the event loop."""
-        return Transcriber(self.model, self.pool, on_event, self.config)
+        return Transcriber(self.model, self.pool, on_event, self.config, models=self.models)
 
     def stream_session(self, *, secret: str, on_event: EventCallback,
                        account_sid: str | None = None) -> StreamSession:

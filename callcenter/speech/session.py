@@ -35,7 +35,7 @@ class StreamSession:
         self._account_sid = account_sid
         self._tracker = StreamTracker()
         self._transcriber: Transcriber | None = None
-        self._listen: tuple[int, tuple[str, ...] | None, int | None] = (0, None, None)
+        self._listen: tuple[int, tuple[str, ...] | None, int | None, str] = (0, None, None, "")
 
     @property
     def start(self) -> Start | None:
@@ -67,20 +67,21 @@ class StreamSession:
         elif isinstance(message, Start):
             self._authenticate(message, now)
             self._transcriber = self._engine.transcriber(self._on_event)
-            turn, phrases, timeout = self._listen
-            self._transcriber.listen(turn=turn, phrases=phrases, no_speech_timeout_ms=timeout)
+            turn, phrases, timeout, language = self._listen
+            self._transcriber.listen(turn=turn, phrases=phrases, no_speech_timeout_ms=timeout, language=language)
         elif isinstance(message, Stop) and self._transcriber is not None:
             self._transcriber.end_of_stream()
         return message
 
     def listen(self, *, turn: int, phrases: Sequence[str] | None = None,
-               no_speech_timeout_ms: int | None = None) -> None:
+               no_speech_timeout_ms: int | None = None, language: str = "") -> None:
         """What the IVR expects next: see :meth:`Transcriber.listen`. Before ``start``, it is
         remembered and applied when the stream starts."""
         if self._transcriber is None:
-            self._listen = (turn, tuple(phrases) if phrases else None, no_speech_timeout_ms)
+            self._listen = (turn, tuple(phrases) if phrases else None, no_speech_timeout_ms, language)
         else:
-            self._transcriber.listen(turn=turn, phrases=phrases, no_speech_timeout_ms=no_speech_timeout_ms)
+            self._transcriber.listen(turn=turn, phrases=phrases, no_speech_timeout_ms=no_speech_timeout_ms,
+                                     language=language)
 
     def stats(self) -> TranscriberStats | None:
         return self._transcriber.stats() if self._transcriber else None

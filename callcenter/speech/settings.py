@@ -6,7 +6,8 @@ Until ``config.py`` has fields of its own for them, the ``CALLCENTER_*`` variabl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from callcenter.config import PREFIX, Settings, SettingsError
@@ -28,6 +29,9 @@ class SpeechSettings:
     max_streams: int | None = None
     #: Silence that ends a menu answer already recognised as a complete phrase.
     complete_silence_ms: int = 250
+    #: Models of a flow's other languages, by language code (``CALLCENTER_VOSK_MODELS``);
+    #: ``vosk_model`` is the first language's. A language without one: Twilio's recognition.
+    vosk_models: Mapping[str, str] = field(default_factory=dict)
 
     def transcriber_config(self) -> TranscriberConfig:
         """Per-call tuning for ``SpeechEngine(..., config=...)``."""
@@ -45,6 +49,20 @@ def _positive(name: str, raw: str | None, default: int | None) -> int | None:
     if value < 1:
         raise SettingsError(f"{PREFIX}{name}={raw!r}: must be at least 1")
     return value
+
+
+def _models(raw: str) -> dict[str, str]:
+    """``en=vosk-model-small-en-us-0.15,de=/srv/models/de``: a language code, a model name or folder."""
+    found: dict[str, str] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        code, _, model = item.partition("=")
+        if len(code.strip()) != 2 or not code.strip().isalpha() or not model.strip():
+            raise SettingsError(f"{PREFIX}VOSK_MODELS={raw!r}: expected code=model, e.g. "
+                                "'en=vosk-model-small-en-us-0.15'")
+        found[code.strip().lower()] = model.strip()
+    return found
 
 
 def speech_settings(settings: Settings) -> SpeechSettings:
@@ -69,4 +87,5 @@ def speech_settings(settings: Settings) -> SpeechSettings:
         max_streams=_positive("SPEECH_MAX_STREAMS", extra.get(PREFIX + "SPEECH_MAX_STREAMS"), None),
         end_silence_ms=end_silence,
         complete_silence_ms=complete_silence,
+        vosk_models=_models(extra.get(PREFIX + "VOSK_MODELS") or ""),
     )

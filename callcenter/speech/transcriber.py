@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -109,9 +109,12 @@ class Transcriber:
     """Recognition for one call. Create it inside a running event loop; ``aclose`` it at the end."""
 
     def __init__(self, model: SpeechModel, pool: DecodePool, on_event: EventCallback,
-                 config: TranscriberConfig | None = None) -> None:
+                 config: TranscriberConfig | None = None, models: Mapping[str, SpeechModel] | None = None) -> None:
         self.config = config or TranscriberConfig()
         self._model = model
+        # Models of other languages than the first (``listen(language=...)``); "" is ``model``.
+        self._models: dict[str, SpeechModel] = {**(models or {}), "": model}
+        self._language = ""
         self._pool = pool
         self._on_event = on_event
         self._segmenter: Segmenter[_Chunk] = Segmenter(self.config.segmenter)
@@ -125,6 +128,7 @@ class Transcriber:
         # What the next utterance is decoded with, set by ``listen``.
         self._turn = 0
         self._phrases: tuple[str, ...] | None = None
+        self._next_language = ""
         self._next = _Utterance(0)
         # Per utterance, fixed when it starts.
         self._utterance = 0
@@ -151,17 +155,20 @@ class Transcriber:
         return self._end_ms
 
     def listen(self, *, turn: int, phrases: Sequence[str] | None = None,
-               no_speech_timeout_ms: int | None = None) -> None:
+               no_speech_timeout_ms: int | None = None, language: str = "") -> None:
         """Set how the next utterances are recognised, and arm the no-speech timer.
 
         ``phrases``: the answers a menu expects (a grammar, when the model supports one), or
         ``None`` for free speech. The turn and phrases apply to utterances that *start* from now
         on; an utterance already under way keeps those it started with. ``no_speech_timeout_ms``
-        counts in stream time from the last audio received.
+        counts in stream time from the last audio received. ``language``: whose model decodes
+        them ("" or a language without a model of its own: the first language's).
         """
         self._turn = turn
         self._phrases = tuple(phrases) if phrases else None
-        usable = self._model.usable_phrases(self._phrases) if self._phrases else ()
+        self._next_language = language if language in self._models else ""
+        model = self._models[self._next_language]
+        usable = model.usable_phrases(self._phrases) if self._phrases else ()
         self._next = _Utterance(turn, bool(usable), complete_phrases(usable))
         if no_speech_timeout_ms is None:
             self._segmenter.disarm()
@@ -227,7 +234,7 @@ class Transcriber:
             if self._next.complete:
                 # Decide from the recogniser: it must hear the silence after the last word.
                 self._segmenter.feed_trailing_silence()
-            self._queue(Begin(self._utterance, self._turn, self._phrases))
+            self._queue(Begin(self._utterance, self._turn, self._phrases, self._next_language))
             self._emit(SpeechStarted(self._turn, event.at_ms))
         now = time.monotonic()
         for chunk in step.feed:
@@ -289,7 +296,7 @@ class Transcriber:
     async def _do(self, item: Item) -> None:
         if isinstance(item, Begin):
             self._last_partial = ""
-            self._current = await self._pool.run(lambda: self._select(item.phrases), SETUP)
+            self._current = await self._pool.run(lambda: self._select(item.phrases, item.language), SETUP)
         elif isinstance(item, Audio):
             await self._decode(item)
         else:
@@ -324,9 +331,18 @@ class Transcriber:
             ended_ms=ended.at_ms, reason=ended.reason, grammar=utterance.grammar,
             dropped_ms=self._backlog.dropped_for(item.utterance)))
 
-    def _select(self, phrases: tuple[str, ...] | None) -> Recognizer:
+    def _select(self, phrases: tuple[str, ...] | None, language: str = "") -> Recognizer:
         # Runs on a pool thread. The free recogniser is kept for the whole call (creating one
         # costs ~0.1 s); a grammar recogniser is cheap and kept while the menu stays the same.
+        if language != self._language:
+            # The caller changed language: the previous utterance is finished (its Finish came
+            # before this Begin), so its model's recognisers are idle and go back to it.
+            for recognizer in (self._free, self._grammar[1] if self._grammar else None):
+                if recognizer is not None:
+                    self._model.release(recognizer)
+            self._language, self._model = language, self._models[language]
+            self._free = self._grammar = None
+            self._upsampler = Upsampler(TELEPHONE_RATE, self._model.sample_rate)
         if phrases and self._model.usable_phrases(phrases):
             if self._grammar is None or self._grammar[0] != phrases:
                 self._grammar = (phrases, self._model.recognizer(phrases))

@@ -204,6 +204,8 @@ class QueueEntry(Base):
     callback_leg: Mapped[str | None] = mapped_column(String(64))
     callback_stage: Mapped[str | None] = mapped_column(String(16))
     agent_address: Mapped[str | None] = mapped_column(String(255))
+    # The language the caller chose in the IVR when not the flow's first one (None: that one).
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class RoutingDecision(Base):

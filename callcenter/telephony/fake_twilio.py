@@ -51,6 +51,8 @@ class FakeParticipant:
     hold: bool = False
     muted: bool = False
     status: str = "connected"
+    # What the participant hears while held (Twilio's HoldUrl); None: Twilio's own music.
+    hold_url: str | None = None
 
 
 @dataclass
@@ -369,6 +371,8 @@ class FakeTwilio:
         conf = self._conference(request.match_info["conf"])
         participant = self._find_participant(conf, request.match_info["p"])
         form = await request.post()
+        if form.get("HoldUrl") is not None:
+            participant.hold_url = str(form.get("HoldUrl"))
         if form.get("Hold") is not None:
             participant.hold = self._bool(form.get("Hold"), participant.hold)
             await self._conference_event(conf, "participant-hold" if participant.hold else "participant-unhold",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
@@ -66,7 +66,9 @@ class TwilioCallControl:
             case Hold():
                 await self.client.conferences(command.conference).participants(command.leg).update_async(
                     hold=command.on_hold,
-                    **({"hold_url": f"{self.public_url}/twilio/hold-music"} if command.on_hold else {}))
+                    **({"hold_url": f"{self.public_url}/twilio/hold-music"
+                                    + (f"?lang={quote(command.language)}" if command.language else "")}
+                       if command.on_hold else {}))
             case RemoveLeg():
                 await self.client.conferences(command.conference).participants(command.leg).delete_async()
             case EndConference():

@@ -5,13 +5,14 @@ Only the voice-facing commands render here; side effects (SMS) belong to the exe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from callcenter.ivr import commands as cmd
+from callcenter.ivr import wording_en
 from callcenter.routing.estimate import announced_minutes
 from callcenter.telephony.conference import CALLER_LABEL, conference_name
 
@@ -40,6 +41,24 @@ class Voice:
     # Added to every <Gather> action: a call that could not have a stream of its own keeps
     # Twilio's recognition on its next questions (its answers come back with this mark).
     action_query: str = ""
+    # The other languages a flow may speak: code -> (Twilio's language, its voice). A caller
+    # who chose one hears that voice, and their speech is recognised in it: by our recogniser
+    # when it has a model for it (``own_languages``), else by Twilio.
+    voices: Mapping[str, tuple[str, str]] = field(default_factory=lambda: dict(OTHER_VOICES))
+    # The other languages our recogniser has a model for (CALLCENTER_VOSK_MODELS).
+    own_languages: tuple[str, ...] = ()
+
+    def of(self, language: str) -> tuple[str, str]:
+        """(Twilio language, voice) for a command's ``language`` ("": the first language)."""
+        return self.voices.get(language, (self.language, self.voice)) if language else (self.language, self.voice)
+
+    def own_recognition(self, language: str) -> bool:
+        """Whether our recogniser hears answers in ``language`` (else Twilio's does)."""
+        return self.speech == "vosk" and (not language or language in self.own_languages)
+
+
+# Polly's British English voice; CALLCENTER_VOICES changes or adds others (docs/flows.md, Langues).
+OTHER_VOICES: dict[str, tuple[str, str]] = {"en": ("en-GB", "Polly.Amy")}
 
 
 # With our own recogniser, a <Gather> only waits for keys; silence is detected on the audio stream,
@@ -55,8 +74,9 @@ class StreamStart:
     token: str
 
 
-def _say(parent: VoiceResponse, text: str, voice: Voice) -> None:
-    parent.say(text, language=voice.language, voice=voice.voice)
+def _say(parent: VoiceResponse, text: str, voice: Voice, language: str = "") -> None:
+    tts_language, tts_voice = voice.of(language)
+    parent.say(text, language=tts_language, voice=tts_voice)
 
 
 def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
@@ -67,12 +87,12 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
         start = response.start()
         opened = start.stream(url=stream.url, track="inbound_track")
         opened.parameter(name="token", value=stream.token)
-    own_speech = voice.speech == "vosk"
     for command in commands:
         match command:
             case cmd.Say():
-                _say(response, command.text, voice)
+                _say(response, command.text, voice, command.language)
             case cmd.Gather():
+                own_speech = voice.own_recognition(command.language)
                 action = f"/twilio/gather?turn={command.turn}{voice.action_query}"
                 twilio_speech = "speech" in command.modes and not own_speech
                 gather = response.gather(
@@ -80,14 +100,16 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
                     action=action,
                     method="POST",
                     timeout=STREAM_GATHER_TIMEOUT if own_speech and "speech" in command.modes else command.timeout,
-                    language=voice.language,
+                    language=voice.of(command.language)[0],
                     action_on_empty_result=not command.fall_through,
                     speech_timeout="auto" if twilio_speech else None,
                     num_digits=command.max_digits,
                     finish_on_key=command.finish_on_key,
                     hints=", ".join(command.hints) or None,
                 )
-                _say(gather, command.prompt, voice)
+                for part in command.lead:
+                    _say(gather, part.text, voice, part.language)
+                _say(gather, command.prompt, voice, command.language)
                 if not command.fall_through:
                     # Twilio runs the next verb if it ever skips the action: never leave dead air.
                     response.redirect(action, method="POST")
@@ -100,7 +122,9 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
                     start_conference_on_enter=False,
                     end_conference_on_exit=True,
                     beep=False,
-                    wait_url=f"/twilio/hold?call={quote(call_sid)}",
+                    # The caller's language rides on the wait URL: the hold message is said in it.
+                    wait_url=f"/twilio/hold?call={quote(call_sid)}" + (
+                        f"&lang={quote(command.language)}" if command.language else ""),
                     wait_method="POST",
                     participant_label=CALLER_LABEL,
                     status_callback=f"{voice.base_url}/twilio/conference",
@@ -126,25 +150,34 @@ def listening(command: cmd.Gather) -> str:
     return str(response)
 
 
+def _hold_words(language: str) -> dict[str, str]:
+    if language == wording_en.ENGLISH:
+        return wording_en.HOLD
+    return {"text": HOLD_TEXT, "position": HOLD_POSITION, "wait": HOLD_WAIT, "nobody": HOLD_NOBODY,
+            "music": HOLD_MUSIC}
+
+
 def hold(position: int | None, voice: Voice, wait_seconds: float | None = None, *,
-         nobody_on_duty: bool = False) -> str:
-    """What a caller hears while waiting; Twilio replays the wait URL when this ends. Minutes are
-    said only from an honest estimate (docs/routing.md); with nobody on duty, none are."""
+         nobody_on_duty: bool = False, language: str = "") -> str:
+    """What a caller hears while waiting, in their ``language``; Twilio replays the wait URL when
+    this ends. Minutes are said only from an honest estimate (docs/routing.md); with nobody on
+    duty, none are."""
     response = VoiceResponse()
+    words = _hold_words(language)
     if position is not None and position > 0:
-        _say(response, HOLD_POSITION.format(position=position), voice)
+        _say(response, words["position"].format(position=position), voice, language)
     minutes = None if nobody_on_duty else announced_minutes(wait_seconds)
     if minutes is not None:
-        _say(response, HOLD_WAIT.format(minutes=minutes), voice)
-    _say(response, HOLD_NOBODY if nobody_on_duty else HOLD_TEXT, voice)
+        _say(response, words["wait"].format(minutes=minutes), voice, language)
+    _say(response, words["nobody"] if nobody_on_duty else words["text"], voice, language)
     response.pause(length=20)
     return str(response)
 
 
-def hold_music(voice: Voice) -> str:
+def hold_music(voice: Voice, language: str = "") -> str:
     """What a caller put on hold by an agent hears."""
     response = VoiceResponse()
-    _say(response, HOLD_MUSIC, voice)
+    _say(response, _hold_words(language)["music"], voice, language)
     response.pause(length=15)
     return str(response)
 

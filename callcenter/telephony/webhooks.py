@@ -289,7 +289,10 @@ async def hold(request: web.Request) -> web.Response:
             status = None
         if status is not None:
             position, wait, nobody = status.position, status.estimated_wait_seconds, status.on_duty == 0
-    answer = twiml.hold(position, request.app[TELEPHONY].voice, wait, nobody_on_duty=nobody)
+    voice = request.app[TELEPHONY].voice
+    language = request.query.get("lang", "")
+    answer = twiml.hold(position, voice, wait, nobody_on_duty=nobody,
+                        language=language if language in voice.voices else "")
     sid = form.get("CallSid", "")
     if not forms.CALL_SID.match(sid):
         return _xml(answer)
@@ -389,7 +392,9 @@ async def agent_leg(request: web.Request) -> web.Response:
 
 
 async def hold_music(request: web.Request) -> web.Response:
-    return _xml(twiml.hold_music(request.app[TELEPHONY].voice))
+    voice = request.app[TELEPHONY].voice
+    language = request.query.get("lang", "")
+    return _xml(twiml.hold_music(voice, language if language in voice.voices else ""))
 
 
 def setup_routes(app: web.Application) -> None:

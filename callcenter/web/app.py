@@ -83,7 +83,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
                                                      clock=lambda: clock().timestamp())
     app.on_cleanup.append(lambda app: app[limits.LIMITS].close())
     app[keys.VOICE] = Voice(language=settings.language, voice=settings.voice,
-                            base_url=settings.public_url or "")
+                            base_url=settings.public_url or "", voices=dict(settings.voices))
     app.cleanup_ctx.append(_passwords)
     app.cleanup_ctx.append(_bus)
     app.cleanup_ctx.append(_database)
@@ -283,7 +283,7 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
                     callback_retry_seconds=settings.callback_retry_minutes * 60)
         app[keys.DESK] = desk
         engine = app.get(keys.SPEECH_ENGINE)
-        listening = Listening() if engine is not None else None
+        listening = Listening(tuple(engine.models)) if engine is not None else None
         book = AppointmentBook(db, settings.caller_hash_key, clock)
         app[keys.APPOINTMENTS] = book
         service = CallService(app[keys.DATABASE], app[keys.CATALOG],
@@ -349,15 +349,16 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
     else:
         try:
             path = resolve_model(speech.vosk_model, speech.models_dir)
+            others = {lang: resolve_model(spec, speech.models_dir) for lang, spec in speech.vosk_models.items()}
             engine = await asyncio.to_thread(SpeechEngine.from_model_path, path, workers=speech.workers,
                                              max_streams=speech.max_streams,
-                                             config=speech.transcriber_config())
+                                             config=speech.transcriber_config(), others=others)
         except Exception as exc:  # noqa: BLE001 - no model must not mean no calls
             _LOGGER.error("speech model unavailable (%s): running with keys and Twilio's speech", exc)
     if engine is None:
         yield
         return
-    app[keys.VOICE] = dataclasses.replace(app[keys.VOICE], speech="vosk")
+    app[keys.VOICE] = dataclasses.replace(app[keys.VOICE], speech="vosk", own_languages=tuple(engine.models))
     app[keys.SPEECH_ENGINE] = engine
     _LOGGER.info("self-hosted speech on: model %s", speech.vosk_model or "given by the caller")
     yield

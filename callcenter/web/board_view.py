@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from callcenter.web.labels import Labels
-from callcenter.web.views import relative_fr
+from callcenter.web.views import language_word, relative_fr
 
 
 def _duration(seconds: float | None) -> str:
@@ -30,6 +30,7 @@ def board_view(snapshot: dict[str, Any], labels: Labels, now: datetime,
             "tier": w["tier"], "tier_word": labels.of("tiers", w["tier"]),
             "reasons": ", ".join(labels.of("reasons", r) for r in w["reasons"]) or "—",
             "waited": _duration(w["waited"]), "score": w["score"],
+            "language": language_word(w.get("language") or "") or "—",
             "offered_to": names.get(w["offered_to"], "—") if w["offered_to"] is not None else "—"})
     for c in snapshot["connected"]:
         since = c.get("since")
@@ -37,7 +38,9 @@ def board_view(snapshot: dict[str, Any], labels: Labels, now: datetime,
             "agent": names.get(c["agent_id"], "conseiller inconnu"),
             "detail": ", ".join(part for part in (
                 f"depuis {_duration(since)}" if since is not None else "",
-                labels.of("tiers", c["tier"]) if c.get("tier") and c["tier"] != "normal" else "") if part)})
+                labels.of("tiers", c["tier"]) if c.get("tier") and c["tier"] != "normal" else "",
+                f"en {language_word(c.get('language') or '')}" if language_word(c.get("language") or "") else "")
+                if part)})
     callbacks = []
     for cb in snapshot["callbacks"]:
         line = callback_words(cb, names, now)
@@ -53,6 +56,7 @@ def board_view(snapshot: dict[str, Any], labels: Labels, now: datetime,
     ordered = sorted(queues.items(), key=lambda kv: labels.of("queues", kv[0]).casefold())
     agents = sorted(({"name": a["name"], "state": a["state"], "state_word": labels.of("states", a["state"]),
                       "since": _duration(a["since"]),
+                      "languages": ", ".join(language_word(x) or "français" for x in a.get("languages", ("fr",))),
                       "skills": ", ".join(f"{labels.of('queues', k)} (niveau {v})" for k, v in
                                           sorted(a["skills"].items(), key=lambda kv: -int(kv[1]))) or "—"}
                      for a in snapshot["agents"]), key=lambda a: a["name"].casefold())

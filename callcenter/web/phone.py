@@ -46,9 +46,13 @@ MAX_TEXT = 500
 def command_json(command: cmd.Command) -> dict[str, Any] | None:
     match command:
         case cmd.Say():
-            return {"say": command.text}
+            return {"say": command.text, **({"language": command.language} if command.language else {})}
         case cmd.Gather():
+            # What comes before the prompt is said first, each part in its own language.
+            lead = [{"say": p.text, **({"language": p.language} if p.language else {})} for p in command.lead]
             return {"listen": command.turn, "prompt": command.prompt, "keys": command.max_digits or 1,
+                    **({"language": command.language} if command.language else {}),
+                    **({"lead": lead} if lead else {}),
                     "finish_on_key": command.finish_on_key, "timeout": command.timeout,
                     "speech": "speech" in command.modes}
         case cmd.Transfer():

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from callcenter.flows.languages import LANGUAGE_NAMES
 from callcenter.flows.model import Ask, Flow, Menu
 from callcenter.web.labels import Labels
 
@@ -74,6 +75,13 @@ def variable_label(flow: Flow | None, labels: Labels, variable: str) -> str:
     return labels.of("variables", variable)
 
 
+def language_word(code: str) -> str | None:
+    """A caller's language in French words ("anglais"); ``None`` for the service's own."""
+    if not code or code == "fr":
+        return None
+    return LANGUAGE_NAMES.get(code, code)
+
+
 def outcome(item: Mapping[str, Any], labels: Labels) -> str:
     """How a past call ended, in words: its wrap-up code, else where it went, else its end."""
     codes = [n["wrapup_code"] for n in item.get("notes", ()) if n.get("wrapup_code")]
@@ -100,6 +108,8 @@ def french_context(ctx: dict[str, Any], flow: Flow | None, labels: Labels, now: 
         "reasons": [labels.of("reasons", r["id"]) for r in triage.get("reasons", ())],
         "answers": [kb_titles.get(a["kb_id"], "fiche de la base de connaissances") for a in ctx.get("answers", ())],
         "started": relative_fr(ctx.get("started_at"), now),
+        # Only said when the caller chose another language than the service's own.
+        "language": language_word(ctx.get("language") or ""),
         "notes": [{"text": n.get("text", ""), "code": labels.of("wrapup_codes", n["wrapup_code"])
                    if n.get("wrapup_code") else None} for n in ctx.get("notes", ())],
         "history": [{"when": relative_fr(h.get("started_at"), now), "at": h.get("started_at"),

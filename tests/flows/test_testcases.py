@@ -101,7 +101,7 @@ def env(tmp_path: Path, database_url: str, flows_dir: Path, monkeypatch: pytest.
 def test_the_bundled_flows_pass_their_test_cases(env: Path, capsys: Any) -> None:
     assert (PROJECT_ROOT / "ivr_flows" / "main.tests.yaml").is_file()
     assert main(["flows", "test", str(PROJECT_ROOT / "ivr_flows")]) == 0
-    assert "22 of 22 test cases passed" in capsys.readouterr().err
+    assert "24 of 24 test cases passed" in capsys.readouterr().err
 
 
 def test_publish_is_refused_while_a_case_fails(env: Path, tmp_path: Path, capsys: Any) -> None:
@@ -147,5 +147,5 @@ async def test_a_case_recorded_from_a_real_call(new_call: Any, settings: Any, en
     assert "- name: appel enregistré" in added and "0000000" in added
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["flows", "test", str(env / "main.yaml")]) == 0
-    assert "23 of 23 test cases passed" in capsys.readouterr().err
+    assert "25 of 25 test cases passed" in capsys.readouterr().err
     assert await asyncio.to_thread(main, ["flows", "record-test", "CA" + "9" * 32]) == 1

@@ -38,9 +38,10 @@ def quiet(ms: int) -> np.ndarray:
 class Call:
     """A transcriber fed 20 ms frames in stream time, as fast as the test goes."""
 
-    def __init__(self, model: ScriptedModel, pool: DecodePool, config: TranscriberConfig | None = None) -> None:
+    def __init__(self, model: ScriptedModel, pool: DecodePool, config: TranscriberConfig | None = None,
+                 models: dict[str, ScriptedModel] | None = None) -> None:
         self.events: list[SpeechEvent] = []
-        self.transcriber = Transcriber(model, pool, self.events.append, config)
+        self.transcriber = Transcriber(model, pool, self.events.append, config, models=models)
         self.clock = 0
         self.max_backlog_ms = 0
 
@@ -291,3 +292,22 @@ async def test_a_partial_decoded_before_the_end_of_speech_is_not_used(pool: Deco
     await call.live(quiet(1000))
     await call.transcriber.aclose()
     assert [(f.text, f.ended_ms) for f in call.finals()] == [("oui merci", 1300)]
+
+
+async def test_another_languages_model_decodes_once_the_caller_chose_it(pool: DecodePool) -> None:
+    french = ScriptedModel(script=[(0, "oui")])
+    english = ScriptedModel(8000, script=[(0, "yes")])
+    call = Call(french, pool, models={"en": english})
+    transcriber = call.transcriber
+    call.play(tone(300), quiet(800))
+    transcriber.listen(turn=2, language="en")
+    call.play(tone(300), quiet(800))
+    transcriber.listen(turn=3, language="de")   # no model of its own: the first language's
+    call.play(tone(300), quiet(800))
+    await transcriber.aclose()
+    assert [(f.turn, f.text) for f in call.finals()] == [(0, "oui"), (2, "yes"), (3, "oui")]
+    # The English model is fed at its own rate (8 kHz: no upsampling) and got 300 ms + pre-roll
+    # and hangover; each model's recognisers go back to it when the language changes and at the end.
+    assert english.made[0].utterances == [780 * 8]
+    assert french.released == french.made and english.released == english.made
+    assert not french.concurrent_use and not english.concurrent_use
