@@ -105,14 +105,15 @@ def localise(data: Mapping[str, Any]) -> Localised:
             seen_at.setdefault(main, path)
         return main
 
-    def spoken(key: str, value: Any, within: Mapping[str, Any]) -> bool:
+    def spoken(key: str, value: Any, path: Path_) -> bool:
         # A menu option's ``offer`` is said in the language the option switches to, by design;
         # the same field name is a spoken text elsewhere (the online link's offer).
-        return key in fields and isinstance(value, str | dict) and not (key == "offer" and "language" in within)
+        option = len(path) >= 2 and path[-2] == "options"
+        return key in fields and isinstance(value, str | dict) and not (key == "offer" and option)
 
     def walk(value: Any, path: Path_) -> Any:
         if isinstance(value, dict):
-            return {k: (text(v, (*path, k)) if spoken(k, v, value) else walk(v, (*path, k)))
+            return {k: (text(v, (*path, k)) if spoken(k, v, path) else walk(v, (*path, k)))
                     for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, (*path, i)) for i, v in enumerate(value)]

@@ -370,6 +370,7 @@ class Appointment(Base):
     updated_call: Mapped[str | None] = mapped_column(String(64))
     updated_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SurveyResponse(Base):
@@ -392,6 +393,7 @@ class SurveyResponse(Base):
     queue: Mapped[str | None] = mapped_column(String(64))
     tier: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CallbackRecord(Base):
