@@ -28,6 +28,8 @@ class SpeechSettings:
     max_streams: int | None = None
     #: Silence that ends a menu answer already recognised as a complete phrase.
     complete_silence_ms: int = 250
+    #: Recognisers prepared at start-up (unset: one per stream place; 0: none).
+    warm: int | None = None
 
     def transcriber_config(self) -> TranscriberConfig:
         """Per-call tuning for ``SpeechEngine(..., config=...)``."""
@@ -44,6 +46,18 @@ def _positive(name: str, raw: str | None, default: int | None) -> int | None:
         raise SettingsError(f"{PREFIX}{name}={raw!r}: expected an integer") from None
     if value < 1:
         raise SettingsError(f"{PREFIX}{name}={raw!r}: must be at least 1")
+    return value
+
+
+def _count(name: str, raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: expected an integer") from None
+    if value < 0:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: must be 0 or more")
     return value
 
 
@@ -69,4 +83,5 @@ def speech_settings(settings: Settings) -> SpeechSettings:
         max_streams=_positive("SPEECH_MAX_STREAMS", extra.get(PREFIX + "SPEECH_MAX_STREAMS"), None),
         end_silence_ms=end_silence,
         complete_silence_ms=complete_silence,
+        warm=_count("SPEECH_WARM", extra.get(PREFIX + "SPEECH_WARM")),
     )
