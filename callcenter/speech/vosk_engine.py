@@ -104,7 +104,8 @@ MAX_MENUS_KEPT = 64
 class VoskModel(SpeechModel):
     """A Vosk model loaded from a folder, shared by all calls (loading takes seconds: do it once)."""
 
-    def __init__(self, path: Path | str, *, max_idle: int = DEFAULT_MAX_IDLE, max_calls: int = MAX_CALLS_PER_RECOGNIZER) -> None:
+    def __init__(self, path: Path | str, *, max_idle: int = DEFAULT_MAX_IDLE,
+                 max_calls: int = MAX_CALLS_PER_RECOGNIZER) -> None:
         self.path = Path(path)
         self.max_idle = max_idle
         self.max_calls = max_calls

@@ -17,6 +17,7 @@ served from the first second.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ import numpy as np
 
 from callcenter.speech.audio import TELEPHONE_RATE, Int16Array, Upsampler
 from callcenter.speech.pool import WARM, DecodePool
-from callcenter.speech.recognizer import SpeechModel
+from callcenter.speech.recognizer import Recognizer, SpeechModel
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,6 +46,17 @@ def speech_shaped_noise(seconds: float, seed: int = 0) -> Int16Array:
     burst = TELEPHONE_RATE // 10
     loudness = rng.uniform(0.3, 1.0, size // burst + 1).repeat(burst)[:size]
     return np.clip(noise * syllables * loudness * 4000.0, -32768, 32767).astype(np.int16)
+
+
+@dataclass(frozen=True)
+class _Feed:
+    """One recogniser's warm-up audio, a piece per decoding job (on a pool thread)."""
+
+    recognizer: Recognizer
+    upsampler: Upsampler
+
+    def __call__(self, piece: Int16Array) -> None:
+        self.recognizer.accept(self.upsampler.process(piece).tobytes())
 
 
 @dataclass
@@ -68,7 +80,7 @@ async def warm_up(model: SpeechModel, pool: DecodePool, status: WarmUpStatus,
     set, on ``pool`` at the lowest priority; ``status`` is updated as they are kept."""
     try:
         for phrases in phrase_sets:
-            grammar = await pool.run(lambda p=phrases: model.prepare(p), WARM)  # type: ignore[misc]
+            grammar = await pool.run(functools.partial(model.prepare, phrases), WARM)
             if grammar is not None and model.keep(grammar):
                 status.grammars += 1
         samples = speech_shaped_noise(seconds)
@@ -76,11 +88,9 @@ async def warm_up(model: SpeechModel, pool: DecodePool, status: WarmUpStatus,
             recognizer = await pool.run(lambda: model.prepare(None), WARM)
             if recognizer is None:
                 break
-            upsampler = Upsampler(TELEPHONE_RATE, model.sample_rate)
+            feed = _Feed(recognizer, Upsampler(TELEPHONE_RATE, model.sample_rate))
             for start in range(0, samples.size, JOB_SAMPLES):
-                piece = samples[start:start + JOB_SAMPLES]
-                await pool.run(lambda p=piece: recognizer.accept(upsampler.process(p).tobytes()),  # type: ignore[misc]
-                               WARM)
+                await pool.run(functools.partial(feed, samples[start:start + JOB_SAMPLES]), WARM)
             await pool.run(recognizer.finish, WARM)
             if not model.keep(recognizer):
                 break
