@@ -18,17 +18,24 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+#: No server answers sooner than this after the end of speech (ours waits at least 250 ms of
+#: silence, vosk-server's endpointer 500 ms): a final sooner is the late answer to the utterance
+#: before, and must not pass for a fast answer to this one.
+MIN_LAG_S = 0.2
 
-def match_finals(speech_ends: Sequence[float], finals: Sequence[float]) -> tuple[list[float], int]:
-    """Pair each utterance (the time its speech ended) with the first final after it and before
-    the next utterance's end; returns the lags and how many utterances got none."""
+
+def match_finals(speech_ends: Sequence[float], finals: Sequence[float],
+                 min_lag_s: float = MIN_LAG_S) -> tuple[list[float], int]:
+    """Pair each utterance (the time its speech ended) with the first final at least
+    ``min_lag_s`` after it and before the next utterance's end; returns the lags and how many
+    utterances got none."""
     lags: list[float] = []
     missed = 0
     used = 0
     ordered = sorted(finals)
     for index, end in enumerate(speech_ends):
         limit = speech_ends[index + 1] if index + 1 < len(speech_ends) else math.inf
-        while used < len(ordered) and ordered[used] < end:
+        while used < len(ordered) and ordered[used] < end + min_lag_s:
             used += 1
         if used < len(ordered) and ordered[used] < limit:
             lags.append(ordered[used] - end)

@@ -27,9 +27,16 @@ def test_a_final_later_than_the_next_utterance_is_a_miss_not_a_lag() -> None:
     assert lags == pytest.approx([0.5]) and missed == 2
 
 
+def test_a_late_answer_to_the_previous_utterance_is_not_a_fast_answer_to_this_one() -> None:
+    # The answer to the first utterance comes 40 ms after the second ended: no server answers that
+    # fast, so both utterances count as missed.
+    lags, missed = match_finals([10.0, 13.0], [13.04])
+    assert lags == [] and missed == 2
+
+
 def test_finals_out_of_order_are_sorted_and_used_once() -> None:
-    lags, missed = match_finals([1.0, 2.0], [2.3, 1.2])
-    assert lags == pytest.approx([0.2, 0.3]) and missed == 0
+    lags, missed = match_finals([1.0, 2.0], [2.3, 1.25])
+    assert lags == pytest.approx([0.25, 0.3]) and missed == 0
     assert match_finals([1.0, 2.0], []) == ([], 2)
 
 
