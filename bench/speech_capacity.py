@@ -307,7 +307,16 @@ async def start_ours(http: aiohttp.ClientSession, work: Path, fake: str, args: a
                 "CALLCENTER_SECRET_KEY": "speech-bench-secret-key"})
     began = time.monotonic()
     server = start([CLI, "serve", "--port", str(port)], env, port, work / "server.log")
-    base = f"http://127.0.0.1:{port}"
+    try:
+        return await _ready(http, server, env, work, began)
+    except BaseException:
+        stop([server])      # nobody else knows about it yet
+        raise
+
+
+async def _ready(http: aiohttp.ClientSession, server: Server, env: dict[str, str], work: Path,
+                 began: float) -> Ours:
+    base = server.url
     while True:
         if server.process.poll() is not None:
             raise SystemExit(f"callcenter serve exited with {server.process.returncode}: see {work / 'server.log'}")
