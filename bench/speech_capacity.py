@@ -524,6 +524,10 @@ async def sweep(args: argparse.Namespace) -> list[RunResult]:
                             report(r)
                             cold[point] = r.keeps_up
                         if due_warm:
+                            if not due_cold:
+                                # Warm means "has just served a round of calls": serve one, unreported.
+                                await run_point("ours", "warm", point, run, args, http, pid, ours, sentences,
+                                                watcher, idle["ours"], keep, fake)
                             r = await run_point("ours", "warm", point, run, args, http, pid, ours, sentences, watcher,
                                                 idle["ours"], keep, fake)
                             report(r)
