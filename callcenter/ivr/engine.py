@@ -92,6 +92,22 @@ def _tier(triage: Mapping[str, Any]) -> str:
     return "fragile" if triage.get("fragile") or triage.get("check_danger") else "normal"
 
 
+def node_phrases(flow: Flow, node: flow_model.Node) -> tuple[str, ...]:
+    """The phrases a speech recogniser may restrict itself to at ``node`` (a menu that does not
+    search the knowledge base); () for free speech."""
+    if isinstance(node, flow_model.Menu) and node.knowledge is None:
+        words = [w for o in node.options for w in o.words]
+        keys = [k for o in node.options if o.key for k, v in SPOKEN_KEYS.items() if v == o.key]
+        return tuple(dict.fromkeys([*words, *keys, *flow.settings.human_words]))
+    return ()
+
+
+def menu_phrase_sets(flow: Flow) -> tuple[tuple[str, ...], ...]:
+    """Every distinct phrase set of ``flow``'s menus: the grammars its calls will be heard with."""
+    sets = (node_phrases(flow, node) for node in flow.nodes.values())
+    return tuple(dict.fromkeys(p for p in sets if p))
+
+
 class IvrEngine:
     """Runs calls on one version of one flow, with an optional knowledge index, triage rules and
     opening hours (without hours, every queue is open)."""

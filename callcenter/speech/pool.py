@@ -22,6 +22,8 @@ T = TypeVar("T")
 URGENT = 0  # finishing an utterance: the caller is waiting for the answer
 SETUP = 1  # creating a recogniser at an utterance's start
 BULK = 2  # decoding audio
+WARM = 3  # preparing recognisers ahead of calls: only when no call has work waiting
+_STOP = 9  # the shutdown sentinels, after every real job
 
 _Job = tuple[int, int, Callable[[], Any] | None, "Future[Any] | None"]
 
@@ -73,7 +75,7 @@ class DecodePool:
                     future.cancel()
         for _ in self._threads:
             # Sentinels sort after every real job, so queued work finishes first.
-            self._jobs.put((BULK + 1, next(self._order), None, None))
+            self._jobs.put((_STOP, next(self._order), None, None))
         if wait:
             for thread in self._threads:
                 thread.join()

@@ -60,3 +60,23 @@ class SpeechModel(ABC):
     def release(self, recognizer: Recognizer) -> None:
         """A call is done with ``recognizer`` (between utterances): keep it for another, or close it."""
         recognizer.close()
+
+    # -- preparing recognisers before calls (callcenter.speech.warmup) ---------------------------
+
+    def prepare(self, phrases: Sequence[str] | None = None) -> Recognizer | None:
+        """A new recogniser to warm up and then ``keep``, never one taken from those kept;
+        ``None`` when this model keeps none (nothing to prepare)."""
+        return None
+
+    def keep(self, recognizer: Recognizer) -> bool:
+        """Keep a prepared recogniser for the next calls; ``False`` (and closed) when full."""
+        recognizer.close()
+        return False
+
+    def idle_recognizers(self) -> int:
+        """Free-speech recognisers kept for the next calls."""
+        return 0
+
+    def idle_grammars(self) -> int:
+        """Grammar recognisers kept for the next calls (all menus together)."""
+        return 0

@@ -32,6 +32,8 @@ class SpeechSettings:
     #: Models of a flow's other languages, by language code (``CALLCENTER_VOSK_MODELS``);
     #: ``vosk_model`` is the first language's. A language without one: Twilio's recognition.
     vosk_models: Mapping[str, str] = field(default_factory=dict)
+    #: Recognisers prepared at start-up (unset: one per stream place; 0: none).
+    warm: int | None = None
 
     def transcriber_config(self) -> TranscriberConfig:
         """Per-call tuning for ``SpeechEngine(..., config=...)``."""
@@ -65,6 +67,18 @@ def _models(raw: str) -> dict[str, str]:
     return found
 
 
+def _count(name: str, raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: expected an integer") from None
+    if value < 0:
+        raise SettingsError(f"{PREFIX}{name}={raw!r}: must be 0 or more")
+    return value
+
+
 def speech_settings(settings: Settings) -> SpeechSettings:
     """Speech settings from ``settings`` (``CALLCENTER_VOSK_MODEL``, ``_MODELS_DIR``...)."""
     extra = settings.extra
@@ -88,4 +102,5 @@ def speech_settings(settings: Settings) -> SpeechSettings:
         end_silence_ms=end_silence,
         complete_silence_ms=complete_silence,
         vosk_models=_models(extra.get(PREFIX + "VOSK_MODELS") or ""),
+        warm=_count("SPEECH_WARM", extra.get(PREFIX + "SPEECH_WARM")),
     )

@@ -18,10 +18,16 @@ class StreamSlots:
         self.capacity = capacity
         self._promised: dict[str, float] = {}   # call SID -> when its stream token expires
         self._live: set[str] = set()
+        #: Calls given keys and Twilio's recognition because every place was taken (since start).
+        self.refused = 0
 
     def _expire(self, now: float) -> None:
         for sid in [sid for sid, until in self._promised.items() if until <= now]:
             del self._promised[sid]
+
+    def live(self) -> int:
+        """Streams being recognised now."""
+        return len(self._live)
 
     def in_use(self, now: float) -> int:
         self._expire(now)
@@ -33,6 +39,7 @@ class StreamSlots:
         if call_sid in self._live or call_sid in self._promised:
             return True
         if len(self._live) + len(self._promised) >= self.capacity:
+            self.refused += 1
             return False
         self._promised[call_sid] = until
         return True
@@ -42,6 +49,7 @@ class StreamSlots:
         self._expire(now)
         if self._promised.pop(call_sid, None) is None and call_sid not in self._live \
                 and len(self._live) + len(self._promised) >= self.capacity:
+            self.refused += 1
             return False
         self._live.add(call_sid)
         return True

@@ -55,9 +55,11 @@ def supports_grammar(path: Path) -> bool:
 class VoskRecognizer(Recognizer):
     """One ``KaldiRecognizer`` with word confidences on."""
 
-    def __init__(self, recognizer: Any, *, reusable: bool = False) -> None:
+    def __init__(self, recognizer: Any, *, reusable: bool = False,
+                 phrases: tuple[str, ...] | None = None) -> None:
         self._rec = recognizer
         self.reusable = reusable
+        self.phrases = phrases  # the grammar (usable phrases), None for free speech
         self.calls = 0   # calls it served (a kept recogniser serves several)
         self._rec.SetWords(True)
         self._words: list[Word] = []
@@ -94,16 +96,23 @@ class VoskRecognizer(Recognizer):
 # bench/stream_memory.py); retired after this many calls, it cannot grow without bound, and a new
 # one is warm again within a few calls.
 MAX_CALLS_PER_RECOGNIZER = 50
+MAX_GRAMMARS_PER_MENU = 4
+DEFAULT_MAX_IDLE = 8
+MAX_MENUS_KEPT = 64
 
 
 class VoskModel(SpeechModel):
     """A Vosk model loaded from a folder, shared by all calls (loading takes seconds: do it once)."""
 
-    def __init__(self, path: Path | str, *, max_idle: int = 8, max_calls: int = MAX_CALLS_PER_RECOGNIZER) -> None:
+    def __init__(self, path: Path | str, *, max_idle: int = DEFAULT_MAX_IDLE,
+                 max_calls: int = MAX_CALLS_PER_RECOGNIZER) -> None:
         self.path = Path(path)
         self.max_idle = max_idle
         self.max_calls = max_calls
         self._idle: list[VoskRecognizer] = []
+        # Grammar recognisers by phrase set: cheap to make (under 1 ms here), but one per menu is
+        # kept ready so a call's first menu answer never waits for one.
+        self._grammar_idle: dict[tuple[str, ...], list[VoskRecognizer]] = {}
         self._idle_lock = threading.Lock()
         if not looks_like_model(self.path):
             raise ModelError(f"{self.path}: not a Vosk model folder (no am/final.mdl or conf/model.conf)")
@@ -130,32 +139,56 @@ class VoskModel(SpeechModel):
 
     def recognizer(self, phrases: Sequence[str] | None = None) -> Recognizer:
         usable = self.usable_phrases(phrases) if phrases else ()
-        if not usable:
-            with self._idle_lock:
-                if self._idle:
-                    return self._idle.pop()
+        with self._idle_lock:
+            kept = self._grammar_idle.get(usable) if usable else self._idle
+            if kept:
+                return kept.pop()
+        return self._new(usable)
+
+    def _new(self, usable: tuple[str, ...]) -> VoskRecognizer:
         if usable:
             # "[unk]" lets speech outside the menu come out as unknown instead of a forced choice.
             grammar = list(usable) + ([UNKNOWN_WORD] if self._has_unknown else [])
             rec = self._vosk.KaldiRecognizer(self._model, self.sample_rate, json.dumps(grammar, ensure_ascii=False))
-        else:
-            rec = self._vosk.KaldiRecognizer(self._model, self.sample_rate)
-        return VoskRecognizer(rec, reusable=not usable)
+            return VoskRecognizer(rec, phrases=usable)
+        return VoskRecognizer(self._vosk.KaldiRecognizer(self._model, self.sample_rate), reusable=True)
+
+    def prepare(self, phrases: Sequence[str] | None = None) -> Recognizer | None:
+        if phrases:
+            # A menu none of whose words the model knows is heard as free speech: nothing to make.
+            usable = self.usable_phrases(phrases)
+            return self._new(usable) if usable else None
+        return self._new(())
+
+    def keep(self, recognizer: Recognizer) -> bool:
+        if isinstance(recognizer, VoskRecognizer):
+            with self._idle_lock:
+                if recognizer.phrases:
+                    kept = self._grammar_idle.setdefault(recognizer.phrases, [])
+                    # Grammar recognisers: a few per menu, for a bounded number of menus.
+                    if len(kept) < MAX_GRAMMARS_PER_MENU and len(self._grammar_idle) <= MAX_MENUS_KEPT:
+                        kept.append(recognizer)
+                        return True
+                elif recognizer.reusable and len(self._idle) < self.max_idle:
+                    self._idle.append(recognizer)
+                    return True
+        recognizer.close()
+        return False
 
     def release(self, recognizer: Recognizer) -> None:
-        # Only free-speech recognisers are worth keeping: their graph cache is what is slow to grow,
-        # and grammar recognisers are cheap to make.
-        if isinstance(recognizer, VoskRecognizer) and recognizer.reusable:
+        # Free-speech recognisers are what is worth keeping (their graph cache is slow to grow);
+        # grammar ones are kept too, a few per menu, as they are cheap to hold.
+        if isinstance(recognizer, VoskRecognizer):
             recognizer.calls += 1
             if recognizer.calls >= self.max_calls:
                 # Its graph cache has grown with every call: let a fresh one take over.
                 recognizer.close()
                 return
-            with self._idle_lock:
-                if len(self._idle) < self.max_idle:
-                    self._idle.append(recognizer)
-                    return
-        recognizer.close()
+        self.keep(recognizer)
 
     def idle_recognizers(self) -> int:
         return len(self._idle)
+
+    def idle_grammars(self) -> int:
+        with self._idle_lock:
+            return sum(len(v) for v in self._grammar_idle.values())

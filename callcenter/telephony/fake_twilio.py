@@ -97,6 +97,8 @@ class FakeTwilio:
         self._sender: asyncio.Task[None] | None = None
         # Calls placed through Calls.json, and the callee the tests play (fake_calls.py).
         self.outbound = FakeOutboundCalls(self)
+        # Sockets of ``/_fake/updates``: each TwiML pushed to a live call, as it arrives.
+        self._watchers: set[web.WebSocketResponse] = set()
 
     # -- callbacks -----------------------------------------------------------------------------
 
@@ -408,7 +410,16 @@ class FakeTwilio:
             await self.hangup(call.sid)
         if form.get("Twiml"):
             call.heard.append(str(form["Twiml"]))
+            await self._tell_watchers({"call_sid": call.sid, "twiml": str(form["Twiml"])})
         return web.json_response(self._call_json(call))
+
+    async def _tell_watchers(self, message: dict[str, str]) -> None:
+        for ws in list(self._watchers):
+            if ws.closed:
+                self._watchers.discard(ws)
+                continue
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json(message)
 
     # -- control routes for the voice side -----------------------------------------------------
 
@@ -422,6 +433,27 @@ class FakeTwilio:
             end_conference_on_exit=bool(data.get("end_conference_on_exit", False)),
             caller=data.get("from", ""), called=data.get("to", ""))
         return web.json_response({"conference_sid": conf.sid})
+
+    async def control_call(self, request: web.Request) -> web.Response:
+        """A caller's leg is live at Twilio (it dialled in: Twilio then posts the voice webhook),
+        so the REST API can update it."""
+        data = await request.json()
+        call = FakeCall(str(data["call_sid"]), str(data.get("to", "")), str(data.get("from", "")))
+        self.calls[call.sid] = call
+        return web.json_response({"call_sid": call.sid}, status=201)
+
+    async def control_updates(self, request: web.Request) -> web.WebSocketResponse:
+        """Every TwiML the server pushes to a live call (``calls(sid).update``), as a JSON text
+        message ``{"call_sid", "twiml"}``: what the caller hears next, for load tests."""
+        ws = web.WebSocketResponse(heartbeat=30)
+        await ws.prepare(request)
+        self._watchers.add(ws)
+        try:
+            async for _ in ws:
+                pass
+        finally:
+            self._watchers.discard(ws)
+        return ws
 
     async def control_hangup(self, request: web.Request) -> web.Response:
         await self.hangup(request.match_info["call"])
@@ -456,6 +488,8 @@ class FakeTwilio:
         r.add_get(API + "/Calls/{call}.json", self.fetch_call)
         r.add_post(API + "/Calls/{call}.json", self.update_call)
         r.add_post("/_fake/conferences/join", self.control_join)
+        r.add_post("/_fake/calls", self.control_call)
+        r.add_get("/_fake/updates", self.control_updates)
         r.add_post("/_fake/calls/{call}/hangup", self.control_hangup)
         r.add_get("/_fake/calls/{call}", self.control_state)
 

@@ -28,6 +28,7 @@ from callcenter.desk.ports import CallControl
 from callcenter.desk.service import Desk, HandleTime
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.hours import spoken_week
+from callcenter.ivr.engine import menu_phrase_sets
 from callcenter.kb.catalog import KbCatalog
 from callcenter.privacy.retention import Retention, purge_periodically
 from callcenter.routing import RoutingPolicy
@@ -57,6 +58,7 @@ from callcenter.web import (
     kb_versions_page,
     keys,
     limits,
+    loop_probe,
     pages,
     phone,
 )
@@ -95,6 +97,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_service_factory(clock))
     app.cleanup_ctx.append(_telephony)
     sockets.setup(app)
+    loop_probe.setup(app)
     webhooks.setup_routes(app)
     callback_calls.setup_routes(app)
     media.setup_routes(app)
@@ -351,7 +354,7 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
             path = resolve_model(speech.vosk_model, speech.models_dir)
             others = {lang: resolve_model(spec, speech.models_dir) for lang, spec in speech.vosk_models.items()}
             engine = await asyncio.to_thread(SpeechEngine.from_model_path, path, workers=speech.workers,
-                                             max_streams=speech.max_streams,
+                                             max_streams=speech.max_streams, warm=speech.warm,
                                              config=speech.transcriber_config(), others=others)
         except Exception as exc:  # noqa: BLE001 - no model must not mean no calls
             _LOGGER.error("speech model unavailable (%s): running with keys and Twilio's speech", exc)
@@ -360,8 +363,14 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
         return
     app[keys.VOICE] = dataclasses.replace(app[keys.VOICE], speech="vosk", own_languages=tuple(engine.models))
     app[keys.SPEECH_ENGINE] = engine
-    _LOGGER.info("self-hosted speech on: model %s", speech.vosk_model or "given by the caller")
+    _LOGGER.info("self-hosted speech on: model %s, %d streams at once, %d recognisers prepared in the background",
+                 speech.vosk_model or "given by the caller", engine.slots.capacity, engine.warm.target)
+    # Warm from the first call: recognisers (and the menus' grammars) prepared in the background,
+    # below every call's work; keypad calls are served meanwhile.
+    flow = app[keys.CATALOG].current(settings.flow)
+    engine.start_warm_up(menu_phrase_sets(flow) if flow is not None else ())
     yield
+    await engine.stop_warm_up()
     await asyncio.to_thread(engine.close)
 
 

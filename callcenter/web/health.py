@@ -8,6 +8,7 @@ from aiohttp import web
 
 from callcenter import __version__
 from callcenter.web import keys
+from callcenter.web.loop_probe import LOOP_LAG
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,6 +65,18 @@ async def healthz(request: web.Request) -> web.Response:
                                                      "default": cores.hours.default is not None}
     body["problems"] = {k: v[:20] for k, v in cores.problems.items() if v}
     body["speech"] = "self-hosted" if app.get(keys.SPEECH) is not None else "twilio"
+    engine = app.get(keys.SPEECH_ENGINE)
+    if engine is not None:
+        # Ready once the recognisers prepared at start-up are warm; calls are taken before (keys
+        # and, for each stream, a recogniser made on demand). ``refused``: callers sent to keys and
+        # Twilio's recognition because every stream place was taken.
+        warm = engine.warm
+        body["speech_capacity"] = {
+            "ready": warm.ready, "streams": engine.slots.capacity, "live": engine.slots.live(),
+            "refused": engine.slots.refused, "warm_target": warm.target, "warm_prepared": warm.prepared,
+            "menu_grammars": warm.grammars, "idle_recognizers": engine.model.idle_recognizers(),
+            **({"warm_error": warm.error} if warm.error else {})}
+    body["event_loop"] = app[LOOP_LAG].snapshot()
     ok = ok and flow is not None
     # Parts that work less well but still let every caller reach a person: "degraded", said with
     # the reason, HTTP 200 (the instance still serves calls). Only a part no call can do without

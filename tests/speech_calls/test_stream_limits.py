@@ -57,7 +57,7 @@ async def test_a_stream_that_never_starts_is_closed(vosk_centre: Centre, monkeyp
     assert time.monotonic() - started < 3
 
 
-async def test_beyond_the_cap_callers_get_twilio_speech(vosk_centre: Centre) -> None:
+async def test_beyond_the_cap_callers_get_twilio_speech(vosk_centre: Centre, caplog: pytest.LogCaptureFixture) -> None:
     first, twiml = await live_call(vosk_centre)
     assert ET.fromstring(twiml).find("Start/Stream") is not None
     second, twiml = await live_call(vosk_centre)
@@ -79,6 +79,11 @@ async def test_beyond_the_cap_callers_get_twilio_speech(vosk_centre: Centre) -> 
     ws = await open_stream(vosk_centre, first)
     await send_audio(ws, silence(200))
     assert not ws.closed
+    # Both refusals (the second call's TwiML, then its stream) are counted and logged.
+    speech = (await (await vosk_centre.client.get("/healthz")).json())["speech_capacity"]
+    assert speech["streams"] == 1 and speech["refused"] == 2 and speech["live"] == 1
+    assert "this call uses Twilio's speech recognition" in caplog.text
+    assert "audio stream refused" in caplog.text
     await ws.close()
 
 

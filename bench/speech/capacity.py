@@ -1,0 +1,97 @@
+"""The arithmetic of ``bench/speech_capacity.py``, pure (unit-tested in tests/bench/).
+
+One definition of lag for both servers, observed at the client: from the moment the end of an
+utterance's speech has been sent (audio is paced in real time, so that is when the caller stops
+talking) to the moment the client learns the final transcript. A run of N streams *keeps up* when
+the 95th percentile of its lags exceeds the same server's lag with one stream by at most
+``budget_s`` (1 s) and at most ``max_missed`` (10 %) of the utterances got no final transcript
+in time (before the caller's next utterance ended: a server that falls seconds behind shows up
+as missed answers). Not the single worst lag: one spike on a shared machine must not decide.
+The capacity of a series of runs is the most streams that kept up; over several series it is
+reported as the median with its spread.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: No server answers sooner than this after the end of speech (ours waits at least 250 ms of
+#: silence, vosk-server's endpointer 500 ms): a final sooner is the late answer to the utterance
+#: before, and must not pass for a fast answer to this one.
+MIN_LAG_S = 0.2
+
+
+def match_finals(speech_ends: Sequence[float], finals: Sequence[float],
+                 min_lag_s: float = MIN_LAG_S) -> tuple[list[float], int]:
+    """Pair each utterance (the time its speech ended) with the first final at least
+    ``min_lag_s`` after it and before the next utterance's end; returns the lags and how many
+    utterances got none."""
+    lags: list[float] = []
+    missed = 0
+    used = 0
+    ordered = sorted(finals)
+    for index, end in enumerate(speech_ends):
+        limit = speech_ends[index + 1] if index + 1 < len(speech_ends) else math.inf
+        while used < len(ordered) and ordered[used] < end + min_lag_s:
+            used += 1
+        if used < len(ordered) and ordered[used] < limit:
+            lags.append(ordered[used] - end)
+            used += 1
+        else:
+            missed += 1
+    return lags, missed
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default); NaN when empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class KeepUp:
+    budget_s: float = 1.0
+    max_missed: float = 0.10
+
+    def check(self, lags: Sequence[float], missed: int, idle_lag_s: float, dropped_ms: int = 0) -> bool:
+        total = len(lags) + missed
+        if total == 0 or dropped_ms > 0:
+            return False
+        if missed / total > self.max_missed:
+            return False
+        return percentile(lags, 95) <= idle_lag_s + self.budget_s
+
+
+def capacity(points: Sequence[tuple[int, bool]]) -> int:
+    """Most streams that kept up in one series of runs (0 when none did). A point above a failure
+    counts only if it kept up itself: capacity is read from what was measured, not assumed."""
+    return max((streams for streams, ok in points if ok), default=0)
+
+
+@dataclass(frozen=True)
+class Spread:
+    median: float
+    low: float
+    high: float
+    runs: int
+
+    def __str__(self) -> str:
+        return f"{self.median:.3g} ({self.low:.3g}-{self.high:.3g}, {self.runs} runs)"
+
+
+def spread(values: Sequence[float]) -> Spread:
+    if not values:
+        return Spread(math.nan, math.nan, math.nan, 0)
+    return Spread(float(statistics.median(values)), float(min(values)), float(max(values)), len(values))
+
+
+def ratio(ours: Spread, reference: Spread) -> float:
+    return ours.median / reference.median if reference.median else math.inf
