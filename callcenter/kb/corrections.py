@@ -123,6 +123,17 @@ def _span(words: Sequence[str], start: int, *, verb: bool = False) -> int:
     return end
 
 
+def _take_back(kept: list[str], content: Sequence[str]) -> None:
+    """Drop from the words already kept the rejected ones the caller had said just before (the
+    same words in the same order, within the last few words: a repetition, not a topic said
+    earlier for another reason)."""
+    n = len(content)
+    for j in range(len(kept) - n, max(-1, len(kept) - n - 4), -1):
+        if j >= 0 and tuple(kept[j:j + n]) == tuple(content):
+            del kept[j:j + n]
+            return
+
+
 def split(words: Sequence[str]) -> Parts:
     """Find rejected spans and a second question in normalised ``words`` (see ``normalise.words``)."""
     kept: list[str] = []
@@ -136,6 +147,9 @@ def split(words: Sequence[str]) -> Parts:
             content = tuple(w for w in words[start:end] if w not in _LEAD)
             if content:
                 rejected.append(content)
+                # "c'est pour les allocs, non pas les allocs, c'est pour ...": the caller takes
+                # back words said just before; they are not part of the question any more.
+                _take_back(kept, content)
                 i = end
                 continue
         kept.append(words[i])

@@ -35,6 +35,7 @@ from types import MappingProxyType
 from rapidfuzz import fuzz, process
 
 from callcenter.kb.corrections import split
+from callcenter.kb.elsewhere import cues_in, foreign_to
 from callcenter.kb.entry import Entry, KnowledgeBase
 from callcenter.kb.normalise import is_marker, is_stop, letter_of, stem, terms, words
 from callcenter.kb.organismes import ORGANISME_NAMES
@@ -454,6 +455,11 @@ class KnowledgeIndex:
                 rejected.update(i for i, e in enumerate(self.kb.entries) if e.organisme == body)
             elif (idx := self._confident(span)) is not None:
                 rejected.add(idx)
+        if rejected and (named := self._confident(parts.kept)) in rejected and \
+                self._body_named(parts.kept) is None:
+            # "c'est pas pour la carte d'identité, c'est pour le passeport": the caller rejects a
+            # word, and what they want is the same topic (one entry covers both).
+            rejected.discard(named)  # type: ignore[arg-type]
         seq, ranked = self._rank(parts.kept)
         ranked = [(idx, ev) for idx, ev in ranked if idx not in rejected]
         results = tuple(
@@ -501,6 +507,16 @@ class KnowledgeIndex:
                     clarify = ()  # too many alike ("c'est pour la caf"): any three would be arbitrary
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()  # one weak topic: not worth a question, ask to rephrase
+            if match is not None and (cues := cues_in(parts.kept)) and \
+                    foreign_to(cues, self._entry_words(match)):
+                # "pour se marier à la mairie", "le permis de chasse": another administration's
+                # business that shares a word with a topic; ask (the caller can say none of them).
+                match = None
+                also = None
+                near = [idx for idx, ev in ranked[: s.max_choices] if ev > s.max_runner_up * best]
+                clarify = tuple(self.kb.entries[idx].id for idx in near)
+                if len(clarify) == 1 and sure < s.confirm_min_evidence:
+                    clarify = ()
             if match is not None and parts.also and also is None:
                 pieces = {self._confident(parts.first), self._confident(parts.also)} - {None, best_idx}
                 if len(pieces) == 1:
@@ -509,6 +525,10 @@ class KnowledgeIndex:
                             terms=tuple(t for t, _ in seq), confidence=confidence, clarify=clarify,
                             rejected=tuple(sorted(self.kb.entries[i].id for i in rejected)), also=also,
                             semantic_rival=semantic_rival)
+
+    def _entry_words(self, entry: Entry) -> frozenset[str]:
+        """The normalised words of an entry's names, title and examples (not its long answers)."""
+        return frozenset(_keywords(entry))
 
     def _semantic_rival(self, text: str, candidates: Sequence[int]) -> int | None:
         """Another of ``candidates`` (the lexical best first) that the sentence embeddings put
