@@ -86,6 +86,10 @@ class SearchSettings:
     # least this share of its evidence is checked against the embeddings of the first three
     # entries, and turned into a question when another of them is closer to what the caller said
     # by more than ``semantic_margin`` (cosine).
+    # Two topics each named outright: an answer is turned into a question ("which of the two?")
+    # when one of the runners-up holds a word at least this strong (weight x relative idf, about
+    # a whole synonym's) that the best entry does not have at all ("mon CPF pour le permis").
+    named_rival_weight: float = 1.4
     semantic_zone: float = 0.5
     semantic_margin: float = 0.03
     fuzzy_cutoff: float = 86.0
@@ -490,7 +494,14 @@ class KnowledgeIndex:
                     clarify = tuple(self.kb.entries[idx].id for idx in aside)
             elif sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
                 match = self.kb.entries[best_idx]
-                if runner_up >= s.semantic_zone * best and \
+                named = None if parts.also else self._named_rival(seq, [idx for idx, _ in ranked[:s.max_choices]])
+                if named is not None:
+                    # The sentence names two topics outright ("mon CPF pour passer le permis"):
+                    # both fit, so ask rather than guess.
+                    match = None
+                    choices = dict.fromkeys((best_idx, ranked[1][0], named))
+                    clarify = tuple(self.kb.entries[idx].id for idx in choices)
+                elif runner_up >= s.semantic_zone * best and \
                         (rival := self._semantic_rival(text, [idx for idx, _ in ranked[:s.max_choices]])) is not None:
                     # A thin margin, and the sentence as a whole reads closer to another topic:
                     # a question costs the caller less than a confident wrong answer.
@@ -525,6 +536,21 @@ class KnowledgeIndex:
                             terms=tuple(t for t, _ in seq), confidence=confidence, clarify=clarify,
                             rejected=tuple(sorted(self.kb.entries[i].id for i in rejected)), also=also,
                             semantic_rival=semantic_rival)
+
+    def _named_rival(self, seq: Sequence[tuple[str, float]], candidates: Sequence[int]) -> int | None:
+        """A runner-up among ``candidates`` (the best first) that a word of the query names as
+        strongly as a synonym while the best entry does not know that word at all, if any."""
+        if len(candidates) < 2:
+            return None
+        said = {t for t, sim in seq if not is_marker(t) and sim >= 1.0}
+        said |= {a + PAIR_JOIN + b for (a, _), (b, _) in zip(seq, seq[1:], strict=False)}
+        best = candidates[0]
+        for idx in candidates[1:]:
+            for feature in said:
+                posting = dict(self._postings.get(feature, ()))
+                if posting.get(idx, 0.0) >= self.settings.named_rival_weight and best not in posting:
+                    return idx
+        return None
 
     def _entry_words(self, entry: Entry) -> frozenset[str]:
         """The normalised words of an entry's names, title and examples (not its long answers)."""
