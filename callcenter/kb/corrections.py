@@ -53,6 +53,19 @@ _DETERMINERS = frozenset({"la", "le", "les", "un", "une", "mon", "ma", "mes", "d
 _LINKS = frozenset({"de", "des", "du", "a", "à", "pour", "sur", "avec", "au", "aux", "d"})
 
 
+# After "est pas" these say how something is, not which topic it is about: "elle est pas
+# arrivée", "c'est pas encore versé" (the elided "c'" is gone, so "c'est" and "est" look alike).
+_STATES = frozenset({
+    "arrive", "arrivee", "arrives", "arrivees", "verse", "versee", "verses", "versees", "paye",
+    "payee", "payes", "payees", "recu", "recue", "recus", "recues", "tombe", "tombee", "passe",
+    "passee", "venu", "venue", "parti", "partie", "encore", "toujours", "possible", "normal",
+    "normale", "clair", "juste", "valide", "validee", "traite", "traitee", "envoye", "envoyee",
+    "fait", "faite", "bloque", "bloquee", "accepte", "acceptee", "pris", "prise", "ok", "bon",
+    "vrai", "facile", "simple", "grave", "pareil", "complet", "complete", "enregistre",
+    "enregistree", "prevu", "prevue", "fini", "finie", "termine", "terminee",
+})
+
+
 def _trigger(words: Sequence[str], i: int) -> int:
     """Where a rejected span starts if a rejection begins at ``words[i]``, else -1.
 
@@ -65,6 +78,9 @@ def _trigger(words: Sequence[str], i: int) -> int:
     if w != "pas":
         return -1
     before = words[max(0, i - 3):i]
+    if before and before[-1] in ("est", "etait", "était") and i + 1 < len(words) \
+            and words[i + 1] in _STATES:
+        return -1  # "ma retraite (n')est pas arrivée": a state denied, not a topic rejected
     if before and (before[-1] in ("est", "etait", "était", "non", "mais")
                    or (len(before) >= 2 and before[-2] == "est" and before[-1] == "ne")):
         return i + 1

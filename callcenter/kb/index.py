@@ -38,7 +38,7 @@ from callcenter.kb.corrections import split
 from callcenter.kb.elsewhere import cues_in, foreign_to
 from callcenter.kb.entry import Entry, KnowledgeBase
 from callcenter.kb.normalise import is_marker, is_stop, letter_of, stem, terms, words
-from callcenter.kb.organismes import ORGANISME_NAMES
+from callcenter.kb.organismes import ORGANISME_NAMES, TOPIC_LIKE_NAMES
 from callcenter.kb.phonetic import phonetic_key
 from callcenter.kb.semantic import Embedder, EntryVectors
 
@@ -452,9 +452,16 @@ class KnowledgeIndex:
         s = self.settings
         parts = split(words(text))
         rejected: set[int] = set()
+        topic_like = {t for name in TOPIC_LIKE_NAMES for t in terms(words(name))}
         for span in parts.rejected:
             body = self._body_named(span)
-            if body is not None:
+            if body is not None and set(terms(span)) <= topic_like:
+                # "pas les allocs": a benefit's name that is also the body's; leave out the topic
+                # it names best, and keep the body's other topics.
+                _, named = self._rank(span)
+                if named:
+                    rejected.add(named[0][0])
+            elif body is not None:
                 # "c'est pas la caf, c'est France Travail": every topic of that body is out.
                 rejected.update(i for i, e in enumerate(self.kb.entries) if e.organisme == body)
             elif (idx := self._confident(span)) is not None:
