@@ -28,13 +28,19 @@ CUES: tuple[tuple[str, ...], ...] = (
 )
 
 
+# The cues by their first word: a sentence is read once, word by word, on every search.
+_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _cue in CUES:
+    _BY_FIRST[_cue[0]] = (*_BY_FIRST.get(_cue[0], ()), _cue)
+
+
 def cues_in(heard: Sequence[str]) -> tuple[tuple[str, ...], ...]:
-    """The cues found in a sentence's normalised words, in the order of ``CUES``."""
-    found = []
-    for cue in CUES:
-        n = len(cue)
-        if any(tuple(heard[i:i + n]) == cue for i in range(len(heard) - n + 1)):
-            found.append(cue)
+    """The cues found in a sentence's normalised words, in the order they are said."""
+    found: list[tuple[str, ...]] = []
+    for i, word in enumerate(heard):
+        for cue in _BY_FIRST.get(word, ()):
+            if cue not in found and tuple(heard[i:i + len(cue)]) == cue:
+                found.append(cue)
     return tuple(found)
 
 

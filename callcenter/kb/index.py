@@ -43,6 +43,7 @@ from callcenter.kb.phonetic import phonetic_key
 from callcenter.kb.semantic import Embedder, EntryVectors
 
 PAIR_JOIN = " "
+_TOPIC_LIKE_TERMS = frozenset(t for name in TOPIC_LIKE_NAMES for t in terms(words(name)))
 
 
 @dataclass(frozen=True)
@@ -452,10 +453,9 @@ class KnowledgeIndex:
         s = self.settings
         parts = split(words(text))
         rejected: set[int] = set()
-        topic_like = {t for name in TOPIC_LIKE_NAMES for t in terms(words(name))}
         for span in parts.rejected:
             body = self._body_named(span)
-            if body is not None and set(terms(span)) <= topic_like:
+            if body is not None and set(terms(span)) <= _TOPIC_LIKE_TERMS:
                 # "pas les allocs": a benefit's name that is also the body's; leave out the topic
                 # it names best, and keep the body's other topics.
                 _, named = self._rank(span)
@@ -552,12 +552,15 @@ class KnowledgeIndex:
         said = {t for t, sim in seq if not is_marker(t) and sim >= 1.0}
         said |= {a + PAIR_JOIN + b for (a, _), (b, _) in zip(seq, seq[1:], strict=False)}
         best = candidates[0]
-        for idx in candidates[1:]:
-            for feature in said:
-                posting = dict(self._postings.get(feature, ()))
-                if posting.get(idx, 0.0) >= self.settings.named_rival_weight and best not in posting:
-                    return idx
-        return None
+        strong = self.settings.named_rival_weight
+        rivals = set(candidates[1:])
+        found: set[int] = set()
+        for feature in said:
+            posting = self._postings.get(feature, ())
+            if any(i == best for i, _ in posting):
+                continue
+            found.update(i for i, w in posting if w >= strong and i in rivals)
+        return next((idx for idx in candidates[1:] if idx in found), None)
 
     def _entry_words(self, entry: Entry) -> frozenset[str]:
         """The normalised words of an entry's names, title and examples (not its long answers)."""
