@@ -53,6 +53,19 @@ _DETERMINERS = frozenset({"la", "le", "les", "un", "une", "mon", "ma", "mes", "d
 _LINKS = frozenset({"de", "des", "du", "a", "à", "pour", "sur", "avec", "au", "aux", "d"})
 
 
+# After "est pas" these say how something is, not which topic it is about: "elle est pas
+# arrivée", "c'est pas encore versé" (the elided "c'" is gone, so "c'est" and "est" look alike).
+_STATES = frozenset({
+    "arrive", "arrivee", "arrives", "arrivees", "verse", "versee", "verses", "versees", "paye",
+    "payee", "payes", "payees", "recu", "recue", "recus", "recues", "tombe", "tombee", "passe",
+    "passee", "venu", "venue", "parti", "partie", "encore", "toujours", "possible", "normal",
+    "normale", "clair", "juste", "valide", "validee", "traite", "traitee", "envoye", "envoyee",
+    "fait", "faite", "bloque", "bloquee", "accepte", "acceptee", "pris", "prise", "ok", "bon",
+    "vrai", "facile", "simple", "grave", "pareil", "complet", "complete", "enregistre",
+    "enregistree", "prevu", "prevue", "fini", "finie", "termine", "terminee",
+})
+
+
 def _trigger(words: Sequence[str], i: int) -> int:
     """Where a rejected span starts if a rejection begins at ``words[i]``, else -1.
 
@@ -65,6 +78,9 @@ def _trigger(words: Sequence[str], i: int) -> int:
     if w != "pas":
         return -1
     before = words[max(0, i - 3):i]
+    if before and before[-1] in ("est", "etait", "était") and i + 1 < len(words) \
+            and words[i + 1] in _STATES:
+        return -1  # "ma retraite (n')est pas arrivée": a state denied, not a topic rejected
     if before and (before[-1] in ("est", "etait", "était", "non", "mais")
                    or (len(before) >= 2 and before[-2] == "est" and before[-1] == "ne")):
         return i + 1
@@ -123,6 +139,17 @@ def _span(words: Sequence[str], start: int, *, verb: bool = False) -> int:
     return end
 
 
+def _take_back(kept: list[str], content: Sequence[str]) -> None:
+    """Drop from the words already kept the rejected ones the caller had said just before (the
+    same words in the same order, within the last few words: a repetition, not a topic said
+    earlier for another reason)."""
+    n = len(content)
+    for j in range(len(kept) - n, max(-1, len(kept) - n - 4), -1):
+        if j >= 0 and tuple(kept[j:j + n]) == tuple(content):
+            del kept[j:j + n]
+            return
+
+
 def split(words: Sequence[str]) -> Parts:
     """Find rejected spans and a second question in normalised ``words`` (see ``normalise.words``)."""
     kept: list[str] = []
@@ -136,6 +163,9 @@ def split(words: Sequence[str]) -> Parts:
             content = tuple(w for w in words[start:end] if w not in _LEAD)
             if content:
                 rejected.append(content)
+                # "c'est pour les allocs, non pas les allocs, c'est pour ...": the caller takes
+                # back words said just before; they are not part of the question any more.
+                _take_back(kept, content)
                 i = end
                 continue
         kept.append(words[i])

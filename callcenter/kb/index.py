@@ -35,13 +35,15 @@ from types import MappingProxyType
 from rapidfuzz import fuzz, process
 
 from callcenter.kb.corrections import split
+from callcenter.kb.elsewhere import cues_in, foreign_to
 from callcenter.kb.entry import Entry, KnowledgeBase
 from callcenter.kb.normalise import is_marker, is_stop, letter_of, stem, terms, words
-from callcenter.kb.organismes import ORGANISME_NAMES
+from callcenter.kb.organismes import ORGANISME_NAMES, TOPIC_LIKE_NAMES
 from callcenter.kb.phonetic import phonetic_key
 from callcenter.kb.semantic import Embedder, EntryVectors
 
 PAIR_JOIN = " "
+_TOPIC_LIKE_TERMS = frozenset(t for name in TOPIC_LIKE_NAMES for t in terms(words(name)))
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ class SearchSettings:
     # least this share of its evidence is checked against the embeddings of the first three
     # entries, and turned into a question when another of them is closer to what the caller said
     # by more than ``semantic_margin`` (cosine).
+    # Two topics each named outright: an answer is turned into a question ("which of the two?")
+    # when one of the runners-up holds a word at least this strong (weight x relative idf, about
+    # a whole synonym's) that the best entry does not have at all ("mon CPF pour le permis").
+    named_rival_weight: float = 1.4
     semantic_zone: float = 0.5
     semantic_margin: float = 0.03
     fuzzy_cutoff: float = 86.0
@@ -449,11 +455,22 @@ class KnowledgeIndex:
         rejected: set[int] = set()
         for span in parts.rejected:
             body = self._body_named(span)
-            if body is not None:
+            if body is not None and set(terms(span)) <= _TOPIC_LIKE_TERMS:
+                # "pas les allocs": a benefit's name that is also the body's; leave out the topic
+                # it names best, and keep the body's other topics.
+                _, named = self._rank(span)
+                if named:
+                    rejected.add(named[0][0])
+            elif body is not None:
                 # "c'est pas la caf, c'est France Travail": every topic of that body is out.
                 rejected.update(i for i, e in enumerate(self.kb.entries) if e.organisme == body)
             elif (idx := self._confident(span)) is not None:
                 rejected.add(idx)
+        if rejected and (named := self._confident(parts.kept)) in rejected and \
+                self._body_named(parts.kept) is None:
+            # "c'est pas pour la carte d'identité, c'est pour le passeport": the caller rejects a
+            # word, and what they want is the same topic (one entry covers both).
+            rejected.discard(named)  # type: ignore[arg-type]
         seq, ranked = self._rank(parts.kept)
         ranked = [(idx, ev) for idx, ev in ranked if idx not in rejected]
         results = tuple(
@@ -484,7 +501,14 @@ class KnowledgeIndex:
                     clarify = tuple(self.kb.entries[idx].id for idx in aside)
             elif sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
                 match = self.kb.entries[best_idx]
-                if runner_up >= s.semantic_zone * best and \
+                named = None if parts.also else self._named_rival(seq, [idx for idx, _ in ranked[:s.max_choices]])
+                if named is not None:
+                    # The sentence names two topics outright ("mon CPF pour passer le permis"):
+                    # both fit, so ask rather than guess.
+                    match = None
+                    choices = dict.fromkeys((best_idx, ranked[1][0], named))
+                    clarify = tuple(self.kb.entries[idx].id for idx in choices)
+                elif runner_up >= s.semantic_zone * best and \
                         (rival := self._semantic_rival(text, [idx for idx, _ in ranked[:s.max_choices]])) is not None:
                     # A thin margin, and the sentence as a whole reads closer to another topic:
                     # a question costs the caller less than a confident wrong answer.
@@ -501,6 +525,16 @@ class KnowledgeIndex:
                     clarify = ()  # too many alike ("c'est pour la caf"): any three would be arbitrary
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()  # one weak topic: not worth a question, ask to rephrase
+            if match is not None and (cues := cues_in(parts.kept)) and \
+                    foreign_to(cues, self._entry_words(match)):
+                # "pour se marier à la mairie", "le permis de chasse": another administration's
+                # business that shares a word with a topic; ask (the caller can say none of them).
+                match = None
+                also = None
+                near = [idx for idx, ev in ranked[: s.max_choices] if ev > s.max_runner_up * best]
+                clarify = tuple(self.kb.entries[idx].id for idx in near)
+                if len(clarify) == 1 and sure < s.confirm_min_evidence:
+                    clarify = ()
             if match is not None and parts.also and also is None:
                 pieces = {self._confident(parts.first), self._confident(parts.also)} - {None, best_idx}
                 if len(pieces) == 1:
@@ -509,6 +543,28 @@ class KnowledgeIndex:
                             terms=tuple(t for t, _ in seq), confidence=confidence, clarify=clarify,
                             rejected=tuple(sorted(self.kb.entries[i].id for i in rejected)), also=also,
                             semantic_rival=semantic_rival)
+
+    def _named_rival(self, seq: Sequence[tuple[str, float]], candidates: Sequence[int]) -> int | None:
+        """A runner-up among ``candidates`` (the best first) that a word of the query names as
+        strongly as a synonym while the best entry does not know that word at all, if any."""
+        if len(candidates) < 2:
+            return None
+        said = {t for t, sim in seq if not is_marker(t) and sim >= 1.0}
+        said |= {a + PAIR_JOIN + b for (a, _), (b, _) in zip(seq, seq[1:], strict=False)}
+        best = candidates[0]
+        strong = self.settings.named_rival_weight
+        rivals = set(candidates[1:])
+        found: set[int] = set()
+        for feature in said:
+            posting = self._postings.get(feature, ())
+            if any(i == best for i, _ in posting):
+                continue
+            found.update(i for i, w in posting if w >= strong and i in rivals)
+        return next((idx for idx in candidates[1:] if idx in found), None)
+
+    def _entry_words(self, entry: Entry) -> frozenset[str]:
+        """The normalised words of an entry's names, title and examples (not its long answers)."""
+        return frozenset(_keywords(entry))
 
     def _semantic_rival(self, text: str, candidates: Sequence[int]) -> int | None:
         """Another of ``candidates`` (the lexical best first) that the sentence embeddings put

@@ -54,6 +54,7 @@ _COLLOQUIAL: dict[str, str] = {
     **dict.fromkeys(("ordi", "ordis"), "ordinateur"),
     **dict.fromkeys(("appli", "applis"), "application"),
     **dict.fromkeys(("mutu",), "mutuelle"),
+    **dict.fromkeys(("alloc", "allocs", "aloc", "alocs"), "allocations"),
     **dict.fromkeys(("kine", "kines"), "kinesitherapeute"),
 }
 

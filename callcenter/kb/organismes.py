@@ -23,6 +23,10 @@ ORGANISME_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "tous": (),
 })
 
+# Names of a body that are also the name of one of its benefits: "non pas les allocs" rejects the
+# allocations familiales, not every topic of the CAF ("... c'est pour l'aide au logement").
+TOPIC_LIKE_NAMES: frozenset[str] = frozenset({"allocations", "chômage", "retraite"})
+
 # The body named before a spoken answer ("Selon la CAF, ..."), so the caller knows whose rules
 # they hear; none for topics common to every body.
 SPOKEN_SOURCE: Mapping[str, str] = MappingProxyType({

@@ -1,0 +1,50 @@
+"""Cues that a caller's request belongs to another administration or another procedure.
+
+Callers ask the line about things no body behind it handles: papers for a wedding at the town
+hall, declaring a death to the civil registry, a hunting or boating licence, naturalisation. Such a
+sentence often shares a word with a topic ("permis" de chasse / permis de conduire, "décès" at the
+état civil / a death declared to the CAF), and the shared word alone is enough for an answer. A cue
+below, when the best entry does not itself use its words, keeps the search from answering at once:
+it asks which topic (the caller can say "none") or hands over. Pure data and one pure function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+# Normalised words (``normalise.words``: lower case, no accents, elisions dropped), not stems:
+# "marier" (a wedding to come, the town hall's) is not "mariés" (a change the CAF must know).
+CUES: tuple[tuple[str, ...], ...] = (
+    # Civil registry, town hall procedures.
+    ("etat", "civil"), ("acte", "de", "naissance"), ("acte", "naissance"), ("acte", "de", "deces"),
+    ("acte", "deces"), ("acte", "de", "mariage"), ("acte", "mariage"), ("livret", "de", "famille"),
+    ("marier",), ("publication", "des", "bans"), ("bans",), ("obseques",), ("enterrement",),
+    ("cimetiere",), ("inhumation",), ("cremation",), ("permis", "de", "construire"), ("urbanisme",),
+    ("cantine",), ("listes", "electorales"), ("liste", "electorale"), ("carte", "electeur"),
+    ("carte", "electorale"), ("recensement", "militaire"),
+    # Other licences and titles (prefecture, other ministries).
+    ("chasse",), ("bateau",), ("peche",), ("port", "arme"), ("naturalisation",), ("nationalite",),
+    ("titre", "de", "sejour"), ("visa",), ("casier", "judiciaire"),
+)
+
+
+# The cues by their first word: a sentence is read once, word by word, on every search.
+_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _cue in CUES:
+    _BY_FIRST[_cue[0]] = (*_BY_FIRST.get(_cue[0], ()), _cue)
+
+
+def cues_in(heard: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """The cues found in a sentence's normalised words, in the order they are said."""
+    found: list[tuple[str, ...]] = []
+    for i, word in enumerate(heard):
+        for cue in _BY_FIRST.get(word, ()):
+            if cue not in found and tuple(heard[i:i + len(cue)]) == cue:
+                found.append(cue)
+    return tuple(found)
+
+
+def foreign_to(cues: Iterable[tuple[str, ...]], entry_words: frozenset[str]) -> bool:
+    """Whether one of ``cues`` is not a thing the entry speaks of (its words are not all the
+    entry's own): the entry is then not a safe answer to that sentence."""
+    return any(not all(w in entry_words for w in cue if len(w) > 2) for cue in cues)
