@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from callcenter.ivr import clarify
+from callcenter.ivr import clarify, dialogues_en
 from callcenter.ivr import wording as fr
 from callcenter.ivr.matching import normalise, phrase_score
 
@@ -65,7 +65,8 @@ _KEYS = {"one": "1", "two": "2", "three": "3", "four": "4"}
 
 def fixed(text: str) -> str | None:
     """The English version of a fixed French sentence or template; ``None`` if there is none."""
-    return FIXED.get(text)
+    found = FIXED.get(text)
+    return found if found is not None else dialogues_en.FIXED.get(text)
 
 
 def followup_choice(text: str) -> str | None:
