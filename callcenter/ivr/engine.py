@@ -294,7 +294,8 @@ class IvrEngine:
             keys = [k for o in node.options if o.key for k, v in SPOKEN_KEYS.items() if v == o.key]
             return tuple(dict.fromkeys([*words, *keys, *self.speaker(state).human_words]))
         if isinstance(node, flow_model.Appointment):
-            return tuple(dict.fromkeys([*appointment.phrases(state, self.speaker(state)), *self.speaker(state).human_words]))
+            speaker = self.speaker(state)
+            return tuple(dict.fromkeys([*appointment.phrases(state, speaker), *speaker.human_words]))
         return ()
 
     def _offers(self, node: ListeningNode, state: CallState) -> tuple[cmd.Say, ...]:
@@ -705,10 +706,11 @@ class IvrEngine:
 
     def _callback_node(self, state: CallState, node: flow_model.Callback, at: str, out: list[cmd.Command]) -> Step:
         """A callback chosen from the flow: which number and when; a hidden number goes to a person."""
+        speaker = self.speaker(state)
         if node.text:
-            out.append(cmd.Say(node.text))
+            out.append(cmd.Say(speaker.t(node.text)))
         if not can_call_back(state.caller):
-            return self._enter(state, self.flow.settings.human, at, [*out, cmd.Say(self.speaker(state).t(callback.HIDDEN))],
+            return self._enter(state, self.flow.settings.human, at, [*out, cmd.Say(speaker.t(callback.HIDDEN))],
                                reason="callback_hidden_number")
         now = datetime.fromisoformat(at)
         found = None if self.hours is None else hours_status(self.hours, node.queue, now)
