@@ -3,8 +3,9 @@
 The French sentences stay the source (callcenter/ivr/wording.py, engine.py, unstaffed.py,
 clarify.py, telephony/twiml.py); this table gives each its English version, keyed by the French
 text or template, so a sentence added in French without an English one is found by a test
-(tests/ivr/test_languages.py) rather than read in French to an English caller. Spoken times and
-opening hours are not translated: an English caller is told the service is closed and asked to
+(tests/ivr/test_languages.py) rather than read in French to an English caller; the appointment,
+survey, online-link and callback dialogues have theirs in dialogues_en.py, found the same way.
+Opening hours are not translated: an English caller is told the service is closed and asked to
 call back during opening hours, without the hours themselves.
 """
 
