@@ -103,6 +103,21 @@ BUILTIN_TRANSLATIONS: dict[str, dict[str, str]] = {
     ANSWER_DEFAULTS["sms_sent"]: {"en": "It is sent. You will receive a text message with the details and the "
                                         "official link."},
     ANSWER_DEFAULTS["no_sms"]: {"en": "I cannot send a text message to this number."},
+    APPOINTMENT_PROMPT: {"en": "To book an appointment, press 1. To move an appointment, press 2. To cancel an "
+                               "appointment, press 3."},
+    SURVEY_DEFAULTS["consent"]: {"en": "Would you answer one question about this call? Press 1 for yes."},
+    SURVEY_DEFAULTS["question"]: {"en": "Did your question get an answer? Key in a score from 1 to 5: 1, not at "
+                                        "all, 5, completely."},
+    SURVEY_DEFAULTS["comment"]: {"en": "Thank you. If you wish, say in a few words what we could do better. "
+                                       "Otherwise, say nothing."},
+    SURVEY_DEFAULTS["thanks"]: {"en": "Thank you for your answer."},
+    ONLINE_LINK_DEFAULTS["offer"]: {"en": "This can be done online. Would you like the link by text message? "
+                                          "Press 1. Otherwise, press 2."},
+    ONLINE_LINK_DEFAULTS["confirm"]: {"en": "The text message will go to the number ending in {digits}. To "
+                                            "confirm, press 1."},
+    ONLINE_LINK_DEFAULTS["sent"]: {"en": "It is sent. If you need help with it, an adviser is still there: "
+                                         "press 0."},
+    ONLINE_LINK_DEFAULTS["declined"]: {"en": "All right, no text message."},
 }
 
 FlowProblem = FileFault  # one fault type for every data file

@@ -25,9 +25,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from callcenter.appointments.sms import sms_text
-from callcenter.appointments.spoken import spoken_reference, spoken_slot
+from callcenter.appointments.spoken import spoken_reference
 from callcenter.flows import model as flow_model
 from callcenter.ivr import commands as cmd
+from callcenter.ivr import words_en as en
 from callcenter.ivr.events import AppointmentResult, SmsResult
 from callcenter.ivr.matching import SPOKEN_KEYS, normalise, phrase_score, spoken_key
 from callcenter.ivr.state import CallState
@@ -35,6 +36,7 @@ from callcenter.ivr.wording import can_call_back, can_text
 
 if TYPE_CHECKING:
     from callcenter.ivr.engine import IvrEngine, Step
+    from callcenter.ivr.speaking import Speaker
 
 OFFERED = 3
 MORE_KEY = "9"
@@ -123,31 +125,43 @@ def max_digits(state: CallState) -> tuple[int, str]:
     return 1, ""
 
 
-def phrases(state: CallState) -> tuple[str, ...]:
+def _table(phase: object, sp: Speaker) -> dict[str, tuple[str, ...]]:
+    """The words expected at ``phase``, by key, in the caller's language."""
+    french, english = {"choose": (CHOOSE_WORDS, en.CHOOSE_WORDS), "offer": (OFFER_WORDS, en.OFFER_WORDS),
+                       "confirm": (CONFIRM_WORDS, en.CONFIRM_WORDS),
+                       "done": (DONE_WORDS, en.DONE_WORDS)}.get(str(phase), ({}, {}))
+    return sp.words(french, english)
+
+
+def _spoken_keys(sp: Speaker) -> dict[str, str]:
+    return {**SPOKEN_KEYS, **en.KEYS} if sp.english else dict(SPOKEN_KEYS)
+
+
+def phrases(state: CallState, sp: Speaker) -> tuple[str, ...]:
     """What the current question expects to hear: its words, its keys said aloud, and at an
     offer the days of the slots offered; () for free speech (a reference)."""
     info = _info(state)
-    words = {"choose": CHOOSE_WORDS, "offer": OFFER_WORDS, "confirm": CONFIRM_WORDS,
-             "done": DONE_WORDS}.get(str(info.get("phase")), {})
-    said_keys = [k for key in words for k, v in SPOKEN_KEYS.items() if v == key and k != "une"]
-    days = [spoken_slot(s, with_place=False).split()[0] for s in info.get("slots", ())] \
+    words = _table(info.get("phase"), sp)
+    said_keys = [k for key in words for k, v in _spoken_keys(sp).items() if v == key and k != "une"]
+    days = [sp.slot(s, with_place=False).split()[0] for s in info.get("slots", ())] \
         if info.get("phase") == "offer" else []
     return tuple(dict.fromkeys([*(w for group in words.values() for w in group), *said_keys, *days]))
 
 
-def prompt(state: CallState, node: flow_model.Appointment) -> str:
-    """The question being asked now (repeated after a silence or a word not understood)."""
+def prompt(state: CallState, node: flow_model.Appointment, sp: Speaker) -> str:
+    """The question being asked now (repeated after a silence or a word not understood), in the
+    caller's language."""
     info = _info(state)
     match info.get("phase"):
         case "offer":
-            return _offer_text(info.get("slots", ()))
+            return _offer_text(info.get("slots", ()), sp)
         case "reference":
-            return REFERENCE_PROMPT
+            return sp.t(REFERENCE_PROMPT)
         case "confirm":
-            return f"{FOUND.format(slot=spoken_slot(info['found']['slot']))} {CONFIRM_CANCEL}"
+            return f"{sp.t(FOUND).format(slot=sp.slot(info['found']['slot']))} {sp.t(CONFIRM_CANCEL)}"
         case "done":
-            return f"{_confirmation(info)} {DONE_PROMPT}"
-    return node.input.prompt
+            return f"{_confirmation(info, sp)} {sp.t(DONE_PROMPT)}"
+    return sp.t(node.input.prompt)
 
 
 def enter(engine: IvrEngine, state: CallState, node: flow_model.Appointment, out: list[cmd.Command]) -> Step:
@@ -157,8 +171,10 @@ def enter(engine: IvrEngine, state: CallState, node: flow_model.Appointment, out
 
 # -- the caller's answers --------------------------------------------------------------------
 
-def _words_key(text: str, table: Mapping[str, Sequence[str]]) -> str | None:
+def _words_key(text: str, table: Mapping[str, Sequence[str]], sp: Speaker) -> str | None:
     key = spoken_key(text)
+    if key is None and sp.english:
+        key = en.KEYS.get(normalise(text))
     if key is not None:
         return key
     norm = normalise(text)
@@ -166,14 +182,15 @@ def _words_key(text: str, table: Mapping[str, Sequence[str]]) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
-def _spoken_digits(text: str) -> str:
-    """ "quatre huit deux 7 1 5" -> "482715" (a reference said aloud)."""
+def _spoken_digits(text: str, sp: Speaker) -> str:
+    """ "quatre huit deux 7 1 5" (or "four eight two...") -> "482715" (a reference said aloud)."""
     out = []
+    keys = _spoken_keys(sp)
     for word in normalise(text).split():
         if word.isdigit():
             out.append(word)
-        elif SPOKEN_KEYS.get(word, "").isdigit():
-            out.append(SPOKEN_KEYS[word])
+        elif keys.get(word, "").isdigit():
+            out.append(keys[word])
     return "".join(out)
 
 
@@ -181,17 +198,15 @@ def speech(engine: IvrEngine, state: CallState, node: flow_model.Appointment, te
            now: datetime) -> Step:
     """Words at the node (already heard, triaged, and not a request for a person)."""
     info = _info(state)
-    match info.get("phase"):
-        case "choose":
-            key = _words_key(text, CHOOSE_WORDS)
+    sp = engine.speaker(state)
+    phase = info.get("phase")
+    match phase:
+        case "choose" | "confirm" | "done":
+            key = _words_key(text, _table(phase, sp), sp)
         case "offer":
-            key = _words_key(text, OFFER_WORDS) or _by_day(text, info.get("slots", ()))
+            key = _words_key(text, _table(phase, sp), sp) or _by_day(text, info.get("slots", ()), sp)
         case "reference":
-            key = _spoken_digits(text) or None
-        case "confirm":
-            key = _words_key(text, CONFIRM_WORDS)
-        case "done":
-            key = _words_key(text, DONE_WORDS)
+            key = _spoken_digits(text, sp) or None
         case _:
             return _asked_again(state)
     if key is None:
@@ -199,11 +214,11 @@ def speech(engine: IvrEngine, state: CallState, node: flow_model.Appointment, te
     return digits(engine, state, node, key, now)
 
 
-def _by_day(text: str, slots: Sequence[Mapping[str, Any]]) -> str | None:
-    """A slot named by its day ("mardi"), when only one offered slot falls on that day."""
+def _by_day(text: str, slots: Sequence[Mapping[str, Any]], sp: Speaker) -> str | None:
+    """A slot named by its day ("mardi", "Tuesday"), when only one offered slot falls on that day."""
     norm = normalise(text)
     keys = [str(i + 1) for i, s in enumerate(slots)
-            if phrase_score(norm, normalise(spoken_slot(s, with_place=False).split(" à ")[0].split()[0])) >= 100]
+            if phrase_score(norm, normalise(sp.slot(s, with_place=False).split()[0])) >= 100]
     return keys[0] if len(keys) == 1 else None
 
 
@@ -211,6 +226,7 @@ def digits(engine: IvrEngine, state: CallState, node: flow_model.Appointment, ke
     """Keys at the node (key 0 for a person is handled by the engine before)."""
     info = _info(state)
     at = now.isoformat()
+    sp = engine.speaker(state)
     match info.get("phase"):
         case "choose":
             intent = {"1": "book", "2": "move", "3": "cancel"}.get(keys)
@@ -218,11 +234,12 @@ def digits(engine: IvrEngine, state: CallState, node: flow_model.Appointment, ke
                 return engine._retry(state, node, now, "no_match")
             if not can_call_back(state.caller):
                 # Without the caller's number nobody could find the appointment again.
-                return engine._enter(state, engine.flow.settings.human, at, [cmd.Say(NEED_NUMBER)],
+                return engine._enter(state, engine.flow.settings.human, at, [cmd.Say(sp.t(NEED_NUMBER))],
                                      reason="appointment")
             if intent == "book":
                 return _search(_with(state, intent=intent), node, at, [])
-            return engine._listen(_fresh(_with(state, intent=intent, phase="reference")), node, [], REFERENCE_PROMPT)
+            return engine._listen(_fresh(_with(state, intent=intent, phase="reference")), node, [],
+                                  sp.t(REFERENCE_PROMPT))
         case "offer":
             slots = info.get("slots", [])
             if keys == MORE_KEY:
@@ -246,11 +263,11 @@ def digits(engine: IvrEngine, state: CallState, node: flow_model.Appointment, ke
                                                  appointment_id=int(info["found"]["id"]))
                 return _ask_book(state, "cancel", request)
             if keys == "2":
-                return engine._enter(state, node.next, at, [cmd.Say(KEPT)], reason="appointment")
+                return engine._enter(state, node.next, at, [cmd.Say(sp.t(KEPT))], reason="appointment")
             return engine._retry(state, node, now, "no_match")
         case "done":
             if keys == "1":
-                return engine._listen(state, node, [], prompt(state, node))
+                return engine._listen(state, node, [], prompt(state, node, sp))
             if keys == "2":
                 return engine._enter(state, node.next, at, [], reason="appointment")
             return engine._retry(state, node, now, "no_match")
@@ -275,25 +292,25 @@ def _search(state: CallState, node: flow_model.Appointment, after: str, out: lis
     return _ask_book(state, "search", request, out, more=more)
 
 
-def _offer_text(slots: Sequence[Mapping[str, Any]]) -> str:
-    lines = [OFFER_LINE.format(slot=spoken_slot(s), key=i + 1) for i, s in enumerate(slots)]
-    return " ".join([OFFER_INTRO, *[line[0].upper() + line[1:] for line in lines], OFFER_END])
+def _offer_text(slots: Sequence[Mapping[str, Any]], sp: Speaker) -> str:
+    lines = [sp.t(OFFER_LINE).format(slot=sp.slot(s), key=i + 1) for i, s in enumerate(slots)]
+    return " ".join([sp.t(OFFER_INTRO), *[line[0].upper() + line[1:] for line in lines], sp.t(OFFER_END)])
 
 
-def _confirmation(info: Mapping[str, Any]) -> str:
+def _confirmation(info: Mapping[str, Any], sp: Speaker) -> str:
     done = info.get("done") or {}
     slot = done.get("slot") or {}
     match done.get("what"):
         case "cancelled":
-            return CANCELLED.format(slot=spoken_slot(slot, with_place=False))
+            return sp.t(CANCELLED).format(slot=sp.slot(slot, with_place=False))
         case "moved":
-            head = MOVED.format(slot=spoken_slot(slot))
+            head = sp.t(MOVED).format(slot=sp.slot(slot))
         case _:
-            head = BOOKED.format(slot=spoken_slot(slot))
-    how = HOW_PHONE if slot.get("channel") == "phone" else HOW_IN_PERSON.format(
+            head = sp.t(BOOKED).format(slot=sp.slot(slot))
+    how = sp.t(HOW_PHONE) if slot.get("channel") == "phone" else sp.t(HOW_IN_PERSON).format(
         address=", ".join(p for p in (slot.get("agency"), slot.get("address")) if p))
     ref = spoken_reference(str(done.get("reference", "")))
-    return f"{head} {how} {REFERENCE.format(ref=ref)}"
+    return f"{head} {how} {sp.t(REFERENCE).format(ref=ref)}"
 
 
 def result(engine: IvrEngine, state: CallState, event: AppointmentResult, now: datetime) -> Step:
@@ -306,37 +323,38 @@ def result(engine: IvrEngine, state: CallState, event: AppointmentResult, now: d
         return state, []  # late or repeated: recorded in the log, nothing to say
     at = now.isoformat()
     human = engine.flow.settings.human
+    sp = engine.speaker(state)
     if event.outcome == "error":
-        return engine._enter(state, human, at, [cmd.Say(engine.flow.settings.apology)], reason="failure")
+        return engine._enter(state, human, at, [cmd.Say(sp.t(engine.flow.settings.apology))], reason="failure")
     match event.action:
         case "find_slots":
             slots = [dict(s) for s in event.slots]
             if not slots and info.get("more") and info.get("slots"):
-                return _search(state, node, at, [cmd.Say(NO_MORE)])
+                return _search(state, node, at, [cmd.Say(sp.t(NO_MORE))])
             if not slots:
-                return engine._enter(state, human, at, [cmd.Say(NO_SLOTS)], reason="appointment")
+                return engine._enter(state, human, at, [cmd.Say(sp.t(NO_SLOTS))], reason="appointment")
             state = _fresh(_with(state, phase="offer", slots=slots, more=False))
-            return engine._listen(state, node, [], _offer_text(slots))
+            return engine._listen(state, node, [], _offer_text(slots, sp))
         case "book" | "move":
             if event.outcome == "taken":
-                return _search(state, node, at, [cmd.Say(TAKEN)])
+                return _search(state, node, at, [cmd.Say(sp.t(TAKEN))])
             if event.outcome != "ok" or event.appointment is None:
-                return engine._enter(state, human, at, [cmd.Say(GONE)], reason="appointment")
+                return engine._enter(state, human, at, [cmd.Say(sp.t(GONE))], reason="appointment")
             what = "moved" if event.action == "move" else "booked"
             return _confirm(engine, state, node, what, dict(event.appointment))
         case "find":
             if event.outcome != "ok" or event.appointment is None:
-                return engine._retry(_with(state, phase="reference"), node, now, "no_match", said=NOT_FOUND)
+                return engine._retry(_with(state, phase="reference"), node, now, "no_match", said=sp.t(NOT_FOUND))
             found = dict(event.appointment)
             if info.get("intent") == "cancel":
                 state = _fresh(_with(state, phase="confirm", found=found))
-                return engine._listen(state, node, [], prompt(state, node))
+                return engine._listen(state, node, [], prompt(state, node, sp))
             state = _with(state, found=found)
-            return _search(state, node, at, [cmd.Say(f"{FOUND.format(slot=spoken_slot(found['slot']))} "
-                                                     f"{MOVE_INTRO}")])
+            return _search(state, node, at, [cmd.Say(f"{sp.t(FOUND).format(slot=sp.slot(found['slot']))} "
+                                                     f"{sp.t(MOVE_INTRO)}")])
         case "cancel":
             if event.outcome != "ok" or event.appointment is None:
-                return engine._enter(state, human, at, [cmd.Say(GONE)], reason="appointment")
+                return engine._enter(state, human, at, [cmd.Say(sp.t(GONE))], reason="appointment")
             return _confirm(engine, state, node, "cancelled", dict(event.appointment))
     return state, []
 
@@ -350,7 +368,8 @@ def _confirm(engine: IvrEngine, state: CallState, node: flow_model.Appointment, 
         # Nothing said yet: « envoyé » only once Twilio accepted it (SmsResult).
         return _with(state, phase="sms", done=done), [sms]
     state = _with(state, phase="done", done=done)
-    return engine._listen(state, node, [], f"{_confirmation(_info(state))} {NO_SMS} {DONE_PROMPT}")
+    sp = engine.speaker(state)
+    return engine._listen(state, node, [], f"{_confirmation(_info(state), sp)} {sp.t(NO_SMS)} {sp.t(DONE_PROMPT)}")
 
 
 def sms_result(engine: IvrEngine, state: CallState, event: SmsResult) -> Step:
@@ -358,8 +377,9 @@ def sms_result(engine: IvrEngine, state: CallState, event: SmsResult) -> Step:
     if not isinstance(node, flow_model.Appointment):
         return state, []
     state = _with(state, phase="done")
-    said = SMS_SENT if event.accepted else SMS_FAILED
-    return engine._listen(state, node, [], f"{_confirmation(_info(state))} {said} {DONE_PROMPT}")
+    sp = engine.speaker(state)
+    said = sp.t(SMS_SENT if event.accepted else SMS_FAILED)
+    return engine._listen(state, node, [], f"{_confirmation(_info(state), sp)} {said} {sp.t(DONE_PROMPT)}")
 
 
 def waiting(state: CallState) -> bool:

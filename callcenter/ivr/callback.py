@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from callcenter.hours import day_hours, spoken_moment
+from callcenter.hours import day_hours
 from callcenter.ivr import callback_text as text
 from callcenter.ivr import commands as cmd
 from callcenter.ivr.events import DigitsReceived, NoInput, SpeechReceived
@@ -26,8 +26,11 @@ from callcenter.privacy import keep_answer
 
 if TYPE_CHECKING:
     from callcenter.ivr.engine import IvrEngine, Step
+    from callcenter.ivr.speaking import Speaker
 
 HIDDEN = "Votre numéro est masqué : nous ne pouvons pas vous rappeler. Je vous passe un conseiller."
+# The reopening, when the caller chose it: "dès la réouverture, lundi à 8 heures 30".
+REOPENING = "dès la réouverture, {moment}"
 NUMBER_NODE = "callback_number"
 SLOT_NODE = "callback_slot"
 TIMEOUT = 6
@@ -50,7 +53,7 @@ def start(engine: IvrEngine, state: CallState, now: datetime, origin: str, reque
         "reasons": list(request.reasons), "after": request.after, "slots": [],
     }
     state = state.evolve(callback_dialog=dialog)
-    return _ask_number(state, lead, "")
+    return _ask_number(state, engine.speaker(state), lead, "")
 
 
 def _own(state: CallState) -> bool:
@@ -58,10 +61,10 @@ def _own(state: CallState) -> bool:
     return can_call_back(state.caller)
 
 
-def _ask_number(state: CallState, lead: list[cmd.Command], before: str) -> Step:
+def _ask_number(state: CallState, sp: Speaker, lead: list[cmd.Command], before: str) -> Step:
     turn = state.turn + 1
-    prompt = text.CONFIRM_NUMBER.format(number=text.spoken_number(state.caller)) if _own(state) \
-        else text.ASK_NUMBER
+    prompt = sp.t(text.CONFIRM_NUMBER).format(number=text.spoken_number(state.caller)) if _own(state) \
+        else sp.t(text.ASK_NUMBER)
     ask = cmd.Gather(node=NUMBER_NODE, turn=turn, prompt=f"{before} {prompt}".strip(), modes=("dtmf",),
                      timeout=TIMEOUT, max_digits=10, finish_on_key="#")
     return state.evolve(turn=turn), [*lead, ask]
@@ -102,9 +105,10 @@ def _ask_slot(engine: IvrEngine, state: CallState, now: datetime, before: str) -
     dialog = dict(state.callback_dialog or {})
     slots = [datetime.fromisoformat(s) for s in dialog["slots"]]
     after = dialog.get("after")
-    first = (text.ASAP_CLOSED.format(moment=spoken_moment(datetime.fromisoformat(after), now)) if after
-             else text.ASAP)
-    choices = [first, *(text.SLOT.format(moment=spoken_moment(s, now), key=i + 2) for i, s in enumerate(slots))]
+    sp = engine.speaker(state)
+    first = (sp.t(text.ASAP_CLOSED).format(moment=sp.moment(datetime.fromisoformat(after), now)) if after
+             else sp.t(text.ASAP))
+    choices = [first, *(sp.t(text.SLOT).format(moment=sp.moment(s, now), key=i + 2) for i, s in enumerate(slots))]
     turn = state.turn + 1
     ask = cmd.Gather(node=SLOT_NODE, turn=turn, prompt=" ".join([before, *choices]).strip(), modes=("dtmf",),
                      timeout=TIMEOUT, max_digits=1, finish_on_key="")
@@ -134,13 +138,14 @@ def _number(engine: IvrEngine, state: CallState, dialog: dict[str, Any],
         if dialog["tries"] >= RETRIES:
             return _no_number(engine, state, now)
         dialog["tries"] += 1
-        said = text.BAD_NUMBER if isinstance(event, DigitsReceived) else text.NOT_UNDERSTOOD
-        return _ask_number(state.evolve(callback_dialog=dialog), [], said)
+        sp = engine.speaker(state)
+        said = sp.t(text.BAD_NUMBER if isinstance(event, DigitsReceived) else text.NOT_UNDERSTOOD)
+        return _ask_number(state.evolve(callback_dialog=dialog), sp, [], said)
     dialog["last"] = text.last_digits(number)
     slots = _slots(engine, dialog.get("queue"), now, dialog["origin"] == "closed")
     dialog.update(stage="slot", tries=0, slots=[s.isoformat() for s in slots])
     state = state.evolve(callback_dialog=dialog)
-    taken = text.NUMBER_TAKEN.format(last=dialog["last"])
+    taken = engine.speaker(state).t(text.NUMBER_TAKEN).format(last=dialog["last"])
     keep = [cmd.CallbackNumber(to=number)]
     if not slots:
         done, out = _finish(engine, state, now, None, taken)
@@ -160,7 +165,7 @@ def _slot(engine: IvrEngine, state: CallState, dialog: dict[str, Any],
     if dialog["tries"] >= RETRIES:
         return _finish(engine, state, now, None)
     dialog["tries"] += 1
-    return _ask_slot(engine, state.evolve(callback_dialog=dialog), now, text.NOT_UNDERSTOOD)
+    return _ask_slot(engine, state.evolve(callback_dialog=dialog), now, engine.speaker(state).t(text.NOT_UNDERSTOOD))
 
 
 def _finish(engine: IvrEngine, state: CallState, now: datetime, slot: str | None, before: str = "") -> Step:
@@ -170,19 +175,21 @@ def _finish(engine: IvrEngine, state: CallState, now: datetime, slot: str | None
         to=state.caller if dialog.get("own") else "", queue=dialog.get("queue"), skill=dialog.get("skill"),
         priority=int(dialog.get("priority") or 0), tier=str(dialog.get("tier") or "normal"),
         reasons=tuple(dialog.get("reasons") or ()), after=dialog.get("after"), due=slot)
+    sp = engine.speaker(state)
     if slot is not None:
-        taken = text.TAKEN_SLOT.format(moment=spoken_moment(datetime.fromisoformat(slot), now))
+        taken = sp.t(text.TAKEN_SLOT).format(moment=sp.moment(datetime.fromisoformat(slot), now))
     elif dialog.get("after"):
-        taken = text.TAKEN_SLOT.format(moment=f"dès la réouverture, "
-                                              f"{spoken_moment(datetime.fromisoformat(dialog['after']), now)}")
+        reopening = sp.t(REOPENING).format(moment=sp.moment(datetime.fromisoformat(dialog["after"]), now))
+        taken = sp.t(text.TAKEN_SLOT).format(moment=reopening)
     else:
-        taken = text.TAKEN_ASAP
+        taken = sp.t(text.TAKEN_ASAP)
     dialog["stage"] = "done"
     at = now.isoformat()
     done = state.evolve(callback_dialog=dialog, callback_requested=True, status="ended", ended_at=at,
                         end_status="callback")
     said = " ".join(t for t in (before, taken) if t)
-    return done, [request, cmd.Say(said), *unstaffed.reminder(engine, state), cmd.Say(text.GOODBYE), cmd.Hangup()]
+    return done, [request, cmd.Say(said), *unstaffed.reminder(engine, state), cmd.Say(sp.t(text.GOODBYE)),
+                  cmd.Hangup()]
 
 
 def _no_number(engine: IvrEngine, state: CallState, now: datetime) -> Step:
@@ -191,13 +198,14 @@ def _no_number(engine: IvrEngine, state: CallState, now: datetime) -> Step:
     dialog = dict(state.callback_dialog or {})
     dialog["stage"] = "abandoned"
     state = state.evolve(callback_dialog=None)
+    sp = engine.speaker(state)
+    no_number = cmd.Say(sp.t(text.NO_NUMBER))
     if dialog["origin"] == "menu":
         # Chosen from the flow, the queue open: a person rather than nothing.
-        return engine._enter(state, engine.flow.settings.human, now.isoformat(), [cmd.Say(text.NO_NUMBER)],
+        return engine._enter(state, engine.flow.settings.human, now.isoformat(), [no_number],
                              reason="callback_no_number")
     if dialog["origin"] == "closed" or state.transfer is None:
         at = now.isoformat()
         ended = state.evolve(status="ended", ended_at=at, end_status="closed")
-        return ended, [cmd.Say(text.NO_NUMBER), *unstaffed.reminder(engine, state), cmd.Say(text.GOODBYE),
-                       cmd.Hangup()]
-    return state, [cmd.Say(text.NO_NUMBER), engine._transfer_again(state)]
+        return ended, [no_number, *unstaffed.reminder(engine, state), cmd.Say(sp.t(text.GOODBYE)), cmd.Hangup()]
+    return state, [no_number, engine._transfer_again(state)]

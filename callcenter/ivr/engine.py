@@ -249,7 +249,7 @@ class IvrEngine:
                     if not survey.applies(state):
                         node_id = node.next
                         continue
-                    return survey.start(state, node, out)
+                    return survey.start(self, state, node, out)
                 case flow_model.OnlineLink():
                     if not online_link.applies(self, state):
                         node_id = node.next
@@ -294,7 +294,8 @@ class IvrEngine:
             keys = [k for o in node.options if o.key for k, v in SPOKEN_KEYS.items() if v == o.key]
             return tuple(dict.fromkeys([*words, *keys, *self.speaker(state).human_words]))
         if isinstance(node, flow_model.Appointment):
-            return tuple(dict.fromkeys([*appointment.phrases(state), *self.speaker(state).human_words]))
+            speaker = self.speaker(state)
+            return tuple(dict.fromkeys([*appointment.phrases(state, speaker), *speaker.human_words]))
         return ()
 
     def _offers(self, node: ListeningNode, state: CallState) -> tuple[cmd.Say, ...]:
@@ -565,7 +566,7 @@ class IvrEngine:
         if isinstance(node, flow_model.Answer) and state.answer_phase == "clarify":
             return self.speaker(state).clarify_question(self._labels(state.clarify_choices))
         if isinstance(node, flow_model.Appointment):
-            return appointment.prompt(state, node)
+            return appointment.prompt(state, node, self.speaker(state))
         return self.speaker(state).t(node.input.prompt)
 
     # -- answers from the knowledge base --------------------------------------------------------
@@ -693,7 +694,7 @@ class IvrEngine:
             return appointment.sms_result(self, state, event)
         node = self.flow.node(state.node) if state.node is not None else None
         if state.answer_phase == "sms_pending" and isinstance(node, flow_model.OnlineLink):
-            return online_link.sms_result(state, node, event)
+            return online_link.sms_result(self, state, node, event)
         if state.answer_phase != "sms_pending" or not isinstance(node, flow_model.Answer):
             return state, []  # late or repeated: recorded in the log, nothing to say
         state = state.evolve(answer_phase="followup")
@@ -705,10 +706,11 @@ class IvrEngine:
 
     def _callback_node(self, state: CallState, node: flow_model.Callback, at: str, out: list[cmd.Command]) -> Step:
         """A callback chosen from the flow: which number and when; a hidden number goes to a person."""
+        speaker = self.speaker(state)
         if node.text:
-            out.append(cmd.Say(node.text))
+            out.append(cmd.Say(speaker.t(node.text)))
         if not can_call_back(state.caller):
-            return self._enter(state, self.flow.settings.human, at, [*out, cmd.Say(callback.HIDDEN)],
+            return self._enter(state, self.flow.settings.human, at, [*out, cmd.Say(speaker.t(callback.HIDDEN))],
                                reason="callback_hidden_number")
         now = datetime.fromisoformat(at)
         found = None if self.hours is None else hours_status(self.hours, node.queue, now)

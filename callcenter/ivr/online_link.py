@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from callcenter.flows.model import OnlineLink
 from callcenter.ivr import commands as cmd
+from callcenter.ivr import words_en as en
 from callcenter.ivr.events import DigitsReceived, NoInput, SmsResult, SpeechReceived
 from callcenter.ivr.matching import asks_for_person, normalise
 from callcenter.ivr.state import CallState, Utterance
@@ -25,6 +26,7 @@ from callcenter.ivr.wording import can_text, online_sms
 
 if TYPE_CHECKING:
     from callcenter.ivr.engine import IvrEngine, Step
+    from callcenter.ivr.speaking import Speaker
 
 YES = frozenset({"oui", "ouais", "un", "1", "d accord", "oui d accord", "volontiers", "ok", "oui merci",
                  "oui s il vous plait", "confirmer", "je confirme"})
@@ -54,17 +56,19 @@ def spoken_end(number: str) -> str:
     return f"{digits[:2]} {digits[2:]}"
 
 
-def _ask(state: CallState, node: OnlineLink, prompt: str, timeout: int | None = None) -> Step:
+def _ask(state: CallState, node: OnlineLink, prompt: str, sp: Speaker, timeout: int | None = None) -> Step:
     turn = state.turn + 1
     gather = cmd.Gather(node=node.id, turn=turn, prompt=prompt, modes=("dtmf", "speech"),
-                        timeout=timeout or node.timeout, max_digits=1, finish_on_key="", phrases=PHRASES)
+                        timeout=timeout or node.timeout, max_digits=1, finish_on_key="",
+                        phrases=en.LINK_PHRASES if sp.english else PHRASES)
     return state.evolve(turn=turn), [gather]
 
 
 def start(engine: IvrEngine, state: CallState, node: OnlineLink, out: list[cmd.Command]) -> Step:
     entry = _entry(engine, state)
     info = {"node": node.id, "phase": "offer", "kb_id": entry.id, "sent": False}
-    state, asked = _ask(state.evolve(online=info), node, node.offer)
+    sp = engine.speaker(state)
+    state, asked = _ask(state.evolve(online=info), node, sp.t(node.offer), sp)
     return state, [*out, *asked]
 
 
@@ -78,6 +82,7 @@ def answer(engine: IvrEngine, state: CallState, node: OnlineLink, event: DigitsR
            now: datetime) -> Step:
     at = now.isoformat()
     info = dict(state.online or {})
+    sp = engine.speaker(state)
     if isinstance(event, DigitsReceived) and event.digits == engine.flow.settings.human_key:
         return engine._to_person(state.evolve(online={**info, "phase": "done"}), now)
     said = ""
@@ -88,18 +93,20 @@ def answer(engine: IvrEngine, state: CallState, node: OnlineLink, event: DigitsR
         routed = engine._act_on_triage(state.evolve(online={**info, "phase": "done"}), at)
         if routed is not None:
             return routed
-        if asks_for_person(said, engine.flow.settings.human_words):
+        if asks_for_person(said, sp.human_words):
             return engine._to_person(state.evolve(online={**info, "phase": "done"}), now)
     key = event.digits if isinstance(event, DigitsReceived) else normalise(said)
+    yes = key in YES or (sp.english and key in en.YES)
     match info.get("phase"):
         case "offer":
-            if key in YES:
+            if yes:
                 info["phase"] = "confirm"
-                prompt = node.confirm.replace("{digits}", spoken_end(state.caller))
-                return _ask(state.evolve(online=info), node, prompt)
-            return _go_on(engine, state, node, info, at, [] if isinstance(event, NoInput) else [cmd.Say(node.declined)])
+                prompt = sp.t(node.confirm).replace("{digits}", spoken_end(state.caller))
+                return _ask(state.evolve(online=info), node, prompt, sp)
+            return _go_on(engine, state, node, info, at,
+                          [] if isinstance(event, NoInput) else [cmd.Say(sp.t(node.declined))])
         case "confirm":
-            if key in YES:
+            if yes:
                 entry = _entry(engine, state)
                 info["phase"] = "sending"
                 sms = cmd.SendSms(to=state.caller, body=online_sms(entry.online.label, entry.online.url))
@@ -107,16 +114,17 @@ def answer(engine: IvrEngine, state: CallState, node: OnlineLink, event: DigitsR
                 return state.evolve(online=info, answer_phase="sms_pending"), [sms]
             if isinstance(event, NoInput):
                 return _go_on(engine, state, node, info, at, [])
-            return _go_on(engine, state, node, info, at, [cmd.Say(NOT_THIS_NUMBER)])
+            return _go_on(engine, state, node, info, at, [cmd.Say(sp.t(NOT_THIS_NUMBER))])
     # "sent": anything but the way to a person goes on.
     return _go_on(engine, state, node, info, at, [])
 
 
-def sms_result(state: CallState, node: OnlineLink, event: SmsResult) -> Step:
+def sms_result(engine: IvrEngine, state: CallState, node: OnlineLink, event: SmsResult) -> Step:
     """Twilio's answer to the SMS: sent (and a person one key away), or not (and the same key)."""
     info = dict(state.online or {})
     if info.get("phase") != "sending":
         return state, []
     info.update(phase="sent", sent=event.accepted, sid=event.sid)
     state = state.evolve(online=info, answer_phase=None)
-    return _ask(state, node, node.sent if event.accepted else SMS_FAILED, AFTER_SENT_TIMEOUT)
+    sp = engine.speaker(state)
+    return _ask(state, node, sp.t(node.sent if event.accepted else SMS_FAILED), sp, AFTER_SENT_TIMEOUT)

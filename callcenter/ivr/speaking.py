@@ -9,10 +9,15 @@ one-line notice in theirs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from callcenter.appointments.spoken import spoken_slot, spoken_slot_en
 from callcenter.flows.model import Flow
+from callcenter.hours import spoken as hours_fr
+from callcenter.hours import spoken_en as hours_en
 from callcenter.ivr import clarify, wording, wording_en
 from callcenter.ivr import commands as cmd
 
@@ -63,6 +68,16 @@ class Speaker:
     def also_offer(self, topic: str, key: str) -> str:
         return wording_en.also_offer(topic, key) if self.english else clarify.also_offer(topic, key)
 
+    # -- dates and times -----------------------------------------------------------------------
+
+    def slot(self, slot: Mapping[str, Any], *, with_place: bool = True) -> str:
+        """An appointment slot said aloud: "mardi 3 mars à 14 heures 30" / "Tuesday 3 March at 2:30 pm"."""
+        return spoken_slot_en(slot, with_place=with_place) if self.english else spoken_slot(slot, with_place=with_place)
+
+    def moment(self, when: datetime, now: datetime) -> str:
+        """ "demain à 9 heures" / "tomorrow at 9 am"."""
+        return hours_en.spoken_moment(when, now) if self.english else hours_fr.spoken_moment(when, now)
+
     # -- understanding the caller ----------------------------------------------------------------
 
     @property
@@ -77,6 +92,14 @@ class Speaker:
     def danger_answer(self, text: str) -> str | None:
         found = wording_en.danger_answer(text) if self.english else None
         return found if found is not None else wording.danger_answer(text)
+
+    def words(self, french: Mapping[str, Sequence[str]],
+              english: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+        """The words a question expects, by key: French, and English too for an English caller
+        (French words heard from an English caller still count)."""
+        if not self.english:
+            return {k: tuple(v) for k, v in french.items()}
+        return {k: (*english.get(k, ()), *french.get(k, ())) for k in dict.fromkeys([*english, *french])}
 
     def followup_choice(self, text: str) -> str | None:
         found = wording_en.followup_choice(text) if self.english else None

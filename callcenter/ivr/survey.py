@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from callcenter.flows.model import Survey
 from callcenter.ivr import commands as cmd
+from callcenter.ivr import words_en as en
 from callcenter.ivr.events import DigitsReceived, NoInput, SpeechReceived
 from callcenter.ivr.matching import asks_for_person, normalise
 from callcenter.ivr.state import CallState, Utterance
@@ -25,6 +26,7 @@ from callcenter.privacy import redact
 
 if TYPE_CHECKING:
     from callcenter.ivr.engine import IvrEngine, Step
+    from callcenter.ivr.speaking import Speaker
 
 YES = frozenset({"oui", "ouais", "un", "1", "d accord", "oui d accord", "volontiers", "ok", "oui volontiers"})
 SCORES = {"1": 1, "un": 1, "une": 1, "2": 2, "deux": 2, "3": 3, "trois": 3, "4": 4, "quatre": 4,
@@ -55,18 +57,20 @@ def _about(state: CallState) -> dict[str, Any]:
     return {"via": "answer", "agent_id": None, "kb_id": last.kb_id, "last": last.node, "queue": None}
 
 
-def _ask(state: CallState, node: Survey, prompt: str, phrases: tuple[str, ...] = SPOKEN_SCORES) -> Step:
-    """Keys and words are both heard; ``phrases`` () for the free comment."""
+def _ask(state: CallState, node: Survey, prompt: str, sp: Speaker, free: bool = False) -> Step:
+    """Keys and words are both heard; ``free`` for the comment (no expected words)."""
     turn = state.turn + 1
+    phrases = () if free else (en.SPOKEN_SCORES if sp.english else SPOKEN_SCORES)
     gather = cmd.Gather(node=node.id, turn=turn, prompt=prompt, modes=("dtmf", "speech"), timeout=node.timeout,
                         max_digits=1, finish_on_key="", phrases=phrases)
     return state.evolve(turn=turn), [gather]
 
 
-def start(state: CallState, node: Survey, out: list[cmd.Command]) -> Step:
+def start(engine: IvrEngine, state: CallState, node: Survey, out: list[cmd.Command]) -> Step:
     """The caller reached the survey node and may be asked: consent first."""
     info = {"node": node.id, "phase": "consent", "score": None, "comment": None, "tries": 0, **_about(state)}
-    state, asked = _ask(state.evolve(survey=info), node, node.consent)
+    sp = engine.speaker(state)
+    state, asked = _ask(state.evolve(survey=info), node, sp.t(node.consent), sp)
     return state, [*out, *asked]
 
 
@@ -88,6 +92,7 @@ def answer(engine: IvrEngine, state: CallState, node: Survey, event: DigitsRecei
     at = now.isoformat()
     info = dict(state.survey or {})
     phase = info.get("phase")
+    sp = engine.speaker(state)
     if isinstance(event, DigitsReceived) and event.digits == engine.flow.settings.human_key:
         info["phase"] = "done"
         return engine._to_person(state.evolve(survey=info), now)
@@ -102,31 +107,31 @@ def answer(engine: IvrEngine, state: CallState, node: Survey, event: DigitsRecei
             routed = engine._act_on_triage(state.evolve(survey=info), at)
             if routed is not None:
                 return routed
-        if phase != "comment" and asks_for_person(said, engine.flow.settings.human_words):
+        if phase != "comment" and asks_for_person(said, sp.human_words):
             info["phase"] = "done"
             return engine._to_person(state.evolve(survey=info), now)
     key = event.digits if isinstance(event, DigitsReceived) else normalise(said)
     match phase:
         case "consent":
-            if key in YES:
+            if key in YES or (sp.english and key in en.YES):
                 info["phase"] = "score"
-                return _ask(state.evolve(survey=info), node, node.question)
+                return _ask(state.evolve(survey=info), node, sp.t(node.question), sp)
             info["refused"] = not isinstance(event, NoInput)
             return _finish(engine, state, node, info, at, [])
         case "score":
-            score = SCORES.get(key)
+            score = SCORES.get(key) or (en.SCORES.get(key) if sp.english else None)
             if score is None:
                 if isinstance(event, NoInput) or info.get("tries", 0) >= 1:
                     return _finish(engine, state, node, info, at, [])
                 info["tries"] = info.get("tries", 0) + 1
-                return _ask(state.evolve(survey=info), node, f"{AGAIN} {node.question}")
+                return _ask(state.evolve(survey=info), node, f"{sp.t(AGAIN)} {sp.t(node.question)}", sp)
             info["score"] = score
             record = _record(state, info)
             if not node.comment:
-                return _finish(engine, state, node, info, at, [record, cmd.Say(node.thanks)])
+                return _finish(engine, state, node, info, at, [record, cmd.Say(sp.t(node.thanks))])
             info["phase"] = "comment"
             state = state.evolve(survey=info)
-            state, asked = _ask(state, node, node.comment, ())
+            state, asked = _ask(state, node, sp.t(node.comment), sp, free=True)
             return state, [record, *asked]
         case "comment":
             out: list[cmd.Command] = []
@@ -137,5 +142,5 @@ def answer(engine: IvrEngine, state: CallState, node: Survey, event: DigitsRecei
                 if comment:
                     info["comment"] = comment
                     out.append(_record(state, info))
-            return _finish(engine, state, node, info, at, [*out, cmd.Say(node.thanks)])
+            return _finish(engine, state, node, info, at, [*out, cmd.Say(sp.t(node.thanks))])
     return _finish(engine, state, node, info, at, [])

@@ -3,8 +3,9 @@
 The French sentences stay the source (callcenter/ivr/wording.py, engine.py, unstaffed.py,
 clarify.py, telephony/twiml.py); this table gives each its English version, keyed by the French
 text or template, so a sentence added in French without an English one is found by a test
-(tests/ivr/test_languages.py) rather than read in French to an English caller. Spoken times and
-opening hours are not translated: an English caller is told the service is closed and asked to
+(tests/ivr/test_languages.py) rather than read in French to an English caller; the appointment,
+survey, online-link and callback dialogues have theirs in dialogues_en.py, found the same way.
+Opening hours are not translated: an English caller is told the service is closed and asked to
 call back during opening hours, without the hours themselves.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from callcenter.ivr import clarify
+from callcenter.ivr import clarify, dialogues_en
 from callcenter.ivr import wording as fr
 from callcenter.ivr.matching import normalise, phrase_score
 
@@ -65,7 +66,8 @@ _KEYS = {"one": "1", "two": "2", "three": "3", "four": "4"}
 
 def fixed(text: str) -> str | None:
     """The English version of a fixed French sentence or template; ``None`` if there is none."""
-    return FIXED.get(text)
+    found = FIXED.get(text)
+    return found if found is not None else dialogues_en.FIXED.get(text)
 
 
 def followup_choice(text: str) -> str | None:
