@@ -40,7 +40,7 @@ def test_the_callers_end_said_without_a_danger_word_makes_the_ivr_ask(rules, tex
 @pytest.mark.parametrize("text", [
     "j'ai trouvé un cdi, j'aurai plus besoin du rsa à partir de mai",
     "mes cousins vivent à nantes, je vais les rejoindre cet été",
-    "je vous dis adieu, mon dossier est bouclé, merci beaucoup",
+    "bon ben adieu la paperasse, tout est envoyé, bonne journée à vous",
     "c'est la dernière pièce qui manquait à mon dossier je crois",
 ])
 def test_ordinary_endings_are_not_asked_about(rules, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -96,8 +96,8 @@ def test_fragility_said_plainly_counts(rules, text: str, reason: str) -> None:  
 
 
 @pytest.mark.parametrize("text", [
-    "mon chien est mort la semaine dernière, c'est pour mon changement d'adresse",
-    "ma voiture est morte ce matin, je peux pas venir au rendez-vous",
+    "notre vieux chat est parti dimanche, bref, je voulais une attestation de paiement",
+    "mon imprimante est morte hier soir, je peux envoyer le formulaire plus tard ?",
     "je suis née avec un prénom composé, comment je le change sur la carte",
     "j'ai arrêté mes cours de yoga, c'est pour la carte de réduction",
     "on a eu un petit incendie de poubelle dans la cour, rien de grave, c'est pour l'assurance",
