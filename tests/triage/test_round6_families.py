@@ -24,7 +24,7 @@ def semantic():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("text", [
     "d'ici quinze jours j'aurai plus besoin de rien, annulez mon dossier",
     "depuis la mort de mon mari je pense sans arrêt à le rejoindre",
-    "j'ai signé une assurance obsèques pour mes filles, pour quand je serai plus là",
+    "mon contrat obsèques est signé, mes filles auront l'argent quand je serai plus là",
     "je vais pas avoir besoin de remplir vos dossiers bien longtemps",
     "ce sera la dernière demande de ma vie, faites au moins ça",
     "je m'en vais, vous me reverrez plus jamais au guichet ni ailleurs",
@@ -122,7 +122,7 @@ def test_impatience_amicable_separations_and_settled_losses_are_not_fragile(rule
 @pytest.mark.parametrize("text", [
     "je vais craquer, je dors plus depuis que mon fils est parti",
     "on s'est séparés la semaine dernière et je suis à la rue",
-    "ma mère est décédée il y a un mois, je n'arrive pas à m'en remettre",
+    "depuis le décès de mon frère le mois dernier je tiens plus debout",
 ])
 def test_distress_a_rupture_or_a_recent_loss_still_count(rules, text: str) -> None:  # type: ignore[no-untyped-def]
     assert said(rules, text).fragile, text
