@@ -109,7 +109,10 @@ def localise(data: Mapping[str, Any]) -> Localised:
         # A menu option's ``offer`` is said in the language the option switches to, by design;
         # the same field name is a spoken text elsewhere (the online link's offer).
         option = len(path) >= 2 and path[-2] == "options"
-        return key in fields and isinstance(value, str | dict) and not (key == "offer" and option)
+        # Under ``nodes`` a key is a node's id, whatever it is called ("question", "text"...).
+        node_id = bool(path) and path[-1] == "nodes"
+        return (key in fields and isinstance(value, str | dict) and not node_id
+                and not (key == "offer" and option))
 
     def walk(value: Any, path: Path_) -> Any:
         if isinstance(value, dict):

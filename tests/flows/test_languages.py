@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from callcenter.flows import FlowError, load_flow, parse_flow
@@ -137,3 +139,16 @@ def test_flow_analytics_recognise_a_no_match_retry_in_every_language() -> None:
     assert prompts["objet"] == ("Je n'ai pas bien compris. ", "I did not quite understand. ")
     assert prompts["reponse"] == ("Je ne suis pas sûr d'avoir compris. Pouvez-vous reformuler ? ",
                                   "I am not sure I understood. Could you say it another way? ")
+
+
+def test_a_node_named_like_a_spoken_field_is_still_a_node(tmp_path: Path) -> None:
+    # "question" and "comment" are spoken texts of the survey node: as node ids they stay nodes.
+    path = tmp_path / "ids.yaml"
+    path.write_text(
+        "flow: ids\nlanguages: [fr, en]\nstart: question\nhuman: conseiller\nnodes:\n"
+        "  question:\n    kind: menu\n    prompt: {fr: Tapez 1., en: Press 1.}\n"
+        "    options:\n      - key: 1\n        next: comment\n"
+        "  comment:\n    kind: hangup\n    text: {fr: Au revoir., en: Goodbye.}\n"
+        "  conseiller:\n    kind: transfer\n    queue: accueil\n", encoding="utf-8")
+    flow = load_flow(path)
+    assert set(flow.nodes) == {"question", "comment", "conseiller"}
