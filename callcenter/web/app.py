@@ -53,6 +53,7 @@ from callcenter.web import (
     flow_pages,
     headers,
     health,
+    heap,
     kb_flags,
     kb_page,
     kb_versions_page,
@@ -96,6 +97,8 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_speech_factory(speech_engine))
     app.cleanup_ctx.append(_service_factory(clock))
     app.cleanup_ctx.append(_telephony)
+    if settings.gc_freeze:
+        heap.setup(app)   # after the cleanup contexts: their start-up runs first
     sockets.setup(app)
     loop_probe.setup(app)
     webhooks.setup_routes(app)
