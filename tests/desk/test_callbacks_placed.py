@@ -253,7 +253,7 @@ async def test_due_callbacks_are_stepped_once_across_processes(centre: Centre) -
     call = centre.caller()
     await ask_callback(centre, call)
     schedulers = [Scheduler(Node(centre.desk.db, name, centre.clock), [Job("desk.callbacks", 15.0,
-                                                                          centre.desk.callbacks_due)])
+                                                                          centre.dispatcher.callbacks_due)])
                   for name in ("A", "B")]
     ran = await asyncio.gather(*(s.run_due() for s in schedulers))
     assert sorted(map(len, ran)) == [0, 1]
