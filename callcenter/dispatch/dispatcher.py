@@ -10,7 +10,8 @@ The follow-ups are what a port answers at once: the SMS Twilio accepted or refus
 appointment book's answer (IVR events the caller waits on), the leg a line rang or a browser agent
 already on the line (desk events). IVR commands that concern the desk (a transfer, a callback, the
 end of the call) become desk events here. The shells store and return; only this class acts, with
-ports given at construction (``Ports``), so nothing depends on it and it is built last.
+ports given at construction (``Ports``): nothing it uses depends on it, so it is built last and
+nothing is set on anything afterwards.
 """
 
 from __future__ import annotations

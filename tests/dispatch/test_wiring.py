@@ -111,3 +111,21 @@ def test_the_blocking_really_blocks() -> None:
     result = _imports_in_isolation(["twilio"], ["callcenter.telephony.rest"])
     assert result.returncode != 0 and "blocked: twilio" in result.stderr
 
+
+
+def test_only_the_dispatcher_runs_the_desk_shells_writes() -> None:
+    """The desk's shell returns the commands of what it stores: a caller outside the dispatcher
+    would store a step whose commands nobody carries out."""
+    writes = {"step", "route_pass", "set_presence", "release_wrapups", "remember_callback_number"}
+    root = WIRING.parents[1]
+    allowed = {root / "dispatch" / "dispatcher.py", root / "desk" / "service.py"}
+    found: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        if path in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in writes:
+                owner = ast.unparse(node.func.value)
+                if owner.endswith(("desk", "DESK]")):
+                    found.append(f"{path.relative_to(root.parent)}:{node.lineno}: {ast.unparse(node.func)}")
+    assert found == []
