@@ -1,6 +1,6 @@
 """Engine commands -> TwiML, with the ``twilio`` library's builders.
 
-Only the voice-facing commands render here; side effects (SMS) belong to the executor.
+Only the voice-facing commands render here; side effects (SMS) belong to the dispatcher.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The aiohttp application factory: wiring only, no decisions.
 
 Start-up order: database (migrations applied), flows (live versions; unknown files imported), then
-the call service.
+the shells (desk, call service), the ports, and last the dispatcher that carries out for both:
+each piece is built with everything it needs, nothing is set on it afterwards.
 A configured flow that fails its checks stops the start with its ``file:line: reason`` faults.
 """
 
@@ -17,15 +18,15 @@ from aiohttp import web
 
 from callcenter.appointments.book import AppointmentBook
 from callcenter.bus import MemoryBus, RedisBus
-from callcenter.calls import CallService, Executor, utc_now
+from callcenter.calls import CallService, utc_now
 from callcenter.calls.cores import Cores, kb_embedder
 from callcenter.calls.service import Clock
 from callcenter.calls.speech_bridge import Listening, SpeechBridge
 from callcenter.cluster import Job, Node, Scheduler, new_node_id
 from callcenter.config import Settings, SettingsError
-from callcenter.desk.executor import DeskExecutor
 from callcenter.desk.ports import CallControl
 from callcenter.desk.service import Desk, HandleTime
+from callcenter.dispatch import Dispatcher, Ports
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.hours import spoken_week
 from callcenter.ivr.engine import menu_phrase_sets
@@ -93,7 +94,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_purge_factory(clock))
     app.cleanup_ctx.append(_flows)
     app.cleanup_ctx.append(_cores)
-    # Speech first: whether it runs shapes the executor and the service built next.
+    # Speech first: whether it runs shapes the dispatcher built next.
     app.cleanup_ctx.append(_speech_factory(speech_engine))
     app.cleanup_ctx.append(_service_factory(clock))
     app.cleanup_ctx.append(_telephony)
@@ -282,8 +283,7 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
                                    relax_to_anyone_after=settings.relax_anyone_after)
         except ValueError as exc:
             raise SettingsError(f"routing settings: {exc}") from None
-        desk = Desk(app[keys.DATABASE], DeskExecutor(app[keys.BUS], lines, calls_back), policy, clock,
-                    settings.wrapup_seconds,
+        desk = Desk(app[keys.DATABASE], policy, clock, settings.wrapup_seconds,
                     handle_time=HandleTime(settings.handle_time_calls, settings.handle_time_hours * 3600),
                     callback_retries=settings.callback_retries,
                     callback_retry_seconds=settings.callback_retry_minutes * 60)
@@ -292,24 +292,27 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         listening = Listening(tuple(engine.models)) if engine is not None else None
         book = AppointmentBook(db, settings.caller_hash_key, clock)
         app[keys.APPOINTMENTS] = book
-        service = CallService(app[keys.DATABASE], app[keys.CATALOG],
-                              Executor(rest, desk, rest, listening, appointments=book),
-                              app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
-                              estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
+        # The shells read the desk (who is on duty, the wait, who served the caller) and store steps;
+        # the dispatcher, built last with every port, carries out what either decides.
+        service = CallService(app[keys.DATABASE], app[keys.CATALOG], settings.flow, clock=clock,
+                              cores=app[keys.CORES], estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
                               caller_hash_key=settings.caller_hash_key, served_by=desk.served_by)
         app[keys.SERVICE] = service
+        dispatcher = Dispatcher(service, desk, Ports(app[keys.BUS], lines, sms=rest, live_calls=rest,
+                                                     listening=listening, appointments=book, callbacks=calls_back))
+        app[keys.DISPATCHER] = dispatcher
         if engine is not None and listening is not None:
             voice = app[keys.VOICE]
-            app[keys.SPEECH] = SpeechBridge(engine, service, app[keys.BUS], listening,
+            app[keys.SPEECH] = SpeechBridge(engine, dispatcher, app[keys.BUS], listening,
                                             render=lambda c, sid: render_twiml(c, voice, sid),
                                             silence_twiml=listening_twiml)
         # Time as an input, once across the cluster: offer timeouts and wrap-up ends (the desk's
         # tick), and open entries whose line is over (reconciliation).
-        jobs = [Job("desk.tick", settings.tick_seconds, desk.tick),
-                Job("desk.callbacks", settings.callback_check_seconds, desk.callbacks_due)]
+        jobs = [Job("desk.tick", settings.tick_seconds, dispatcher.tick),
+                Job("desk.callbacks", settings.callback_check_seconds, dispatcher.callbacks_due)]
         if settings.reconcile_after > 0:
             jobs.append(Job("desk.reconcile", settings.reconcile_seconds,
-                            lambda: desk.reconcile(settings.reconcile_after)))
+                            lambda: dispatcher.reconcile(settings.reconcile_after)))
         # Runs even with no job due here: its heartbeat tells other processes this one (and the
         # browser phone calls it holds) is alive.
         timers = asyncio.create_task(Scheduler(node, jobs).run_forever())
@@ -378,8 +381,8 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
 
 
 async def _telephony(app: web.Application) -> AsyncIterator[None]:
-    """The Twilio handlers' dependencies, once the service, the desk and speech are up."""
-    app[TELEPHONY] = Telephony(app[keys.SETTINGS], app[keys.SERVICE], app[keys.DESK], app[keys.VOICE],
-                               app.get(keys.SPEECH))
+    """The Twilio handlers' dependencies, once the service, the desk, the dispatcher and speech are up."""
+    app[TELEPHONY] = Telephony(app[keys.SETTINGS], app[keys.SERVICE], app[keys.DESK], app[keys.DISPATCHER],
+                               app[keys.VOICE], app.get(keys.SPEECH))
     yield
 
