@@ -62,7 +62,10 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
         ends: dict[str, int] = {}
         for cue in rules.cues:
             literal = cue.id in _LITERAL_CUES
-            spans = [t for f, t in scan.spans(cue.patterns) if scan.why_not(f, t, "any", literal) is None]
+            # A date is a date even where a neutral mask already read the event as long past
+            # ("séparés il y a vingt ans"): the past cue still counts (round 7).
+            spans = [t for f, t in scan.spans(cue.patterns)
+                     if cue.id == PAST_CUE or scan.why_not(f, t, "any", literal) is None]
             if spans:
                 ends[cue.id] = max(spans)
                 if cue.id == RETRACTION_CUE:

@@ -131,3 +131,13 @@ def test_violence_in_a_learners_word_order_is_urgent(rules, text: str) -> None: 
 ])
 def test_a_learners_ordinary_words_are_not_violence(rules, text: str) -> None:  # type: ignore[no-untyped-def]
     assert not said(rules, text).urgent, text
+
+
+def test_a_date_already_read_as_long_past_still_dates_the_event(rules) -> None:  # type: ignore[no-untyped-def]
+    """'séparés il y a vingt ans' is a neutral mask; its date still makes the event past and over."""
+    decision = said(rules, "mon ex me frappait, on s'est séparés il y a vingt ans, tout va bien aujourd'hui, "
+                           "c'est pour ma retraite")
+    assert not decision.urgent and decision.check_danger
+    assert "past_resolved" in why_set_aside(decision).values()
+    # Without the resolution, the danger stays literal.
+    assert said(rules, "mon ex me frappait, on s'est séparés il y a vingt ans, c'est pour ma retraite").urgent
