@@ -116,7 +116,7 @@ def test_a_relative_in_good_health_is_not_asked_about(rules, semantic, text: str
 # Family 4: danger said in a learner's French: urgent by rule, with or without the model.
 @pytest.mark.parametrize("text", [
     "moi pas bien parler français, mon copain il frappe moi tous les jours",
-    "aidez moi madame, homme frappe moi et bébé, moi partir où",
+    "aidez moi madame, homme frappe moi et bébé aussi, moi partir où",
     "mari il tape moi et les enfants, moi peur rentrer maison",
 ])
 def test_violence_in_a_learners_word_order_is_urgent(rules, text: str) -> None:  # type: ignore[no-untyped-def]
