@@ -31,7 +31,7 @@ def both(rules, semantic, *utterances: str):  # type: ignore[no-untyped-def]
     "les jumeaux m'ont tuée de fatigue cette semaine, c'est pour savoir si la crèche est déductible",
     "j'ai failli mourir tellement j'ai ri devant le film, bon c'est pour changer mon adresse",
     "on va finir sous les ponts avec les prix de l'électricité, c'est quoi le chèque énergie cette année",
-    "je vais péter un câble avec votre site, il me redemande mon code à chaque page",
+    "mon mari pète un plomb contre la box internet, comment on envoie la déclaration autrement",
     "je vais balancer le téléphone par la fenêtre, ça sonne occupé depuis ce matin",
     "mon fils dramatise, il dit qu'il va mourir sans son forfait, c'est pour la bourse du lycée",
 ])
@@ -52,7 +52,7 @@ def test_a_figure_of_speech_never_hides_danger_said_in_words(rules, semantic, te
 def test_a_figure_quiets_only_its_own_utterance(rules, semantic) -> None:  # type: ignore[no-untyped-def]
     worrying = ("mon fils de trois ans a attrapé une otite à la crèche mais je dois le garder un jour "
                 "est-ce que c'est indemnisé")
-    idiom = "je vais tuer le temps en attendant votre rappel pour mon dossier de retraite"
+    idiom = "j'appelle pour tuer le temps chez le dentiste, c'est pour ma carte européenne d'assurance maladie"
     assert both(rules, semantic, worrying).check_danger
     assert not both(rules, semantic, idiom).check_danger
     assert both(rules, semantic, idiom, worrying).check_danger
