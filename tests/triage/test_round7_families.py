@@ -141,3 +141,17 @@ def test_a_date_already_read_as_long_past_still_dates_the_event(rules) -> None: 
     assert "past_resolved" in why_set_aside(decision).values()
     # Without the resolution, the danger stays literal.
     assert said(rules, "mon ex me frappait, on s'est séparés il y a vingt ans, c'est pour ma retraite").urgent
+
+
+# Days without eating said with the negation after the verb.
+@pytest.mark.parametrize("text", [
+    "ça fait quatre jours que je mange plus, le virement est pas arrivé",
+    "on mange plus rien depuis six jours avec mon fils",
+])
+def test_days_without_eating_said_after_the_verb_are_urgent(rules, text: str) -> None:  # type: ignore[no-untyped-def]
+    decision = said(rules, text)
+    assert decision.urgent and "danger.sans_manger" in decision.urgent_triggers, text
+
+
+def test_eating_less_is_not_days_without_eating(rules) -> None:  # type: ignore[no-untyped-def]
+    assert not said(rules, "depuis trois jours je mange plus de viande, c'est trop cher, c'est pour la prime").urgent
