@@ -85,7 +85,8 @@ def test_every_family_number_is_declared_in_the_rules(rules) -> None:  # type: i
 # Situations said through their circumstances, which no rule phrase of 2025.08-1 names.
 INDIRECT = [
     "je voulais vous dire merci pour tout et vous pouvez fermer mon dossier je n'en aurai plus besoin après ce soir",
-    "ça fait six jours que je mange plus rien il reste rien dans le frigo et je tiens à peine debout",
+    # (round 7: "six jours que je mange plus rien" is now a rule phrase; said without a count of days)
+    "le frigo est vide depuis la semaine dernière je bois juste de l'eau et j'ai la tête qui tourne dès que je me lève",
 ]
 
 
