@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 from aiohttp import web
 
@@ -34,7 +35,8 @@ from callcenter.kb.catalog import KbCatalog
 from callcenter.privacy.retention import Retention, purge_periodically
 from callcenter.routing import RoutingPolicy
 from callcenter.speech import SpeechEngine, resolve_model
-from callcenter.speech.settings import speech_settings
+from callcenter.speech.chunking import with_chunk
+from callcenter.speech.settings import SpeechSettings, speech_settings
 from callcenter.store import Database, upgrade
 from callcenter.telephony import callbacks as callback_calls
 from callcenter.telephony import media, sockets, webhooks
@@ -342,6 +344,16 @@ def _speech_factory(given: SpeechEngine | None) -> Callable[[web.Application], A
     return _speech
 
 
+def _chunked(model: Path, speech: SpeechSettings) -> Path:
+    """The model decoded in ``speech.chunk_frames`` chunks; the model as it is if that cannot be
+    made (a read-only models folder): slower menu answers, never no speech."""
+    try:
+        return with_chunk(model, speech.chunk_frames, speech.models_dir / ".tuned")
+    except OSError as exc:
+        _LOGGER.warning("speech model %s used with its own chunk size (%s)", model.name, exc)
+        return model
+
+
 async def _speech_context(app: web.Application, given: SpeechEngine | None) -> AsyncIterator[None]:
     """Self-hosted speech when asked for and a model is there; otherwise keys and Twilio's speech."""
     settings = app[keys.SETTINGS]
@@ -357,8 +369,9 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
                         "Twilio's speech recognition (see `callcenter models list`)")
     else:
         try:
-            path = resolve_model(speech.vosk_model, speech.models_dir)
-            others = {lang: resolve_model(spec, speech.models_dir) for lang, spec in speech.vosk_models.items()}
+            path = _chunked(resolve_model(speech.vosk_model, speech.models_dir), speech)
+            others = {lang: _chunked(resolve_model(spec, speech.models_dir), speech)
+                      for lang, spec in speech.vosk_models.items()}
             engine = await asyncio.to_thread(SpeechEngine.from_model_path, path, workers=speech.workers,
                                              max_streams=speech.max_streams, warm=speech.warm,
                                              config=speech.transcriber_config(), others=others)
