@@ -34,7 +34,7 @@ from types import MappingProxyType
 
 from rapidfuzz import fuzz, process
 
-from callcenter.kb.corrections import split
+from callcenter.kb.corrections import Parts, split
 from callcenter.kb.elsewhere import cues_in, foreign_to
 from callcenter.kb.entry import Entry, KnowledgeBase
 from callcenter.kb.normalise import is_marker, is_stop, letter_of, stem, terms, words
@@ -183,6 +183,18 @@ def _entry_weights(entry: Entry, s: SearchSettings) -> dict[str, float]:
     return {f: min(w, s.max_term_weight) * factor for f, w in total.items()}
 
 
+def _names(entry: Entry) -> set[str]:
+    """The features that name the entry on their own: a one-word synonym, a two-word one's pair."""
+    out: set[str] = set()
+    for syn in entry.synonyms:
+        seq = [t for t in terms(words(syn, spelled=True))]
+        if len(seq) == 1:
+            out.add(seq[0])
+        elif len(seq) == 2:
+            out.add(seq[0] + PAIR_JOIN + seq[1])
+    return out
+
+
 def _keywords(entry: Entry) -> set[str]:
     """Words worth repairing a misheard word towards: not the body's, which is long prose."""
     texts = (*entry.synonyms, entry.title, *entry.examples, *ORGANISME_NAMES.get(entry.organisme, ()))
@@ -216,6 +228,9 @@ class KnowledgeIndex:
     _acronyms: frozenset[str] = field(repr=False)
     # Each entry's terms, for the coverage of a query by its best entry.
     _entry_terms: tuple[frozenset[str], ...] = field(repr=False)
+    # Each entry's names: its one-word synonyms and the pairs of its two-word ones ("rsa",
+    # "actualisation", "mot passe"). A one-word question is answered only when it names a topic.
+    _entry_names: tuple[frozenset[str], ...] = field(repr=False)
     # Repair targets by the length of the word to repair: a spelling close enough has a close
     # length, so each word is compared with a small pool, keeping a query well under a millisecond.
     _fuzzy_pools: Mapping[int, tuple[str, ...]] = field(repr=False)
@@ -271,6 +286,7 @@ class KnowledgeIndex:
             settings=s,
             _acronyms=acronyms,
             _entry_terms=tuple(frozenset(f for f in w if PAIR_JOIN not in f) for w in per_entry),
+            _entry_names=tuple(frozenset(_names(e)) for e in kb.entries),
             _postings=MappingProxyType({f: tuple(p) for f, p in postings.items()}),
             _idf=MappingProxyType({f: max(v, 0.0) for f, v in idfs.items()}),
             _fuzzy_pools=MappingProxyType(_length_pools(keywords, s)),
@@ -467,9 +483,12 @@ class KnowledgeIndex:
             elif (idx := self._confident(span)) is not None:
                 rejected.add(idx)
         if rejected and (named := self._confident(parts.kept)) in rejected and \
-                self._body_named(parts.kept) is None:
+                self._body_named(parts.kept) is None and \
+                not set(terms(parts.kept)) & {t for span in parts.rejected for t in terms(span)}:
             # "c'est pas pour la carte d'identité, c'est pour le passeport": the caller rejects a
-            # word, and what they want is the same topic (one entry covers both).
+            # word, and what they want is the same topic (one entry covers both) named by other
+            # words. The rejected word said again is a state, not a wish: "pas l'inscription, je
+            # suis déjà inscrit, c'est pour la déclaration".
             rejected.discard(named)  # type: ignore[arg-type]
         seq, ranked = self._rank(parts.kept)
         ranked = [(idx, ev) for idx, ev in ranked if idx not in rejected]
@@ -487,7 +506,14 @@ class KnowledgeIndex:
             sure = self._sure(seq, ranked)
             confidence = self._score(sure)
             focused = self._confident(parts.focus, rejected) if parts.focus else None
-            if focused is not None:
+            pair = self._two_questions(parts, rejected) if parts.also and not parts.focus else None
+            if pair is not None:
+                # "X et aussi Y", each naming its topic: "aussi" marks the add-on, so the first
+                # question is answered and the second offered after it, whichever words weigh more.
+                match = self.kb.entries[pair[0]]
+                also = self.kb.entries[pair[1]].id
+                confidence = max(confidence, self._score(s.min_evidence))
+            elif focused is not None:
                 # The caller said which topic matters most ("c'est surtout X"): answer it, and
                 # offer the other topic the sentence clearly names, if any, afterwards.
                 match = self.kb.entries[focused]
@@ -499,7 +525,8 @@ class KnowledgeIndex:
                 # not clearly enough to answer: ask which of the two.
                 if sure >= s.clarify_min_evidence:
                     clarify = tuple(self.kb.entries[idx].id for idx in aside)
-            elif sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
+            elif sure >= s.min_evidence and runner_up <= s.max_runner_up * best \
+                    and not self._vague(seq, best_idx):
                 match = self.kb.entries[best_idx]
                 named = None if parts.also else self._named_rival(seq, [idx for idx, _ in ranked[:s.max_choices]])
                 if named is not None:
@@ -543,6 +570,23 @@ class KnowledgeIndex:
                             terms=tuple(t for t, _ in seq), confidence=confidence, clarify=clarify,
                             rejected=tuple(sorted(self.kb.entries[i].id for i in rejected)), also=also,
                             semantic_rival=semantic_rival)
+
+    def _vague(self, seq: Sequence[tuple[str, float]], best_idx: int) -> bool:
+        """A one-word request that does not name its topic ("c'est pour le logement", "mes
+        papiers"): a domain, not a question; "rsa" or "l'actualisation" name one."""
+        content = {t for t, _ in seq if not is_marker(t) and not t.isdigit()}
+        if len(content) != 1:
+            return False
+        said = {t for t, _ in seq} | {a + PAIR_JOIN + b for (a, _), (b, _) in zip(seq, seq[1:], strict=False)}
+        return not said & self._entry_names[best_idx]
+
+    def _two_questions(self, parts: Parts, rejected: set[int]) -> tuple[int, int] | None:
+        """(first topic, second topic) when each half of "X et aussi Y" clearly names its own."""
+        first = self._confident(parts.first, rejected)
+        second = self._confident(parts.also, rejected)
+        if first is None or second is None or first == second:
+            return None
+        return first, second
 
     def _named_rival(self, seq: Sequence[tuple[str, float]], candidates: Sequence[int]) -> int | None:
         """A runner-up among ``candidates`` (the best first) that a word of the query names as
