@@ -260,8 +260,13 @@ def split(words: Sequence[str]) -> Parts:
                 break
         if also:
             break
-    return Parts(kept=tuple(kept), rejected=tuple(rejected), also=also, first=first,
-                 focus=_focus(kept))
+    focus = _focus(kept)
+    if also and len(focus) > len(also) and focus[-len(also):] == also:
+        # "ma question c'est l'apl, et puis aussi mon mot de passe": the focus is the first part.
+        focus = focus[:-len(also)]
+        marker = next((m for m in _ALSO if focus[-len(m):] == m), ())
+        focus = focus[:len(focus) - len(marker)]
+    return Parts(kept=tuple(kept), rejected=tuple(rejected), also=also, first=first, focus=focus)
 
 
 # Words after which the caller says what matters most: "c'est surtout X", "mais bon X".

@@ -37,7 +37,8 @@ CUES: tuple[tuple[str, ...], ...] = (
     # for a paper or a payment they ask us about.)
     ("ecole",), ("bourse", "scolaire"), ("edf",), ("engie",), ("electricite",), ("gaz",),
     ("cheque", "energie"), ("compteur",), ("caution",), ("commissariat",), ("gendarmerie",),
-    ("police",), ("tribunal",), ("avocat",), ("urssaf",),
+    ("police",), ("tribunal",), ("avocat",), ("urssaf",), ("sncf",), ("ratp",), ("navigo",),
+    ("billet",),
 )
 # Two words anywhere in the sentence: a civil-status act named with the town hall ("déclarer le
 # décès de mon père à la mairie"); either word alone is a topic's ("prévenir la caf d'un décès",

@@ -38,7 +38,7 @@ from callcenter.kb.corrections import Parts, split
 from callcenter.kb.elsewhere import cues_in, foreign_to
 from callcenter.kb.entry import Entry, KnowledgeBase
 from callcenter.kb.normalise import is_marker, is_stop, letter_of, stem, terms, words
-from callcenter.kb.organismes import ORGANISME_NAMES, TOPIC_LIKE_NAMES
+from callcenter.kb.organismes import ORGANISME_NAMES, TOPIC_LIKE_NAMES, bodies_named
 from callcenter.kb.phonetic import phonetic_key
 from callcenter.kb.semantic import Embedder, EntryVectors
 
@@ -195,6 +195,60 @@ def _names(entry: Entry) -> set[str]:
     return out
 
 
+# "Quand est-ce qu'on touche X", "X tombe quel jour": a question about when a benefit is paid.
+_WHEN = (("quel", "jour"), ("quelle", "date"), ("quel", "date"), ("date",), ("quand",),
+         ("le", "combien"))
+# "quand ON vit seul", "quand J'ai accouché": a condition or a moment, not a question.
+_NOT_WHEN_AFTER = frozenset({"on", "je", "j", "il", "elle", "ils", "elles", "nous", "vous", "tu",
+                             "ai", "suis", "mon", "ma", "mes", "le", "la", "les", "un", "une"})
+_PAID = ("touch", "tomb", "vers", "vire", "pay", "pai", "arriv", "recoi", "recev", "recu")
+
+
+def asks_when_paid(heard: Sequence[str]) -> bool:
+    """Whether a sentence's normalised words ask when something is paid."""
+    when = False
+    for i in range(len(heard)):
+        for phrase in _WHEN:
+            # ("c'est quand qu'on touche": the cleft makes it a question again.)
+            if tuple(heard[i:i + len(phrase)]) == phrase and not (
+                    phrase == ("quand",) and i + 1 < len(heard) and heard[i + 1] in _NOT_WHEN_AFTER
+                    and (i == 0 or heard[i - 1] != "est")):
+                when = True
+    # "ma prime est en retard": a payment late, the payment dates' entry says what to do.
+    return (when and any(w.startswith(_PAID) for w in heard)) or ("en", "retard") in zip(heard, heard[1:], strict=False)
+
+
+# "je voudrais un rendez-vous pour mon dossier retraite": the caller asks for the appointment.
+_WISH = frozenset({"voudrais", "veux", "voulais", "aimerais", "souhaite", "souhaiterais"})
+
+
+def asks_appointment(heard: Sequence[str]) -> bool:
+    """Whether a sentence's normalised words ask for an appointment ("je voudrais un rdv")."""
+    for i, word in enumerate(heard):
+        if word in ("rendez", "rdv") and any(w in _WISH for w in heard[max(0, i - 3):i]):
+            return True
+    return False
+
+
+def _strongest(kb: KnowledgeBase, postings: Mapping[str, Sequence[tuple[int, float]]], phrase: str) -> int | None:
+    """The entry that the phrase (its pair of terms) names most strongly, if any."""
+    feature = PAIR_JOIN.join(terms(words(phrase)))
+    found = max(postings.get(feature, ()), key=itemgetter(1), default=None)
+    return found[0] if found is not None else None
+
+
+def _payday_entries(kb: KnowledgeBase, postings: Mapping[str, Sequence[tuple[int, float]]]) -> dict[str, int]:
+    """Each body's entry that names the payment date most strongly."""
+    seq = terms(words("date de paiement"))
+    feature = PAIR_JOIN.join(seq)
+    out: dict[str, tuple[float, int]] = {}
+    for idx, weight in postings.get(feature, ()):
+        body = kb.entries[idx].organisme
+        if weight > out.get(body, (0.0, -1))[0]:
+            out[body] = (weight, idx)
+    return {body: idx for body, (_, idx) in out.items()}
+
+
 def _keywords(entry: Entry) -> set[str]:
     """Words worth repairing a misheard word towards: not the body's, which is long prose."""
     texts = (*entry.synonyms, entry.title, *entry.examples, *ORGANISME_NAMES.get(entry.organisme, ()))
@@ -231,6 +285,10 @@ class KnowledgeIndex:
     # Each entry's names: its one-word synonyms and the pairs of its two-word ones ("rsa",
     # "actualisation", "mot passe"). A one-word question is answered only when it names a topic.
     _entry_names: tuple[frozenset[str], ...] = field(repr=False)
+    # For each body, its entry that names the payment date ("date de paiement"), if any.
+    _payday_entries: Mapping[str, int] = field(repr=False)
+    # The entry that names an appointment ("prendre rendez-vous"), if any.
+    _appointment_entry: int | None = field(repr=False)
     # Repair targets by the length of the word to repair: a spelling close enough has a close
     # length, so each word is compared with a small pool, keeping a query well under a millisecond.
     _fuzzy_pools: Mapping[int, tuple[str, ...]] = field(repr=False)
@@ -287,6 +345,8 @@ class KnowledgeIndex:
             _acronyms=acronyms,
             _entry_terms=tuple(frozenset(f for f in w if PAIR_JOIN not in f) for w in per_entry),
             _entry_names=tuple(frozenset(_names(e)) for e in kb.entries),
+            _payday_entries=MappingProxyType(_payday_entries(kb, postings)),
+            _appointment_entry=_strongest(kb, postings, "prendre rendez-vous"),
             _postings=MappingProxyType({f: tuple(p) for f, p in postings.items()}),
             _idf=MappingProxyType({f: max(v, 0.0) for f, v in idfs.items()}),
             _fuzzy_pools=MappingProxyType(_length_pools(keywords, s)),
@@ -552,8 +612,8 @@ class KnowledgeIndex:
                     clarify = ()  # too many alike ("c'est pour la caf"): any three would be arbitrary
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()  # one weak topic: not worth a question, ask to rephrase
-            if match is not None and (cues := cues_in(parts.kept)) and \
-                    foreign_to(cues, self._entry_words(match)):
+            if match is not None and ((cues := cues_in(parts.kept)) and foreign_to(cues, self._entry_words(match))
+                                      or self._other_body(parts.kept, match)):
                 # "pour se marier à la mairie", "le permis de chasse": another administration's
                 # business that shares a word with a topic; ask (the caller can say none of them).
                 match = None
@@ -562,6 +622,21 @@ class KnowledgeIndex:
                 clarify = tuple(self.kb.entries[idx].id for idx in near)
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()
+            if match is not None and not parts.also and focused is None and asks_when_paid(parts.kept) and \
+                    (payday := self._payday_entries.get(match.organisme)) is not None and \
+                    self.kb.entries[payday] is not match:
+                # "quel jour tombe la prime d'activité": the benefit's entry or its body's payment
+                # dates, two neighbours the words alone do not tell apart; ask.
+                clarify = (match.id, self.kb.entries[payday].id)
+                match = None
+                also = None
+            if match is not None and not parts.also and focused is None and asks_appointment(parts.kept) and \
+                    (meeting := self._appointment_entry) is not None and self.kb.entries[meeting] is not match:
+                # "je voudrais un rendez-vous pour mon dossier retraite": the appointment or the
+                # topic it is about; ask.
+                clarify = (match.id, self.kb.entries[meeting].id)
+                match = None
+                also = None
             if match is not None and parts.also and also is None:
                 pieces = {self._confident(parts.first), self._confident(parts.also)} - {None, best_idx}
                 if len(pieces) == 1:
@@ -579,6 +654,15 @@ class KnowledgeIndex:
             return False
         said = {t for t, _ in seq} | {a + PAIR_JOIN + b for (a, _), (b, _) in zip(seq, seq[1:], strict=False)}
         return not said & self._entry_names[best_idx]
+
+    @staticmethod
+    def _other_body(heard: Sequence[str], entry: Entry) -> bool:
+        """Whether the sentence names bodies by name, none of them the entry's ("changer mon
+        adresse pour les impôts" is not the CAF's change of situation)."""
+        if entry.organisme == "tous":
+            return False
+        named = bodies_named(heard)
+        return bool(named) and entry.organisme not in named
 
     def _two_questions(self, parts: Parts, rejected: set[int]) -> tuple[int, int] | None:
         """(first topic, second topic) when each half of "X et aussi Y" clearly names its own."""

@@ -27,10 +27,12 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ":
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnsmtc])'")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-# After "pas" the elided article says whether the caller rejects a thing ("pas l'inscription, la
-# déclaration": a correction) or says it is missing ("pas d'internet"): it is kept as a whole word
-# there, for ``corrections.split`` (both are stop words, so the search's terms do not change).
-_NEGATED_ARTICLE = re.compile(r"\bpas ([ld])'")
+# The elided article is kept as a whole word, for ``corrections.split``: "l'" starts a new thing
+# ("pas la déclaration trimestrielle, l'actualisation": two phrases, not one), and after "pas" a
+# "d'" says a thing is missing ("pas d'internet") where "l'" rejects one ("pas l'inscription").
+# Both are stop words, so the search's terms do not change.
+_ELIDED_ARTICLE = re.compile(r"\bl'")
+_NEGATED_ARTICLE = re.compile(r"\bpas d'")
 
 # The long names of the bodies hold topic words ("caisse d'allocations familiales" is not a question
 # about the allocations familiales): they become the short name before anything else is read.
@@ -169,7 +171,7 @@ def words(text: str, *, spelled: bool = False) -> list[str]:
     ``spelled=True`` reads every letter name as a letter: for synonyms written to spell an
     acronym ("a pe elle"), never for what a caller said.
     """
-    folded = _NEGATED_ARTICLE.sub(lambda m: "pas le " if m.group(1) == "l" else "pas de ", fold(text))
+    folded = _NEGATED_ARTICLE.sub("pas de ", _ELIDED_ARTICLE.sub("le ", fold(text)))
     folded = " " + _NON_WORD.sub(" ", _ELISION.sub(" ", folded)) + " "
     for pattern, short in _BODY_NAMES:
         folded = pattern.sub(short, folded)

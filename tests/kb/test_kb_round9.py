@@ -12,7 +12,9 @@ import pytest
 from callcenter.kb import KnowledgeIndex
 from callcenter.kb.corrections import split
 from callcenter.kb.elsewhere import cues_in
+from callcenter.kb.index import asks_appointment, asks_when_paid
 from callcenter.kb.normalise import terms, words
+from callcenter.kb.organismes import bodies_named
 
 
 def _outcome(result) -> tuple[str | None, tuple[str, ...]]:  # type: ignore[no-untyped-def]
@@ -96,6 +98,13 @@ def test_a_caller_who_got_it_wrong_takes_back_what_came_before(
     assert not set(rejected) & set(parts.kept)
 
 
+def test_an_elided_article_starts_a_new_phrase() -> None:
+    # "pas la déclaration trimestrielle, l'actualisation": the rejection ends at "l'"
+    parts = split(words("non attendez pas la déclaration trimestrielle l'actualisation de france travail"))
+    assert parts.rejected == (("declaration", "trimestrielle"),)
+    assert "actualisation" in parts.kept
+
+
 def test_i_mean_is_a_correction_only_after_a_refusal() -> None:
     assert split(words("je voulais dire que j'ai déménagé le mois dernier")).rejected == ()
 
@@ -143,6 +152,21 @@ def test_a_place_named_as_the_reason_still_gets_its_topic(
     assert match == topic or topic in clarify
 
 
+@pytest.mark.parametrize("text", [
+    "je voudrais changer mon adresse pour les impôts",     # the CAF's change of situation otherwise
+    "mon numéro fiscal pour les impôts je le trouve où",
+])
+def test_a_body_named_that_is_not_the_answers_gets_no_answer(bundled_index: KnowledgeIndex, text: str) -> None:
+    said = bundled_index.search(text)
+    assert said.match is None or said.match.organisme == "impots"
+
+
+def test_bodies_are_named_by_their_own_names_only() -> None:
+    assert bodies_named(words("la caf et pôle emploi")) == {"caf", "france_travail"}
+    # a benefit's name or a place is not the body's name
+    assert bodies_named(words("ma retraite et mon chômage à la mairie")) == frozenset()
+
+
 # -- 3. two questions in one sentence ---------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "first", "second"), [
@@ -158,6 +182,14 @@ def test_and_also_answers_the_first_question_and_offers_the_second(
     said = bundled_index.search(text)
     assert said.match is not None and said.match.id == first
     assert said.also == second
+
+
+def test_what_the_caller_says_matters_stops_where_the_second_question_starts(
+        bundled_index: KnowledgeIndex) -> None:
+    parts = split(words("ma question c'est pour la prime d'activité et puis aussi mon mot de passe"))
+    assert "passe" not in parts.focus and "prime" in parts.focus
+    said = bundled_index.search("ma question c'est pour la prime d'activité et puis aussi mon mot de passe")
+    assert _outcome(said)[0] == "caf.prime_activite"
 
 
 def test_a_stated_preference_still_wins_over_the_order(bundled_index: KnowledgeIndex) -> None:
@@ -187,6 +219,31 @@ def test_to_stop_working_is_not_a_sick_leave(bundled_index: KnowledgeIndex, text
     match, clarify = _outcome(bundled_index.search(text))
     assert (match or "").startswith(topic) or any(c.startswith(topic) for c in clarify)
     assert match != "am.arret_maladie" or topic == "am.arret_maladie"
+
+
+@pytest.mark.parametrize(("text", "benefit", "dates"), [
+    ("c'est quand qu'on touche l'aah ce mois-ci", "caf.aah", "caf.date_paiement"),
+    ("la prime d'activité elle tombe le combien", "caf.prime_activite", "caf.date_paiement"),
+    ("ma prime d'activité est en retard", "caf.prime_activite", "caf.date_paiement"),
+])
+def test_when_a_benefit_is_paid_offers_the_payment_dates(
+        bundled_index: KnowledgeIndex, text: str, benefit: str, dates: str) -> None:
+    match, clarify = _outcome(bundled_index.search(text))
+    assert match is None and set(clarify) == {benefit, dates}
+
+
+def test_when_paid_is_a_question_not_a_condition() -> None:
+    assert asks_when_paid(words("quel jour est versée l'allocation"))
+    assert asks_when_paid(words("le chômage il tombe quand"))
+    assert not asks_when_paid(words("combien on touche au rsa quand on vit seul"))
+    assert not asks_when_paid(words("quand est-ce que je peux partir à la retraite"))
+
+
+def test_asking_for_an_appointment_about_a_topic_offers_both(bundled_index: KnowledgeIndex) -> None:
+    assert asks_appointment(words("je voudrais un rendez-vous pour ma demande de retraite"))
+    assert not asks_appointment(words("il faut prendre rendez-vous à la mairie pour la carte d'identité"))
+    match, clarify = _outcome(bundled_index.search("je voudrais un rendez-vous pour faire ma demande de retraite"))
+    assert match is None and "service.rendez_vous" in clarify
 
 
 # -- 5. vague sentences -----------------------------------------------------------------------

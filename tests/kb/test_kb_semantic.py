@@ -23,10 +23,9 @@ from callcenter.web import keys
 from callcenter.web.app import init_app
 from tests.conftest import make_env, server_on
 
-# A payment day asked with a benefit's name: lexically the benefit is answered, the payment dates
-# close behind; read as a whole, the sentence is about the day it is paid. (Round 9's reading of
-# "arrêter de travailler" made the earlier example, a retirement said like a sick leave, lexical.)
-PAYDAY = "quel jour est versée la prime d'activité"
+# Retiring, said with the words of a sick leave ("arrêter de bosser": "bosser" is "travailler"):
+# lexically the sick leave is answered; read as a whole, the sentence is about the pension.
+RETIRING = "je veux arrêter de bosser l'an prochain pour ma pension je fais comment"
 
 
 class Counting:
@@ -67,12 +66,12 @@ def semantic_index(bundled_kb: KnowledgeBase, model: SemanticModel) -> Knowledge
 
 def test_a_close_answer_the_sentence_reads_against_becomes_a_question(
         bundled_index: KnowledgeIndex, semantic_index: KnowledgeIndex) -> None:
-    lexical = bundled_index.search(PAYDAY)
-    assert lexical.match is not None and lexical.match.id == "caf.prime_activite"
-    checked = semantic_index.search(PAYDAY)
+    lexical = bundled_index.search(RETIRING)
+    assert lexical.match is not None and lexical.match.id == "am.arret_maladie"
+    checked = semantic_index.search(RETIRING)
     assert checked.match is None
-    assert checked.semantic_rival == "caf.date_paiement"
-    assert checked.clarify == ("caf.prime_activite", checked.semantic_rival)
+    assert checked.semantic_rival is not None and checked.semantic_rival.startswith("retraite.")
+    assert checked.clarify == ("am.arret_maladie", checked.semantic_rival)
 
 
 @pytest.mark.parametrize(("text", "topic"), [
@@ -121,15 +120,15 @@ def test_an_encoder_that_fails_at_build_leaves_the_lexical_search(
     index = KnowledgeIndex.build(bundled_kb, embedder=BrokenAfter(model, calls=0))
     assert index.semantic is None and index.semantic_problem is not None
     assert "encoder gone" in index.semantic_problem
-    assert index.search(PAYDAY).match == bundled_index.search(PAYDAY).match
+    assert index.search(RETIRING).match == bundled_index.search(RETIRING).match
 
 
 def test_an_encoder_that_fails_at_query_time_leaves_the_lexical_decision(
         bundled_kb: KnowledgeBase, bundled_index: KnowledgeIndex, model: SemanticModel) -> None:
     index = KnowledgeIndex.build(bundled_kb, embedder=BrokenAfter(model, calls=1))
     assert index.semantic is not None
-    result = index.search(PAYDAY)
-    assert result.match is not None and result.match == bundled_index.search(PAYDAY).match
+    result = index.search(RETIRING)
+    assert result.match is not None and result.match == bundled_index.search(RETIRING).match
     assert result.semantic_rival is None
 
 
