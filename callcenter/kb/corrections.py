@@ -117,6 +117,12 @@ def _trigger(words: Sequence[str], i: int) -> int:
     w = words[i]
     if w == "rien" and tuple(words[i + 1:i + 4]) in (("a", "voir", "avec"), ("à", "voir", "avec")):
         return i + 4
+    # "oubliez l'apl, c'est pour le rsa", "laissez tomber la retraite": set aside. (Not "oublie",
+    # which is also "oublié": "j'ai oublié mon mot de passe".)
+    if w == "oubliez":
+        return i + 1
+    if w in ("laissez", "laisse") and i + 1 < len(words) and words[i + 1] == "tomber":
+        return i + 2
     if w != "pas":
         return -1
     if _names_a_thing(words, i) and (all(x in _OPENERS for x in words[:i]) or _after_a_thing(words, i)):
@@ -134,9 +140,11 @@ def _trigger(words: Sequence[str], i: int) -> int:
 
 
 # A wish or an act the caller denies and then turns round: "je veux pas X ... je veux Y".
-_DENIED_VERBS = frozenset({"veux", "voulais", "voudrais", "cherche", "demande", "appelle", "parle"})
+_DENIED_VERBS = frozenset({"veux", "voulais", "voudrais", "cherche", "cherchais", "demande",
+                           "demandais", "appelle", "appelais", "parle", "parlais", "parlait"})
 # What turns it round: the caller goes on to what they do want.
-_TURNS = (("je", "veux"), ("je", "voudrais"), ("juste",), ("plutot",), ("plutôt",), ("est", "que"),
+_TURNS = (("je", "veux"), ("je", "voudrais"), ("je", "parlais"), ("je", "parle"), ("je", "demandais"),
+          ("je", "cherchais"), ("juste",), ("plutot",), ("plutôt",), ("est", "que"),
           ("est", "pour"), ("mais", "je"), ("mais", "est"), ("non",), ("seulement",))
 
 

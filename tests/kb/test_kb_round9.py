@@ -52,6 +52,23 @@ def test_a_negation_with_no_thing_rejected_stays_a_negation(text: str) -> None:
     assert split(words(text)).rejected == ()
 
 
+@pytest.mark.parametrize(("text", "rejected"), [
+    ("oubliez la carte grise c'est pour mon permis", ("carte", "grise")),
+    ("laissez tomber le chômage je voudrais savoir pour le rsa", ("chomage",)),
+    ("non je parlais pas du rsa je parlais de la prime d'activité", ("rsa",)),
+])
+def test_setting_a_topic_aside_rejects_it(text: str, rejected: tuple[str, ...]) -> None:
+    assert split(words(text)).rejected == (rejected,)
+
+
+@pytest.mark.parametrize("text", [
+    "j'ai oublié mon mot de passe",       # "oublié" folds to "oublie": only "oubliez" sets aside
+    "je parlais de mon rsa avec ma voisine",
+])
+def test_forgetting_or_talking_is_no_correction(text: str) -> None:
+    assert split(words(text)).rejected == ()
+
+
 def test_the_article_after_pas_is_kept_and_costs_the_search_nothing() -> None:
     assert words("pas l'inscription")[:2] == ["pas", "le"]
     assert words("pas d'internet")[:2] == ["pas", "de"]
