@@ -214,6 +214,8 @@ def _restated(words: Sequence[str]) -> tuple[int, int]:
     got it wrong ("la carte grise euh je me suis trompé, le permis", "l'apl, non je voulais dire
     la prime"), else (-1, -1). The last such point counts."""
     found = (-1, -1)
+    if not _MISTAKE.intersection(words) and "dire" not in words:
+        return found
     for k, w in enumerate(words):
         if w in _MISTAKE and any(x in ("suis", "me", "m", "ai") for x in words[max(0, k - 2):k]):
             start = k - 1

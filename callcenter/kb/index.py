@@ -201,21 +201,28 @@ _WHEN = (("quel", "jour"), ("quelle", "date"), ("quel", "date"), ("date",), ("qu
 # "quand ON vit seul", "quand J'ai accouché": a condition or a moment, not a question.
 _NOT_WHEN_AFTER = frozenset({"on", "je", "j", "il", "elle", "ils", "elles", "nous", "vous", "tu",
                              "ai", "suis", "mon", "ma", "mes", "le", "la", "les", "un", "une"})
+_WHEN_FIRST = frozenset(phrase[0] for phrase in _WHEN)
 _PAID = ("touch", "tomb", "vers", "vire", "pay", "pai", "arriv", "recoi", "recev", "recu")
 
 
 def asks_when_paid(heard: Sequence[str]) -> bool:
-    """Whether a sentence's normalised words ask when something is paid."""
+    """Whether a sentence's normalised words ask when something is paid, or say it is late ("ma
+    prime est en retard": the payment dates' entry says what to do)."""
+    if "retard" in heard and ("en", "retard") in zip(heard, heard[1:], strict=False):
+        return True
+    if not any(w.startswith(_PAID) for w in heard):
+        return False
     when = False
-    for i in range(len(heard)):
+    for i, word in enumerate(heard):
+        if word not in _WHEN_FIRST:
+            continue
         for phrase in _WHEN:
             # ("c'est quand qu'on touche": the cleft makes it a question again.)
             if tuple(heard[i:i + len(phrase)]) == phrase and not (
                     phrase == ("quand",) and i + 1 < len(heard) and heard[i + 1] in _NOT_WHEN_AFTER
                     and (i == 0 or heard[i - 1] != "est")):
                 when = True
-    # "ma prime est en retard": a payment late, the payment dates' entry says what to do.
-    return (when and any(w.startswith(_PAID) for w in heard)) or ("en", "retard") in zip(heard, heard[1:], strict=False)
+    return when
 
 
 # "je voudrais un rendez-vous pour mon dossier retraite": the caller asks for the appointment.

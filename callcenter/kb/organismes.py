@@ -42,12 +42,17 @@ STRICT_NAMES: Mapping[tuple[str, ...], str] = MappingProxyType({
 })
 
 
+_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _name, _body in STRICT_NAMES.items():
+    _BY_FIRST.setdefault(_name[0], []).append((_name, _body))
+
+
 def bodies_named(heard: Sequence[str]) -> frozenset[str]:
     """The bodies a sentence's normalised words name by a strict name."""
     found = set()
-    for i in range(len(heard)):
-        for name, body in STRICT_NAMES.items():
-            if heard[i] == name[0] and tuple(heard[i:i + len(name)]) == name:
+    for i, word in enumerate(heard):
+        for name, body in _BY_FIRST.get(word, ()):
+            if tuple(heard[i:i + len(name)]) == name:
                 found.add(body)
     return frozenset(found)
 
