@@ -244,10 +244,25 @@ def _strongest(kb: KnowledgeBase, postings: Mapping[str, Sequence[tuple[int, flo
     return found[0] if found is not None else None
 
 
-def _payday_entries(kb: KnowledgeBase, postings: Mapping[str, Sequence[tuple[int, float]]]) -> dict[str, int]:
-    """Each body's entry that names the payment date most strongly."""
-    seq = terms(words("date de paiement"))
-    feature = PAIR_JOIN.join(seq)
+# "un papier qui prouve ce que je touche", "le document qui montre que je suis inscrit": a proof
+# asked for, the body's attestation entry.
+_PROOF_NOUNS = frozenset({"papier", "papiers", "document", "documents", "justificatif", "justificatifs",
+                          "preuve", "certificat"})
+_PROOF_VERBS = ("prouv", "montr", "justifi", "attest", "certifi")
+
+
+def asks_for_proof(heard: Sequence[str]) -> bool:
+    """Whether a sentence's normalised words ask for a paper proving something."""
+    for i, word in enumerate(heard):
+        if word in _PROOF_NOUNS and any(w.startswith(_PROOF_VERBS) for w in heard[i + 1:i + 5]):
+            return True
+    return False
+
+
+def _body_entries(kb: KnowledgeBase, postings: Mapping[str, Sequence[tuple[int, float]]],
+                  phrase: str) -> dict[str, int]:
+    """Each body's entry that the phrase (its terms, as one feature) names most strongly."""
+    feature = PAIR_JOIN.join(terms(words(phrase)))
     out: dict[str, tuple[float, int]] = {}
     for idx, weight in postings.get(feature, ()):
         body = kb.entries[idx].organisme
@@ -294,6 +309,8 @@ class KnowledgeIndex:
     _entry_names: tuple[frozenset[str], ...] = field(repr=False)
     # For each body, its entry that names the payment date ("date de paiement"), if any.
     _payday_entries: Mapping[str, int] = field(repr=False)
+    # For each body, its entry that names an attestation, if any.
+    _proof_entries: Mapping[str, int] = field(repr=False)
     # The entry that names an appointment ("prendre rendez-vous"), if any.
     _appointment_entry: int | None = field(repr=False)
     # Repair targets by the length of the word to repair: a spelling close enough has a close
@@ -352,7 +369,8 @@ class KnowledgeIndex:
             _acronyms=acronyms,
             _entry_terms=tuple(frozenset(f for f in w if PAIR_JOIN not in f) for w in per_entry),
             _entry_names=tuple(frozenset(_names(e)) for e in kb.entries),
-            _payday_entries=MappingProxyType(_payday_entries(kb, postings)),
+            _payday_entries=MappingProxyType(_body_entries(kb, postings, "date de paiement")),
+            _proof_entries=MappingProxyType(_body_entries(kb, postings, "attestation")),
             _appointment_entry=_strongest(kb, postings, "prendre rendez-vous"),
             _postings=MappingProxyType({f: tuple(p) for f, p in postings.items()}),
             _idf=MappingProxyType({f: max(v, 0.0) for f, v in idfs.items()}),
@@ -629,12 +647,12 @@ class KnowledgeIndex:
                 clarify = tuple(self.kb.entries[idx].id for idx in near)
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()
-            if match is not None and not parts.also and focused is None and asks_when_paid(parts.kept) and \
-                    (payday := self._payday_entries.get(match.organisme)) is not None and \
-                    self.kb.entries[payday] is not match:
-                # "quel jour tombe la prime d'activité": the benefit's entry or its body's payment
-                # dates, two neighbours the words alone do not tell apart; ask.
-                clarify = (match.id, self.kb.entries[payday].id)
+            if match is not None and not parts.also and focused is None and \
+                    (aspect := self._aspect_neighbour(parts.kept, match)) is not None:
+                # "quel jour tombe la prime d'activité", "un papier qui prouve ce que je touche au
+                # chômage": the benefit's entry, or its body's payment dates or attestations, two
+                # neighbours the words alone do not tell apart; ask.
+                clarify = (match.id, self.kb.entries[aspect].id)
                 match = None
                 also = None
             if match is not None and not parts.also and focused is None and asks_appointment(parts.kept) and \
@@ -661,6 +679,15 @@ class KnowledgeIndex:
             return False
         said = {t for t, _ in seq} | {a + PAIR_JOIN + b for (a, _), (b, _) in zip(seq, seq[1:], strict=False)}
         return not said & self._entry_names[best_idx]
+
+    def _aspect_neighbour(self, heard: Sequence[str], match: Entry) -> int | None:
+        """The entry of the answer's body for what the sentence asks about it (when it is paid, a
+        paper proving it), when that is another entry than the answer."""
+        for asks, entries in ((asks_when_paid, self._payday_entries), (asks_for_proof, self._proof_entries)):
+            if (idx := entries.get(match.organisme)) is not None and self.kb.entries[idx] is not match \
+                    and asks(heard):
+                return idx
+        return None
 
     @staticmethod
     def _other_body(heard: Sequence[str], entry: Entry) -> bool:

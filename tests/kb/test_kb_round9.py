@@ -12,7 +12,7 @@ import pytest
 from callcenter.kb import KnowledgeIndex
 from callcenter.kb.corrections import split
 from callcenter.kb.elsewhere import cues_in
-from callcenter.kb.index import asks_appointment, asks_when_paid
+from callcenter.kb.index import asks_appointment, asks_for_proof, asks_when_paid
 from callcenter.kb.normalise import terms, words
 from callcenter.kb.organismes import bodies_named
 
@@ -247,6 +247,21 @@ def test_when_a_benefit_is_paid_offers_the_payment_dates(
         bundled_index: KnowledgeIndex, text: str, benefit: str, dates: str) -> None:
     match, clarify = _outcome(bundled_index.search(text))
     assert match is None and set(clarify) == {benefit, dates}
+
+
+@pytest.mark.parametrize(("text", "topic", "proof"), [
+    ("il me faudrait un document qui montre combien je touche du chômage pour l'agence immobilière",
+     "ft.allocation_chomage", "ft.attestation"),
+])
+def test_a_paper_proving_a_benefit_offers_the_attestations(
+        bundled_index: KnowledgeIndex, text: str, topic: str, proof: str) -> None:
+    match, clarify = _outcome(bundled_index.search(text))
+    assert match is None and set(clarify) == {topic, proof}
+
+
+def test_a_proof_is_a_paper_and_a_verb_close_together() -> None:
+    assert asks_for_proof(words("le papier qui prouve que je suis inscrit"))
+    assert not asks_for_proof(words("j'ai reçu un papier d'huissier pour l'expulsion le propriétaire il dit que"))
 
 
 def test_when_paid_is_a_question_not_a_condition() -> None:
