@@ -6,9 +6,12 @@ module finds, in the normalised words of a sentence, the spans the caller reject
 where a second question starts. Pure; the search decides what to do with them.
 
 Only explicit forms count: "c'est pas X", "ce n'est pas X", "non pas X", "mais pas X", "pas pour
-X", "rien à voir avec X", and a negated wish or act that the caller then turns round ("je veux pas
-m'inscrire, je veux juste m'actualiser", "non j'ai pas oublié mon mot de passe, c'est que ...").
-A bare "pas" after a verb ("j'ai pas reçu le courrier") is an ordinary negation, not a correction.
+X", "rien à voir avec X", "oubliez X", "laissez tomber X", a "pas" and an article that open the
+sentence or follow a thing ("pas l'inscription, ...", "mes trimestres pas l'attestation"), "je me
+suis trompé" or "non, je voulais dire" after X, and a negated wish or act that the caller then
+turns round ("je veux pas m'inscrire, je veux juste m'actualiser", "non j'ai pas oublié mon mot de
+passe, c'est que ..."). A bare "pas" after a verb ("j'ai pas reçu le courrier", "je touche pas le
+chômage") is an ordinary negation, not a correction.
 
 Callers also say which of two topics matters to them ("... mais c'est surtout les indemnités",
 "le plus important c'est la carte vitale", "c'est la radiation qui compte", "... c'est ça le

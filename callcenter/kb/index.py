@@ -187,7 +187,7 @@ def _names(entry: Entry) -> set[str]:
     """The features that name the entry on their own: a one-word synonym, a two-word one's pair."""
     out: set[str] = set()
     for syn in entry.synonyms:
-        seq = [t for t in terms(words(syn, spelled=True))]
+        seq = terms(words(syn, spelled=True))
         if len(seq) == 1:
             out.add(seq[0])
         elif len(seq) == 2:
@@ -640,7 +640,8 @@ class KnowledgeIndex:
             if match is not None and ((cues := cues_in(parts.kept)) and foreign_to(cues, self._entry_words(match))
                                       or self._other_body(parts.kept, match)):
                 # "pour se marier à la mairie", "le permis de chasse": another administration's
-                # business that shares a word with a topic; ask (the caller can say none of them).
+                # business that shares a word with a topic, or another body named ("changer mon
+                # adresse pour les impôts"); ask (the caller can say none of them).
                 match = None
                 also = None
                 near = [idx for idx, ev in ranked[: s.max_choices] if ev > s.max_runner_up * best]
