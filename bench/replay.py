@@ -152,13 +152,16 @@ def main() -> int:
 
         profiler = cProfile.Profile() if args.profile or args.top else None
         statements.counting = True
-        began_cpu = server.call(time.thread_time)
+        began_cpu, began_process = server.call(time.thread_time), time.process_time()
         if profiler is not None:
             server.call(profiler.enable)
+        began_wall = time.perf_counter()
         result = client(base, args.calls, args.concurrency)
+        wall = time.perf_counter() - began_wall
         if profiler is not None:
             server.call(profiler.disable)
         cpu = server.call(time.thread_time) - began_cpu
+        process_cpu = time.process_time() - began_process
         statements.counting = False
         server.stop()
     finally:
@@ -168,8 +171,10 @@ def main() -> int:
     webhooks = len(result.latencies)
     print(f"{args.calls} calls x 4 webhooks at concurrency {args.concurrency}: {webhooks} webhooks, "
           f"{result.errors} errors, {result.apologies} apologies")
-    print(f"  server loop CPU {1000 * cpu / webhooks:.2f} ms/webhook"
-          + (" (under cProfile)" if profiler is not None else ""))
+    print(f"  server CPU {1000 * process_cpu / webhooks:.2f} ms/webhook (all threads), "
+          f"{1000 * cpu / webhooks:.2f} on the event loop's" + (" (under cProfile)" if profiler is not None else ""))
+    print(f"  {webhooks / wall:.1f} webhooks/s, the event loop busy {100 * cpu / wall:.0f} % of the time "
+          f"(client start-up included)")
     print(f"  SQL statements {sum(statements.seen.values()) / webhooks:.2f}/webhook")
     if profiler is not None:
         stats = pstats.Stats(profiler)

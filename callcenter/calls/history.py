@@ -15,8 +15,10 @@ _ENTRIES = QueueEntry.__table__
 _RECENT = select(_CALLS.c.call_sid, _CALLS.c.created_at).where(
     _CALLS.c.caller_hash == bindparam("hash"), _CALLS.c.call_sid != bindparam("sid"),
     _CALLS.c.created_at >= bindparam("since"))
-_ABANDONED = select(func.count()).select_from(_ENTRIES).where(
-    _ENTRIES.c.call_sid.in_(bindparam("sids", expanding=True)), _ENTRIES.c.status == "abandoned")
+# The same calls as _RECENT: those of them whose caller gave up waiting for a person.
+_ABANDONED = select(func.count()).select_from(_ENTRIES.join(_CALLS, _CALLS.c.call_sid == _ENTRIES.c.call_sid)).where(
+    _CALLS.c.caller_hash == bindparam("hash"), _CALLS.c.call_sid != bindparam("sid"),
+    _CALLS.c.created_at >= bindparam("since"), _ENTRIES.c.status == "abandoned")
 
 
 async def caller_history(db: Database, caller_hash: str, call_sid: str, now: datetime) -> dict[str, int]:
@@ -24,13 +26,13 @@ async def caller_history(db: Database, caller_hash: str, call_sid: str, now: dat
     left unresolved (the caller gave up waiting for a person)."""
     month = now - timedelta(days=30)
     week = now - timedelta(days=7)
-    async with db.engine.connect() as conn:
-        rows = await prepared.rows(conn, _RECENT, {"hash": caller_hash, "sid": call_sid, "since": month})
-        sids = [r.call_sid for r in rows]
+    recent = {"hash": caller_hash, "sid": call_sid, "since": month}
+    async with db.reading() as conn:
+        rows = await prepared.rows(conn, _RECENT, recent)
         unresolved = 0
-        if sids:
-            # The number of calls varies: this one goes through SQLAlchemy (an expanding IN).
-            unresolved = int((await conn.execute(_ABANDONED, {"sids": sids})).scalar() or 0)
+        if rows:
+            found = await prepared.first(conn, _ABANDONED, recent)
+            unresolved = int(found[0] or 0) if found is not None else 0
     return {"calls_last_7_days": sum(1 for r in rows if r.created_at >= week),
             "calls_last_30_days": len(rows), "unresolved_previous_calls": unresolved,
             "missed_callbacks": 0}

@@ -87,7 +87,7 @@ _ROSTER = (select(_USERS.c.id, _USERS.c.display_name, _USERS.c.skills, _USERS.c.
            .where(_USERS.c.active.is_(True), _USERS.c.role == "agent").order_by(_USERS.c.id))
 
 
-async def entry_row(conn: AsyncConnection, call_sid: str) -> Any | None:
+async def entry_row(conn: prepared.Reading, call_sid: str) -> Any | None:
     return await prepared.first(conn, _ENTRY, {"sid": call_sid})
 
 
@@ -121,17 +121,17 @@ async def add_decision(conn: AsyncConnection, call_sid: str, at: datetime, kind:
                                                 "agent_id": agent_id})
 
 
-async def waiting_rows(conn: AsyncConnection) -> list[Any]:
+async def waiting_rows(conn: prepared.Reading) -> list[Any]:
     """The waiting and offered entries, first come first."""
     return await prepared.rows(conn, _WAITING)
 
 
-async def anyone_offered(conn: AsyncConnection) -> bool:
+async def anyone_offered(conn: prepared.Reading) -> bool:
     row = await prepared.first(conn, _ANY_OFFERED)
     return bool(row is not None and row[0])
 
 
-async def roster(conn: AsyncConnection) -> tuple[Agent, ...]:
+async def roster(conn: prepared.Reading) -> tuple[Agent, ...]:
     """The active agents as routing sees them, in one statement (as :func:`agents` and
     :func:`to_agent` give them)."""
     return tuple(Agent(id=r.id, name=r.display_name, skills=dict(r.skills),
@@ -204,7 +204,7 @@ _HANDLED = (select(_ENTRIES.c.connected_at, _ENTRIES.c.ended_at)
             .order_by(_ENTRIES.c.ended_at.desc()).limit(bindparam("limit")))
 
 
-async def recent_handle_seconds(conn: AsyncConnection, queue: str, since: datetime, limit: int) -> list[float]:
+async def recent_handle_seconds(conn: prepared.Reading, queue: str, since: datetime, limit: int) -> list[float]:
     """How long agents spent on the last ``limit`` calls of ``queue`` that ended after ``since``
     (from the agent joining to the end of the call)."""
     rows = await prepared.rows(conn, _HANDLED, {"queue": queue, "since": since, "limit": limit})

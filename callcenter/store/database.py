@@ -17,7 +17,7 @@ import secrets
 import sqlite3
 import weakref
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +38,7 @@ from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
 from callcenter.store import prepared
 from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
-from callcenter.store.sqlite_inline import inline_connector
+from callcenter.store.sqlite_inline import InlineConnection, inline_connector
 from callcenter.store.urls import async_url, prepare_sqlite_file
 
 
@@ -214,18 +214,43 @@ class Database:
         self.lock_timeout = lock_timeout
         self.statement_timeout = statement_timeout
         options = _engine_options(url, self.is_sqlite, lock_timeout, statement_timeout)
+        self._connect_inline: Callable[[], Awaitable[InlineConnection]] | None = None
         if self.is_sqlite:
             # Statements run on the loop's thread, not one thread hand-off each (sqlite_inline.py).
-            options["async_creator"] = inline_connector(make_url(url).database or ":memory:", lock_timeout,
-                                                        _sqlite_pragmas)
+            self._connect_inline = inline_connector(make_url(url).database or ":memory:", lock_timeout,
+                                                    _sqlite_pragmas)
+            options["async_creator"] = self._connect_inline
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = asyncio.Lock()
         self._slots = asyncio.Semaphore(1 if self.is_sqlite else CALL_SLOTS)
         self._call_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # SQLite: the one writer's connection, kept between call transactions (they hold the
+        # writer lock in turn), and a connection of its own for the call path's reads. Taking a
+        # pooled connection cost more than a step's statements (docs/performance.md).
+        self._writer_connection: AsyncConnection | None = None
+        self._reader: prepared.InlineReader | None = None
 
     async def close(self) -> None:
+        if self._writer_connection is not None:
+            await self._writer_connection.close()
+            self._writer_connection = None
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         await self.engine.dispose()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[prepared.Reading]:
+        """A connection for a few reads of the call path with the statements of store/prepared.py
+        (SQLite: one kept for that alone; otherwise one from the pool)."""
+        if self._connect_inline is None:
+            async with self.engine.connect() as connection:
+                yield connection
+            return
+        if self._reader is None:
+            self._reader = prepared.InlineReader(await self._connect_inline(), self.engine.dialect)
+        yield self._reader
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -290,7 +315,7 @@ class Database:
                                request_key: str | None = None) -> AsyncIterator[CallTx]:
         """Lock the call and open its transaction; with ``create``, insert the call if missing.
         With ``request_key``, the answer already given to that request is read in the same statement."""
-        async with self._turn(self._lock_for(call_sid), call_sid), self.engine.connect() as connection, \
+        async with self._turn(self._lock_for(call_sid), call_sid), self._call_connection() as connection, \
                 connection.begin():
             if create is not None:
                 await prepared.run(connection, _CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
@@ -306,6 +331,24 @@ class Database:
                 await tx.write()
             finally:
                 await tx.close()
+
+    @asynccontextmanager
+    async def _call_connection(self) -> AsyncIterator[AsyncConnection]:
+        """The connection of a call transaction: on SQLite the writer's own, kept while its
+        transactions end well (one that failed goes back to the pool, which checks and resets it)."""
+        if not self.is_sqlite:
+            async with self.engine.connect() as connection:
+                yield connection
+            return
+        connection = self._writer_connection
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self._writer_connection = await self.engine.connect()
+        try:
+            yield connection
+        except BaseException:
+            self._writer_connection = None
+            await connection.close()
+            raise
 
     def single_writer(self) -> asyncio.Lock | contextlib.AbstractAsyncContextManager[None]:
         """What a write outside a call's transaction holds: SQLite's one writer lock, else nothing."""

@@ -111,3 +111,20 @@ async def test_an_ended_entry_is_updated_in_place(db: Database) -> None:
         # A LIMIT and datetimes bound at execution.
         assert await qs.recent_handle_seconds(conn, "caf", AT, 5) == [50.0]
         assert await qs.recent_handle_seconds(conn, "caf", AT + timedelta(hours=1), 5) == []
+
+
+async def test_a_failed_call_transaction_is_rolled_back_and_the_next_one_starts_clean(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.call_transaction("CA-1", create=CALL) as tx:
+            tx.append(AT, "event", "digits", {"digits": "1"})
+            raise RuntimeError("the step failed")
+    async with db.reading() as conn:                              # nothing of it was kept
+        assert await prepared.rows(conn, sa.select(LOG.c.id).where(LOG.c.call_sid == "CA-1")) == []
+    for digits in ("1", "2"):
+        async with db.call_transaction("CA-1", create=CALL) as tx:
+            assert tx.call is not None
+            tx.append(AT, "event", "digits", {"digits": digits})
+        async with db.reading() as conn:                          # committed: seen by the reads
+            found = await prepared.rows(conn, sa.select(LOG.c.seq, LOG.c.payload).where(LOG.c.call_sid == "CA-1")
+                                        .order_by(LOG.c.seq))
+            assert found[-1] == (int(digits) - 1, {"digits": digits})
