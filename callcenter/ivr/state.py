@@ -7,7 +7,7 @@ process can take the next webhook of the call.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -132,7 +132,16 @@ class CallState:
     language: str = ""
 
     def evolve(self, **changes: Any) -> CallState:
-        return replace(self, **changes)
+        # ``dataclasses.replace`` without its checks and its call of __init__ with every field (a
+        # step makes several): the same fields copied, the changed ones set. No field is computed
+        # at init (no __post_init__, no init=False), so the result is the same.
+        unknown = changes.keys() - _NAMES
+        if unknown:
+            raise TypeError(f"CallState has no field {sorted(unknown)[0]!r}")
+        new = object.__new__(CallState)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
 
     def seconds_in_ivr(self, now: datetime) -> float:
         if self.started_at is None:
@@ -173,3 +182,4 @@ class CallState:
 _MAPPINGS = ("history", "variables", "danger_check", "on_duty", "unstaffed", "triage", "appointment", "survey",
              "online", "callback_dialog")
 _FIELDS = tuple((f.name, f.name in _MAPPINGS) for f in fields(CallState))
+_NAMES = frozenset(name for name, _ in _FIELDS)

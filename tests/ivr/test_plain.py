@@ -76,3 +76,15 @@ def _shape(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return (type(value).__name__, [_shape(v) for v in value])
     return type(value).__name__
+
+
+def test_evolve_is_dataclasses_replace() -> None:
+    state = CallState("CA1", "caf", 3, node="menu", variables={"x": "1"})
+    changes = {"node": "caf", "turn": 4, "path": ("menu", "caf"), "triage": {"tier": "fragile"}}
+    evolved = state.evolve(**changes)
+    assert evolved == dataclasses.replace(state, **changes) and evolved is not state
+    assert state.node == "menu" and state.turn == 0            # the original is unchanged
+    with pytest.raises(TypeError):
+        state.evolve(nodes="x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        evolved.node = "x"  # type: ignore[misc]
