@@ -225,16 +225,13 @@ class Database:
         self._writer = asyncio.Lock()
         self._slots = asyncio.Semaphore(1 if self.is_sqlite else CALL_SLOTS)
         self._call_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        # SQLite: the one writer's connection, kept between call transactions (they hold the
-        # writer lock in turn), and a connection of its own for the call path's reads. Taking a
-        # pooled connection cost more than a step's statements (docs/performance.md).
-        self._writer_connection: AsyncConnection | None = None
+        # SQLite: a connection of its own for the call path's reads (taking a pooled connection
+        # cost ten times a read). The writer's connection is taken from the pool at each call
+        # transaction: kept between them, the server answered fewer webhooks per second in
+        # bench/load.py (docs/performance.md).
         self._reader: prepared.InlineReader | None = None
 
     async def close(self) -> None:
-        if self._writer_connection is not None:
-            await self._writer_connection.close()
-            self._writer_connection = None
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
@@ -315,7 +312,7 @@ class Database:
                                request_key: str | None = None) -> AsyncIterator[CallTx]:
         """Lock the call and open its transaction; with ``create``, insert the call if missing.
         With ``request_key``, the answer already given to that request is read in the same statement."""
-        async with self._turn(self._lock_for(call_sid), call_sid), self._call_connection() as connection, \
+        async with self._turn(self._lock_for(call_sid), call_sid), self.engine.connect() as connection, \
                 connection.begin():
             if create is not None:
                 await prepared.run(connection, _CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
@@ -331,24 +328,6 @@ class Database:
                 await tx.write()
             finally:
                 await tx.close()
-
-    @asynccontextmanager
-    async def _call_connection(self) -> AsyncIterator[AsyncConnection]:
-        """The connection of a call transaction: on SQLite the writer's own, kept while its
-        transactions end well (one that failed goes back to the pool, which checks and resets it)."""
-        if not self.is_sqlite:
-            async with self.engine.connect() as connection:
-                yield connection
-            return
-        connection = self._writer_connection
-        if connection is None or connection.closed or connection.invalidated:
-            connection = self._writer_connection = await self.engine.connect()
-        try:
-            yield connection
-        except BaseException:
-            self._writer_connection = None
-            await connection.close()
-            raise
 
     def single_writer(self) -> asyncio.Lock | contextlib.AbstractAsyncContextManager[None]:
         """What a write outside a call's transaction holds: SQLite's one writer lock, else nothing."""
