@@ -284,6 +284,9 @@ class Settings:
     hours_file: Path | None
     flow: str
     flow_reload_seconds: float
+    # Freeze the start-up heap out of the garbage collector (callcenter/web/heap.py): no full
+    # collection walks it on the event loop during calls.
+    gc_freeze: bool
     language: str
     voice: str
     speech: str
@@ -446,6 +449,7 @@ class Settings:
             "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES", "KB_FEED", "LOGIN_MAX_FAILURES",
             "LOGIN_LOCKOUT_SECONDS", "ADDRESS_MAX_FAILURES", "PUBLIC_RATE_PER_MINUTE", "TRUSTED_PROXIES",
             "KB_RELOAD_SECONDS", "KB_SEMANTIC", "CALLBACK_RETRIES", "CALLBACK_RETRY_MINUTES", "CALLBACK_CHECK_SECONDS",
+            "GC_FREEZE",
         )}
         known |= {PREFIX + n + "_FILE" for n in SECRET_NAMES}
         given = frozenset(n for n in ("PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SECRET_KEY",
@@ -476,6 +480,7 @@ class Settings:
             hours_file=hours_file,
             flow=get("FLOW", "main") or "main",
             flow_reload_seconds=_float("FLOW_RELOAD_SECONDS", get("FLOW_RELOAD_SECONDS", "2") or "2"),
+            gc_freeze=_bool("GC_FREEZE", get("GC_FREEZE", "true") or "true"),
             kb_reload_seconds=_float("KB_RELOAD_SECONDS", get("KB_RELOAD_SECONDS", "2") or "2"),
             language=get("LANGUAGE", "fr-FR") or "fr-FR",
             voice=get("VOICE", "Polly.Lea") or "Polly.Lea",

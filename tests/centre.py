@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from callcenter.auth import hash_password
 from callcenter.config import Settings
 from callcenter.desk.service import Desk
+from callcenter.dispatch import Dispatcher
 from callcenter.store.users import add_user
 from callcenter.telephony.fake_twilio import FakeTwilio
 from callcenter.web import keys
@@ -41,6 +42,11 @@ class Centre:
     def desk(self) -> Desk:
         return self.client.app[keys.DESK]
 
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """The way in for every event and agent request (the desk above is read)."""
+        return self.client.app[keys.DISPATCHER]
+
     def caller(self) -> TwilioCall:
         import secrets
         return TwilioCall(self.client, "CA" + secrets.token_hex(16), signed_base=self.public)
@@ -66,10 +72,10 @@ class Centre:
 
     async def connected(self, agent: str) -> TwilioCall:
         """A caller handed to the CAF and taken by ``agent`` (available, offered, accepted, joined)."""
-        await self.desk.set_state(self.agents[agent], "available")
+        await self.dispatcher.set_state(self.agents[agent], "available")
         call = self.caller()
         await self.call_to_caf(call)
-        await self.desk.accept(self.agents[agent], call.call_sid)
+        await self.dispatcher.accept(self.agents[agent], call.call_sid)
         await self.settle()
         return call
 

@@ -165,7 +165,7 @@ async def test_quit_hangs_up_during_a_conversation_with_an_agent(
         clock: Any) -> None:
     from tests.centre import make_centre
     centre = await make_centre(tmp_path, database_url, flows_dir, aiohttp_server, aiohttp_client, clock)
-    await centre.desk.set_state(centre.agents["alice"], "available")
+    await centre.dispatcher.set_state(centre.agents["alice"], "available")
     talking = threading.Event()
 
     def caller() -> Iterator[CallerAction]:
@@ -184,7 +184,7 @@ async def test_quit_hangs_up_during_a_conversation_with_an_agent(
             break
         await asyncio.sleep(0.05)
     assert entry is not None and entry.offered_to == centre.agents["alice"], lines
-    await centre.desk.accept(centre.agents["alice"], phone.call_sid)
+    await centre.dispatcher.accept(centre.agents["alice"], phone.call_sid)
     await centre.settle()
     for _ in range(200):
         if any("en relation avec" in line for line in lines):

@@ -1,6 +1,6 @@
 """Appointments by phone: agencies, their hours and slots, bookings (docs/operations.md,
 « Rendez-vous »). ``slots``, ``spoken`` and ``sms`` are pure; ``book`` is the store's side, the
-port the IVR's executor carries appointment requests out through."""
+port the dispatcher carries appointment requests out through."""
 
 from __future__ import annotations
 

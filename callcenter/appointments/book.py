@@ -1,6 +1,6 @@
 """The appointment book in the database: agencies, weekly hours, slots, bookings.
 
-The IVR's executor carries appointment requests out through :class:`AppointmentBook` (the port);
+The dispatcher carries appointment requests out through :class:`AppointmentBook` (the port);
 the supervisor page and ``callcenter appointments`` manage agencies and slots through it, every
 change written to the audit log in the same transaction.
 

@@ -1,9 +1,7 @@
-"""Call handling: the service every call event goes through, and the side-effect executor."""
+"""Call handling: the IVR's shell (every call event's step, stored); the dispatcher carries it out."""
 
 from __future__ import annotations
 
-from callcenter.calls.executor import Executor, SmsSender
-from callcenter.calls.service import CallService, FlowUnavailable, Outcome, UnknownCall, utc_now
+from callcenter.calls.service import CallService, FlowUnavailable, Outcome, Step, UnknownCall, utc_now
 
-__all__ = ["CallService", "Executor", "FlowUnavailable", "Outcome", "SmsSender", "UnknownCall",
-           "utc_now"]
+__all__ = ["CallService", "FlowUnavailable", "Outcome", "Step", "UnknownCall", "utc_now"]

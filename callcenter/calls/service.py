@@ -1,8 +1,9 @@
-"""The one path every call event takes: lock, load, step, log, save, then side effects.
+"""The IVR's shell: lock, load, step, log, save; the commands left are returned, not carried out.
 
-Adapters (Twilio webhooks, media streams, the browser phone) call :meth:`CallService.handle` with
-an event; they render the returned commands. The engine never sees the database, and the database
-never sees an unlogged state change.
+Adapters (Twilio webhooks, media streams, the browser phone) reach it through the dispatcher
+(``callcenter/dispatch``), which carries out what :meth:`CallService.step` returns and feeds the
+answers of the ports the caller waits on (an SMS, the appointment book) back as events. The engine
+never sees the database, and the database never sees an unlogged state change.
 """
 
 from __future__ import annotations
@@ -15,11 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from callcenter.bus import EventBus
 from callcenter.calls.cores import Cores
-from callcenter.calls.executor import Executor
 from callcenter.calls.history import caller_history
-from callcenter.desk.model import CallUpdated
 from callcenter.errors import CallCenterError
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.ivr import (
@@ -74,11 +72,25 @@ class Outcome:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class Step:
+    """One stored IVR step: the answer so far, and what is left to carry out.
+
+    ``commands`` are this step's (the port's among them); ``port`` is the one whose answer the
+    caller waits for, to be stepped next; ``ended``: the call ended with this step."""
+
+    outcome: Outcome
+    event: Event
+    commands: tuple[Command, ...] = ()
+    port: SendSms | AppointmentRequest | None = None
+    ended: bool = False
+
+
 class CallService:
     """Runs call events through the engine with the store as the source of truth."""
 
-    def __init__(self, db: Database, catalog: FlowCatalog, executor: Executor, bus: EventBus,
-                 flow_id: str, clock: Clock = utc_now, cores: Cores | None = None,
+    def __init__(self, db: Database, catalog: FlowCatalog, flow_id: str, clock: Clock = utc_now,
+                 cores: Cores | None = None,
                  estimate_wait: WaitEstimator | None = None, count_on_duty: OnDutyCounter | None = None,
                  caller_hash_key: bytes = b"", served_by: ServedBy | None = None) -> None:
         self.db = db
@@ -88,8 +100,6 @@ class CallService:
         self.count_on_duty = count_on_duty
         # Asked when a caller's conference ends: did a person talk with them (the survey after an agent)?
         self.served_by = served_by
-        self.executor = executor
-        self.bus = bus
         self.flow_id = flow_id
         self.clock = clock
         # Repeat callers are matched on a keyed hash of their number; the number itself is stored
@@ -149,10 +159,11 @@ class CallService:
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         return transfer, task
 
-    async def handle(self, call_sid: str, event: Event, *, render: Renderer, request_key: str | None,
-                     turn: int | None = None, source: str = "twilio",
-                     said_before: Sequence[Command] = ()) -> Outcome:
-        """Apply ``event`` to the call once, even if the same request arrives again.
+    async def step(self, call_sid: str, event: Event, *, render: Renderer, request_key: str | None,
+                   turn: int | None = None, source: str = "twilio",
+                   said_before: Sequence[Command] = ()) -> Step:
+        """Apply ``event`` to the call once, even if the same request arrives again; the commands
+        are stored in the call's log and returned, for the dispatcher to carry out.
 
         ``said_before``: what the step that asked a port (an SMS, the appointment book) had to say
         first; the answer to the webhook is that, then what the port's answer leads to."""
@@ -176,17 +187,17 @@ class CallService:
             if request_key is not None:
                 previous = await tx.receipt(request_key)
                 if previous is not None:
-                    return Outcome(previous, None, replayed=True)
+                    return Step(Outcome(previous, None, replayed=True), event)
             state = CallState.from_dict(call.state)
             if isinstance(event, CallStarted) and create is not None and call.next_seq > 0:
                 # The start of a call already under way (a retry carrying a new idempotency token):
                 # the first answer again, never an empty one, which would hang up on the caller.
                 _LOGGER.info("call %s: start received again, first answer repeated", call_sid)
-                return Outcome(call.last_response or render([], state), state, replayed=True)
+                return Step(Outcome(call.last_response or render([], state), state, replayed=True), event)
             if turn is not None and event.kind in INPUT_KINDS and turn != state.turn:
                 # An answer to a question that is no longer asked: repeat the current one.
                 _LOGGER.info("call %s: stale answer for turn %d (now %d)", call_sid, turn, state.turn)
-                return Outcome(call.last_response or render([], state), state, replayed=True)
+                return Step(Outcome(call.last_response or render([], state), state, replayed=True), event)
             engine = await self.engine_for(call.flow_id, call.flow_version)
             handled = await self._handled(call_sid, state, event)
             if handled is not None:
@@ -247,24 +258,5 @@ class CallService:
                 call.ended_at = now
             if request_key is not None and port is None:
                 tx.remember(request_key, call_sid, response, now)
-        if port is not None:
-            others = [c for c in commands if c is not port]
-            await self.executor.run(call_sid, others, new_state)
-            await self._publish(call_sid, new_state, event, commands)
-            if isinstance(port, SendSms):
-                result: Event = await self.executor.send_sms_now(call_sid, port)
-                source = "twilio-rest"
-            else:
-                result = await self.executor.appointment(call_sid, port, new_state)
-                source = "appointments"
-            return await self.handle(call_sid, result, render=render, request_key=request_key, source=source,
-                                     said_before=[*said_before, *others])
-        await self.executor.run(call_sid, commands, new_state)
-        if new_state.status == "ended" and state.status != "ended":
-            await self.executor.call_ended(call_sid)
-        await self._publish(call_sid, new_state, event, commands)
-        return Outcome(response, new_state, (*said_before, *commands))
-
-    async def _publish(self, call_sid: str, state: CallState, event: Event, commands: Sequence[Command]) -> None:
-        await self.bus.publish(CallUpdated(call_sid, status=state.status, node=state.node, event=event.kind,
-                                           commands=tuple(c.kind for c in commands)))
+        return Step(Outcome(response, new_state, (*said_before, *commands)), event, tuple(commands), port,
+                    ended=port is None and new_state.status == "ended" and state.status != "ended")

@@ -2,7 +2,7 @@
 
 With ``CALLCENTER_SPEECH=vosk`` the call's audio streams to us (``/twilio/media``, or the browser
 phone); keys still arrive through Twilio's ``<Gather input="dtmf">``. When an utterance ends, its
-redacted transcript goes through the same :class:`CallService` path as a webhook, and the new TwiML
+redacted transcript goes through the same path as a webhook (the dispatcher's ``call_event``), and the new TwiML
 is pushed to the live call through the REST API (which also cuts the prompt: barge-in). The agent
 screen gets partial and final transcripts through the bus.
 """
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from callcenter.bus import EventBus
-from callcenter.calls.service import CallService
+from callcenter.calls.service import Outcome
+from callcenter.calls.service import Renderer as StepRenderer
 from callcenter.ivr import Failure, NoInput, SpeechReceived
 from callcenter.ivr import commands as cmd
 from callcenter.news import CallPartial, CallSpeaking
@@ -63,9 +64,9 @@ class _Live:
 class Listening:
     """Each call's live audio source and the question it is expected to answer next.
 
-    Built before the call service: the executor tells it each ``Gather`` (it needs no service), and
-    the bridge, built after the service, reads it. That breaks the service -> executor -> bridge ->
-    service cycle without setting anything after construction.
+    Built before the dispatcher: the dispatcher tells it each ``Gather`` (it needs nothing else),
+    and the bridge, built after the dispatcher, reads it. That breaks the dispatcher -> bridge ->
+    dispatcher cycle without setting anything after construction.
     """
 
     # Questions remembered for streams not started yet; the oldest go first past this many (a
@@ -100,7 +101,7 @@ class Listening:
         self._waiting.pop(call_sid, None)
 
     def expect(self, call_sid: str, gather: cmd.Gather) -> None:
-        """What the IVR expects now (called by the executor on each Gather)."""
+        """What the IVR expects now (called by the dispatcher on each Gather)."""
         live = self._live.get(call_sid)
         if live is None:
             # The stream has not started yet (or never will: Twilio's recognition, a refused stream).
@@ -125,13 +126,20 @@ class Listening:
                              no_speech_timeout_ms=gather.timeout * 1000, **language)
 
 
+class CallPath(Protocol):
+    """Where a call event goes (``callcenter.dispatch.Dispatcher``): stepped, stored, carried out."""
+
+    async def call_event(self, call_sid: str, event: SpeechReceived | NoInput | Failure, *, render: StepRenderer,
+                         request_key: str | None, turn: int | None = None, source: str = "twilio") -> Outcome: ...
+
+
 class SpeechBridge:
     """Routes each live call's recognition events into the call service, and back."""
 
-    def __init__(self, engine: SpeechEngine, service: CallService, bus: EventBus, listening: Listening,
+    def __init__(self, engine: SpeechEngine, calls: CallPath, bus: EventBus, listening: Listening,
                  render: Renderer, silence_twiml: Callable[[cmd.Gather], str]) -> None:
         self.engine = engine
-        self.service = service
+        self.calls = calls
         self.bus = bus
         self.listening = listening
         self.render = render
@@ -186,8 +194,8 @@ class SpeechBridge:
     async def _step(self, call_sid: str, event: SpeechReceived | NoInput | Failure, turn: int | None) -> None:
         live = self.listening.get(call_sid)
         render = live.render if live is not None else self.render
-        outcome = await self.service.handle(call_sid, event, render=lambda c, s: render(c, s.call_sid),
-                                            request_key=None, turn=turn, source="speech")
+        outcome = await self.calls.call_event(call_sid, event, render=lambda c, s: render(c, s.call_sid),
+                                              request_key=None, turn=turn, source="speech")
         if outcome.replayed or not outcome.commands or live is None:
             return
         # The call's next TwiML replaces what it is playing now: the prompt stops, the IVR answers.

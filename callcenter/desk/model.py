@@ -365,7 +365,7 @@ class CallEnded:
 DeskNews = QueueChanged | OfferMade | OfferWithdrawn | AgentConnected | AgentStateChanged | CallUpdated | CallEnded
 
 
-# -- commands: what the shell stores and the executor carries out ------------------------------------
+# -- commands: what the shell stores and the dispatcher carries out ------------------------------------
 
 
 @dataclass(frozen=True)
@@ -437,7 +437,7 @@ class EndConference:
 
 @dataclass(frozen=True)
 class DialCallback:
-    """Ring the caller back (the number is looked up by the executor: it never enters the log)."""
+    """Ring the caller back (the number is looked up by the callback line: it never enters the log)."""
 
     kind: ClassVar[str] = "dial_callback"
     agent_id: int
@@ -459,5 +459,5 @@ class Publish:
 
 DeskCommand = (Record | SetPresence | Offer | Withdraw | AddAgentLeg | Hold | RemoveLeg | EndConference | Publish
                | DialCallback | CallbackSms)
-# Commands the shell applies inside the entry's transaction; the rest go to the executor after it.
+# Commands the shell applies inside the entry's transaction; the rest go to the dispatcher after it.
 STORED = (Record, SetPresence)

@@ -18,7 +18,7 @@ class CallControl(Protocol):
     """Carries out the desk's commands on a call's conference, for one kind of line."""
 
     async def carry_out(self, call_sid: str, command: CallCommand) -> list[DeskEvent]:
-        """Raises when the provider refuses; the executor decides what that means for the caller."""
+        """Raises when the provider refuses; the dispatcher decides what that means for the caller."""
         ...
 
     async def line_over(self, call_sid: str, conference: str | None) -> str | None:

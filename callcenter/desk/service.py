@@ -1,21 +1,22 @@
-"""The desk's shell: load a queued caller's entry, step the pure core, store and log, carry out.
+"""The desk's shell: load a queued caller's entry, step the pure core, store and log; return the rest.
 
 Every change to a queued caller is one step of ``callcenter.desk.core``: the entry is loaded under
 the call's lock (``Database.call_transaction``), stepped, stored with its routing decisions and the
 agents' presence, and the event and its commands appended to the call's log (entries ``desk_evt``
-and ``desk_cmd``), in one transaction; ``desk.replay`` rebuilds the entry from that log. Then the
-executor carries out the rest (conference legs, screens).
+and ``desk_cmd``), in one transaction; ``desk.replay`` rebuilds the entry from that log. The
+commands left (conference legs, screens, callbacks) are returned: the dispatcher
+(``callcenter/dispatch``) carries them out and steps what they report back. This shell carries out
+nothing itself.
 
 Several server processes share one PostgreSQL database: each event is serialised per call by the
 call's row lock, and a routing pass (observe the queue and the roster, step every waiting entry)
 runs under one cluster-wide lock (``Database.cluster_lock``), so two passes never offer from two
-different observations. Time-driven work (:meth:`Desk.tick`, :meth:`Desk.reconcile`) is run by
+different observations. Time-driven work (the dispatcher's ``tick``, ``reconcile``) is run by
 the cluster's scheduler (``callcenter/cluster``), once per period across all processes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,34 +28,18 @@ from sqlalchemy import select
 from callcenter.desk import codec
 from callcenter.desk import queue_store as qs
 from callcenter.desk.core import idle_pass, step
-from callcenter.desk.executor import DeskExecutor, LegNotStarted
 from callcenter.desk.model import (
     STORED,
     Accepted,
-    AgentStateChanged,
-    CallbackAnswered,
-    CallbackDue,
-    CallbackMissed,
-    CallbackRequested,
-    CallerLeft,
-    ColdTransferAsked,
-    Declined,
     DeskCommand,
     DeskError,
     DeskEvent,
     DeskPolicy,
-    Enqueued,
     Entry,
-    HangupAsked,
-    HoldAsked,
     LegFailed,
-    LegJoined,
-    LegLeft,
-    LineGone,
     Record,
     SetPresence,
     Tick,
-    TransferCompleted,
     WarmTransferAsked,
 )
 from callcenter.desk.service_level import Handover, service_levels
@@ -80,7 +65,7 @@ Clock = Callable[[], datetime]
 # One routing pass at a time across the cluster (and presence changes, which it observes).
 ROUTING_LOCK = "desk.routing"
 
-__all__ = ["Desk", "DeskError", "HandleTime"]
+__all__ = ["Desk", "DeskError", "HandleTime", "OpenEntry", "Stepped"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +75,24 @@ class HandleTime:
 
     calls: int = 20
     window_seconds: float = 2 * 3600.0
+
+
+@dataclass(frozen=True)
+class Stepped:
+    """One stored desk step: the entry after it, and the commands left to carry out."""
+
+    entry: Entry
+    commands: tuple[DeskCommand, ...] = ()
+
+
+@dataclass(frozen=True)
+class OpenEntry:
+    """An open entry as reconciliation asks its line about it."""
+
+    call_sid: str
+    status: str
+    channel: str
+    conference: str | None
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -110,26 +113,23 @@ def _address(user: User) -> str:
 
 
 class Desk:
-    """Queues and agents; one instance per server process."""
+    """Queues and agents; one instance per server process. Stores steps; carries out nothing."""
 
-    def __init__(self, db: Database, executor: DeskExecutor, policy: RoutingPolicy, clock: Clock,
+    def __init__(self, db: Database, policy: RoutingPolicy, clock: Clock,
                  wrapup_seconds: float = 60.0, handle_time: HandleTime = HandleTime(),
                  callback_retries: int = 2, callback_retry_seconds: float = 1800.0) -> None:
         self.db = db
         self.policy = policy
         self.desk_policy = DeskPolicy(policy, wrapup_seconds, callback_retries, callback_retry_seconds)
-        self.executor = executor
         self.clock = clock
         self.wrapup_seconds = wrapup_seconds
         self.handle_time = handle_time
         # Steps side by side, routing passes and presence changes alone (desk/turns.py).
         self._turns = DeskTurns()
-        # The routing pass asked for and not started yet (see route).
-        self._queued_pass: asyncio.Future[None] | None = None
 
     # -- one step ---------------------------------------------------------------------------------
 
-    async def _store_step(self, call_sid: str, event: DeskEvent, now: datetime) -> tuple[Entry, list[DeskCommand]]:
+    async def _store_step(self, call_sid: str, event: DeskEvent, now: datetime) -> Stepped:
         """Load, step, store and log one event in the call's transaction; the commands left to carry out."""
         async with self.db.call_transaction(call_sid) as tx:
             conn = tx.connection
@@ -137,7 +137,7 @@ class Desk:
             before = Entry(call_sid) if row is None else qs.to_entry(row)
             after, commands = step(before, event, now.timestamp(), self.desk_policy)
             if after == before and not commands:
-                return after, []
+                return Stepped(after)
             if after.status != "idle":
                 await qs.save_entry(conn, row is not None, after)
             for command in commands:
@@ -154,51 +154,65 @@ class Desk:
                     tx.append(now, "desk_cmd", command.kind, codec.command_to_dict(command), "desk")
             else:
                 _LOGGER.warning("call %s: desk step %s on a call with no log", call_sid, event.kind)
-        return after, [c for c in commands if not isinstance(c, STORED)]
+        return Stepped(after, tuple(c for c in commands if not isinstance(c, STORED)))
 
-    async def _apply(self, call_sid: str, event: DeskEvent) -> Entry:
-        """Step one event, then carry out its commands and step what they report back."""
+    async def step(self, call_sid: str, event: DeskEvent) -> Stepped:
+        """Step one event (side by side with other calls' steps, never inside a routing pass)."""
         async with self._turns.step():
-            entry, commands = await self._store_step(call_sid, event, self.clock())
-        await self._carry_out(entry, commands)
-        return entry
+            return await self._store_step(call_sid, event, self.clock())
 
-    async def _carry_out(self, entry: Entry, commands: list[DeskCommand]) -> None:
-        call_sid = entry.call_sid
-        try:
-            follow = await self.executor.run(call_sid, commands, entry.channel)
-        except LegNotStarted as failed:
-            await self._apply(call_sid, LegFailed(failed.agent_id, "la ligne de l'agent n'a pas pu être jointe"))
-            await self.route()
-            raise DeskError("your line could not be joined; the caller goes to the next agent") from None
-        for event in follow:
-            await self._apply(call_sid, event)
+    async def route_pass(self, started: Callable[[], None] = lambda: None) -> list[Stepped]:
+        """Expire stale offers and offer every caller who can be served now: every waiting entry
+        is stepped with the same observation of the queue and the roster; the steps that changed
+        something, for their commands to be carried out.
 
-    # -- callers --------------------------------------------------------------------------------
+        ``started`` is called once the pass holds its locks: a change committed from then on
+        needs a pass of its own (the dispatcher joins passes asked for before that)."""
+        pending: list[Stepped] = []
+        async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK):
+            started()
+            now = self.clock()
+            async with self.db.reading() as conn:
+                roster = await qs.roster(conn)
+                if idle_pass(roster, await qs.anyone_offered(conn)):
+                    # Nobody free and no offer to expire: no entry would change (the core says so).
+                    return []
+                entries = [qs.to_entry(e) for e in await qs.waiting_rows(conn)]
+            tick = Tick(tuple(e.waiting_call() for e in entries), roster)
+            for entry in entries:
+                after, commands = step(entry, tick, now.timestamp(), self.desk_policy)
+                if after != entry or commands:
+                    pending.append(await self._store_step(entry.call_sid, tick, now))
+        return pending
 
-    async def enqueue(self, call_sid: str, transfer: cmd.Transfer, tier: str = "normal",
-                      reasons: tuple[str, ...] = ()) -> None:
-        """A caller was handed to a person by the IVR: they wait in the transfer's queue."""
-        await self._apply(call_sid, Enqueued(transfer.queue, transfer.skill, tier,  # type: ignore[arg-type]
-                                             transfer.priority, reasons, transfer.reason, transfer.language))
-        await self.route()
+    # -- what an event needs to be built ---------------------------------------------------------
 
-    async def conference_joined(self, call_sid: str, conference_sid: str) -> None:
-        await self._apply(call_sid, LegJoined(call_sid, None, conference_sid))
+    async def accepted(self, agent_id: int) -> Accepted:
+        """The agent takes the call: on the line they are reached at."""
+        async with self.db.sessions() as session:
+            user = await session.get(User, agent_id)
+        if user is None:
+            raise DeskError("this call is no longer offered to you")
+        return Accepted(agent_id, _address(user))
 
-    async def caller_left(self, call_sid: str) -> None:
-        """The caller hung up: out of the queue, offers withdrawn, agents released, no ghost left."""
-        await self._apply(call_sid, CallerLeft())
+    async def warm_transfer_asked(self, agent_id: int, to_agent: int) -> WarmTransferAsked:
+        """A warm transfer to ``to_agent``, with their name and line when they are an active user."""
+        async with self.db.sessions() as session:
+            target = await session.get(User, to_agent)
+        found = target is not None and target.active
+        return WarmTransferAsked(agent_id, to_agent, target.display_name if found and target else None,
+                                 _address(target) if found and target else "")
 
-    async def request_callback(self, call_sid: str, callback: cmd.RequestCallback | None = None) -> None:
-        """The caller chose a callback: off the live queue, their place (arrival time) kept. A
-        caller who was never queued (the queue was closed) is put on the callback list directly."""
-        event = CallbackRequested() if callback is None else CallbackRequested(
-            callback.queue or None, callback.skill, callback.tier,  # type: ignore[arg-type]
-            callback.priority, tuple(callback.reasons), callback.after, callback.due)
-        if callback is not None and callback.to:
-            await self.remember_callback_number(call_sid, callback.to, callback.due)
-        await self._apply(call_sid, event)
+    async def leg_failed(self, leg_sid: str, status: str) -> tuple[str, LegFailed] | None:
+        """The call and agent of an agent's leg that did not answer (``None``: not a leg we rang)."""
+        async with self.db.sessions() as session:
+            row = await qs.entry_with_leg(session, leg_sid)
+        if row is None:
+            return None
+        agent_id = row.agent_id if row.agent_call_sid == leg_sid else row.transfer_to
+        if agent_id is None:
+            return None
+        return row.call_sid, LegFailed(agent_id, f"ligne de l'agent : {status}")
 
     # -- callbacks ------------------------------------------------------------------------------
 
@@ -222,153 +236,29 @@ class Desk:
             row = await session.get(CallbackRecord, call_sid)
         return None if row is None else row.number
 
-    async def callbacks_due(self) -> list[str]:
-        """Callbacks whose time has come go back among the waiting callers, then a routing pass
-        offers them like calls (run once across the cluster by the scheduler)."""
+    async def due_callbacks(self) -> list[str]:
+        """The callbacks whose time has come."""
         now = self.clock()
         async with self.db.sessions() as session:
-            due = [row.call_sid for row in await qs.due_callbacks(session, now)]
-        for call_sid in due:
-            await self._apply(call_sid, CallbackDue())
-        if due:
-            await self.route()
-        return due
-
-    async def callback_answered(self, call_sid: str, leg: str) -> Entry:
-        """The caller rung back pressed the key: the entry says whether they may join."""
-        return await self._apply(call_sid, CallbackAnswered(leg))
-
-    async def callback_missed(self, call_sid: str, leg: str, why: str) -> None:
-        """The call back reached nobody (busy, no answer, failed, no key): the agent is free again."""
-        before = await self.entry(call_sid)
-        after = await self._apply(call_sid, CallbackMissed(leg, why))
-        if before is not None and after != before:
-            await self.route()
+            return [row.call_sid for row in await qs.due_callbacks(session, now)]
 
     async def entry(self, call_sid: str) -> Entry | None:
         async with self.db.sessions() as session:
             row = await session.get(QueueEntry, call_sid)
         return None if row is None else qs.to_entry(row)
 
-    # -- routing ----------------------------------------------------------------------------------
-
-    async def route(self) -> None:
-        """Expire stale offers, then offer every caller who can be served now: every waiting entry
-        is stepped with the same observation of the queue and the roster.
-
-        A pass asked for while another is still waiting for its turn joins that one: it observes
-        after both were asked (what each committed is seen), so one pass serves both. Under load
-        (many hand-overs at once, several processes taking the cluster lock in turn) this keeps the
-        passes from queueing up one per event."""
-        queued = self._queued_pass
-        if queued is not None:
-            await asyncio.shield(queued)
-            return
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queued_pass = done
-        try:
-            await self._route_pass(done)
-        finally:
-            if self._queued_pass is done:  # it never started (the lock was not obtained)
-                self._queued_pass = None
-            done.set_result(None)
-
-    async def _route_pass(self, me: asyncio.Future[None]) -> None:
-        pending: list[tuple[Entry, list[DeskCommand]]] = []
-        async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK):
-            # Started: a change committed from now on needs a pass of its own.
-            if self._queued_pass is me:
-                self._queued_pass = None
-            now = self.clock()
-            async with self.db.reading() as conn:
-                roster = await qs.roster(conn)
-                if idle_pass(roster, await qs.anyone_offered(conn)):
-                    # Nobody free and no offer to expire: no entry would change (the core says so).
-                    return
-                entries = [qs.to_entry(e) for e in await qs.waiting_rows(conn)]
-            tick = Tick(tuple(e.waiting_call() for e in entries), roster)
-            for entry in entries:
-                after, commands = step(entry, tick, now.timestamp(), self.desk_policy)
-                if after != entry or commands:
-                    pending.append(await self._store_step(entry.call_sid, tick, now))
-        for stepped, commands in pending:
-            await self._carry_out(stepped, commands)
-
-    async def decline(self, agent_id: int, call_sid: str, why: str = "refusé par l'agent") -> None:
-        await self._apply(call_sid, Declined(agent_id, why))
-        await self.route()
-
-    async def accept(self, agent_id: int, call_sid: str) -> None:
-        """The agent has read the context and takes the call: their leg joins the conference."""
-        async with self.db.sessions() as session:
-            user = await session.get(User, agent_id)
-        if user is None:
-            raise DeskError("this call is no longer offered to you")
-        await self._apply(call_sid, Accepted(agent_id, _address(user)))
-
-    async def agent_leg_failed(self, leg_sid: str, status: str) -> None:
-        """The agent's phone did not answer (busy, no answer, failed): the caller goes on waiting."""
-        async with self.db.sessions() as session:
-            row = await qs.entry_with_leg(session, leg_sid)
-        if row is None:
-            return
-        agent_id = row.agent_id if row.agent_call_sid == leg_sid else row.transfer_to
-        if agent_id is not None:
-            await self._apply(row.call_sid, LegFailed(agent_id, f"ligne de l'agent : {status}"))
-            await self.route()
-
-    # -- provider events ------------------------------------------------------------------------
-
-    async def handle(self, call_sid: str, event: DeskEvent) -> None:
-        """An event a provider adapter reported (a leg joined or left, an agent's leg failed)."""
-        await self._apply(call_sid, event)
-        if isinstance(event, LegFailed):
-            await self.route()
-
-    async def agent_left(self, call_sid: str, agent_id: int) -> None:
-        """An agent's leg left. Alone with nobody, the caller must not stay: end the conference.
-        During a warm transfer the caller stays with the other agent and is taken off hold."""
-        await self._apply(call_sid, LegLeft(agent_id))
-
-    # -- agent controls --------------------------------------------------------------------------
-
-    async def hold(self, agent_id: int, call_sid: str, on_hold: bool) -> None:
-        await self._apply(call_sid, HoldAsked(agent_id, on_hold))
-
-    async def end_call(self, agent_id: int, call_sid: str) -> None:
-        await self._apply(call_sid, HangupAsked(agent_id))
-
-    async def warm_transfer(self, agent_id: int, call_sid: str, to_agent: int) -> None:
-        """Private briefing: the caller is held while the second agent joins and hears the first."""
-        async with self.db.sessions() as session:
-            target = await session.get(User, to_agent)
-        found = target is not None and target.active
-        await self._apply(call_sid, WarmTransferAsked(
-            agent_id, to_agent, target.display_name if found and target else None,
-            _address(target) if found and target else ""))
-
-    async def complete_transfer(self, agent_id: int, call_sid: str) -> None:
-        """End of the briefing: the caller comes back, the first agent leaves."""
-        await self._apply(call_sid, TransferCompleted(agent_id))
-
-    async def cold_transfer(self, agent_id: int, call_sid: str, queue: str, skill: str | None) -> None:
-        """The caller goes back to waiting, for another queue; the agent leaves at once."""
-        await self._apply(call_sid, ColdTransferAsked(agent_id, queue, skill))
-        await self.route()
-
     # -- presence and time --------------------------------------------------------------------------
 
-    async def set_state(self, agent_id: int, state: str) -> None:
+    async def set_presence(self, agent_id: int, state: str) -> None:
+        """An agent makes themselves available or offline (alone: a routing pass observes all or none of it)."""
         if state not in ("offline", "available"):
             raise DeskError("an agent can only make themselves available or offline")
         async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
                 session.begin():
             await qs.set_presence(session, agent_id, state, self.clock())
-        await self.executor.publish(AgentStateChanged(agent_id, state))
-        await self.route()
 
-    async def tick(self) -> None:
-        """Time passing: wrap-ups end, unanswered offers move on."""
+    async def release_wrapups(self) -> list[int]:
+        """Agents whose wrap-up is over become available; who they are."""
         now = self.clock()
         released = []
         async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
@@ -377,28 +267,14 @@ class Desk:
                 if presence and presence.state == "wrapup" and presence.wrapup_until and presence.wrapup_until <= now:
                     await qs.set_presence(session, user.id, "available", now)
                     released.append(user.id)
-        for agent_id in released:
-            await self.executor.publish(AgentStateChanged(agent_id, "available"))
-        await self.route()
+        return released
 
-    async def reconcile(self, older_than_seconds: float) -> list[str]:
-        """Ask each call's line whether open entries older than ``older_than_seconds`` are still
-        there (Twilio's call status, a browser phone's socket); end those whose line is over, as a
-        logged desk step (``LineGone``), so they stop counting in positions and estimates."""
+    async def open_since(self, older_than_seconds: float) -> list[OpenEntry]:
+        """Open entries older than ``older_than_seconds`` (reconciliation asks their lines)."""
         now = self.clock()
         async with self.db.sessions() as session:
             stale = await qs.open_entries_since(session, now - timedelta(seconds=older_than_seconds))
-        gone: list[str] = []
-        for row in stale:
-            status = await self.executor.line_over(row.call_sid, row.channel or "twilio", row.conference_sid)
-            if status is None:
-                continue
-            _LOGGER.info("call %s: %s entry closed by reconciliation (line %s)", row.call_sid, row.status, status)
-            await self._apply(row.call_sid, LineGone(status))
-            gone.append(row.call_sid)
-        if gone:
-            await self.route()
-        return gone
+        return [OpenEntry(row.call_sid, row.status, row.channel or "twilio", row.conference_sid) for row in stale]
 
     @staticmethod
     def _newcomer(call_sid: str, transfer: cmd.Transfer, now: datetime) -> WaitingCall:

@@ -162,7 +162,7 @@ class Hangup:
 @dataclass(frozen=True)
 class Appointment:
     """Books, moves or cancels an appointment with one of ``service``'s agencies (slots from the
-    database, through the executor); ``next`` once the caller is done. ``channel`` limits the
+    database, through the dispatcher); ``next`` once the caller is done. ``channel`` limits the
     slots offered to "phone" or "in_person" (``None``: both)."""
 
     id: str

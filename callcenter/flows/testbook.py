@@ -2,7 +2,7 @@
 slots of the service, the caller's coming appointments, and the slots someone else takes first.
 
 Like ``on_duty`` and ``wait``, it plays the part of what the server would ask (here the database,
-through the executor) so a case runs on the engine alone; whole calls against the real book are
+through the dispatcher) so a case runs on the engine alone; whole calls against the real book are
 tested in tests/calls.
 """
 

@@ -1,7 +1,7 @@
 """The ``appointment`` node: book, move or cancel an appointment by phone. Pure.
 
 The engine never reads the database: each question to the appointment book is an
-``AppointmentRequest`` command, carried out by the executor after the step; its answer comes
+``AppointmentRequest`` command, carried out by the dispatcher after the step; its answer comes
 back as an ``AppointmentResult`` event, logged and stepped like any other, so the call replays
 from its log. The exchange, kept in ``CallState.appointment``:
 

@@ -1,7 +1,7 @@
 """What the engine asks the outside world to do: its output vocabulary.
 
 The Twilio adapter renders ``Say``/``Gather``/``Transfer``/``Hangup`` as TwiML; side effects
-(``SendSms``) go through the one executor.
+(``SendSms``) go through the one dispatcher.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class RequestCallback:
 
 @dataclass(frozen=True)
 class AppointmentRequest:
-    """Ask the appointment book (a port the executor holds) and step its answer, an
+    """Ask the appointment book (a port the dispatcher holds) and step its answer, an
     ``AppointmentResult`` event, before the caller hears anything more. ``action``:
     "find_slots" (``service``, ``channel``, ``after``, ``limit``), "book" (``slot_id``), "find"
     (``reference``), "cancel" (``appointment_id``), "move" (``appointment_id``, ``slot_id``).

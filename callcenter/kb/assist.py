@@ -50,7 +50,9 @@ def suggest(index: KnowledgeIndex, texts: Sequence[str], limit: int = 3) -> list
             because.setdefault(kb_id, text)
     if len(recent) > 1:
         whole = index.search(" ".join(recent))
-        if whole.match is not None:
+        # Read as two questions ("... et aussi ..."), the whole says nothing the utterances did not;
+        # its answer would only be the first of them, and the latest utterance must lead.
+        if whole.match is not None and whole.also is None:
             weight[whole.match.id] += CHOICE_SHARE
             because.setdefault(whole.match.id, recent[-1])
     # Stable: on a tie, the order the search ranked them in.

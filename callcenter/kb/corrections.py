@@ -6,9 +6,12 @@ module finds, in the normalised words of a sentence, the spans the caller reject
 where a second question starts. Pure; the search decides what to do with them.
 
 Only explicit forms count: "c'est pas X", "ce n'est pas X", "non pas X", "mais pas X", "pas pour
-X", "rien à voir avec X", and a negated wish or act that the caller then turns round ("je veux pas
-m'inscrire, je veux juste m'actualiser", "non j'ai pas oublié mon mot de passe, c'est que ...").
-A bare "pas" after a verb ("j'ai pas reçu le courrier") is an ordinary negation, not a correction.
+X", "rien à voir avec X", "oubliez X", "laissez tomber X", a "pas" and an article that open the
+sentence or follow a thing ("pas l'inscription, ...", "mes trimestres pas l'attestation"), "je me
+suis trompé" or "non, je voulais dire" after X, and a negated wish or act that the caller then
+turns round ("je veux pas m'inscrire, je veux juste m'actualiser", "non j'ai pas oublié mon mot de
+passe, c'est que ..."). A bare "pas" after a verb ("j'ai pas reçu le courrier", "je touche pas le
+chômage") is an ordinary negation, not a correction.
 
 Callers also say which of two topics matters to them ("... mais c'est surtout les indemnités",
 "le plus important c'est la carte vitale", "c'est la radiation qui compte", "... c'est ça le
@@ -66,17 +69,67 @@ _STATES = frozenset({
 })
 
 
+# Words a caller opens with before a correction: "non non pas la carte ...", "ah pas l'inscription".
+_OPENERS = frozenset({"non", "nan", "ah", "oh", "euh", "bah", "ben", "oui", "alors", "attendez",
+                      "attends", "pardon", "enfin", "mais", "bon", "voila", "voilà", "hein", "bonjour"})
+# Articles after "pas" that name a thing rejected ("pas la carte", "pas l'inscription", kept as
+# "le" by ``normalise.words``); "pas de"/"pas d'" says a thing is missing, "pas du tout" insists.
+_ARTICLES = frozenset({"la", "le", "les", "mon", "ma", "mes", "un", "une", "du", "des", "ce", "cette",
+                       "son", "sa", "ses", "votre", "notre", "leur", "leurs"})
+# Subject and object pronouns: a word right after one is a verb ("je touche pas le chômage").
+_CLITICS = frozenset({"je", "j", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "ca", "ça",
+                      "me", "m", "te", "t", "se", "s", "lui", "leur", "y", "en", "ne", "n", "qui"})
+# Verbs often said after an elided subject ("j'arrive pas", "n'marche pas"): never a noun.
+_VERB_LIKE = frozenset({"arrive", "trouve", "comprends", "comprend", "recois", "recoit", "touche",
+                        "vois", "voit", "marche", "fonctionne", "sais", "connais", "connait", "ai",
+                        "avais", "avait", "aurai", "aurais", "etait", "etais", "peux", "veux"})
+
+
+def _names_a_thing(words: Sequence[str], i: int) -> bool:
+    """Whether the "pas" at ``i`` is followed by an article, so it rejects a thing rather than
+    denying an act ("pas la dette de la caf", not "pas du tout", "pas de réponse")."""
+    if i + 1 >= len(words) or words[i + 1] not in _ARTICLES:
+        return False
+    return not (words[i + 1] == "du" and i + 2 < len(words) and words[i + 2] == "tout")
+
+
+def _after_a_thing(words: Sequence[str], i: int) -> bool:
+    """Whether the word before the "pas" at ``i`` is a noun ("mes trimestres pas l'attestation",
+    "la caf pas la cpam") or an infinitive ("arriver à payer pas la dette"), not a conjugated
+    verb ("je touche pas le chômage", "mon fils a pas le droit"): a negation follows its verb, a
+    correction follows a thing or a finished clause."""
+    if i < 2:
+        return False
+    prev, before = words[i - 1], words[i - 2]
+    if prev in _VERB_LIKE or prev in _CLITICS or prev in _END or before in _CLITICS:
+        return False
+    if before in _DETERMINERS or before in _LINKS:
+        return prev not in _LEAD
+    # A bare infinitive before "pas" is never its negation (that is "ne pas payer").
+    return len(prev) > 4 and prev.endswith(("er", "ir", "re")) and before not in _CLITICS
+
+
 def _trigger(words: Sequence[str], i: int) -> int:
     """Where a rejected span starts if a rejection begins at ``words[i]``, else -1.
 
     "c'est pas X", "ce n'est pas X", "non pas X", "mais pas X", "pas pour X" (a purpose denied:
-    "pas pour la sécu"), and "rien à voir avec X".
+    "pas pour la sécu"), "rien à voir avec X", and, with an article after it, a "pas" that opens
+    the sentence ("pas l'inscription, je suis déjà inscrit ...") or follows a thing or a finished
+    clause ("le relevé de mes trimestres pas l'attestation de la sécu").
     """
     w = words[i]
     if w == "rien" and tuple(words[i + 1:i + 4]) in (("a", "voir", "avec"), ("à", "voir", "avec")):
         return i + 4
+    # "oubliez l'apl, c'est pour le rsa", "laissez tomber la retraite": set aside. (Not "oublie",
+    # which is also "oublié": "j'ai oublié mon mot de passe".)
+    if w == "oubliez":
+        return i + 1
+    if w in ("laissez", "laisse") and i + 1 < len(words) and words[i + 1] == "tomber":
+        return i + 2
     if w != "pas":
         return -1
+    if _names_a_thing(words, i) and (all(x in _OPENERS for x in words[:i]) or _after_a_thing(words, i)):
+        return i + 1
     before = words[max(0, i - 3):i]
     if before and before[-1] in ("est", "etait", "était") and i + 1 < len(words) \
             and words[i + 1] in _STATES:
@@ -90,9 +143,11 @@ def _trigger(words: Sequence[str], i: int) -> int:
 
 
 # A wish or an act the caller denies and then turns round: "je veux pas X ... je veux Y".
-_DENIED_VERBS = frozenset({"veux", "voulais", "voudrais", "cherche", "demande", "appelle", "parle"})
+_DENIED_VERBS = frozenset({"veux", "voulais", "voudrais", "cherche", "cherchais", "demande",
+                           "demandais", "appelle", "appelais", "parle", "parlais", "parlait"})
 # What turns it round: the caller goes on to what they do want.
-_TURNS = (("je", "veux"), ("je", "voudrais"), ("juste",), ("plutot",), ("plutôt",), ("est", "que"),
+_TURNS = (("je", "veux"), ("je", "voudrais"), ("je", "parlais"), ("je", "parle"), ("je", "demandais"),
+          ("je", "cherchais"), ("juste",), ("plutot",), ("plutôt",), ("est", "que"),
           ("est", "pour"), ("mais", "je"), ("mais", "est"), ("non",), ("seulement",))
 
 
@@ -150,10 +205,48 @@ def _take_back(kept: list[str], content: Sequence[str]) -> None:
             return
 
 
+_MISTAKE = frozenset({"trompe", "trompee", "trompes", "trompees"})
+# After these, "je voulais dire X" puts X in place of what was said before: "non je voulais dire".
+_RESTATE_AFTER = frozenset({"non", "pardon", "enfin", "euh"})
+_RESTATES = (("je", "voulais", "dire"), ("je", "veux", "dire"), ("voulais", "dire"))
+_RESTATE_SKIP = frozenset({"je", "me", "m", "suis", "excusez", "moi", "desole", "desolee"})
+
+
+def _restated(words: Sequence[str]) -> tuple[int, int]:
+    """(end of what the caller takes back, start of what they say instead) when they say they
+    got it wrong ("la carte grise euh je me suis trompé, le permis", "l'apl, non je voulais dire
+    la prime"), else (-1, -1). The last such point counts."""
+    found = (-1, -1)
+    if not _MISTAKE.intersection(words) and "dire" not in words:
+        return found
+    for k, w in enumerate(words):
+        if w in _MISTAKE and any(x in ("suis", "me", "m", "ai") for x in words[max(0, k - 2):k]):
+            start = k - 1
+            while start > 0 and words[start - 1] in _RESTATE_SKIP:
+                start -= 1
+            after = k + 1
+            for restate in _RESTATES:  # "je me suis trompé, je voulais dire ..."
+                if tuple(words[after:after + len(restate)]) == restate:
+                    after += len(restate)
+                    break
+            found = (max(start, 0), after)
+        for restate in _RESTATES:
+            if tuple(words[k:k + len(restate)]) == restate and k >= 1 and words[k - 1] in _RESTATE_AFTER:
+                found = (k - 1, k + len(restate))
+    return found
+
+
 def split(words: Sequence[str]) -> Parts:
     """Find rejected spans and a second question in normalised ``words`` (see ``normalise.words``)."""
     kept: list[str] = []
     rejected: list[tuple[str, ...]] = []
+    end, after = _restated(words)
+    if end >= 0 and after < len(words):
+        # What the caller said before they corrected themselves is what they do not want.
+        before = tuple(w for w in words[:end] if w not in _LEAD and w not in _OPENERS)
+        if before:
+            rejected.append(before[-_MAX_SPAN:])
+        words = words[after:]
     i = 0
     while i < len(words):
         start = _trigger(words, i)
@@ -180,12 +273,19 @@ def split(words: Sequence[str]) -> Parts:
                 break
         if also:
             break
-    return Parts(kept=tuple(kept), rejected=tuple(rejected), also=also, first=first,
-                 focus=_focus(kept))
+    focus = _focus(kept)
+    if also and len(focus) > len(also) and focus[-len(also):] == also:
+        # "ma question c'est l'apl, et puis aussi mon mot de passe": the focus is the first part.
+        focus = focus[:-len(also)]
+        marker = next((m for m in _ALSO if focus[-len(m):] == m), ())
+        focus = focus[:len(focus) - len(marker)]
+    return Parts(kept=tuple(kept), rejected=tuple(rejected), also=also, first=first, focus=focus)
 
 
 # Words after which the caller says what matters most: "c'est surtout X", "mais bon X".
-_FOCUS_AFTER = (("surtout",), ("mais", "bon"), ("est", "bon", "mais"))
+_FOCUS_AFTER = (("surtout",), ("mais", "bon"), ("est", "bon", "mais"), ("est", "bon"), ("est", "regle"))
+# "non pas ça, plutôt X", "pas le rsa mais plutôt la prime": "plutôt" after a refusal.
+_INSTEAD = frozenset({"non", "pas", "mais"})
 # Words naming what matters, followed by "c'est X": "le plus important c'est X", "ma question
 # c'est X", "le problème c'est X", "ce qui compte c'est X".
 _FOCUS_NOUNS = frozenset({"important", "importante", "compte", "question", "probleme", "souci",
@@ -209,6 +309,9 @@ def _focus(words: Sequence[str]) -> tuple[str, ...]:
     """The part of the sentence the caller says matters most, or () when they do not say."""
     n = len(words)
     for i in range(n):
+        if words[i] in ("plutot", "plutôt") and _INSTEAD & set(words[max(0, i - 4):i]) \
+                and (span := _strip(words[i + 1:])):
+            return span
         # "c'est surtout X" (but "il faut surtout pas que..." is an ordinary insistence).
         for marker in _FOCUS_AFTER:
             if tuple(words[i:i + len(marker)]) == marker:

@@ -24,8 +24,29 @@ CUES: tuple[tuple[str, ...], ...] = (
     ("carte", "electorale"), ("recensement", "militaire"),
     # Other licences and titles (prefecture, other ministries).
     ("chasse",), ("bateau",), ("peche",), ("port", "arme"), ("naturalisation",), ("nationalite",),
-    ("titre", "de", "sejour"), ("visa",), ("casier", "judiciaire"),
+    ("titre", "de", "sejour"), ("visa",), ("casier", "judiciaire"), ("asile",),
+    ("regroupement", "familial"), ("carte", "de", "resident"), ("carte", "resident"),
+    # Cars and roads beyond the licence and the registration certificate.
+    ("controle", "technique"), ("contravention",), ("amende",), ("antai",), ("fourriere",),
+    # Employers, banks, insurers, a company's or a private health insurer.
+    ("carte", "bancaire"), ("banquier",), ("mutuelle",), ("assureur",), ("assurance", "auto"),
+    ("assurance", "voiture"), ("assurance", "habitation"), ("fiche", "de", "paie"),
+    ("bulletin", "de", "salaire"), ("conges", "payes"), ("prudhommes",), ("prud", "hommes"),
+    # Schools, energy suppliers, social housing offices, police and courts.
+    # (Not a social landlord, a bailiff or a pupil's school year: callers name them as the reason
+    # for a paper or a payment they ask us about.)
+    ("ecole",), ("bourse", "scolaire"), ("edf",), ("engie",), ("electricite",), ("gaz",),
+    ("cheque", "energie"), ("compteur",), ("caution",), ("commissariat",), ("gendarmerie",),
+    ("police",), ("tribunal",), ("avocat",), ("urssaf",), ("sncf",), ("ratp",), ("navigo",),
+    ("billet",),
 )
+# Two words anywhere in the sentence: a civil-status act named with the town hall ("déclarer le
+# décès de mon père à la mairie"); either word alone is a topic's ("prévenir la caf d'un décès",
+# "rendez-vous en mairie pour la carte d'identité").
+PAIRED_CUES: tuple[tuple[str, ...], ...] = tuple(
+    ("mairie", act) for act in ("deces", "decede", "decedee", "naissance", "mariage", "marie",
+                                "mariee", "maries", "pacs", "pacser", "pacse", "pacsee", "pacses",
+                                "divorce", "reconnaissance", "reconnaitre", "nom", "prenom"))
 
 
 # The cues by their first word: a sentence is read once, word by word, on every search.
@@ -35,12 +56,15 @@ for _cue in CUES:
 
 
 def cues_in(heard: Sequence[str]) -> tuple[tuple[str, ...], ...]:
-    """The cues found in a sentence's normalised words, in the order they are said."""
+    """The cues found in a sentence's normalised words, in the order they are said (the paired
+    cues after the others)."""
     found: list[tuple[str, ...]] = []
     for i, word in enumerate(heard):
         for cue in _BY_FIRST.get(word, ()):
             if cue not in found and tuple(heard[i:i + len(cue)]) == cue:
                 found.append(cue)
+    said = set(heard)
+    found += [cue for cue in PAIRED_CUES if said.issuperset(cue)]
     return tuple(found)
 
 

@@ -34,11 +34,11 @@ from types import MappingProxyType
 
 from rapidfuzz import fuzz, process
 
-from callcenter.kb.corrections import split
+from callcenter.kb.corrections import Parts, split
 from callcenter.kb.elsewhere import cues_in, foreign_to
 from callcenter.kb.entry import Entry, KnowledgeBase
 from callcenter.kb.normalise import is_marker, is_stop, letter_of, stem, terms, words
-from callcenter.kb.organismes import ORGANISME_NAMES, TOPIC_LIKE_NAMES
+from callcenter.kb.organismes import ORGANISME_NAMES, TOPIC_LIKE_NAMES, bodies_named
 from callcenter.kb.phonetic import phonetic_key
 from callcenter.kb.semantic import Embedder, EntryVectors
 
@@ -183,6 +183,94 @@ def _entry_weights(entry: Entry, s: SearchSettings) -> dict[str, float]:
     return {f: min(w, s.max_term_weight) * factor for f, w in total.items()}
 
 
+def _names(entry: Entry) -> set[str]:
+    """The features that name the entry on their own: a one-word synonym, a two-word one's pair."""
+    out: set[str] = set()
+    for syn in entry.synonyms:
+        seq = terms(words(syn, spelled=True))
+        if len(seq) == 1:
+            out.add(seq[0])
+        elif len(seq) == 2:
+            out.add(seq[0] + PAIR_JOIN + seq[1])
+    return out
+
+
+# "Quand est-ce qu'on touche X", "X tombe quel jour": a question about when a benefit is paid.
+_WHEN = (("quel", "jour"), ("quelle", "date"), ("quel", "date"), ("date",), ("quand",),
+         ("le", "combien"))
+# "quand ON vit seul", "quand J'ai accouché": a condition or a moment, not a question.
+_NOT_WHEN_AFTER = frozenset({"on", "je", "j", "il", "elle", "ils", "elles", "nous", "vous", "tu",
+                             "ai", "suis", "mon", "ma", "mes", "le", "la", "les", "un", "une"})
+_WHEN_FIRST = frozenset(phrase[0] for phrase in _WHEN)
+_PAID = ("touch", "tomb", "vers", "vire", "pay", "pai", "arriv", "recoi", "recev", "recu")
+
+
+def asks_when_paid(heard: Sequence[str]) -> bool:
+    """Whether a sentence's normalised words ask when something is paid, or say it is late ("ma
+    prime est en retard": the payment dates' entry says what to do)."""
+    if "retard" in heard and ("en", "retard") in zip(heard, heard[1:], strict=False):
+        return True
+    if not any(w.startswith(_PAID) for w in heard):
+        return False
+    when = False
+    for i, word in enumerate(heard):
+        if word not in _WHEN_FIRST:
+            continue
+        for phrase in _WHEN:
+            # ("c'est quand qu'on touche": the cleft makes it a question again.)
+            if tuple(heard[i:i + len(phrase)]) == phrase and not (
+                    phrase == ("quand",) and i + 1 < len(heard) and heard[i + 1] in _NOT_WHEN_AFTER
+                    and (i == 0 or heard[i - 1] != "est")):
+                when = True
+    return when
+
+
+# "je voudrais un rendez-vous pour mon dossier retraite": the caller asks for the appointment.
+_WISH = frozenset({"voudrais", "veux", "voulais", "aimerais", "souhaite", "souhaiterais"})
+
+
+def asks_appointment(heard: Sequence[str]) -> bool:
+    """Whether a sentence's normalised words ask for an appointment ("je voudrais un rdv")."""
+    for i, word in enumerate(heard):
+        if word in ("rendez", "rdv") and any(w in _WISH for w in heard[max(0, i - 3):i]):
+            return True
+    return False
+
+
+def _strongest(kb: KnowledgeBase, postings: Mapping[str, Sequence[tuple[int, float]]], phrase: str) -> int | None:
+    """The entry that the phrase (its pair of terms) names most strongly, if any."""
+    feature = PAIR_JOIN.join(terms(words(phrase)))
+    found = max(postings.get(feature, ()), key=itemgetter(1), default=None)
+    return found[0] if found is not None else None
+
+
+# "un papier qui prouve ce que je touche", "le document qui montre que je suis inscrit": a proof
+# asked for, the body's attestation entry.
+_PROOF_NOUNS = frozenset({"papier", "papiers", "document", "documents", "justificatif", "justificatifs",
+                          "preuve", "certificat"})
+_PROOF_VERBS = ("prouv", "montr", "justifi", "attest", "certifi")
+
+
+def asks_for_proof(heard: Sequence[str]) -> bool:
+    """Whether a sentence's normalised words ask for a paper proving something."""
+    for i, word in enumerate(heard):
+        if word in _PROOF_NOUNS and any(w.startswith(_PROOF_VERBS) for w in heard[i + 1:i + 5]):
+            return True
+    return False
+
+
+def _body_entries(kb: KnowledgeBase, postings: Mapping[str, Sequence[tuple[int, float]]],
+                  phrase: str) -> dict[str, int]:
+    """Each body's entry that the phrase (its terms, as one feature) names most strongly."""
+    feature = PAIR_JOIN.join(terms(words(phrase)))
+    out: dict[str, tuple[float, int]] = {}
+    for idx, weight in postings.get(feature, ()):
+        body = kb.entries[idx].organisme
+        if weight > out.get(body, (0.0, -1))[0]:
+            out[body] = (weight, idx)
+    return {body: idx for body, (_, idx) in out.items()}
+
+
 def _keywords(entry: Entry) -> set[str]:
     """Words worth repairing a misheard word towards: not the body's, which is long prose."""
     texts = (*entry.synonyms, entry.title, *entry.examples, *ORGANISME_NAMES.get(entry.organisme, ()))
@@ -216,6 +304,15 @@ class KnowledgeIndex:
     _acronyms: frozenset[str] = field(repr=False)
     # Each entry's terms, for the coverage of a query by its best entry.
     _entry_terms: tuple[frozenset[str], ...] = field(repr=False)
+    # Each entry's names: its one-word synonyms and the pairs of its two-word ones ("rsa",
+    # "actualisation", "mot passe"). A one-word question is answered only when it names a topic.
+    _entry_names: tuple[frozenset[str], ...] = field(repr=False)
+    # For each body, its entry that names the payment date ("date de paiement"), if any.
+    _payday_entries: Mapping[str, int] = field(repr=False)
+    # For each body, its entry that names an attestation, if any.
+    _proof_entries: Mapping[str, int] = field(repr=False)
+    # The entry that names an appointment ("prendre rendez-vous"), if any.
+    _appointment_entry: int | None = field(repr=False)
     # Repair targets by the length of the word to repair: a spelling close enough has a close
     # length, so each word is compared with a small pool, keeping a query well under a millisecond.
     _fuzzy_pools: Mapping[int, tuple[str, ...]] = field(repr=False)
@@ -271,6 +368,10 @@ class KnowledgeIndex:
             settings=s,
             _acronyms=acronyms,
             _entry_terms=tuple(frozenset(f for f in w if PAIR_JOIN not in f) for w in per_entry),
+            _entry_names=tuple(frozenset(_names(e)) for e in kb.entries),
+            _payday_entries=MappingProxyType(_body_entries(kb, postings, "date de paiement")),
+            _proof_entries=MappingProxyType(_body_entries(kb, postings, "attestation")),
+            _appointment_entry=_strongest(kb, postings, "prendre rendez-vous"),
             _postings=MappingProxyType({f: tuple(p) for f, p in postings.items()}),
             _idf=MappingProxyType({f: max(v, 0.0) for f, v in idfs.items()}),
             _fuzzy_pools=MappingProxyType(_length_pools(keywords, s)),
@@ -467,9 +568,12 @@ class KnowledgeIndex:
             elif (idx := self._confident(span)) is not None:
                 rejected.add(idx)
         if rejected and (named := self._confident(parts.kept)) in rejected and \
-                self._body_named(parts.kept) is None:
+                self._body_named(parts.kept) is None and \
+                not set(terms(parts.kept)) & {t for span in parts.rejected for t in terms(span)}:
             # "c'est pas pour la carte d'identité, c'est pour le passeport": the caller rejects a
-            # word, and what they want is the same topic (one entry covers both).
+            # word, and what they want is the same topic (one entry covers both) named by other
+            # words. The rejected word said again is a state, not a wish: "pas l'inscription, je
+            # suis déjà inscrit, c'est pour la déclaration".
             rejected.discard(named)  # type: ignore[arg-type]
         seq, ranked = self._rank(parts.kept)
         ranked = [(idx, ev) for idx, ev in ranked if idx not in rejected]
@@ -487,7 +591,14 @@ class KnowledgeIndex:
             sure = self._sure(seq, ranked)
             confidence = self._score(sure)
             focused = self._confident(parts.focus, rejected) if parts.focus else None
-            if focused is not None:
+            pair = self._two_questions(parts, rejected) if parts.also and not parts.focus else None
+            if pair is not None:
+                # "X et aussi Y", each naming its topic: "aussi" marks the add-on, so the first
+                # question is answered and the second offered after it, whichever words weigh more.
+                match = self.kb.entries[pair[0]]
+                also = self.kb.entries[pair[1]].id
+                confidence = max(confidence, self._score(s.min_evidence))
+            elif focused is not None:
                 # The caller said which topic matters most ("c'est surtout X"): answer it, and
                 # offer the other topic the sentence clearly names, if any, afterwards.
                 match = self.kb.entries[focused]
@@ -499,7 +610,8 @@ class KnowledgeIndex:
                 # not clearly enough to answer: ask which of the two.
                 if sure >= s.clarify_min_evidence:
                     clarify = tuple(self.kb.entries[idx].id for idx in aside)
-            elif sure >= s.min_evidence and runner_up <= s.max_runner_up * best:
+            elif sure >= s.min_evidence and runner_up <= s.max_runner_up * best \
+                    and not self._vague(seq, best_idx):
                 match = self.kb.entries[best_idx]
                 named = None if parts.also else self._named_rival(seq, [idx for idx, _ in ranked[:s.max_choices]])
                 if named is not None:
@@ -525,16 +637,32 @@ class KnowledgeIndex:
                     clarify = ()  # too many alike ("c'est pour la caf"): any three would be arbitrary
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()  # one weak topic: not worth a question, ask to rephrase
-            if match is not None and (cues := cues_in(parts.kept)) and \
-                    foreign_to(cues, self._entry_words(match)):
+            if match is not None and ((cues := cues_in(parts.kept)) and foreign_to(cues, self._entry_words(match))
+                                      or self._other_body(parts.kept, match)):
                 # "pour se marier à la mairie", "le permis de chasse": another administration's
-                # business that shares a word with a topic; ask (the caller can say none of them).
+                # business that shares a word with a topic, or another body named ("changer mon
+                # adresse pour les impôts"); ask (the caller can say none of them).
                 match = None
                 also = None
                 near = [idx for idx, ev in ranked[: s.max_choices] if ev > s.max_runner_up * best]
                 clarify = tuple(self.kb.entries[idx].id for idx in near)
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()
+            if match is not None and not parts.also and focused is None and \
+                    (aspect := self._aspect_neighbour(parts.kept, match)) is not None:
+                # "quel jour tombe la prime d'activité", "un papier qui prouve ce que je touche au
+                # chômage": the benefit's entry, or its body's payment dates or attestations, two
+                # neighbours the words alone do not tell apart; ask.
+                clarify = (match.id, self.kb.entries[aspect].id)
+                match = None
+                also = None
+            if match is not None and not parts.also and focused is None and asks_appointment(parts.kept) and \
+                    (meeting := self._appointment_entry) is not None and self.kb.entries[meeting] is not match:
+                # "je voudrais un rendez-vous pour mon dossier retraite": the appointment or the
+                # topic it is about; ask.
+                clarify = (match.id, self.kb.entries[meeting].id)
+                match = None
+                also = None
             if match is not None and parts.also and also is None:
                 pieces = {self._confident(parts.first), self._confident(parts.also)} - {None, best_idx}
                 if len(pieces) == 1:
@@ -543,6 +671,41 @@ class KnowledgeIndex:
                             terms=tuple(t for t, _ in seq), confidence=confidence, clarify=clarify,
                             rejected=tuple(sorted(self.kb.entries[i].id for i in rejected)), also=also,
                             semantic_rival=semantic_rival)
+
+    def _vague(self, seq: Sequence[tuple[str, float]], best_idx: int) -> bool:
+        """A one-word request that does not name its topic ("c'est pour le logement", "mes
+        papiers"): a domain, not a question; "rsa" or "l'actualisation" name one."""
+        content = {t for t, _ in seq if not is_marker(t) and not t.isdigit()}
+        if len(content) != 1:
+            return False
+        said = {t for t, _ in seq} | {a + PAIR_JOIN + b for (a, _), (b, _) in zip(seq, seq[1:], strict=False)}
+        return not said & self._entry_names[best_idx]
+
+    def _aspect_neighbour(self, heard: Sequence[str], match: Entry) -> int | None:
+        """The entry of the answer's body for what the sentence asks about it (when it is paid, a
+        paper proving it), when that is another entry than the answer."""
+        for asks, entries in ((asks_when_paid, self._payday_entries), (asks_for_proof, self._proof_entries)):
+            if (idx := entries.get(match.organisme)) is not None and self.kb.entries[idx] is not match \
+                    and asks(heard):
+                return idx
+        return None
+
+    @staticmethod
+    def _other_body(heard: Sequence[str], entry: Entry) -> bool:
+        """Whether the sentence names bodies by name, none of them the entry's ("changer mon
+        adresse pour les impôts" is not the CAF's change of situation)."""
+        if entry.organisme == "tous":
+            return False
+        named = bodies_named(heard)
+        return bool(named) and entry.organisme not in named
+
+    def _two_questions(self, parts: Parts, rejected: set[int]) -> tuple[int, int] | None:
+        """(first topic, second topic) when each half of "X et aussi Y" clearly names its own."""
+        first = self._confident(parts.first, rejected)
+        second = self._confident(parts.also, rejected)
+        if first is None or second is None or first == second:
+            return None
+        return first, second
 
     def _named_rival(self, seq: Sequence[tuple[str, float]], candidates: Sequence[int]) -> int | None:
         """A runner-up among ``candidates`` (the best first) that a word of the query names as

@@ -27,6 +27,12 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ":
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnsmtc])'")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# The elided article is kept as a whole word, for ``corrections.split``: "l'" starts a new thing
+# ("pas la déclaration trimestrielle, l'actualisation": two phrases, not one), and after "pas" a
+# "d'" says a thing is missing ("pas d'internet") where "l'" rejects one ("pas l'inscription").
+# Both are stop words, so the search's terms do not change.
+_ELIDED_ARTICLE = re.compile(r"\bl'")
+_NEGATED_ARTICLE = re.compile(r"\bpas d'")
 
 # The long names of the bodies hold topic words ("caisse d'allocations familiales" is not a question
 # about the allocations familiales): they become the short name before anything else is read.
@@ -36,6 +42,9 @@ _BODY_NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bcaisses? (?:d |des |de )?allocations? familiales?\b", "caf"),
         (r"\bcaisses? primaires? (?:d |de )?assurances? maladies?\b", "cpam"),
         (r"\bsecurite sociale\b", "secu"),
+        # To stop working (to retire, to raise a child) is not a work stoppage (sick leave): the
+        # stemmer would send "arrêter de travailler" onto "arrêt de travail".
+        (r"\barret(?:e|es|er|ez|ent|ons|ais|ait|ee|ees) de travailler\b", "cesser de travailler"),
     )
 )
 
@@ -162,7 +171,8 @@ def words(text: str, *, spelled: bool = False) -> list[str]:
     ``spelled=True`` reads every letter name as a letter: for synonyms written to spell an
     acronym ("a pe elle"), never for what a caller said.
     """
-    folded = " " + _NON_WORD.sub(" ", _ELISION.sub(" ", fold(text))) + " "
+    folded = _NEGATED_ARTICLE.sub("pas de ", _ELIDED_ARTICLE.sub("le ", fold(text)))
+    folded = " " + _NON_WORD.sub(" ", _ELISION.sub(" ", folded)) + " "
     for pattern, short in _BODY_NAMES:
         folded = pattern.sub(short, folded)
     tokens = [_COLLOQUIAL.get(t, t) for t in folded.split()]

@@ -1,6 +1,6 @@
 """A day of calls through the real routing core, on a virtual clock (pure: no database, no asyncio).
 
-Each routing pass does what ``Desk.route`` does: offers nobody answered in time go to the next
+Each routing pass does what ``Desk.route_pass`` does: offers nobody answered in time go to the next
 agent (``expired_offers``), then ``decide`` makes the new offers. An offered agent answers after
 the scenario's answer delay, unless the offer expired first; the caller's wait runs from joining
 the queue to the agent joining the call, as in the desk's "connected" decision. A caller whose
@@ -305,7 +305,7 @@ class _Day:
                 c.first_free = now - c.arrival
                 del self.unfree[index]
 
-    # -- routing, as Desk.route does it -----------------------------------------------------------
+    # -- routing, as Desk.route_pass does it -----------------------------------------------------------
 
     def route(self, now: float) -> None:
         if not self.queue:

@@ -165,9 +165,9 @@ async def _key(request: web.Request, call: str, leg: str) -> web.Response:
     deps = request.app[TELEPHONY]
     digits = str(request[FORM].get("Digits", ""))
     if not digits:
-        await deps.desk.callback_missed(call, leg, "no_key")
+        await deps.dispatcher.callback_missed(call, leg, "no_key")
         return _xml(twiml.say_and_hang_up(text.NO_KEY, deps.voice))
-    entry = await deps.desk.callback_answered(call, leg)
+    entry = await deps.dispatcher.callback_answered(call, leg)
     if entry.callback_stage != "keyed" or entry.callback_leg != leg:
         return _xml(twiml.say_and_hang_up(text.STALE, deps.voice))
     return _xml(twiml.callback_join(call, text.JOINING, f"/twilio/callback/done?{_query(request)}", deps.voice))
@@ -181,7 +181,7 @@ async def status(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="CallStatus is required")
     if state in FINAL_STATUSES:
         try:
-            await request.app[TELEPHONY].desk.callback_missed(call, leg, state)
+            await request.app[TELEPHONY].dispatcher.callback_missed(call, leg, state)
         except Exception:  # noqa: BLE001 - ask Twilio to retry rather than lose the outcome
             _LOGGER.exception("call %s: callback status %s not recorded", call, state)
             return web.Response(status=503, text="try again")

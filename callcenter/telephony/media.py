@@ -75,7 +75,7 @@ async def media(request: web.Request) -> web.StreamResponse:
                     await ws.close(code=TRY_AGAIN_LATER, message=b"too many streams")
                     break
                 call_sid = sid
-                bridge.attach(call_sid, session, service.executor.update_call)
+                bridge.attach(call_sid, session, request.app[TELEPHONY].dispatcher.update_call)
                 pump = asyncio.create_task(bridge.pump(call_sid, events))
                 _LOGGER.info("call %s: audio stream started", call_sid)
     except (StreamProtocolError, StreamTokenError) as exc:

@@ -1,6 +1,6 @@
 """Engine commands -> TwiML, written as the ``twilio`` library's builders write it (twiml_text.py).
 
-Only the voice-facing commands render here; side effects (SMS) belong to the executor.
+Only the voice-facing commands render here; side effects (SMS) belong to the dispatcher.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Twilio Programmable Voice webhooks under ``/twilio/``: translate, hand to the call service, answer.
+"""Twilio Programmable Voice webhooks under ``/twilio/``: translate, hand to the dispatcher, answer.
 
 Every request is signature-checked first (see :func:`signature_middleware`). A malformed form gets
 400; anything failing inside during a call gets the caller an apology and a person, never a 500.
@@ -98,12 +98,12 @@ def _voice(request: web.Request) -> twiml.Voice:
 
 async def _run(request: web.Request, sid: str, event: Event, turn: int | None = None,
                stream: twiml.StreamStart | None = None, voice: twiml.Voice | None = None) -> web.Response:
-    service: CallService = request.app[TELEPHONY].service
+    dispatcher = request.app[TELEPHONY].dispatcher
     voice = voice or _voice(request)
     try:
-        outcome = await service.handle(sid, event,
-                                       render=lambda c, s: twiml.render(c, voice, s.call_sid, stream),
-                                       request_key=request_key(request, _form(request)), turn=turn)
+        outcome = await dispatcher.call_event(sid, event,
+                                              render=lambda c, s: twiml.render(c, voice, s.call_sid, stream),
+                                              request_key=request_key(request, _form(request)), turn=turn)
         return _xml(outcome.response)
     except Exception as exc:  # noqa: BLE001 - the caller must never hear dead air
         if isinstance(exc, UnknownCall):
@@ -127,8 +127,8 @@ async def _safe_path(request: web.Request, sid: str, reason: str, *, engine: boo
     settings: Settings = request.app[TELEPHONY].settings
     try:
         if engine:
-            outcome = await service.handle(sid, Failure(reason[:200]),
-                                           render=lambda c, s: twiml.render(c, voice, s.call_sid), request_key=None)
+            outcome = await request.app[TELEPHONY].dispatcher.call_event(
+                sid, Failure(reason[:200]), render=lambda c, s: twiml.render(c, voice, s.call_sid), request_key=None)
             if outcome.commands:
                 return _xml(outcome.response)
     except Exception:  # noqa: BLE001
@@ -214,8 +214,8 @@ async def queue_result(request: web.Request) -> web.Response:
     try:
         if await service.db.get_call(sid) is None:
             # The call began while the database failed: recorded now, so the desk can take it.
-            await service.handle(sid, forms.call_started(form),
-                                 render=lambda _c, _s: "", request_key=None)
+            await request.app[TELEPHONY].dispatcher.call_event(sid, forms.call_started(form),
+                                                                render=lambda _c, _s: "", request_key=None)
     except Exception:  # noqa: BLE001 - the safe path below still answers
         _LOGGER.exception("call %s: not recorded on leaving the fallback queue", sid)
     # Should the hand-over fail again, the caller is queued again with one more try counted.
@@ -296,10 +296,10 @@ async def hold(request: web.Request) -> web.Response:
     sid = form.get("CallSid", "")
     if not forms.CALL_SID.match(sid):
         return _xml(answer)
-    service: CallService = request.app[TELEPHONY].service
+    dispatcher = request.app[TELEPHONY].dispatcher
     try:
-        await service.handle(sid, Waiting(position), render=lambda _c, _s: answer,
-                             request_key=request_key(request, form))
+        await dispatcher.call_event(sid, Waiting(position), render=lambda _c, _s: answer,
+                                    request_key=request_key(request, form))
     except UnknownCall:
         _LOGGER.info("hold for unknown call %s", sid)
     except Exception:  # noqa: BLE001 - a waiting caller must keep waiting, whatever fails
@@ -315,9 +315,9 @@ async def sms_status(request: web.Request) -> web.Response:
     if not (call.startswith("CA") and sid and state):
         raise web.HTTPBadRequest(text="MessageSid, MessageStatus and ?call= are required")
     event = SmsStatus(sid=sid, status=state, error_code=str(form["ErrorCode"]) if form.get("ErrorCode") else None)
-    service: CallService = request.app[TELEPHONY].service
+    dispatcher = request.app[TELEPHONY].dispatcher
     try:
-        await service.handle(call, event, render=lambda _c, _s: "", request_key=request_key(request, form))
+        await dispatcher.call_event(call, event, render=lambda _c, _s: "", request_key=request_key(request, form))
     except UnknownCall:
         _LOGGER.info("SMS status for unknown call %s", call)
     except Exception:  # noqa: BLE001 - Twilio retries a failed callback
@@ -334,11 +334,10 @@ async def status(request: web.Request) -> web.Response:
         event = forms.status_event(form)
     except forms.MalformedRequest as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
-    service: CallService = request.app[TELEPHONY].service
+    dispatcher = request.app[TELEPHONY].dispatcher
     try:
-        # A final status ends the call in the engine; the executor then lets the desk go of it.
-        await service.handle(sid, event, render=lambda _c, _s: "",
-                             request_key=request_key(request, form))
+        # A final status ends the call in the engine; the dispatcher then lets the desk go of it.
+        await dispatcher.call_event(sid, event, render=lambda _c, _s: "", request_key=request_key(request, form))
     except UnknownCall:
         _LOGGER.info("status callback for unknown call %s", sid)
     except Exception:  # noqa: BLE001 - ask Twilio to retry rather than lose the end of the call
@@ -367,7 +366,7 @@ async def conference(request: web.Request) -> web.Response:
     try:
         found = conference_event({k: str(v) for k, v in form.items()})
         if found is not None:
-            await request.app[TELEPHONY].desk.handle(*found)
+            await request.app[TELEPHONY].dispatcher.desk_event(*found)
     except Exception:  # noqa: BLE001 - ask Twilio to retry rather than lose a join or leave
         _LOGGER.exception("conference event %s not handled", form.get("StatusCallbackEvent"))
         return web.Response(status=503, text="try again")
@@ -385,9 +384,9 @@ async def agent_leg(request: web.Request) -> web.Response:
     if isinstance(status, CallEnded) and status.status != "completed":
         found = agent_leg_event({k: str(v) for k, v in request.query.items()}, status.status)
         if found is not None:
-            await request.app[TELEPHONY].desk.handle(*found)
+            await request.app[TELEPHONY].dispatcher.desk_event(*found)
         else:   # a leg rung before its callback URL named the call and the agent
-            await request.app[TELEPHONY].desk.agent_leg_failed(sid, status.status)
+            await request.app[TELEPHONY].dispatcher.agent_leg_failed(sid, status.status)
     return web.Response(status=204)
 
 

@@ -48,6 +48,7 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
     # it are about the joke or the past event, phrases after it about the caller now.
     taken_back: dict[int, int] = {}
     past_resolved: dict[int, int] = {}
+    figures = rules.figures
     for index, utterance in enumerate(call.utterances):
         scan = _Scan(rules, utterance)
         for entry in rules.entries:
@@ -61,7 +62,10 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
         ends: dict[str, int] = {}
         for cue in rules.cues:
             literal = cue.id in _LITERAL_CUES
-            spans = [t for f, t in scan.spans(cue.patterns) if scan.why_not(f, t, "any", literal) is None]
+            # A date is a date even where a neutral mask already read the event as long past
+            # ("séparés il y a vingt ans"): the past cue still counts (round 7).
+            spans = [t for f, t in scan.spans(cue.patterns)
+                     if cue.id == PAST_CUE or scan.why_not(f, t, "any", literal) is None]
             if spans:
                 ends[cue.id] = max(spans)
                 if cue.id == RETRACTION_CUE:
@@ -73,6 +77,11 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
                     cue_ids.add(cue.id)
         if PAST_CUE in ends and RESOLVED_CUE in ends:
             past_resolved[index] = ends[RESOLVED_CUE]
+            reassured.add(utterance)
+        # A figure of speech the rules recognise ("tuer le temps", "mort de rire", "bosser
+        # jusqu'à ma mort") is what alarms the semantic layer in such an utterance: its doubt
+        # alone does not make the IVR ask (round 7; rules and the urgent band still decide).
+        if any(mask_id in figures for _, _, mask_id in scan.masks):
             reassured.add(utterance)
 
     # What the caller took back or said is over: the non-danger phrases said before that point do

@@ -114,3 +114,8 @@ class TriageRules:
 
     def emergency_label(self, number: str) -> str:
         return dict(self.emergency_numbers).get(number, "")
+
+    @property
+    def figures(self) -> frozenset[str]:
+        """Ids of the masks that are figures of speech ("mort de rire", "tuer le temps")."""
+        return frozenset(m.id for m in self.masks if m.kind == "figure_of_speech")

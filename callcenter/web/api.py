@@ -165,7 +165,7 @@ async def available_colleagues(request: web.Request) -> web.Response:
 async def set_presence(request: web.Request) -> web.Response:
     data = await _json(request)
     try:
-        await request.app[keys.DESK].set_state(identity(request).user_id, str(data.get("state", "")))
+        await request.app[keys.DISPATCHER].set_state(identity(request).user_id, str(data.get("state", "")))
     except DeskError as exc:
         raise _error(exc, 400) from None
     return web.json_response({"state": data["state"]})
@@ -174,12 +174,12 @@ async def set_presence(request: web.Request) -> web.Response:
 def _offer_action(action: str):  # type: ignore[no-untyped-def]
     @requires("agent")
     async def handler(request: web.Request) -> web.Response:
-        desk, who, call_sid = request.app[keys.DESK], identity(request), request.match_info["call_sid"]
+        dispatcher, who, call_sid = request.app[keys.DISPATCHER], identity(request), request.match_info["call_sid"]
         try:
             if action == "accept":
-                await desk.accept(who.user_id, call_sid)
+                await dispatcher.accept(who.user_id, call_sid)
             else:
-                await desk.decline(who.user_id, call_sid)
+                await dispatcher.decline(who.user_id, call_sid)
         except DeskError as exc:
             raise _error(exc) from None
         return web.json_response({"call_sid": call_sid, "done": action})
@@ -189,25 +189,25 @@ def _offer_action(action: str):  # type: ignore[no-untyped-def]
 @requires("agent")
 async def control(request: web.Request) -> web.Response:
     """In-call controls: hold, resume, end, warm or cold transfer, complete a transfer."""
-    desk, who, call_sid = request.app[keys.DESK], identity(request), request.match_info["call_sid"]
+    dispatcher, who, call_sid = request.app[keys.DISPATCHER], identity(request), request.match_info["call_sid"]
     action = request.match_info["action"]
     data = await _json(request) if request.can_read_body else {}
     try:
         match action:
             case "hold" | "resume":
-                await desk.hold(who.user_id, call_sid, action == "hold")
+                await dispatcher.hold(who.user_id, call_sid, action == "hold")
             case "end":
-                await desk.end_call(who.user_id, call_sid)
+                await dispatcher.end_call(who.user_id, call_sid)
             case "transfer":
                 if data.get("agent_id") is not None:
-                    await desk.warm_transfer(who.user_id, call_sid, int(data["agent_id"]))
+                    await dispatcher.warm_transfer(who.user_id, call_sid, int(data["agent_id"]))
                 elif data.get("queue"):
-                    await desk.cold_transfer(who.user_id, call_sid, str(data["queue"]),
-                                             str(data.get("skill") or data["queue"]))
+                    await dispatcher.cold_transfer(who.user_id, call_sid, str(data["queue"]),
+                                                   str(data.get("skill") or data["queue"]))
                 else:
                     raise DeskError("say agent_id (warm transfer) or queue (cold transfer)")
             case "complete-transfer":
-                await desk.complete_transfer(who.user_id, call_sid)
+                await dispatcher.complete_transfer(who.user_id, call_sid)
             case _:
                 raise web.HTTPNotFound()
     except DeskError as exc:

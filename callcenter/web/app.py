@@ -1,7 +1,8 @@
 """The aiohttp application factory: wiring only, no decisions.
 
 Start-up order: database (migrations applied), flows (live versions; unknown files imported), then
-the call service.
+the shells (desk, call service), the ports, and last the dispatcher that carries out for both:
+each piece is built with everything it needs, nothing is set on it afterwards.
 A configured flow that fails its checks stops the start with its ``file:line: reason`` faults.
 """
 
@@ -12,20 +13,21 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 from aiohttp import web
 
 from callcenter.appointments.book import AppointmentBook
 from callcenter.bus import MemoryBus, RedisBus
-from callcenter.calls import CallService, Executor, utc_now
+from callcenter.calls import CallService, utc_now
 from callcenter.calls.cores import Cores, kb_embedder
 from callcenter.calls.service import Clock
 from callcenter.calls.speech_bridge import Listening, SpeechBridge
 from callcenter.cluster import Job, Node, Scheduler, new_node_id
 from callcenter.config import Settings, SettingsError
-from callcenter.desk.executor import DeskExecutor
 from callcenter.desk.ports import CallControl
 from callcenter.desk.service import Desk, HandleTime
+from callcenter.dispatch import Dispatcher, Ports
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.hours import spoken_week
 from callcenter.ivr.engine import menu_phrase_sets
@@ -33,7 +35,8 @@ from callcenter.kb.catalog import KbCatalog
 from callcenter.privacy.retention import Retention, purge_periodically
 from callcenter.routing import RoutingPolicy
 from callcenter.speech import SpeechEngine, resolve_model
-from callcenter.speech.settings import speech_settings
+from callcenter.speech.chunking import with_chunk
+from callcenter.speech.settings import SpeechSettings, speech_settings
 from callcenter.store import Database, upgrade
 from callcenter.telephony import callbacks as callback_calls
 from callcenter.telephony import media, sockets, webhooks
@@ -53,6 +56,7 @@ from callcenter.web import (
     flow_pages,
     headers,
     health,
+    heap,
     kb_flags,
     kb_page,
     kb_versions_page,
@@ -92,10 +96,12 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_purge_factory(clock))
     app.cleanup_ctx.append(_flows)
     app.cleanup_ctx.append(_cores)
-    # Speech first: whether it runs shapes the executor and the service built next.
+    # Speech first: whether it runs shapes the dispatcher built next.
     app.cleanup_ctx.append(_speech_factory(speech_engine))
     app.cleanup_ctx.append(_service_factory(clock))
     app.cleanup_ctx.append(_telephony)
+    if settings.gc_freeze:
+        heap.setup(app)   # after the cleanup contexts: their start-up runs first
     sockets.setup(app)
     loop_probe.setup(app)
     webhooks.setup_routes(app)
@@ -279,8 +285,7 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
                                    relax_to_anyone_after=settings.relax_anyone_after)
         except ValueError as exc:
             raise SettingsError(f"routing settings: {exc}") from None
-        desk = Desk(app[keys.DATABASE], DeskExecutor(app[keys.BUS], lines, calls_back), policy, clock,
-                    settings.wrapup_seconds,
+        desk = Desk(app[keys.DATABASE], policy, clock, settings.wrapup_seconds,
                     handle_time=HandleTime(settings.handle_time_calls, settings.handle_time_hours * 3600),
                     callback_retries=settings.callback_retries,
                     callback_retry_seconds=settings.callback_retry_minutes * 60)
@@ -289,24 +294,27 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         listening = Listening(tuple(engine.models)) if engine is not None else None
         book = AppointmentBook(db, settings.caller_hash_key, clock)
         app[keys.APPOINTMENTS] = book
-        service = CallService(app[keys.DATABASE], app[keys.CATALOG],
-                              Executor(rest, desk, rest, listening, appointments=book),
-                              app[keys.BUS], settings.flow, clock=clock, cores=app[keys.CORES],
-                              estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
+        # The shells read the desk (who is on duty, the wait, who served the caller) and store steps;
+        # the dispatcher, built last with every port, carries out what either decides.
+        service = CallService(app[keys.DATABASE], app[keys.CATALOG], settings.flow, clock=clock,
+                              cores=app[keys.CORES], estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
                               caller_hash_key=settings.caller_hash_key, served_by=desk.served_by)
         app[keys.SERVICE] = service
+        dispatcher = Dispatcher(service, desk, Ports(app[keys.BUS], lines, sms=rest, live_calls=rest,
+                                                     listening=listening, appointments=book, callbacks=calls_back))
+        app[keys.DISPATCHER] = dispatcher
         if engine is not None and listening is not None:
             voice = app[keys.VOICE]
-            app[keys.SPEECH] = SpeechBridge(engine, service, app[keys.BUS], listening,
+            app[keys.SPEECH] = SpeechBridge(engine, dispatcher, app[keys.BUS], listening,
                                             render=lambda c, sid: render_twiml(c, voice, sid),
                                             silence_twiml=listening_twiml)
         # Time as an input, once across the cluster: offer timeouts and wrap-up ends (the desk's
         # tick), and open entries whose line is over (reconciliation).
-        jobs = [Job("desk.tick", settings.tick_seconds, desk.tick),
-                Job("desk.callbacks", settings.callback_check_seconds, desk.callbacks_due)]
+        jobs = [Job("desk.tick", settings.tick_seconds, dispatcher.tick),
+                Job("desk.callbacks", settings.callback_check_seconds, dispatcher.callbacks_due)]
         if settings.reconcile_after > 0:
             jobs.append(Job("desk.reconcile", settings.reconcile_seconds,
-                            lambda: desk.reconcile(settings.reconcile_after)))
+                            lambda: dispatcher.reconcile(settings.reconcile_after)))
         # Runs even with no job due here: its heartbeat tells other processes this one (and the
         # browser phone calls it holds) is alive.
         timers = asyncio.create_task(Scheduler(node, jobs).run_forever())
@@ -336,6 +344,16 @@ def _speech_factory(given: SpeechEngine | None) -> Callable[[web.Application], A
     return _speech
 
 
+def _chunked(model: Path, speech: SpeechSettings) -> Path:
+    """The model decoded in ``speech.chunk_frames`` chunks; the model as it is if that cannot be
+    made (a read-only models folder): slower menu answers, never no speech."""
+    try:
+        return with_chunk(model, speech.chunk_frames, speech.models_dir / ".tuned")
+    except OSError as exc:
+        _LOGGER.warning("speech model %s used with its own chunk size (%s)", model.name, exc)
+        return model
+
+
 async def _speech_context(app: web.Application, given: SpeechEngine | None) -> AsyncIterator[None]:
     """Self-hosted speech when asked for and a model is there; otherwise keys and Twilio's speech."""
     settings = app[keys.SETTINGS]
@@ -351,8 +369,9 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
                         "Twilio's speech recognition (see `callcenter models list`)")
     else:
         try:
-            path = resolve_model(speech.vosk_model, speech.models_dir)
-            others = {lang: resolve_model(spec, speech.models_dir) for lang, spec in speech.vosk_models.items()}
+            path = _chunked(resolve_model(speech.vosk_model, speech.models_dir), speech)
+            others = {lang: _chunked(resolve_model(spec, speech.models_dir), speech)
+                      for lang, spec in speech.vosk_models.items()}
             engine = await asyncio.to_thread(SpeechEngine.from_model_path, path, workers=speech.workers,
                                              max_streams=speech.max_streams, warm=speech.warm,
                                              config=speech.transcriber_config(), others=others)
@@ -375,8 +394,8 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
 
 
 async def _telephony(app: web.Application) -> AsyncIterator[None]:
-    """The Twilio handlers' dependencies, once the service, the desk and speech are up."""
-    app[TELEPHONY] = Telephony(app[keys.SETTINGS], app[keys.SERVICE], app[keys.DESK], app[keys.VOICE],
-                               app.get(keys.SPEECH))
+    """The Twilio handlers' dependencies, once the service, the desk, the dispatcher and speech are up."""
+    app[TELEPHONY] = Telephony(app[keys.SETTINGS], app[keys.SERVICE], app[keys.DESK], app[keys.DISPATCHER],
+                               app[keys.VOICE], app.get(keys.SPEECH))
     yield
 

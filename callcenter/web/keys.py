@@ -11,6 +11,7 @@ from callcenter.calls.cores import Cores
 from callcenter.calls.speech_bridge import SpeechBridge
 from callcenter.config import Settings
 from callcenter.desk.service import Desk
+from callcenter.dispatch import Dispatcher
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.speech import SpeechEngine
 from callcenter.store import Database
@@ -24,6 +25,8 @@ BUS = web.AppKey("bus", MemoryBus)
 SERVICE = web.AppKey("service", CallService)
 VOICE = web.AppKey("voice", Voice)
 DESK = web.AppKey("desk", Desk)
+# The one way in for every event and agent request: it steps the shells and carries out.
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 CORES = web.AppKey("cores", Cores)
 SPEECH = web.AppKey("speech", SpeechBridge)
 SPEECH_ENGINE = web.AppKey("speech_engine", SpeechEngine)

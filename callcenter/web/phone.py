@@ -86,7 +86,7 @@ class _BrowserCall:
         self.ws = ws
         self.who = identity(request)
         self.call_sid = "CA" + secrets.token_hex(16)
-        self.service = self.app[keys.SERVICE]
+        self.dispatcher = self.app[keys.DISPATCHER]
         self.bridge = self.app.get(keys.SPEECH)
         self.transcriber: Any = None
         self.events: asyncio.Queue[SpeechEvent | None] = asyncio.Queue()
@@ -99,14 +99,15 @@ class _BrowserCall:
             await self.ws.send_str(payload)
 
     async def step(self, event: Event, turn: int | None = None) -> None:
-        outcome = await self.service.handle(self.call_sid, event, render=lambda c, s: render_json(c, s.call_sid),
-                                            request_key=None, turn=turn, source="browser")
+        outcome = await self.dispatcher.call_event(self.call_sid, event,
+                                                   render=lambda c, s: render_json(c, s.call_sid),
+                                                   request_key=None, turn=turn, source="browser")
         if outcome.commands and not outcome.replayed:
             await self.send(self.call_sid, outcome.response)
         if any(isinstance(c, cmd.Transfer) for c in outcome.commands):
             # The browser session is the caller's line: the desk moves it through the browser's call control.
             sockets = self.app[keys.BROWSER_SOCKETS]
-            await self.app[keys.DESK].handle(self.call_sid, LegJoined(self.call_sid, None,
+            await self.dispatcher.desk_event(self.call_sid, LegJoined(self.call_sid, None,
                                                                       sockets.handle(self.call_sid), CHANNEL))
 
     async def start(self) -> None:
@@ -170,8 +171,8 @@ class _BrowserCall:
     async def close(self) -> None:
         self.app[keys.BROWSER_SOCKETS].closed(self.call_sid)
         with contextlib.suppress(Exception):
-            await self.service.handle(self.call_sid, CallEnded("completed"), render=lambda c, s: "",
-                                      request_key=None, source="browser")
+            await self.dispatcher.call_event(self.call_sid, CallEnded("completed"), render=lambda c, s: "",
+                                             request_key=None, source="browser")
         if self.transcriber is not None:
             await self.transcriber.aclose(flush=False)
         self.events.put_nowait(None)

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from bench.speech.capacity import KeepUp, capacity, match_finals, percentile, ratio, spread
+from bench.speech.capacity import Baseline, KeepUp, capacity, match_finals, percentile, ratio, spread
 from bench.speech_capacity import next_point, utterances
 from callcenter.web.loop_probe import BOUNDS_MS, LoopLag, window
 
@@ -46,16 +46,30 @@ def test_percentiles_interpolate_like_numpy() -> None:
     assert percentile([5.0], 95) == 5.0 and math.isnan(percentile([], 50))
 
 
-def test_keeping_up_is_the_95th_percentile_over_the_idle_lag_not_the_worst_spike() -> None:
+def test_keeping_up_is_not_worse_than_alone_by_more_than_the_budget_not_the_worst_spike() -> None:
     keep = KeepUp(budget_s=1.0, max_missed=0.1)
+    alone = Baseline(p50_s=0.8, p95_s=0.9, missed_share=0.0)
     steady = [0.8] * 39 + [3.0]                     # one spike in 40 utterances
-    assert keep.check(steady, 0, idle_lag_s=0.8)
-    assert not keep.check([0.8] * 30 + [2.5] * 10, 0, idle_lag_s=0.8)
+    assert keep.check(steady, 0, alone)
+    assert not keep.check([0.8] * 30 + [2.5] * 10, 0, alone)
+    # Slower across the board (the median moved 0.6 s) is behind even with a p95 in budget.
+    assert not keep.check([1.4] * 40, 0, alone)
     # Answers that never came (a server far behind) fail even when the ones that came were quick.
-    assert not keep.check([0.8] * 8, 2, idle_lag_s=0.8)
-    assert keep.check([0.8] * 19, 1, idle_lag_s=0.8)
-    assert not keep.check([0.8] * 20, 0, idle_lag_s=0.8, dropped_ms=40)
-    assert not keep.check([], 0, idle_lag_s=0.8)
+    assert not keep.check([0.8] * 8, 2, alone)
+    assert keep.check([0.8] * 19, 1, alone)
+    assert not keep.check([0.8] * 20, 0, alone, dropped_ms=40)
+    assert not keep.check([], 0, alone)
+
+
+def test_a_server_whose_answers_spread_alone_is_judged_against_its_own_spread() -> None:
+    # vosk-server's endpointer spreads its answers over seconds even with one stream on a quiet
+    # machine: that is its baseline, not a failure to keep up; more misses than alone still fail.
+    keep = KeepUp(budget_s=1.0, max_missed=0.1)
+    alone = Baseline.of([1.0, 1.2, 1.5, 1.6, 2.0, 3.0, 5.5, 6.5], 2)
+    assert alone.missed_share == pytest.approx(0.2)
+    assert keep.check([1.1, 1.4, 1.5, 1.7, 2.1, 2.9, 5.8, 6.6], 2, alone)
+    assert not keep.check([1.1, 1.4, 1.5, 1.7, 2.1, 2.9], 4, alone)
+    assert not keep.check([2.5, 2.8, 3.0, 3.1, 3.3, 4.0, 6.0, 7.0], 2, alone)
 
 
 def test_capacity_is_the_most_streams_measured_keeping_up() -> None:

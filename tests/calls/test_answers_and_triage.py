@@ -66,7 +66,7 @@ async def test_a_bare_service_name_opens_its_menu(centre: Centre) -> None:
 
 
 async def test_out_of_scope_asks_again_then_a_person(centre: Centre) -> None:
-    await centre.desk.set_state(centre.agents["alice"], "available")
+    await centre.dispatcher.set_state(centre.agents["alice"], "available")
     call = centre.caller()
     await call.start()
     again = await call.gather(1, SpeechResult="quel temps fera-t-il demain à brest", Confidence="0.9")
@@ -107,7 +107,7 @@ async def test_urgent_caller_hears_the_right_numbers_and_goes_first(centre: Cent
 
 
 async def test_fragile_caller_is_reassured_and_prioritised(centre: Centre) -> None:
-    await centre.desk.set_state(centre.agents["alice"], "available")
+    await centre.dispatcher.set_state(centre.agents["alice"], "available")
     call = centre.caller()
     await call.start()
     twiml = await call.gather(1, SpeechResult="on a reçu un commandement de payer pour les loyers en retard "
@@ -157,7 +157,7 @@ async def _busy_caf_desk(centre: Centre, handle_seconds: float) -> None:
     now busy with another caller: one agent on duty, none free."""
     await centre.handled("alice", handle_seconds - 30)
     centre.clock.advance(31)
-    await centre.desk.tick()
+    await centre.dispatcher.tick()
     await centre.connected("alice")
 
 

@@ -161,7 +161,7 @@ async def test_an_sms_refused_by_twilio_is_not_said_sent(centre: Centre, book: A
 
 
 async def test_a_failing_book_hands_the_caller_to_a_person(centre: Centre, book: AppointmentBook) -> None:
-    await centre.desk.set_state(centre.agents["alice"], "available")
+    await centre.dispatcher.set_state(centre.agents["alice"], "available")
     call = centre.caller()
     await call.start()
     await call.gather(1, Digits="7")

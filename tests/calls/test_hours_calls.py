@@ -31,7 +31,7 @@ async def log_kinds(centre: Centre, call: TwilioCall) -> list[tuple[str, str]]:
 
 async def test_outside_hours_the_caller_hears_when_we_open_and_may_be_called_back(centre: Centre) -> None:
     centre.clock.now = SATURDAY
-    await centre.desk.set_state(centre.agents["alice"], "available")   # someone staying late changes nothing
+    await centre.dispatcher.set_state(centre.agents["alice"], "available")   # someone staying late changes nothing
     call = centre.caller()
     twiml = await _to_caf(call)
     assert verbs(twiml) == ["Gather", "Redirect"] and "<Dial" not in twiml
@@ -113,7 +113,7 @@ async def test_nobody_on_duty_the_caller_is_told_and_keeps_a_place(centre: Centr
 
 async def test_an_agent_logging_in_changes_what_the_next_caller_hears(centre: Centre) -> None:
     await _to_caf(centre.caller())
-    await centre.desk.set_state(centre.agents["bob"], "available")
+    await centre.dispatcher.set_state(centre.agents["bob"], "available")
     second = centre.caller()
     twiml = await _to_caf(second)
     assert "Je vous mets en relation avec un conseiller de la CAF" in said(twiml)
@@ -147,7 +147,7 @@ async def test_agents_on_duty_and_recent_handle_times_give_minutes(centre: Centr
 async def test_handle_times_older_than_the_window_are_not_used(centre: Centre) -> None:
     await centre.handled("alice", 300)
     centre.clock.now = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)   # 14:00 in Paris: 4 hours on, the window is 2
-    await centre.desk.tick()
+    await centre.dispatcher.tick()
     await centre.connected("alice")
     call = centre.caller()
     await _to_caf(call)
@@ -179,7 +179,7 @@ async def test_a_broken_hours_edit_is_refused_and_the_previous_hours_stay(centre
     cores.reload_changed()
     assert cores.problems["hours"] == [] and cores.hours is not before
     centre.clock.now = SATURDAY
-    await centre.desk.set_state(centre.agents["alice"], "available")
+    await centre.dispatcher.set_state(centre.agents["alice"], "available")
     twiml = await _to_caf(centre.caller())
     assert "Je vous mets en relation avec un conseiller de la CAF" in said(twiml)
 

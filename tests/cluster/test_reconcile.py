@@ -20,10 +20,10 @@ async def test_a_waiting_caller_whose_call_ended_unseen_is_taken_out_of_the_queu
     await centre.call_to_caf(alive)
     await _lost_end(centre, gone.call_sid)
     # Younger than the threshold: not even asked.
-    assert await centre.desk.reconcile(60) == []
+    assert await centre.dispatcher.reconcile(60) == []
     assert (await centre.entry(gone.call_sid)).status == "waiting"
     centre.clock.advance(61)
-    assert await centre.desk.reconcile(60) == [gone.call_sid]
+    assert await centre.dispatcher.reconcile(60) == [gone.call_sid]
     assert (await centre.entry(gone.call_sid)).status == "abandoned"
     assert (await centre.entry(alive.call_sid)).status == "waiting"
     assert [w["call_sid"] for w in (await centre.desk.snapshot())["waiting"]] == [alive.call_sid]
@@ -34,14 +34,14 @@ async def test_a_waiting_caller_whose_call_ended_unseen_is_taken_out_of_the_queu
     assert last.kind == "abandoned" and "completed" in last.reason and "rapprochement" in last.reason
     # Nothing more to do the next time.
     centre.clock.advance(61)
-    assert await centre.desk.reconcile(60) == []
+    assert await centre.dispatcher.reconcile(60) == []
 
 
 async def test_a_connected_call_whose_line_ended_unseen_frees_its_agent(centre: Centre) -> None:
     call = await centre.connected("alice")
     centre.fake.calls[call.call_sid].status = "failed"
     centre.clock.advance(61)
-    assert await centre.desk.reconcile(60) == [call.call_sid]
+    assert await centre.dispatcher.reconcile(60) == [call.call_sid]
     entry = await centre.entry(call.call_sid)
     assert entry.status == "ended"
     snapshot = await centre.desk.snapshot()
@@ -53,7 +53,7 @@ async def test_a_call_twilio_does_not_know_is_never_ended_on_a_guess(centre: Cen
     await centre.call_to_caf(call)
     del centre.fake.calls[call.call_sid]          # Twilio answers 404 for it
     centre.clock.advance(61)
-    assert await centre.desk.reconcile(60) == []
+    assert await centre.dispatcher.reconcile(60) == []
     assert (await centre.entry(call.call_sid)).status == "waiting"
 
 

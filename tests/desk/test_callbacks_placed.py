@@ -63,8 +63,8 @@ async def decisions(centre: Centre, call_sid: str) -> list[str]:
 async def offer_to_alice(centre: Centre, call: TwilioCall) -> str:
     """Alice comes on duty, the callback's time comes, it is offered to her; the offer's reason."""
     alice = centre.agents["alice"]
-    await centre.desk.set_state(alice, "available")
-    assert await centre.desk.callbacks_due() == [call.call_sid]
+    await centre.dispatcher.set_state(alice, "available")
+    assert await centre.dispatcher.callbacks_due() == [call.call_sid]
     entry = await centre.entry(call.call_sid)
     assert entry.status == "offered" and entry.offered_to == alice
     async with centre.desk.db.sessions() as session:
@@ -108,7 +108,7 @@ async def test_a_caller_who_asked_for_a_callback_is_called_back_and_joined_to_th
     assert ctx["fr"]["callback"].startswith("Rappel demandé à 10 h 00.")
     assert ctx["queue"]["callback"]["tries"] == 0 and ctx["path"]
     assert placed(centre) == []                                    # nobody is dialled before the agent accepts
-    await centre.desk.accept(centre.agents["alice"], call.call_sid)
+    await centre.dispatcher.accept(centre.agents["alice"], call.call_sid)
     await centre.settle()
     [back] = placed(centre)
     assert (back.to, back.from_) == (NUMBER, "+33900000000")
@@ -140,7 +140,7 @@ async def test_no_answer_is_tried_again_later_then_a_last_sms(tmp_path: Path, da
     await ask_callback(centre, call)
     alice = centre.agents["alice"]
     await offer_to_alice(centre, call)
-    await centre.desk.accept(alice, call.call_sid)
+    await centre.dispatcher.accept(alice, call.call_sid)
     await centre.settle()
     await callee(centre, placed(centre)[0], "no-answer")
     entry = await centre.entry(call.call_sid)
@@ -148,11 +148,11 @@ async def test_no_answer_is_tried_again_later_then_a_last_sms(tmp_path: Path, da
     assert (entry.callback_due - clock()).total_seconds() == 20 * 60
     board = await centre.desk.snapshot()
     assert [a["state"] for a in board["agents"] if a["id"] == alice] == ["available"]
-    assert await centre.desk.callbacks_due() == []                 # not before the spacing
+    assert await centre.dispatcher.callbacks_due() == []                 # not before the spacing
     clock.advance(20 * 60)
     reason = await offer_to_alice(centre, call)
     assert "essai 2 sur 2" in reason
-    await centre.desk.accept(alice, call.call_sid)
+    await centre.dispatcher.accept(alice, call.call_sid)
     await centre.settle()
     await callee(centre, placed(centre)[1], "busy")
     entry = await centre.entry(call.call_sid)
@@ -182,7 +182,7 @@ async def test_an_answering_machine_never_gets_the_agent(centre: Centre) -> None
     call = centre.caller()
     await ask_callback(centre, call)
     await offer_to_alice(centre, call)
-    await centre.desk.accept(centre.agents["alice"], call.call_sid)
+    await centre.dispatcher.accept(centre.agents["alice"], call.call_sid)
     await centre.settle()
     [back] = placed(centre)
     await callee(centre, back, "answer")
@@ -212,11 +212,11 @@ async def test_another_number_and_a_slot_are_kept(centre: Centre) -> None:
     assert replay(engine, call.call_sid, events) == CallState.from_dict(row.state)
     entry = await centre.entry(call.call_sid)
     assert entry.callback_due.astimezone(UTC) == datetime(2026, 11, 26, 12, 30, tzinfo=UTC)   # 13:30 in Paris
-    await centre.desk.set_state(centre.agents["alice"], "available")
-    assert await centre.desk.callbacks_due() == []                # not before the slot
+    await centre.dispatcher.set_state(centre.agents["alice"], "available")
+    assert await centre.dispatcher.callbacks_due() == []                # not before the slot
     centre.clock.advance(3.5 * 3600)                               # 13:30 in Paris
-    assert await centre.desk.callbacks_due() == [call.call_sid]
-    await centre.desk.accept(centre.agents["alice"], call.call_sid)
+    assert await centre.dispatcher.callbacks_due() == [call.call_sid]
+    await centre.dispatcher.accept(centre.agents["alice"], call.call_sid)
     await centre.settle()
     assert placed(centre)[0].to == "+33712345699"
 
@@ -232,7 +232,7 @@ async def test_a_forged_callback_webhook_is_refused(centre: Centre) -> None:
 @pytest.mark.parametrize("script", ["busy", "no-answer", "fail"])
 async def test_fake_twilio_calls_resource_as_documented(centre: Centre, script: str) -> None:
     """Calls.json create, list and fetch through the real twilio client; status callbacks signed."""
-    rest = centre.client.app[keys.DESK].executor.callbacks.rest
+    rest = centre.dispatcher.ports.callbacks.rest  # type: ignore[union-attr]
     await centre.client.session.post(f"{centre.fake_url}/_fake/callees", json={"number": NUMBER, "script": script})
     created = await rest.client.calls.create_async(to=NUMBER, from_="+33900000000",
                                                    url=centre.public + "/twilio/hold-music",
@@ -253,7 +253,7 @@ async def test_due_callbacks_are_stepped_once_across_processes(centre: Centre) -
     call = centre.caller()
     await ask_callback(centre, call)
     schedulers = [Scheduler(Node(centre.desk.db, name, centre.clock), [Job("desk.callbacks", 15.0,
-                                                                          centre.desk.callbacks_due)])
+                                                                          centre.dispatcher.callbacks_due)])
                   for name in ("A", "B")]
     ran = await asyncio.gather(*(s.run_due() for s in schedulers))
     assert sorted(map(len, ran)) == [0, 1]

@@ -283,7 +283,8 @@ def test_the_log_replays_to_the_same_entry_through_json() -> None:
 def test_the_core_imports_no_database_web_or_telephony_code() -> None:
     """Run the core in a fresh interpreter where those modules cannot be imported at all."""
     blocked = ["sqlalchemy", "aiohttp", "twilio", "redis", "asyncpg", "aiosqlite", "callcenter.store",
-               "callcenter.web", "callcenter.telephony", "callcenter.bus", "callcenter.calls"]
+               "callcenter.web", "callcenter.telephony", "callcenter.bus", "callcenter.calls",
+               "callcenter.dispatch", "callcenter.desk.service", "callcenter.desk.queue_store"]
     program = (
         "import sys\n"
         f"BLOCKED = {blocked!r}\n"
@@ -293,7 +294,8 @@ def test_the_core_imports_no_database_web_or_telephony_code() -> None:
         "            raise ImportError('blocked: ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "import callcenter.desk, callcenter.desk.core, callcenter.desk.codec, callcenter.desk.model\n"
-        "import callcenter.desk.ports\n"
+        "import callcenter.desk.ports, callcenter.desk.callback_steps, callcenter.desk.turns\n"
+        "import callcenter.desk.service_level\n"
         "leaked = [m for m in sys.modules if any(m == b or m.startswith(b + '.') for b in BLOCKED)]\n"
         "assert not leaked, leaked\n"
     )

@@ -20,11 +20,11 @@ async def replayed(centre: Centre, call_sid: str) -> tuple[object, object, list[
 async def test_a_warm_transfer_replays_from_the_call_log(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
     call = await centre.connected("alice")
-    await centre.desk.warm_transfer(alice, call.call_sid, bob)
+    await centre.dispatcher.warm_transfer(alice, call.call_sid, bob)
     await centre.settle()
-    await centre.desk.complete_transfer(alice, call.call_sid)
+    await centre.dispatcher.complete_transfer(alice, call.call_sid)
     await centre.settle()
-    await centre.desk.end_call(bob, call.call_sid)
+    await centre.dispatcher.end_call(bob, call.call_sid)
     await centre.settle()
     rebuilt, stored, kinds = await replayed(centre, call.call_sid)
     assert rebuilt == stored
@@ -35,13 +35,13 @@ async def test_a_warm_transfer_replays_from_the_call_log(centre: Centre) -> None
 
 async def test_a_declined_and_timed_out_call_replays_too(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
-    await centre.desk.set_state(alice, "available")
-    await centre.desk.set_state(bob, "available")
+    await centre.dispatcher.set_state(alice, "available")
+    await centre.dispatcher.set_state(bob, "available")
     call = centre.caller()
     await centre.call_to_caf(call)
-    await centre.desk.decline(alice, call.call_sid)
+    await centre.dispatcher.decline(alice, call.call_sid)
     centre.clock.advance(21)
-    await centre.desk.tick()
+    await centre.dispatcher.tick()
     await centre.fake.hangup(call.call_sid)
     await centre.settle()
     rebuilt, stored, kinds = await replayed(centre, call.call_sid)
@@ -53,7 +53,7 @@ async def test_a_declined_and_timed_out_call_replays_too(centre: Centre) -> None
 async def test_the_end_of_the_call_alone_lets_the_desk_go(centre: Centre) -> None:
     """Twilio's final status, without any conference callback, ends the queued caller's wait."""
     alice = centre.agents["alice"]
-    await centre.desk.set_state(alice, "available")
+    await centre.dispatcher.set_state(alice, "available")
     call = centre.caller()
     await call.start()
     await call.gather(1, Digits="1")

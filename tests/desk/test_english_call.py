@@ -30,9 +30,9 @@ async def test_a_whole_call_in_english(centre: Centre) -> None:
     emma = await add_user(db, username="emma", password_hash=_HASH, role="agent", now=centre.clock(),
                           skills={"general": 1}, languages=["en"], phone="client:emma")
     # Two agents free: Bob, free for longer, speaks only French; Emma speaks English.
-    await centre.desk.set_state(centre.agents["bob"], "available")
+    await centre.dispatcher.set_state(centre.agents["bob"], "available")
     centre.clock.advance(30)
-    await centre.desk.set_state(emma.id, "available")
+    await centre.dispatcher.set_state(emma.id, "available")
     call = centre.caller()
 
     # The French welcome, then the offer in English inside the first question, then its French prompt.
@@ -84,9 +84,9 @@ async def test_a_whole_call_in_english(centre: Centre) -> None:
     assert "Thank you for waiting" in " ".join(s[2] for s in spoken(await hold.text()))
 
     # Emma takes the call, then puts the caller on hold: the music's URL names the language too.
-    await centre.desk.accept(emma.id, call.call_sid)
+    await centre.dispatcher.accept(emma.id, call.call_sid)
     await centre.settle()
-    await centre.desk.hold(emma.id, call.call_sid, True)
+    await centre.dispatcher.hold(emma.id, call.call_sid, True)
     await centre.settle()
     held = next(p for c in centre.fake.conferences.values() for p in c.participants.values()
                 if p.call_sid == call.call_sid)

@@ -1,4 +1,5 @@
-"""The call-control port: Twilio's conference callbacks as desk events, the browser line, the executor."""
+"""The call-control port: Twilio's conference callbacks as desk events, the browser line, and the
+dispatcher carrying desk commands out through it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 import pytest
 
 from callcenter.bus import MemoryBus
-from callcenter.desk.executor import DeskExecutor, LegNotStarted
 from callcenter.desk.model import (
     AddAgentLeg,
     CallerLeft,
@@ -24,6 +24,8 @@ from callcenter.desk.model import (
     RemoveLeg,
     Withdraw,
 )
+from callcenter.dispatch import Ports
+from callcenter.dispatch.desk_commands import LegNotStarted, carry_out
 from callcenter.telephony.conference import agent_leg_event, conference_event
 from callcenter.web.browser_line import BrowserLine
 
@@ -72,13 +74,13 @@ async def test_the_browser_line_has_the_agent_on_at_once_and_ends_for_the_browse
     assert await line.carry_out(CALLER, RemoveLeg(CALLER, "agent-7")) == []
 
 
-async def test_the_executor_publishes_typed_news_and_returns_what_the_line_reports() -> None:
+async def test_desk_commands_publish_typed_news_and_return_what_the_line_reports() -> None:
     bus = MemoryBus()
     sub = bus.subscribe("desk.")
-    executor = DeskExecutor(bus, {"browser": BrowserLine()})
-    follow = await executor.run(CALLER, [Withdraw(8, "timeout"), Offer(7, "agent de la compétence"),
-                                         AddAgentLeg(CALLER, 7, "x"),
-                                         Publish(QueueChanged(CALLER, status="connected"))], "browser")
+    ports = Ports(bus, {"browser": BrowserLine()})
+    follow = await carry_out(ports, CALLER, [Withdraw(8, "timeout"), Offer(7, "agent de la compétence"),
+                                             AddAgentLeg(CALLER, 7, "x"),
+                                             Publish(QueueChanged(CALLER, status="connected"))], "browser")
     assert follow == [LegJoined("agent-7", 7)]
     got: list[tuple[str, dict[str, Any]]] = []
     while not sub.queue.empty():
@@ -91,9 +93,9 @@ async def test_the_executor_publishes_typed_news_and_returns_what_the_line_repor
 
 
 async def test_a_line_that_cannot_ring_the_agent_stops_the_step() -> None:
-    executor = DeskExecutor(MemoryBus(), {"browser": BrowserLine()})
+    ports = Ports(MemoryBus(), {"browser": BrowserLine()})
     with pytest.raises(LegNotStarted) as failed:
-        await executor.run(CALLER, [AddAgentLeg("CF1", 7, "client:alice"), Publish(QueueChanged(CALLER))], "twilio")
+        await carry_out(ports, CALLER, [AddAgentLeg("CF1", 7, "client:alice"), Publish(QueueChanged(CALLER))], "twilio")
     assert failed.value.agent_id == 7
     # Moves other than ringing an agent are logged, not raised: the line's callbacks tell the rest.
-    assert await executor.run(CALLER, [Hold("CF1", CALLER, True), EndConference("CF1")], "twilio") == []
+    assert await carry_out(ports, CALLER, [Hold("CF1", CALLER, True), EndConference("CF1")], "twilio") == []

@@ -30,14 +30,14 @@ def participants(centre: Centre, call_sid: str) -> list[str | None]:
 
 async def test_accept_connects_the_agent_after_they_saw_the_context(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
-    await centre.desk.set_state(bob, "available")
-    await centre.desk.set_state(alice, "available")
+    await centre.dispatcher.set_state(bob, "available")
+    await centre.dispatcher.set_state(alice, "available")
     call = centre.caller()
     await centre.call_to_caf(call)
     entry = await centre.entry(call.call_sid)
     assert entry.status == "offered" and entry.offered_to == alice   # the expert first
     assert participants(centre, call.call_sid) == ["caller"]        # nobody joined before accepting
-    await centre.desk.accept(alice, call.call_sid)
+    await centre.dispatcher.accept(alice, call.call_sid)
     await centre.settle()
     entry = await centre.entry(call.call_sid)
     assert entry.status == "connected" and entry.agent_id == alice and entry.connected_at is not None
@@ -55,38 +55,38 @@ async def test_accept_connects_the_agent_after_they_saw_the_context(centre: Cent
     assert await decisions(centre, call.call_sid) == ["queued", "offered", "accepted", "connected", "ended"]
     # wrap-up ends with time
     centre.clock.advance(31)
-    await centre.desk.tick()
+    await centre.dispatcher.tick()
     assert await presence(centre, alice) == "available"
 
 
 async def test_decline_goes_to_the_next_agent(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
-    await centre.desk.set_state(alice, "available")
-    await centre.desk.set_state(bob, "available")
+    await centre.dispatcher.set_state(alice, "available")
+    await centre.dispatcher.set_state(bob, "available")
     call = centre.caller()
     await centre.call_to_caf(call)
-    await centre.desk.decline(alice, call.call_sid)
+    await centre.dispatcher.decline(alice, call.call_sid)
     entry = await centre.entry(call.call_sid)
     assert entry.offered_to == bob
     with pytest.raises(DeskError):
-        await centre.desk.accept(alice, call.call_sid)
-    await centre.desk.accept(bob, call.call_sid)
+        await centre.dispatcher.accept(alice, call.call_sid)
+    await centre.dispatcher.accept(bob, call.call_sid)
     await centre.settle()
     assert (await centre.entry(call.call_sid)).agent_id == bob
 
 
 async def test_unanswered_offer_times_out_to_the_next_agent(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
-    await centre.desk.set_state(alice, "available")
-    await centre.desk.set_state(bob, "available")
+    await centre.dispatcher.set_state(alice, "available")
+    await centre.dispatcher.set_state(bob, "available")
     call = centre.caller()
     await centre.call_to_caf(call)
     assert (await centre.entry(call.call_sid)).offered_to == alice
     centre.clock.advance(10)
-    await centre.desk.tick()
+    await centre.dispatcher.tick()
     assert (await centre.entry(call.call_sid)).offered_to == alice
     centre.clock.advance(11)
-    await centre.desk.tick()
+    await centre.dispatcher.tick()
     entry = await centre.entry(call.call_sid)
     assert entry.offered_to == bob
     assert "timeout" in await decisions(centre, call.call_sid)
@@ -94,7 +94,7 @@ async def test_unanswered_offer_times_out_to_the_next_agent(centre: Centre) -> N
 
 async def test_caller_hanging_up_while_waiting_leaves_nothing_behind(centre: Centre) -> None:
     alice = centre.agents["alice"]
-    await centre.desk.set_state(alice, "available")
+    await centre.dispatcher.set_state(alice, "available")
     call = centre.caller()
     await centre.call_to_caf(call)
     await centre.fake.hangup(call.call_sid)
@@ -105,7 +105,7 @@ async def test_caller_hanging_up_while_waiting_leaves_nothing_behind(centre: Cen
     conf = next(iter(centre.fake.conferences.values()))
     assert conf.status == "completed" and conf.participants == {}
     with pytest.raises(DeskError):
-        await centre.desk.accept(alice, call.call_sid)
+        await centre.dispatcher.accept(alice, call.call_sid)
     assert await presence(centre, alice) == "available"
 
 
@@ -123,13 +123,13 @@ async def test_caller_hanging_up_during_the_conversation_frees_the_agent(centre:
 async def test_warm_transfer_with_a_private_briefing(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
     call = await centre.connected("alice")
-    await centre.desk.warm_transfer(alice, call.call_sid, bob)
+    await centre.dispatcher.warm_transfer(alice, call.call_sid, bob)
     await centre.settle()
     conf = next(iter(centre.fake.conferences.values()))
     caller = conf.participants[call.call_sid]
     assert caller.hold is True                                   # the caller does not hear the briefing
     assert participants(centre, call.call_sid) == [f"agent-{alice}", f"agent-{bob}", "caller"]
-    await centre.desk.complete_transfer(alice, call.call_sid)
+    await centre.dispatcher.complete_transfer(alice, call.call_sid)
     await centre.settle()
     assert conf.participants[call.call_sid].hold is False
     assert participants(centre, call.call_sid) == [f"agent-{bob}", "caller"]
@@ -137,7 +137,7 @@ async def test_warm_transfer_with_a_private_briefing(centre: Centre) -> None:
     assert entry.agent_id == bob and entry.status == "connected"
     assert await presence(centre, alice) == "wrapup"
     assert "transfer_warm" in await decisions(centre, call.call_sid)
-    await centre.desk.end_call(bob, call.call_sid)
+    await centre.dispatcher.end_call(bob, call.call_sid)
     await centre.settle()
     assert conf.status == "completed" and conf.participants == {}
 
@@ -145,13 +145,13 @@ async def test_warm_transfer_with_a_private_briefing(centre: Centre) -> None:
 async def test_cold_transfer_puts_the_caller_back_in_another_queue(centre: Centre) -> None:
     alice, chloe = centre.agents["alice"], centre.agents["chloe"]
     call = await centre.connected("alice")
-    await centre.desk.set_state(chloe, "available")
-    await centre.desk.cold_transfer(alice, call.call_sid, "france_travail", "france_travail")
+    await centre.dispatcher.set_state(chloe, "available")
+    await centre.dispatcher.cold_transfer(alice, call.call_sid, "france_travail", "france_travail")
     await centre.settle()
     entry = await centre.entry(call.call_sid)
     assert entry.status == "offered" and entry.offered_to == chloe and entry.queue == "france_travail"
     assert participants(centre, call.call_sid) == ["caller"]
-    await centre.desk.accept(chloe, call.call_sid)
+    await centre.dispatcher.accept(chloe, call.call_sid)
     await centre.settle()
     assert participants(centre, call.call_sid) == [f"agent-{chloe}", "caller"]
 
@@ -159,13 +159,13 @@ async def test_cold_transfer_puts_the_caller_back_in_another_queue(centre: Centr
 async def test_hold_and_resume(centre: Centre) -> None:
     alice = centre.agents["alice"]
     call = await centre.connected("alice")
-    await centre.desk.hold(alice, call.call_sid, True)
+    await centre.dispatcher.hold(alice, call.call_sid, True)
     conf = next(iter(centre.fake.conferences.values()))
     assert conf.participants[call.call_sid].hold is True
-    await centre.desk.hold(alice, call.call_sid, False)
+    await centre.dispatcher.hold(alice, call.call_sid, False)
     assert conf.participants[call.call_sid].hold is False
     with pytest.raises(DeskError):
-        await centre.desk.hold(centre.agents["bob"], call.call_sid, True)
+        await centre.dispatcher.hold(centre.agents["bob"], call.call_sid, True)
 
 
 async def test_urgent_caller_is_offered_before_others(centre: Centre) -> None:
@@ -175,9 +175,9 @@ async def test_urgent_caller_is_offered_before_others(centre: Centre) -> None:
     await centre.call_to_caf(normal)
     centre.clock.advance(30)
     await urgent.start()
-    await centre.desk.enqueue(urgent.call_sid, cmd.Transfer("caf", "caf", 0, "triage"), "urgent", ("danger",))
+    await centre.dispatcher.enqueue(urgent.call_sid, cmd.Transfer("caf", "caf", 0, "triage"), "urgent", ("danger",))
     await centre.join_conference(urgent)
-    await centre.desk.set_state(alice, "available")
+    await centre.dispatcher.set_state(alice, "available")
     assert (await centre.entry(urgent.call_sid)).offered_to == alice
     assert (await centre.entry(normal.call_sid)).offered_to is None
 
@@ -185,7 +185,7 @@ async def test_urgent_caller_is_offered_before_others(centre: Centre) -> None:
 async def test_first_agent_hanging_up_during_the_briefing_hands_over(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
     call = await centre.connected("alice")
-    await centre.desk.warm_transfer(alice, call.call_sid, bob)
+    await centre.dispatcher.warm_transfer(alice, call.call_sid, bob)
     await centre.settle()
     entry = await centre.entry(call.call_sid)
     await centre.fake.hangup(entry.agent_call_sid)          # alice hangs up instead of completing
@@ -199,7 +199,7 @@ async def test_first_agent_hanging_up_during_the_briefing_hands_over(centre: Cen
 async def test_second_agent_hanging_up_during_the_briefing_keeps_the_first(centre: Centre) -> None:
     alice, bob = centre.agents["alice"], centre.agents["bob"]
     call = await centre.connected("alice")
-    await centre.desk.warm_transfer(alice, call.call_sid, bob)
+    await centre.dispatcher.warm_transfer(alice, call.call_sid, bob)
     await centre.settle()
     entry = await centre.entry(call.call_sid)
     await centre.fake.hangup(entry.transfer_call_sid)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from callcenter.kb.normalise import analyse, fold, join_spelled_acronyms, stem, words
+from callcenter.kb.normalise import analyse, fold, join_spelled_acronyms, stem, terms, words
 from callcenter.kb.numbers import words_to_digits
 from callcenter.kb.phonetic import phonetic_key
 
@@ -12,13 +12,15 @@ def test_fold_drops_case_accents_and_ligatures() -> None:
 
 
 def test_fold_unifies_typographic_apostrophes() -> None:
-    assert words("l’aide d‘urgence") == words("l'aide d'urgence") == ["aide", "urgence"]
+    # the elided article "l'" stays as "le" (a phrase boundary for corrections), a stop word
+    assert words("l’aide d‘urgence") == words("l'aide d'urgence") == ["le", "aide", "urgence"]
+    assert terms(words("l'aide d'urgence")) == terms(["aide", "urgence"])
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("l'attestation", ["attestation"]),
+        ("l'attestation", ["le", "attestation"]),
         ("d'allocation", ["allocation"]),
         ("j'ai", ["ai"]),
         ("qu'il", ["il"]),
@@ -58,7 +60,7 @@ def test_numbers_keep_other_words_in_place() -> None:
     [
         ("le r s a", ["le", "rsa"]),
         ("la d t r", ["la", "dtr"]),
-        ("l'a à h", ["aah"]),
+        ("l'a à h", ["le", "aah"]),
         ("mon c p f", ["mon", "cpf"]),
         ("la m d p h", ["la", "mdph"]),
         ("le erre esse a", ["le", "rsa"]),

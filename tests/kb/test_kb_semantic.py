@@ -23,9 +23,9 @@ from callcenter.web import keys
 from callcenter.web.app import init_app
 from tests.conftest import make_env, server_on
 
-# Retiring, said with the words of a sick leave ("arrêter de travailler"): lexically the sick
-# leave is first with the pension close behind; read as a whole, the sentence is about the pension.
-RETIRING = "je compte arrêter de travailler en juin comment je touche ma pension"
+# Retiring, said with the words of a sick leave ("arrêter de bosser": "bosser" is "travailler"):
+# lexically the sick leave is answered; read as a whole, the sentence is about the pension.
+RETIRING = "je veux arrêter de bosser l'an prochain pour ma pension je fais comment"
 
 
 class Counting:

@@ -82,7 +82,7 @@ PLANS = [
     Plan([(5, say("je voudrais des nouvelles du machin bidule")), (10, say("des nouvelles du bidule")),
           (15, CallEnded())], caller_hash="h3", start=T0 + timedelta(hours=2)),
     # h4 is not understood, then answered, asks for a person, and calls again the next day.
-    Plan([(5, say("zorglub blabla truc")), (10, say("quand est versée la prime d'activité")),
+    Plan([(5, say("zorglub blabla truc")), (10, say("comment est calculée la prime d'activité")),
           (20, DigitsReceived("0")), (50, CallEnded())], caller_hash="h4", start=T0 + timedelta(hours=3)),
     Plan([(5, CallEnded())], caller_hash="h4", start=T0 + timedelta(hours=3) + DAY),
 ]

@@ -183,7 +183,7 @@ async def test_without_a_model_the_server_runs_on_twilio_speech(tmp_path: Path, 
 
 
 async def test_a_whole_call_driven_by_streamed_speech(korean_centre: Centre) -> None:
-    await korean_centre.desk.set_state(korean_centre.agents["alice"], "available")
+    await korean_centre.dispatcher.set_state(korean_centre.agents["alice"], "available")
     call, first = await live_call(korean_centre)
     assert "Dites bonjour" in said(first)
     ws = await open_stream(korean_centre, call)

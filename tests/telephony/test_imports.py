@@ -16,6 +16,7 @@ def test_telephony_imports_nothing_of_the_web_package() -> None:
         "sys.meta_path.insert(0, Block())\n"
         "import callcenter.telephony.webhooks, callcenter.telephony.media, callcenter.telephony.rest\n"
         "import callcenter.telephony.conference, callcenter.telephony.deps, callcenter.telephony.twiml\n"
+        "import callcenter.telephony.callbacks, callcenter.telephony.forms\n"
         "assert not [m for m in sys.modules if m.startswith('callcenter.web')]\n"
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=False)

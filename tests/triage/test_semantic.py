@@ -85,7 +85,8 @@ def test_every_family_number_is_declared_in_the_rules(rules) -> None:  # type: i
 # Situations said through their circumstances, which no rule phrase of 2025.08-1 names.
 INDIRECT = [
     "je voulais vous dire merci pour tout et vous pouvez fermer mon dossier je n'en aurai plus besoin après ce soir",
-    "ça fait six jours que je mange plus rien il reste rien dans le frigo et je tiens à peine debout",
+    # (round 7: "six jours que je mange plus rien" is now a rule phrase; said without a count of days)
+    "le frigo est vide depuis la semaine dernière je bois juste de l'eau et j'ai la tête qui tourne dès que je me lève",
 ]
 
 
@@ -171,6 +172,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
     # score; its error families were round 6's work (rules 2025.12-5 + sem-4-bc6f3ff3:
     # 1.000 / 0.071 / 0.940 after).
     ("generalisation_batch12.jsonl", 0.98, 0.09, 0.92),
+    # Written during round 6 and never tuned on: 0.978 caught, 0.127 asked, F1 0.950 at first
+    # score (rounds 5 and 6); its asked callers were round 7's work (rules 2025.12-6 +
+    # sem-5-76697cc3: 0.978 / 0.105 / 0.950 after).
+    ("generalisation_batch13.jsonl", 0.97, 0.11, 0.94),
 ])
 def test_combined_triage_on_the_blind_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from callcenter.ivr import SpeechReceived
-from callcenter.web import keys
 from tests.centre import Centre
 from tests.web.cdp import Chromium, chromium_path
 from tests.web.chromium_pages import sign_in
@@ -51,9 +50,9 @@ async def test_offer_accept_and_live_transcript(centre: Centre, browser: Chromiu
     await page.wait_for("!document.getElementById('call').hidden && document.getElementById('offer').hidden")
     await centre.settle()
 
-    service = centre.client.app[keys.SERVICE]
-    await service.handle(call.call_sid, SpeechResult_("je voudrais savoir quand mon aide au logement sera versée"),
-                         render=lambda _c, _s: "", request_key=None, source="media")
+    await centre.dispatcher.call_event(
+        call.call_sid, SpeechResult_("je voudrais savoir quand mon aide au logement sera versée"),
+        render=lambda _c, _s: "", request_key=None, source="media")
     await page.wait_for("document.querySelector('#call-context .transcript').innerText"
                         ".includes('mon aide au logement')", timeout=5)
     # agent assist: entries that fit the conversation ("c'est pour la caf" alone suggests nothing)

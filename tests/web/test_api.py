@@ -104,7 +104,7 @@ async def test_history_shows_the_callers_previous_calls_and_notes(centre: Centre
     await alice.post(f"/api/calls/{first.call_sid}/end")
     await centre.settle()
     centre.clock.advance(3600)
-    await centre.desk.tick()
+    await centre.dispatcher.tick()
     second = centre.caller()
     await centre.call_to_caf(second)
     ctx = await (await alice.get(f"/api/calls/{second.call_sid}")).json()

@@ -74,7 +74,7 @@ async def test_keys_and_words_reach_a_person_through_the_desk(centre: Centre) ->
 
 
 async def test_malformed_messages_do_not_end_the_call(centre: Centre) -> None:
-    await centre.desk.set_state(centre.agents["alice"], "available")
+    await centre.dispatcher.set_state(centre.agents["alice"], "available")
     caller, ws = await phone(centre)
     try:
         await next_commands(ws)

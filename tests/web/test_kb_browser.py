@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from callcenter.ivr import SpeechReceived
-from callcenter.web import keys
 from tests.centre import Centre, make_centre
 from tests.conftest import FakeClock
 from tests.web.cdp import Chromium, chromium_path
@@ -37,7 +36,7 @@ async def test_agent_flags_an_answer_and_the_supervisor_sees_it(kb_centre: Centr
     # No call: nothing to flag, the section stays hidden.
     assert await agent.eval("document.getElementById('kb-flags').hidden") is True
     call = await kb_centre.connected("alice")
-    await kb_centre.client.app[keys.SERVICE].handle(
+    await kb_centre.dispatcher.call_event(
         call.call_sid, SpeechReceived("le rsa c'est combien", 0.9), render=lambda _c, _s: "",
         request_key=None, source="media")
     await agent.wait_for("!document.getElementById('kb-flags').hidden && "

@@ -123,9 +123,9 @@ async def test_kb_flags_command(kb_centre: Centre, users: dict[str, Browser], tm
                                 database_url: str, flows_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     call = await kb_centre.connected("alice")
-    service = kb_centre.client.app[keys.SERVICE]
-    await service.handle(call.call_sid, SpeechReceived("le rsa c'est combien", 0.9),
-                         render=lambda _c, _s: "", request_key=None, source="media")
+    dispatcher = kb_centre.client.app[keys.DISPATCHER]
+    await dispatcher.call_event(call.call_sid, SpeechReceived("le rsa c'est combien", 0.9),
+                                render=lambda _c, _s: "", request_key=None, source="media")
     for kb_id, reason in (("caf.rsa", "outdated"), ("am.arret_maladie", "incomplete")):
         assert (await users["alice"].post(f"/api/calls/{call.call_sid}/kb-flags",
                                           {"kb_id": kb_id, "reason": reason})).status == 201

@@ -16,7 +16,6 @@ import yaml
 from callcenter.config import PROJECT_ROOT
 from callcenter.ivr import SpeechReceived
 from callcenter.store.models import CallNote
-from callcenter.web import keys
 from callcenter.web.api import WRAPUP_CODES
 from callcenter.web.labels import load_labels
 from tests.centre import Centre
@@ -78,7 +77,7 @@ async def test_countdown_shortcuts_live_state_and_transfer_by_name(centre: Centr
     await alice.wait_for("document.getElementById('call-status').textContent === 'Appelant repris.'")
 
     # Warm transfer: bob is chosen by his name, skills and languages, never by a number.
-    await centre.desk.set_state(centre.agents["bob"], "available")
+    await centre.dispatcher.set_state(centre.agents["bob"], "available")
     await alice.eval("document.getElementById('open-transfer').click(); true")
     label = await alice.wait_for("(document.querySelector('#colleagues label') || {}).textContent")
     assert label == "bob — CAF (niveau 1)"
@@ -111,7 +110,7 @@ async def test_end_and_decline_shortcuts(centre: Centre, browser: Chromium) -> N
     assert centre.agents["alice"] in entry.declined_by.get("agents", [])
     # Nobody else is free: once anyone will do, the caller is offered to her again; she takes it.
     centre.clock.advance(200)
-    await centre.desk.tick()
+    await centre.dispatcher.tick()
     await centre.settle()
     await alice.wait_for("!document.getElementById('offer').hidden", timeout=10)
     await press_alt(alice, "a")
@@ -155,9 +154,9 @@ async def test_no_internal_id_or_english_word_on_any_page(centre: Centre, browse
     # A caller who phoned four days ago (note, wrap-up code) and calls again, fragile, now with alice.
     first = centre.caller()          # every test caller phones from the same number: a history
     await centre.call_to_caf(first)
-    await centre.desk.set_state(centre.agents["alice"], "available")
+    await centre.dispatcher.set_state(centre.agents["alice"], "available")
     await centre.settle()
-    await centre.desk.accept(centre.agents["alice"], first.call_sid)
+    await centre.dispatcher.accept(centre.agents["alice"], first.call_sid)
     await centre.settle()
     async with centre.desk.db.sessions() as session, session.begin():
         session.add(CallNote(call_sid=first.call_sid, author_id=centre.agents["alice"], at=centre.clock(),
@@ -165,7 +164,7 @@ async def test_no_internal_id_or_english_word_on_any_page(centre: Centre, browse
     await centre.fake.hangup(first.call_sid)
     await centre.settle()
     centre.clock.advance(4 * 86400)     # Thursday to Monday, open again
-    await centre.desk.set_state(centre.agents["alice"], "available")
+    await centre.dispatcher.set_state(centre.agents["alice"], "available")
     await centre.settle()
     again = centre.caller()
     await again.start()
@@ -173,10 +172,10 @@ async def test_no_internal_id_or_english_word_on_any_page(centre: Centre, browse
                                Confidence="0.9")
     assert "<Conference" in twiml, twiml    # fragile: handed to a person at once
     await centre.join_conference(again)
-    await centre.desk.accept(centre.agents["alice"], again.call_sid)
+    await centre.dispatcher.accept(centre.agents["alice"], again.call_sid)
     await centre.settle()
-    await centre.client.app[keys.SERVICE].handle(again.call_sid, SpeechReceived("où en est mon dossier", 0.9),
-                                                 render=lambda _c, _s: "", request_key=None, source="media")
+    await centre.dispatcher.call_event(again.call_sid, SpeechReceived("où en est mon dossier", 0.9),
+                                       render=lambda _c, _s: "", request_key=None, source="media")
 
     alice = await browser.new_page()
     await login(alice, centre.public, "alice")
