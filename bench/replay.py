@@ -24,6 +24,7 @@ import logging
 import os
 import pstats
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -167,6 +168,7 @@ def main() -> int:
     finally:
         fake.terminate()
         fake.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
 
     webhooks = len(result.latencies)
     print(f"{args.calls} calls x 4 webhooks at concurrency {args.concurrency}: {webhooks} webhooks, "
