@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from callcenter.desk.model import Entry
 from callcenter.routing import Agent, WaitingCall
+from callcenter.store import prepared
 from callcenter.store.models import AgentPresence, CallNote, QueueEntry, RoutingDecision, User
 
 OPEN = ("waiting", "offered", "connected")
@@ -86,8 +87,8 @@ _ROSTER = (select(_USERS.c.id, _USERS.c.display_name, _USERS.c.skills, _USERS.c.
            .where(_USERS.c.active.is_(True), _USERS.c.role == "agent").order_by(_USERS.c.id))
 
 
-async def entry_row(conn: AsyncConnection, call_sid: str) -> Row[Any] | None:
-    return (await conn.execute(_ENTRY, {"sid": call_sid})).first()
+async def entry_row(conn: prepared.Reading, call_sid: str) -> Any | None:
+    return await prepared.first(conn, _ENTRY, {"sid": call_sid})
 
 
 def _values(entry: Entry) -> dict[str, Any]:
@@ -109,34 +110,35 @@ def _values(entry: Entry) -> dict[str, Any]:
 async def save_entry(conn: AsyncConnection, exists_already: bool, entry: Entry) -> None:
     """Write ``entry`` into its row (inserted when new), as :func:`store_entry` does."""
     if exists_already:
-        await conn.execute(_UPDATE_ENTRY, {**_values(entry), "sid": entry.call_sid})
+        await prepared.run(conn, _UPDATE_ENTRY, {**_values(entry), "sid": entry.call_sid})
     else:
-        await conn.execute(_INSERT_ENTRY, {**_values(entry), "call_sid": entry.call_sid})
+        await prepared.run(conn, _INSERT_ENTRY, {**_values(entry), "call_sid": entry.call_sid})
 
 
 async def add_decision(conn: AsyncConnection, call_sid: str, at: datetime, kind: str, reason: str,
                        agent_id: int | None = None) -> None:
-    await conn.execute(_INSERT_DECISION, {"call_sid": call_sid, "at": at, "kind": kind, "reason": reason,
-                                          "agent_id": agent_id})
+    await prepared.run(conn, _INSERT_DECISION, {"call_sid": call_sid, "at": at, "kind": kind, "reason": reason,
+                                                "agent_id": agent_id})
 
 
-async def waiting_rows(conn: AsyncConnection) -> list[Row[Any]]:
+async def waiting_rows(conn: prepared.Reading) -> list[Any]:
     """The waiting and offered entries, first come first."""
-    return list(await conn.execute(_WAITING))
+    return await prepared.rows(conn, _WAITING)
 
 
-async def anyone_offered(conn: AsyncConnection) -> bool:
-    return bool((await conn.execute(_ANY_OFFERED)).scalar())
+async def anyone_offered(conn: prepared.Reading) -> bool:
+    row = await prepared.first(conn, _ANY_OFFERED)
+    return bool(row is not None and row[0])
 
 
-async def roster(conn: AsyncConnection) -> tuple[Agent, ...]:
+async def roster(conn: prepared.Reading) -> tuple[Agent, ...]:
     """The active agents as routing sees them, in one statement (as :func:`agents` and
     :func:`to_agent` give them)."""
     return tuple(Agent(id=r.id, name=r.display_name, skills=dict(r.skills),
                        state=r.state if r.state is not None else "offline",  # type: ignore[arg-type]
                        since=r.since.timestamp() if r.since is not None else 0.0,
                        languages=tuple(r.languages.get("spoken", ("fr",))))
-                 for r in await conn.execute(_ROSTER))
+                 for r in await prepared.rows(conn, _ROSTER))
 
 
 async def entry_with_leg(session: AsyncSession, leg: str) -> QueueEntry | None:
@@ -195,15 +197,17 @@ async def set_presence(session: AsyncSession, user_id: int, state: str, now: dat
     return presence
 
 
-async def recent_handle_seconds(session: AsyncSession | AsyncConnection, queue: str, since: datetime,
-                                limit: int) -> list[float]:
+_HANDLED = (select(_ENTRIES.c.connected_at, _ENTRIES.c.ended_at)
+            .where(_ENTRIES.c.queue == bindparam("queue"), _ENTRIES.c.status == "ended",
+                   _ENTRIES.c.connected_at.is_not(None), _ENTRIES.c.ended_at.is_not(None),
+                   _ENTRIES.c.ended_at >= bindparam("since"))
+            .order_by(_ENTRIES.c.ended_at.desc()).limit(bindparam("limit")))
+
+
+async def recent_handle_seconds(conn: prepared.Reading, queue: str, since: datetime, limit: int) -> list[float]:
     """How long agents spent on the last ``limit`` calls of ``queue`` that ended after ``since``
     (from the agent joining to the end of the call)."""
-    rows = await session.execute(
-        select(QueueEntry.connected_at, QueueEntry.ended_at)
-        .where(QueueEntry.queue == queue, QueueEntry.status == "ended", QueueEntry.connected_at.is_not(None),
-               QueueEntry.ended_at.is_not(None), QueueEntry.ended_at >= since)
-        .order_by(QueueEntry.ended_at.desc()).limit(limit))
+    rows = await prepared.rows(conn, _HANDLED, {"queue": queue, "since": since, "limit": limit})
     return [(ended - connected).total_seconds() for connected, ended in rows
             if connected is not None and ended is not None]
 

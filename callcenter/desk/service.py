@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from callcenter.desk import codec
 from callcenter.desk import queue_store as qs
@@ -59,6 +58,7 @@ from callcenter.routing import (
 )
 from callcenter.store import Database
 from callcenter.store.models import CallbackRecord, QueueEntry, User
+from callcenter.store.prepared import Reading
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -132,7 +132,7 @@ class Desk:
     async def _store_step(self, call_sid: str, event: DeskEvent, now: datetime) -> Stepped:
         """Load, step, store and log one event in the call's transaction; the commands left to carry out."""
         async with self.db.call_transaction(call_sid) as tx:
-            conn = await tx.session.connection()
+            conn = tx.connection
             row = await qs.entry_row(conn, call_sid)
             before = Entry(call_sid) if row is None else qs.to_entry(row)
             after, commands = step(before, event, now.timestamp(), self.desk_policy)
@@ -172,7 +172,7 @@ class Desk:
         async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK):
             started()
             now = self.clock()
-            async with self.db.engine.connect() as conn:
+            async with self.db.reading() as conn:
                 roster = await qs.roster(conn)
                 if idle_pass(roster, await qs.anyone_offered(conn)):
                     # Nobody free and no offer to expire: no entry would change (the core says so).
@@ -283,15 +283,15 @@ class Desk:
                            now.timestamp() + 1e-3, transfer.priority, transfer.reasons,
                            language=transfer.language)
 
-    async def _handle_seconds(self, session: AsyncSession | AsyncConnection, queue: str, now: datetime) -> float | None:
+    async def _handle_seconds(self, conn: Reading, queue: str, now: datetime) -> float | None:
         """Recent mean handle time of ``queue``, wrap-up allowance included; ``None``: none measured."""
         since = now - timedelta(seconds=self.handle_time.window_seconds)
-        durations = await qs.recent_handle_seconds(session, queue, since, self.handle_time.calls)
+        durations = await qs.recent_handle_seconds(conn, queue, since, self.handle_time.calls)
         return mean_handle_seconds(durations, self.wrapup_seconds)
 
     async def on_duty(self, call_sid: str, transfer: cmd.Transfer) -> int:
         """How many agents logged in could take a caller handed over now (0: nobody on duty)."""
-        async with self.db.engine.connect() as conn:
+        async with self.db.reading() as conn:
             roster = await qs.roster(conn)
         return len(on_duty(self._newcomer(call_sid, transfer, self.clock()), roster, self.policy))
 
@@ -299,7 +299,7 @@ class Desk:
         """(seconds, position) a caller handed over now would wait, counting them in the queue;
         seconds is ``None`` when there is no honest estimate (docs/routing.md)."""
         now = self.clock()
-        async with self.db.engine.connect() as conn:
+        async with self.db.reading() as conn:
             waiting = [qs.to_waiting(e) for e in await qs.waiting_rows(conn) if e.call_sid != call_sid]
             roster = await qs.roster(conn)
             handle = await self._handle_seconds(conn, transfer.queue, now)
@@ -319,7 +319,7 @@ class Desk:
 
     async def status_of(self, call_sid: str) -> QueueStatus | None:
         now = self.clock()
-        async with self.db.engine.connect() as conn:
+        async with self.db.reading() as conn:
             waiting = [qs.to_waiting(e) for e in await qs.waiting_rows(conn)]
             roster = await qs.roster(conn)
             mine = next((w for w in waiting if w.call_sid == call_sid), None)

@@ -6,8 +6,10 @@ The Twilio adapter renders ``Say``/``Gather``/``Transfer``/``Hangup`` as TwiML; 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
+
+from callcenter.ivr.plain import as_dict
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ Command = (Say | Gather | Transfer | SendSms | RequestCallback | CallbackNumber 
 def command_to_dict(command: Command) -> dict[str, Any]:
     """The command as the call's log keeps it: a callback's number masked (the callback record
     alone keeps it whole)."""
-    data = asdict(command)
+    data = as_dict(command)
     if isinstance(command, RequestCallback | CallbackNumber):
         from callcenter.privacy import mask_phone
         data["to"] = mask_phone(command.to) if command.to else ""

@@ -6,8 +6,10 @@ Adapters (Twilio webhooks, media streams, the browser phone) only ever build the
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any, Literal
+
+from callcenter.ivr.plain import as_dict
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ EVENT_TYPES: dict[str, type[Any]] = {
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
-    return asdict(event)
+    return as_dict(event)
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

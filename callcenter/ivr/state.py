@@ -6,11 +6,12 @@ process can take the next webhook of the call.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
+
+from callcenter.ivr.plain import plain
 
 Status = Literal["new", "in_ivr", "transferred", "ended"]
 
@@ -131,7 +132,16 @@ class CallState:
     language: str = ""
 
     def evolve(self, **changes: Any) -> CallState:
-        return replace(self, **changes)
+        # ``dataclasses.replace`` without its checks and its call of __init__ with every field (a
+        # step makes several): the same fields copied, the changed ones set. No field is computed
+        # at init (no __post_init__, no init=False), so the result is the same.
+        unknown = changes.keys() - _NAMES
+        if unknown:
+            raise TypeError(f"CallState has no field {sorted(unknown)[0]!r}")
+        new = object.__new__(CallState)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
 
     def seconds_in_ivr(self, now: datetime) -> float:
         if self.started_at is None:
@@ -144,7 +154,7 @@ class CallState:
         data = {}
         for name, mapping in _FIELDS:
             value = getattr(self, name)
-            data[name] = (None if value is None else dict(value)) if mapping else _plain(value)
+            data[name] = (None if value is None else dict(value)) if mapping else plain(value)
         return data
 
     def awaits_sms(self) -> bool:
@@ -172,19 +182,4 @@ class CallState:
 _MAPPINGS = ("history", "variables", "danger_check", "on_duty", "unstaffed", "triage", "appointment", "survey",
              "online", "callback_dialog")
 _FIELDS = tuple((f.name, f.name in _MAPPINGS) for f in fields(CallState))
-_RECORDS = (Utterance, AnswerRecord, ClarifyRecord, TransferRecord)
-
-
-def _plain(value: Any) -> Any:
-    """A copy of ``value`` as ``dataclasses.asdict`` makes it: records as dicts, containers copied."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, tuple):
-        return tuple(_plain(v) for v in value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, _RECORDS):
-        return {f: _plain(getattr(value, f)) for f in value.__dataclass_fields__}
-    return asdict(value) if is_dataclass(value) else copy.deepcopy(value)
+_NAMES = frozenset(name for name, _ in _FIELDS)

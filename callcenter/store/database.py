@@ -17,9 +17,8 @@ import secrets
 import sqlite3
 import weakref
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,12 +26,19 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
+from callcenter.store import prepared
 from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
-from callcenter.store.sqlite_inline import inline_connector
+from callcenter.store.sqlite_inline import InlineConnection, inline_connector
 from callcenter.store.urls import async_url, prepare_sqlite_file
 
 
@@ -112,27 +118,39 @@ _ROW = (_CALLS.c.call_sid, _CALLS.c.flow_id, _CALLS.c.flow_version, _CALLS.c.sta
         _CALLS.c.last_response, _CALLS.c.next_seq, _CALLS.c.updated_at, _CALLS.c.ended_at)
 
 
-@dataclass
 class CallTx:
     """What one call event may read and write, inside its transaction.
 
     The log entries, the call's changes and the webhook's receipt are written when the
-    transaction ends without an error, in three statements (the log's rows in one)."""
+    transaction ends without an error, in three statements (the log's rows in one). Statements
+    run on ``connection`` (prepared ones on SQLite: store/prepared.py); ``session``, for the rare
+    steps that write through the ORM (a survey answer, an agent's presence), is opened on the same
+    connection and transaction when first asked for."""
 
-    session: AsyncSession
-    call: CallRow | None
-    # The answer already given to this transaction's request key, read with the call (one statement
-    # fewer under the writer lock); ``prefetched`` says which key it was read for.
-    prefetched: str | None = None
-    previous: str | None = None
-    log: list[dict[str, Any]] = field(default_factory=list)
-    receipts: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self, connection: AsyncConnection, call: CallRow | None, prefetched: str | None = None,
+                 previous: str | None = None) -> None:
+        self.connection = connection
+        self.call = call
+        # The answer already given to this transaction's request key, read with the call (one
+        # statement fewer under the writer lock); ``prefetched`` says which key it was read for.
+        self.prefetched = prefetched
+        self.previous = previous
+        self.log: list[dict[str, Any]] = []
+        self.receipts: list[dict[str, Any]] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            # Joins the connection's transaction: its commit flushes, the connection commits.
+            self._session = AsyncSession(bind=self.connection, expire_on_commit=False)
+        return self._session
 
     async def receipt(self, key: str) -> str | None:
         if key == self.prefetched:
             return self.previous
-        connection = await self.session.connection()
-        return (await connection.execute(select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == key))).scalar()
+        row = await prepared.first(self.connection, _SELECT_RECEIPT, {"key": key})
+        return None if row is None else row[0]
 
     def append(self, at: datetime, entry: str, kind: str, payload: dict[str, Any],
                source: str | None = None) -> None:
@@ -145,7 +163,7 @@ class CallTx:
         self.receipts.append({"key": key, "call_sid": call_sid, "response": response, "created_at": at})
 
     async def write(self) -> None:
-        connection = await self.session.connection()
+        connection = self.connection
         changes = {} if self.call is None else self.call.changes()
         if changes:
             assert self.call is not None
@@ -153,14 +171,21 @@ class CallTx:
             # the statement's own parameters are passed: SQLAlchemy would add any other column
             # named to the SET clause.)
             if changes.keys() == {"next_seq"}:
-                await connection.execute(_NEXT_SEQ, {"next_seq": self.call.next_seq, "sid": self.call.call_sid})
+                await prepared.run(connection, _NEXT_SEQ, {"next_seq": self.call.next_seq,
+                                                           "sid": self.call.call_sid})
             else:
                 values = {name: getattr(self.call, name) for name in CallRow.WRITABLE}
-                await connection.execute(_UPDATE_CALL, {**values, "sid": self.call.call_sid})
+                await prepared.run(connection, _UPDATE_CALL, {**values, "sid": self.call.call_sid})
         if self.log:
-            await connection.execute(_INSERT_LOG, self.log)
+            await prepared.run(connection, _INSERT_LOG, self.log)
         if self.receipts:
-            await connection.execute(_INSERT_RECEIPT, self.receipts)
+            await prepared.run(connection, _INSERT_RECEIPT, self.receipts)
+        if self._session is not None:
+            await self._session.commit()  # the ORM's writes, in this transaction (not committed here)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 # Built once: SQLAlchemy then reuses their compiled form (no statement construction per event).
@@ -173,6 +198,9 @@ _INSERT_RECEIPT = _RECEIPTS.insert()
 _SELECT_CALL = select(*_ROW).where(_WHERE_SID).with_for_update(of=_CALLS)
 _SELECT_CALL_AND_RECEIPT = _SELECT_CALL.add_columns(
     select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key")).scalar_subquery())
+_SELECT_RECEIPT = select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key"))
+_CREATE_CALL = {"sqlite": sqlite_insert(_CALLS).on_conflict_do_nothing(),
+                "postgresql": pg_insert(_CALLS).on_conflict_do_nothing()}
 
 
 class Database:
@@ -186,18 +214,40 @@ class Database:
         self.lock_timeout = lock_timeout
         self.statement_timeout = statement_timeout
         options = _engine_options(url, self.is_sqlite, lock_timeout, statement_timeout)
+        self._connect_inline: Callable[[], Awaitable[InlineConnection]] | None = None
         if self.is_sqlite:
             # Statements run on the loop's thread, not one thread hand-off each (sqlite_inline.py).
-            options["async_creator"] = inline_connector(make_url(url).database or ":memory:", lock_timeout,
-                                                        _sqlite_pragmas)
+            self._connect_inline = inline_connector(make_url(url).database or ":memory:", lock_timeout,
+                                                    _sqlite_pragmas)
+            options["async_creator"] = self._connect_inline
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = asyncio.Lock()
         self._slots = asyncio.Semaphore(1 if self.is_sqlite else CALL_SLOTS)
         self._call_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # SQLite: a connection of its own for the call path's reads (taking a pooled connection
+        # cost ten times a read). The writer's connection is taken from the pool at each call
+        # transaction: kept between them, the server answered fewer webhooks per second in
+        # bench/load.py (docs/performance.md).
+        self._reader: prepared.InlineReader | None = None
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         await self.engine.dispose()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[prepared.Reading]:
+        """A connection for a few reads of the call path with the statements of store/prepared.py
+        (SQLite: one kept for that alone; otherwise one from the pool)."""
+        if self._connect_inline is None:
+            async with self.engine.connect() as connection:
+                yield connection
+            return
+        if self._reader is None:
+            self._reader = prepared.InlineReader(await self._connect_inline(), self.engine.dialect)
+        yield self._reader
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -262,22 +312,22 @@ class Database:
                                request_key: str | None = None) -> AsyncIterator[CallTx]:
         """Lock the call and open its transaction; with ``create``, insert the call if missing.
         With ``request_key``, the answer already given to that request is read in the same statement."""
-        async with self._turn(self._lock_for(call_sid), call_sid), self.sessions() as session, \
-                session.begin():
-            connection = await session.connection()
+        async with self._turn(self._lock_for(call_sid), call_sid), self.engine.connect() as connection, \
+                connection.begin():
             if create is not None:
-                insert = sqlite_insert if self.is_sqlite else pg_insert
-                await connection.execute(insert(_CALLS).values(call_sid=call_sid, **create).on_conflict_do_nothing())
+                await prepared.run(connection, _CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
             if request_key is None:
-                row = (await connection.execute(_SELECT_CALL, {"sid": call_sid})).first()
-                tx = CallTx(session, None if row is None else CallRow(*row))
+                row = await prepared.first(connection, _SELECT_CALL, {"sid": call_sid})
+                tx = CallTx(connection, None if row is None else CallRow(*row))
             else:
-                row = (await connection.execute(_SELECT_CALL_AND_RECEIPT,
-                                                {"sid": call_sid, "key": request_key})).first()
-                tx = CallTx(session, None if row is None else CallRow(*row[:-1]), request_key,
+                row = await prepared.first(connection, _SELECT_CALL_AND_RECEIPT, {"sid": call_sid, "key": request_key})
+                tx = CallTx(connection, None if row is None else CallRow(*row[:-1]), request_key,
                             None if row is None else row[-1])
-            yield tx
-            await tx.write()
+            try:
+                yield tx
+                await tx.write()
+            finally:
+                await tx.close()
 
     def single_writer(self) -> asyncio.Lock | contextlib.AbstractAsyncContextManager[None]:
         """What a write outside a call's transaction holds: SQLite's one writer lock, else nothing."""

@@ -1,4 +1,4 @@
-"""Engine commands -> TwiML, with the ``twilio`` library's builders.
+"""Engine commands -> TwiML, written as the ``twilio`` library's builders write it (twiml_text.py).
 
 Only the voice-facing commands render here; side effects (SMS) belong to the dispatcher.
 """
@@ -9,12 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from twilio.twiml.voice_response import VoiceResponse
-
 from callcenter.ivr import commands as cmd
 from callcenter.ivr import wording_en
 from callcenter.routing.estimate import announced_minutes
 from callcenter.telephony.conference import CALLER_LABEL, conference_name
+from callcenter.telephony.twiml_text import document, element
 
 APOLOGY = ("Veuillez nous excuser, un incident technique est survenu. "
            "Nous vous mettons en relation avec un conseiller.")
@@ -74,80 +73,75 @@ class StreamStart:
     token: str
 
 
-def _say(parent: VoiceResponse, text: str, voice: Voice, language: str = "") -> None:
+def _say(text: str, voice: Voice, language: str = "") -> str:
     tts_language, tts_voice = voice.of(language)
-    parent.say(text, language=tts_language, voice=tts_voice)
+    return element("Say", {"language": tts_language, "voice": tts_voice}, text)
+
+
+def _conference(call_sid: str, wait_url: str, base_url: str) -> str:
+    # The caller waits alone in their own conference; the agent is added by REST once they
+    # accepted with the context on screen (warm transfer). The caller leaving ends it.
+    return element("Conference", {
+        "beep": False, "endConferenceOnExit": True, "participantLabel": CALLER_LABEL,
+        "startConferenceOnEnter": False, "statusCallback": f"{base_url}/twilio/conference",
+        "statusCallbackEvent": "start end join leave hold", "statusCallbackMethod": "POST",
+        "waitMethod": "POST", "waitUrl": wait_url}, conference_name(call_sid))
 
 
 def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
            stream: StreamStart | None = None) -> str:
     """The TwiML document for ``commands`` of call ``call_sid``."""
-    response = VoiceResponse()
+    verbs: list[str] = []
     if stream is not None:
-        start = response.start()
-        opened = start.stream(url=stream.url, track="inbound_track")
-        opened.parameter(name="token", value=stream.token)
+        verbs.append(element("Start", None, None, element(
+            "Stream", {"track": "inbound_track", "url": stream.url}, None,
+            element("Parameter", {"name": "token", "value": stream.token}))))
     for command in commands:
         match command:
             case cmd.Say():
-                _say(response, command.text, voice, command.language)
+                verbs.append(_say(command.text, voice, command.language))
             case cmd.Gather():
                 own_speech = voice.own_recognition(command.language)
                 action = f"/twilio/gather?turn={command.turn}{voice.action_query}"
                 twilio_speech = "speech" in command.modes and not own_speech
-                gather = response.gather(
-                    input="dtmf speech" if twilio_speech else "dtmf",
-                    action=action,
-                    method="POST",
-                    timeout=STREAM_GATHER_TIMEOUT if own_speech and "speech" in command.modes else command.timeout,
-                    language=voice.of(command.language)[0],
-                    action_on_empty_result=not command.fall_through,
-                    speech_timeout="auto" if twilio_speech else None,
-                    num_digits=command.max_digits,
-                    finish_on_key=command.finish_on_key,
-                    hints=", ".join(command.hints) or None,
-                )
-                for part in command.lead:
-                    _say(gather, part.text, voice, part.language)
-                _say(gather, command.prompt, voice, command.language)
+                said = [_say(part.text, voice, part.language) for part in command.lead]
+                said.append(_say(command.prompt, voice, command.language))
+                verbs.append(element("Gather", {
+                    "input": "dtmf speech" if twilio_speech else "dtmf",
+                    "action": action,
+                    "method": "POST",
+                    "timeout": STREAM_GATHER_TIMEOUT if own_speech and "speech" in command.modes else command.timeout,
+                    "language": voice.of(command.language)[0],
+                    "actionOnEmptyResult": not command.fall_through,
+                    "speechTimeout": "auto" if twilio_speech else None,
+                    "numDigits": command.max_digits,
+                    "finishOnKey": command.finish_on_key,
+                    "hints": ", ".join(command.hints) or None,
+                }, None, *said))
                 if not command.fall_through:
                     # Twilio runs the next verb if it ever skips the action: never leave dead air.
-                    response.redirect(action, method="POST")
+                    verbs.append(element("Redirect", {"method": "POST"}, action))
             case cmd.Transfer():
-                # The caller waits alone in their own conference; the agent is added by REST once
-                # they accepted with the context on screen (warm transfer). The caller leaving ends it.
-                dial = response.dial(action="/twilio/dial-result", method="POST")
-                dial.conference(
-                    conference_name(call_sid),
-                    start_conference_on_enter=False,
-                    end_conference_on_exit=True,
-                    beep=False,
-                    # The caller's language rides on the wait URL: the hold message is said in it.
-                    wait_url=f"/twilio/hold?call={quote(call_sid)}" + (
-                        f"&lang={quote(command.language)}" if command.language else ""),
-                    wait_method="POST",
-                    participant_label=CALLER_LABEL,
-                    status_callback=f"{voice.base_url}/twilio/conference",
-                    status_callback_method="POST",
-                    status_callback_event="start end join leave hold",
-                )
+                # The caller's language rides on the wait URL: the hold message is said in it.
+                wait_url = f"/twilio/hold?call={quote(call_sid)}" + (
+                    f"&lang={quote(command.language)}" if command.language else "")
+                verbs.append(element("Dial", {"action": "/twilio/dial-result", "method": "POST"}, None,
+                                     _conference(call_sid, wait_url, voice.base_url)))
             case cmd.Hangup():
-                response.hangup()
+                verbs.append(element("Hangup"))
             case cmd.SendSms() | cmd.RequestCallback() | cmd.RecordSurvey() | cmd.CallbackNumber():
                 pass
-    return str(response)
+    return document(*verbs)
 
 
 def listening(command: cmd.Gather) -> str:
     """The caller started to talk over a prompt: stop the prompt, keep listening (barge-in)."""
-    response = VoiceResponse()
     action = f"/twilio/gather?turn={command.turn}"
-    gather = response.gather(input="dtmf", action=action, method="POST", timeout=STREAM_GATHER_TIMEOUT,
-                             action_on_empty_result=True, num_digits=command.max_digits,
-                             finish_on_key=command.finish_on_key)
-    gather.pause(length=STREAM_GATHER_TIMEOUT)
-    response.redirect(action, method="POST")
-    return str(response)
+    gather = element("Gather", {"input": "dtmf", "action": action, "method": "POST",
+                                "timeout": STREAM_GATHER_TIMEOUT, "actionOnEmptyResult": True,
+                                "numDigits": command.max_digits, "finishOnKey": command.finish_on_key},
+                     None, element("Pause", {"length": STREAM_GATHER_TIMEOUT}))
+    return document(gather, element("Redirect", {"method": "POST"}, action))
 
 
 def _hold_words(language: str) -> dict[str, str]:
@@ -162,24 +156,21 @@ def hold(position: int | None, voice: Voice, wait_seconds: float | None = None, 
     """What a caller hears while waiting, in their ``language``; Twilio replays the wait URL when
     this ends. Minutes are said only from an honest estimate (docs/routing.md); with nobody on
     duty, none are."""
-    response = VoiceResponse()
+    verbs: list[str] = []
     words = _hold_words(language)
     if position is not None and position > 0:
-        _say(response, words["position"].format(position=position), voice, language)
+        verbs.append(_say(words["position"].format(position=position), voice, language))
     minutes = None if nobody_on_duty else announced_minutes(wait_seconds)
     if minutes is not None:
-        _say(response, words["wait"].format(minutes=minutes), voice, language)
-    _say(response, words["nobody"] if nobody_on_duty else words["text"], voice, language)
-    response.pause(length=20)
-    return str(response)
+        verbs.append(_say(words["wait"].format(minutes=minutes), voice, language))
+    verbs.append(_say(words["nobody"] if nobody_on_duty else words["text"], voice, language))
+    verbs.append(element("Pause", {"length": 20}))
+    return document(*verbs)
 
 
 def hold_music(voice: Voice, language: str = "") -> str:
     """What a caller put on hold by an agent hears."""
-    response = VoiceResponse()
-    _say(response, _hold_words(language)["music"], voice, language)
-    response.pause(length=15)
-    return str(response)
+    return document(_say(_hold_words(language)["music"], voice, language), element("Pause", {"length": 15}))
 
 
 FALLBACK_DIAL_ACTION = "/twilio/fallback-dial"
@@ -192,76 +183,54 @@ def fallback(apology: str, queue: str, voice: Voice, number: str | None = None, 
     database. With a fallback ``number``, Twilio rings it; otherwise (or if nobody answers it) the
     caller waits in Twilio's queue ``queue``, whose wait URL lets them out to the normal hand-over
     as soon as the database works again (:func:`fallback_queue`)."""
-    response = VoiceResponse()
-    _say(response, apology, voice)
     if number:
-        response.dial(number, action=FALLBACK_DIAL_ACTION, method="POST", timeout=30)
-        return str(response)
-    _enqueue(response, queue, tries)
-    return str(response)
+        return document(_say(apology, voice), element(
+            "Dial", {"action": FALLBACK_DIAL_ACTION, "method": "POST", "timeout": 30}, number))
+    return document(_say(apology, voice), _enqueue(queue, tries))
 
 
 def fallback_queue(queue: str, voice: Voice) -> str:
     """The fallback number did not answer: wait in Twilio's queue for a person."""
-    response = VoiceResponse()
-    _say(response, HOLD_TEXT, voice)
-    _enqueue(response, queue, 0)
-    return str(response)
+    return document(_say(HOLD_TEXT, voice), _enqueue(queue, 0))
 
 
-def _enqueue(response: VoiceResponse, queue: str, tries: int) -> None:
+def _enqueue(queue: str, tries: int) -> str:
     # The wait URL needs no database to answer; when the database is back it answers <Leave>, and
     # Twilio then posts QueueResult=leave to the action, which hands the caller over normally.
     # ``tries``: how many times this caller already left and failed again (spaces the next try).
-    response.enqueue(queue, action=f"{FALLBACK_QUEUE_ACTION}?tries={tries}", method="POST",
-                     wait_url=f"{FALLBACK_WAIT_URL}?tries={tries}", wait_url_method="POST")
+    return element("Enqueue", {"action": f"{FALLBACK_QUEUE_ACTION}?tries={tries}", "method": "POST",
+                               "waitUrl": f"{FALLBACK_WAIT_URL}?tries={tries}", "waitUrlMethod": "POST"},
+                   queue)
 
 
 def leave() -> str:
     """Out of Twilio's queue (a wait URL's answer): Twilio goes on to the ``<Enqueue>`` action."""
-    response = VoiceResponse()
-    response.leave()
-    return str(response)
+    return document(element("Leave"))
 
 
 def hangup() -> str:
-    response = VoiceResponse()
-    response.hangup()
-    return str(response)
+    return document(element("Hangup"))
 
 
 def empty() -> str:
-    return str(VoiceResponse())
+    return document()
 
 
 def say_and_hang_up(text: str, voice: Voice) -> str:
-    response = VoiceResponse()
-    _say(response, text, voice)
-    response.hangup()
-    return str(response)
+    return document(_say(text, voice), element("Hangup"))
 
 
 def callback_offer(greeting: str, again: str, action: str, timeout: int, voice: Voice) -> str:
     """A call placed back to a caller: who calls and why, and one key to be put through. Silence
     comes back to ``action`` with no digits (an answering machine must not get the agent)."""
-    response = VoiceResponse()
-    gather = response.gather(input="dtmf", action=action, method="POST", timeout=timeout, num_digits=1,
-                             action_on_empty_result=True, language=voice.language)
-    _say(gather, greeting, voice)
-    _say(gather, again, voice)
-    response.redirect(action, method="POST")
-    return str(response)
+    gather = element("Gather", {"input": "dtmf", "action": action, "method": "POST", "timeout": timeout,
+                                "numDigits": 1, "actionOnEmptyResult": True, "language": voice.language},
+                     None, _say(greeting, voice), _say(again, voice))
+    return document(gather, element("Redirect", {"method": "POST"}, action))
 
 
 def callback_join(call_sid: str, text: str, action: str, voice: Voice) -> str:
     """The caller rung back joins their own conference (``conf-<their first call>``) and waits
     there, hearing the hold message, until the agent's leg starts it."""
-    response = VoiceResponse()
-    _say(response, text, voice)
-    dial = response.dial(action=action, method="POST")
-    dial.conference(
-        conference_name(call_sid), start_conference_on_enter=False, end_conference_on_exit=True, beep=False,
-        wait_url="/twilio/hold-music", wait_method="POST", participant_label=CALLER_LABEL,
-        status_callback=f"{voice.base_url}/twilio/conference", status_callback_method="POST",
-        status_callback_event="start end join leave hold")
-    return str(response)
+    return document(_say(text, voice), element("Dial", {"action": action, "method": "POST"}, None,
+                                               _conference(call_sid, "/twilio/hold-music", voice.base_url)))

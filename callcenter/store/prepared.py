@@ -1,0 +1,164 @@
+"""The call path's few hot statements, run on SQLite's own connection with their text prepared once.
+
+Through SQLAlchemy each execution of a Core statement costs about 150 Python calls (cache key,
+compiled-statement context, parameter processing, result wrapping, greenlet switches), several
+times what SQLite itself spends on it: most of a webhook's server time (docs/performance.md).
+Here a statement is compiled once per dialect, and each execution binds its parameters in
+order with SQLAlchemy's own conversion of each column type (so every row is stored and read
+back exactly as SQLAlchemy would: the same datetime text, the same JSON) and runs on the
+``sqlite3`` connection that the SQLAlchemy connection holds, inside the same transaction.
+
+On SQLite (statements on the loop's thread, store/sqlite_inline.py) the functions below run the
+statement so; on any other database they hand it to SQLAlchemy unchanged (PostgreSQL's round
+trips cost more than the Python around them).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement
+
+from callcenter.store.sqlite_inline import InlineConnection
+
+Processor = Callable[[Any], Any] | None
+
+
+class Prepared:
+    """A Core statement compiled once for ``dialect``: its text, its parameters in order with
+    their values fixed in the statement, and the type conversions of parameters and results."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None,
+                                     compile_kwargs={"render_postcompile": True})
+        if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
+            # A column default computed in Python would be left out here: such statements go
+            # through SQLAlchemy (none on the call path has one).
+            raise ValueError("statement with Python-side column defaults cannot be prepared")
+        self.sql = compiled.string
+        names = compiled.positiontup or []
+        fixed = compiled.params
+        self.order = tuple(names)
+        # Values written in the statement itself (IN lists, constants): bound with it each time.
+        self.fixed = {name: fixed[name] for name in names if not _required(fixed.get(name))}
+        self.binds: tuple[Processor, ...] = tuple(
+            compiled.binds[_bind_key(compiled, name)].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in names)
+        columns = getattr(statement, "selected_columns", None)
+        self.results: tuple[Processor, ...] = ()
+        self.row: Any = None
+        if columns is not None:
+            self.results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+            self.row = namedtuple("Row", [c.key or f"c{i}" for i, c in enumerate(columns)],  # type: ignore[misc]
+                                  rename=True)
+
+    def parameters(self, values: Mapping[str, Any] | None) -> tuple[Any, ...]:
+        out = []
+        given = values or {}
+        for name, bind in zip(self.order, self.binds, strict=True):
+            value = given[name] if name in given else self.fixed[name]
+            # None too: SQLAlchemy's conversions decide what it becomes (JSON's is 'null').
+            out.append(value if bind is None else bind(value))
+        return tuple(out)
+
+    def convert(self, raw: Sequence[tuple[Any, ...]]) -> list[Any]:
+        results, row = self.results, self.row
+        return [row(*(v if p is None else p(v) for v, p in zip(values, results, strict=True)))
+                for values in raw]
+
+
+def _required(value: Any) -> bool:
+    # SQLAlchemy's marker for a parameter that must be given at execution.
+    return type(value).__name__ == "symbol" or value is None
+
+
+def _bind_key(compiled: Any, name: str) -> str:
+    if name in compiled.binds:
+        return name
+    # An IN list rendered as separate parameters (name_1, name_2...): their bind is the list's.
+    return name.rsplit("_", 1)[0]
+
+
+_CACHE: dict[tuple[int, str, tuple[str, ...] | None], tuple[ClauseElement, Prepared]] = {}
+
+
+def _prepared(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...] | None) -> Prepared:
+    key = (id(statement), dialect.name, keys)
+    found = _CACHE.get(key)
+    # The statement is kept with its entry, so its id cannot be reused by another statement.
+    if found is None or found[0] is not statement:
+        found = (statement, Prepared(statement, dialect, keys))
+        _CACHE[key] = found
+    return found[1]
+
+
+class InlineReader:
+    """A SQLite connection of its own for the call path's reads (the desk's queue and roster, a
+    caller's history), outside SQLAlchemy's pool: taking a pooled connection cost ten times the
+    read itself. Only prepared SELECTs run on it, each whole in one call and outside any
+    transaction, so reads interleaving on it (one waiting for a lock) see committed data as
+    separate connections would."""
+
+    def __init__(self, inline: InlineConnection, dialect: Dialect) -> None:
+        self.inline = inline
+        self.dialect = dialect
+
+    async def close(self) -> None:
+        await self.inline.close()
+
+
+Reading = AsyncConnection | InlineReader
+
+
+def _inline(conn: Reading) -> InlineConnection | None:
+    if isinstance(conn, InlineReader):
+        return conn.inline
+    if conn.dialect.name != "sqlite":
+        return None
+    driver = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    return driver if isinstance(driver, InlineConnection) else None
+
+
+async def rows(conn: Reading, statement: ClauseElement, values: Mapping[str, Any] | None = None
+               ) -> list[Any]:
+    """Every row of a SELECT, each with its columns by name and by position."""
+    inline = _inline(conn)
+    if inline is None:
+        assert isinstance(conn, AsyncConnection)
+        return list(await conn.execute(statement, dict(values) if values else None))  # type: ignore[arg-type]
+    prepared = _prepared(statement, conn.dialect, None)
+    parameters = prepared.parameters(values)
+    cursor = await inline.when_free(lambda: inline.raw.execute(prepared.sql, parameters))
+    return prepared.convert(cursor.fetchall())
+
+
+async def first(conn: Reading, statement: ClauseElement, values: Mapping[str, Any] | None = None
+                ) -> Any | None:
+    found = await rows(conn, statement, values)
+    return found[0] if found else None
+
+
+async def run(conn: AsyncConnection, statement: ClauseElement,
+              values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+    """An INSERT, UPDATE or DELETE; a list of parameter sets runs it once for each (one call)."""
+    inline = _inline(conn)
+    if inline is None:
+        await conn.execute(statement, values if isinstance(values, Mapping) else list(values))  # type: ignore[arg-type]
+        return
+    many = [values] if isinstance(values, Mapping) else list(values)
+    if not many:
+        return
+    # The columns named by the parameters are the statement's, as SQLAlchemy takes them.
+    prepared = _prepared(statement, conn.dialect, tuple(many[0]))
+    parameters = [prepared.parameters(v) for v in many]
+    if len(parameters) == 1:
+        await inline.when_free(lambda: inline.raw.execute(prepared.sql, parameters[0]))
+    else:
+        await inline.when_free(lambda: inline.raw.executemany(prepared.sql, parameters))
+
+
+__all__ = ["InlineReader", "Prepared", "Reading", "first", "rows", "run"]

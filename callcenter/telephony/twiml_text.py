@@ -1,0 +1,65 @@
+"""TwiML elements written as text, byte for byte as the ``twilio`` library's builders write them.
+
+The builders make an object per verb, turn every tree into ``xml.etree`` elements and serialise
+those: a tenth of a webhook's server time went there (docs/performance.md). These functions
+write the same characters directly: attributes sorted by name, ``None`` left out, booleans as
+``true``/``false``, an element with neither text nor children closed as ``<Name />``, text and
+attribute values escaped as ``xml.etree`` escapes them. tests/telephony/test_twiml_text.py checks
+every document ``twiml`` renders against the builders' output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def _text(value: str) -> str:
+    # xml.etree's _escape_cdata
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    return value
+
+
+def _attribute(value: object) -> str:
+    # str() or true/false as the builders give it, then xml.etree's _escape_attrib
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
+
+
+def element(name: str, attributes: Mapping[str, object] | None = None, text: str | None = None,
+            *children: str) -> str:
+    """``<name a="1">text<child/>...</name>``; attribute names are given as TwiML spells them."""
+    head = "<" + name
+    if attributes:
+        for key in sorted(attributes):
+            value = attributes[key]
+            if value is not None:
+                head += f' {key}="{_attribute(value)}"'
+    if not text and not children:
+        return head + " />"
+    return f"{head}>{_text(text) if text else ''}{''.join(children)}</{name}>"
+
+
+def document(*verbs: str) -> str:
+    """A whole TwiML answer: the declaration and ``<Response>`` around ``verbs``."""
+    return DECLARATION + element("Response", None, None, *verbs)

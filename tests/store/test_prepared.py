@@ -1,0 +1,130 @@
+"""Prepared statements (store/prepared.py) store and read rows exactly as SQLAlchemy does: the
+same text in every column (datetimes, JSON, NULLs), the same values read back, in the same
+transaction as the rest of the connection's work. On PostgreSQL they are SQLAlchemy's own."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from callcenter.desk import queue_store as qs
+from callcenter.desk.model import Entry
+from callcenter.store import Database, prepared, upgrade
+from callcenter.store.database import _CREATE_CALL
+from callcenter.store.models import CallLogEntry, QueueEntry
+
+LOG = CallLogEntry.__table__
+ENTRIES = QueueEntry.__table__
+AT = datetime(2026, 12, 5, 21, 40, 31, 184318, tzinfo=UTC)
+CALL = {"flow_id": "caf", "flow_version": 3, "caller": None, "caller_hash": "h", "called": "+339",
+        "status": "in_ivr", "state": {"a": [1, 2], "é": None}, "next_seq": 0, "created_at": AT, "updated_at": AT}
+
+
+def _logs(call_sid: str) -> list[dict[str, Any]]:
+    return [{"call_sid": call_sid, "seq": seq, "at": AT + timedelta(microseconds=seq), "entry": "event",
+             "kind": "digits", "payload": payload, "source": None if seq % 2 else "twilio"}
+            for seq, payload in enumerate(({"x": 1}, None, {"t": "é & <", "n": [1.5, True]}))]
+
+
+def _entry(call_sid: str) -> Entry:
+    return Entry(call_sid, status="waiting", queue="caf", skill=None, tier="fragile", priority=2,  # type: ignore[arg-type]
+                 reasons=("a", "b"), enqueued_at=AT.timestamp(), declined_by=frozenset({3, 1}), language="en")
+
+
+async def _write(db: Database, call_sid: str, *, by_prepared: bool) -> None:
+    async with db.engine.connect() as conn, conn.begin():
+        create = _CREATE_CALL[conn.dialect.name]
+        if by_prepared:
+            await prepared.run(conn, create, {"call_sid": call_sid, **CALL})
+            await prepared.run(conn, LOG.insert(), _logs(call_sid))
+            await qs.save_entry(conn, False, _entry(call_sid))
+        else:
+            await conn.execute(create, {"call_sid": call_sid, **CALL})
+            await conn.execute(LOG.insert(), _logs(call_sid))
+            await conn.execute(ENTRIES.insert(), {**qs._values(_entry(call_sid)), "call_sid": call_sid})
+
+
+def _stored(database_url: str, table: str, call_sid: str) -> list[dict[str, Any]]:
+    """The rows as the SQLite file holds them, read without SQLAlchemy (call and row ids aside)."""
+    path = make_url(database_url).database
+    assert path is not None
+    with sqlite3.connect(path) as raw:
+        cursor = raw.execute(f"SELECT * FROM {table} WHERE call_sid = ? ORDER BY rowid", (call_sid,))  # noqa: S608
+        names = [d[0] for d in cursor.description]
+        return [{n: v for n, v in zip(names, row, strict=True) if n not in ("id", "call_sid")}
+                for row in cursor.fetchall()]
+
+
+@pytest.fixture
+async def db(database_url: str) -> Any:
+    upgrade(database_url)
+    database = Database(database_url)
+    yield database
+    await database.close()
+
+
+async def test_rows_are_stored_as_sqlalchemy_stores_them(db: Database, database_url: str) -> None:
+    await _write(db, "CA-prepared", by_prepared=True)
+    await _write(db, "CA-core", by_prepared=False)
+    async with db.engine.connect() as conn:
+        select_log = sa.select(LOG).where(LOG.c.call_sid == sa.bindparam("sid")).order_by(LOG.c.seq)
+        ours = await prepared.rows(conn, select_log, {"sid": "CA-prepared"})
+        core = list(await conn.execute(select_log, {"sid": "CA-core"}))
+        assert [tuple(r)[2:] for r in ours] == [tuple(r)[2:] for r in core]
+        assert ours[0].at == AT and ours[1].payload is None and ours[2].payload == {"t": "é & <", "n": [1.5, True]}
+        entry = await qs.entry_row(conn, "CA-prepared")
+        assert entry is not None
+        assert qs.to_entry(entry) == _entry("CA-prepared")
+        assert await qs.waiting_rows(conn) != []                    # an IN list fixed in the statement
+        assert await qs.anyone_offered(conn) is False
+    if database_url.startswith("sqlite"):
+        for table in ("calls", "call_log", "queue_entries"):
+            assert _stored(database_url, table, "CA-prepared") == _stored(database_url, table, "CA-core"), table
+
+
+async def test_prepared_writes_share_the_connection_transaction(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.engine.connect() as conn, conn.begin():
+            await prepared.run(conn, _CREATE_CALL[conn.dialect.name], {"call_sid": "CA-rolled-back", **CALL})
+            await conn.execute(LOG.insert(), _logs("CA-rolled-back"))
+            raise RuntimeError("the step failed")
+    async with db.engine.connect() as conn:
+        assert await prepared.rows(conn, sa.select(LOG.c.id).where(LOG.c.call_sid == "CA-rolled-back")) == []
+        assert await qs.entry_row(conn, "CA-rolled-back") is None
+
+
+async def test_an_ended_entry_is_updated_in_place(db: Database) -> None:
+    await _write(db, "CA-1", by_prepared=True)
+    ended = dataclasses.replace(_entry("CA-1"), status="ended", ended_at=AT.timestamp() + 60.0,  # type: ignore[arg-type]
+                                connected_at=AT.timestamp() + 10.0)
+    async with db.engine.connect() as conn, conn.begin():
+        await qs.save_entry(conn, True, ended)
+    async with db.engine.connect() as conn:
+        row = await qs.entry_row(conn, "CA-1")
+        assert row is not None and qs.to_entry(row) == ended
+        # A LIMIT and datetimes bound at execution.
+        assert await qs.recent_handle_seconds(conn, "caf", AT, 5) == [50.0]
+        assert await qs.recent_handle_seconds(conn, "caf", AT + timedelta(hours=1), 5) == []
+
+
+async def test_a_failed_call_transaction_is_rolled_back_and_the_next_one_starts_clean(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.call_transaction("CA-1", create=CALL) as tx:
+            tx.append(AT, "event", "digits", {"digits": "1"})
+            raise RuntimeError("the step failed")
+    async with db.reading() as conn:                              # nothing of it was kept
+        assert await prepared.rows(conn, sa.select(LOG.c.id).where(LOG.c.call_sid == "CA-1")) == []
+    for digits in ("1", "2"):
+        async with db.call_transaction("CA-1", create=CALL) as tx:
+            assert tx.call is not None
+            tx.append(AT, "event", "digits", {"digits": digits})
+        async with db.reading() as conn:                          # committed: seen by the reads
+            found = await prepared.rows(conn, sa.select(LOG.c.seq, LOG.c.payload).where(LOG.c.call_sid == "CA-1")
+                                        .order_by(LOG.c.seq))
+            assert found[-1] == (int(digits) - 1, {"digits": digits})
