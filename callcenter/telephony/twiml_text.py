@@ -11,39 +11,24 @@ every document ``twiml`` renders against the builders' output.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from xml.sax.saxutils import escape
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
 def _text(value: str) -> str:
-    # xml.etree's _escape_cdata
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    return value
+    # xml.etree's _escape_cdata, as the builders wrote text
+    return escape(value)
+
+
+# xml.etree's _escape_attrib beyond &, < and >, as the builders wrote attributes
+_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
 
 
 def _attribute(value: object) -> str:
-    # str() or true/false as the builders give it, then xml.etree's _escape_attrib
+    # str() or true/false as the builders give it
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#09;")
-    return text
+    return escape(text, _ATTRIBUTE_ENTITIES)
 
 
 def element(name: str, attributes: Mapping[str, object] | None = None, text: str | None = None,
