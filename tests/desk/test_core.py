@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import replace
 from typing import Any
 
@@ -49,6 +47,7 @@ from callcenter.desk.model import (
     Withdraw,
 )
 from callcenter.routing import Agent, RoutingPolicy
+from tests.isolation import imports_in_isolation
 
 POLICY = DeskPolicy(RoutingPolicy(offer_timeout=20.0), wrapup_seconds=30.0)
 T0 = 1_000_000.0
@@ -285,19 +284,8 @@ def test_the_core_imports_no_database_web_or_telephony_code() -> None:
     blocked = ["sqlalchemy", "aiohttp", "twilio", "redis", "asyncpg", "aiosqlite", "callcenter.store",
                "callcenter.web", "callcenter.telephony", "callcenter.bus", "callcenter.calls",
                "callcenter.dispatch", "callcenter.desk.service", "callcenter.desk.queue_store"]
-    program = (
-        "import sys\n"
-        f"BLOCKED = {blocked!r}\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if any(name == b or name.startswith(b + '.') for b in BLOCKED):\n"
-        "            raise ImportError('blocked: ' + name)\n"
-        "sys.meta_path.insert(0, Block())\n"
-        "import callcenter.desk, callcenter.desk.core, callcenter.desk.codec, callcenter.desk.model\n"
-        "import callcenter.desk.ports, callcenter.desk.callback_steps, callcenter.desk.turns\n"
-        "import callcenter.desk.service_level\n"
-        "leaked = [m for m in sys.modules if any(m == b or m.startswith(b + '.') for b in BLOCKED)]\n"
-        "assert not leaked, leaked\n"
-    )
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=False)
+    result = imports_in_isolation(blocked, [
+        "callcenter.desk", "callcenter.desk.core", "callcenter.desk.codec", "callcenter.desk.model",
+        "callcenter.desk.ports", "callcenter.desk.callback_steps", "callcenter.desk.turns",
+        "callcenter.desk.service_level"])
     assert result.returncode == 0, result.stderr

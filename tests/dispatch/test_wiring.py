@@ -6,13 +6,12 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import callcenter.web.app as wiring
+from tests.isolation import imports_in_isolation
 
 WIRING = Path(wiring.__file__)
 
@@ -80,26 +79,9 @@ def test_what_the_wiring_builds_never_replaces_a_dependency_after_construction()
     assert late == []
 
 
-def _imports_in_isolation(blocked: list[str], modules: list[str]) -> subprocess.CompletedProcess[str]:
-    """Import ``modules`` in a fresh interpreter where ``blocked`` packages cannot be imported."""
-    program = (
-        "import sys\n"
-        f"BLOCKED = {blocked!r}\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if any(name == b or name.startswith(b + '.') for b in BLOCKED):\n"
-        "            raise ImportError('blocked: ' + name)\n"
-        "sys.meta_path.insert(0, Block())\n"
-        + "".join(f"import {m}\n" for m in modules) +
-        "leaked = [m for m in sys.modules if any(m == b or m.startswith(b + '.') for b in BLOCKED)]\n"
-        "assert not leaked, leaked\n"
-    )
-    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=False)
-
-
 def test_the_dispatcher_knows_no_provider_and_no_web_package() -> None:
     """Twilio, the browser phone and the web pages are ports given to it, never imported."""
-    result = _imports_in_isolation(
+    result = imports_in_isolation(
         ["aiohttp", "twilio", "callcenter.web", "callcenter.telephony"],
         ["callcenter.dispatch", "callcenter.dispatch.dispatcher", "callcenter.dispatch.desk_commands",
          "callcenter.dispatch.ivr_commands", "callcenter.calls.service", "callcenter.desk.service"])
@@ -108,7 +90,7 @@ def test_the_dispatcher_knows_no_provider_and_no_web_package() -> None:
 
 def test_the_blocking_really_blocks() -> None:
     """The isolation above fails when a blocked package is imported (else it proves nothing)."""
-    result = _imports_in_isolation(["twilio"], ["callcenter.telephony.rest"])
+    result = imports_in_isolation(["twilio"], ["callcenter.telephony.rest"])
     assert result.returncode != 0 and "blocked: twilio" in result.stderr
 
 
