@@ -79,8 +79,14 @@ async def test_beyond_the_cap_callers_get_twilio_speech(vosk_centre: Centre, cap
     ws = await open_stream(vosk_centre, first)
     await send_audio(ws, silence(200))
     assert not ws.closed
-    # Both refusals (the second call's TwiML, then its stream) are counted and logged.
-    speech = (await (await vosk_centre.client.get("/healthz")).json())["speech_capacity"]
+    # Both refusals (the second call's TwiML, then its stream) are counted and logged. The client's
+    # sends return before the server has read them: wait (bounded) until the stream is counted live.
+    deadline = time.monotonic() + 10
+    while True:
+        speech = (await (await vosk_centre.client.get("/healthz")).json())["speech_capacity"]
+        if speech["live"] == 1 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
     assert speech["streams"] == 1 and speech["refused"] == 2 and speech["live"] == 1
     assert "this call uses Twilio's speech recognition" in caplog.text
     assert "audio stream refused" in caplog.text
