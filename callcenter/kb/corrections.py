@@ -289,12 +289,16 @@ _INSTEAD = frozenset({"non", "pas", "mais"})
 # Words naming what matters, followed by "c'est X": "le plus important c'est X", "ma question
 # c'est X", "le problème c'est X", "ce qui compte c'est X".
 _FOCUS_NOUNS = frozenset({"important", "importante", "compte", "question", "probleme", "souci",
-                          "inquiete", "interesse"})
+                          "inquiete", "interesse", "urgent", "presse", "urge"})
 # Said after X: "c'est X qui compte", "c'est X qui m'inquiète", "X c'est ça le souci".
-_FOCUS_CLEFT = frozenset({"compte", "inquiete", "importe", "peur", "interesse"})
+_FOCUS_CLEFT = frozenset({"compte", "inquiete", "importe", "peur", "interesse", "presse", "urge", "urgent"})
 _FOCUS_BACK = (("est", "ca", "le", "souci"), ("est", "ca", "le", "probleme"), ("est", "ca", "qui"),
-               ("voila", "le", "probleme"), ("voila", "le", "souci"))
-_CLAUSE_STARTS = (("mais",), ("est", "bon"))
+               ("voila", "le", "probleme"), ("voila", "le", "souci"), ("est", "ca", "le", "plus"),
+               ("est", "le", "plus", "urgent"), ("est", "le", "plus", "important"), ("est", "ca", "l", "urgence"),
+               ("est", "ca", "le", "urgence"), ("est", "ca", "ma", "question"))
+# Where the clause holding X starts: "..., mais X c'est ça le souci", "..., et aussi X, c'est ça le
+# plus urgent" (the second of two questions is the one that matters).
+_CLAUSE_STARTS = (("mais",), ("est", "bon"), *_ALSO)
 _SKIP = frozenset({"est", "pour", "ca", "que", "qui", "me", "m"})
 
 

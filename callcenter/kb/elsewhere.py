@@ -39,6 +39,12 @@ CUES: tuple[tuple[str, ...], ...] = (
     ("cheque", "energie"), ("compteur",), ("caution",), ("commissariat",), ("gendarmerie",),
     ("police",), ("tribunal",), ("avocat",), ("urssaf",), ("sncf",), ("ratp",), ("navigo",),
     ("billet",),
+    # Local transport (the town, the region or the operator): a bus pass, even a free one for
+    # older people, is no pension ("la carte de bus gratuite pour les personnes âgées"). The pass
+    # or the ticket, not the bus itself: "j'ai perdu ma carte vitale dans le bus" is ours.
+    ("carte", "de", "bus"), ("carte", "bus"), ("abonnement", "de", "bus"), ("abonnement", "bus"),
+    ("carte", "de", "transport"), ("titre", "de", "transport"), ("abonnement", "transport"),
+    ("abonnement", "de", "transport"), ("ticket",), ("tickets",), ("pension", "alimentaire"),
 )
 # Two words anywhere in the sentence: a civil-status act named with the town hall ("déclarer le
 # décès de mon père à la mairie"); either word alone is a topic's ("prévenir la caf d'un décès",
@@ -46,7 +52,10 @@ CUES: tuple[tuple[str, ...], ...] = (
 PAIRED_CUES: tuple[tuple[str, ...], ...] = tuple(
     ("mairie", act) for act in ("deces", "decede", "decedee", "naissance", "mariage", "marie",
                                 "mariee", "maries", "pacs", "pacser", "pacse", "pacsee", "pacses",
-                                "divorce", "reconnaissance", "reconnaitre", "nom", "prenom"))
+                                "divorce", "reconnaissance", "reconnaitre", "nom", "prenom")) + (
+    # A salary the employer owes ("mon patron m'a pas versé mon salaire"): the employer's, then the
+    # labour inspectorate's or the industrial tribunal's, not a benefit's payment date.
+    ("patron", "salaire"), ("employeur", "salaire"), ("patronne", "salaire"))
 
 
 # The cues by their first word: a sentence is read once, word by word, on every search.

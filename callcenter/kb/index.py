@@ -44,6 +44,7 @@ from callcenter.kb.semantic import Embedder, EntryVectors
 
 PAIR_JOIN = " "
 _TOPIC_LIKE_TERMS = frozenset(t for name in TOPIC_LIKE_NAMES for t in terms(words(name)))
+_BODY_TERMS = frozenset(t for names in ORGANISME_NAMES.values() for name in names for t in terms(words(name)))
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,9 @@ class SearchSettings:
     clarify_min_evidence: float = 0.5
     # A single topic is offered ("is it about X?") only with this much evidence.
     confirm_min_evidence: float = 0.85
+    # Below that, the weak topic is offered with the runners-up that have at least this share of
+    # its evidence (a choice of two or three is a real question; one weak guess is not).
+    widen_share: float = 0.5
     max_choices: int = 3
     # Semantic check (when the index has sentence embeddings): an answer whose runner-up has at
     # least this share of its evidence is checked against the embeddings of the first three
@@ -526,11 +530,25 @@ class KnowledgeIndex:
             return ranked[0][0]
         return None
 
-    def _focus_choice(self, focus: Sequence[str], excluded: set[int], best_idx: int) -> tuple[int, ...]:
-        """The focus's best entry and the sentence's best, when they differ; else ()."""
+    def _focus_choice(self, focus: Sequence[str], excluded: set[int], best_idx: int,
+                      sentence: Sequence[tuple[int, float]]) -> tuple[int, ...]:
+        """The topics to offer when the focus does not clearly name one: the focus's close
+        candidates, those the whole sentence supports most first ("la carte vitale de mon fils et
+        mon attestation pour l'hôpital, c'est surtout l'attestation": the attestations of the
+        three bodies are alike, the sentence says which); or the focus's best entry and the
+        sentence's best, when they differ; else ()."""
         _, ranked = self._rank(focus)
         ranked = [(idx, ev) for idx, ev in ranked if idx not in excluded]
-        if not ranked or ranked[0][0] == best_idx:
+        if not ranked:
+            return ()
+        top = ranked[0][1]
+        close = [idx for idx, ev in ranked[: self.settings.max_choices] if ev > self.settings.max_runner_up * top]
+        if len(close) > 1:
+            support = dict(sentence)
+            ordered = tuple(sorted(close, key=lambda idx: -support.get(idx, 0.0)))
+            # The sentence's best is the focus's likeliest reading too: the usual decision stands.
+            return () if ordered[0] == best_idx else ordered
+        if ranked[0][0] == best_idx:
             return ()
         return (ranked[0][0], best_idx)
 
@@ -605,7 +623,7 @@ class KnowledgeIndex:
                 confidence = max(confidence, self._score(s.min_evidence))
                 if best_idx != focused and sure >= s.clarify_min_evidence:
                     also = self.kb.entries[best_idx].id
-            elif parts.focus and (aside := self._focus_choice(parts.focus, rejected, best_idx)):
+            elif parts.focus and (aside := self._focus_choice(parts.focus, rejected, best_idx, ranked)):
                 # What the caller said matters points elsewhere than the sentence as a whole, and
                 # not clearly enough to answer: ask which of the two.
                 if sure >= s.clarify_min_evidence:
@@ -633,10 +651,14 @@ class KnowledgeIndex:
                 near = [idx for idx, ev in ranked[: s.max_choices]
                         if ev > min(s.max_runner_up, s.clarify_share) * best]
                 clarify = tuple(self.kb.entries[idx].id for idx in near)
-                if len(close) > s.max_choices:
-                    clarify = ()  # too many alike ("c'est pour la caf"): any three would be arbitrary
+                if len(close) > s.max_choices and self._says_little(seq):
+                    # Too many alike and nothing said beyond a body or one word ("c'est pour la
+                    # caf"): any three would be arbitrary. A sentence that says more ("mon rsa est
+                    # pas arrivé sur mon compte") gets its three closest topics.
+                    clarify = ()
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
-                    clarify = ()  # one weak topic: not worth a question, ask to rephrase
+                    wide = [idx for idx, ev in ranked[: s.max_choices] if ev >= s.widen_share * best]
+                    clarify = tuple(self.kb.entries[idx].id for idx in wide) if len(wide) > 1 else ()
             if match is not None and ((cues := cues_in(parts.kept)) and foreign_to(cues, self._entry_words(match))
                                       or self._other_body(parts.kept, match)):
                 # "pour se marier à la mairie", "le permis de chasse": another administration's
@@ -671,6 +693,12 @@ class KnowledgeIndex:
                             terms=tuple(t for t, _ in seq), confidence=confidence, clarify=clarify,
                             rejected=tuple(sorted(self.kb.entries[i].id for i in rejected)), also=also,
                             semantic_rival=semantic_rival)
+
+    @staticmethod
+    def _says_little(seq: Sequence[tuple[str, float]]) -> bool:
+        """Whether a query's terms, once the bodies' names are left aside, are one word or none."""
+        content = {t for t, _ in seq if not is_marker(t) and not t.isdigit()} - _BODY_TERMS
+        return len(content) <= 1
 
     def _vague(self, seq: Sequence[tuple[str, float]], best_idx: int) -> bool:
         """A one-word request that does not name its topic ("c'est pour le logement", "mes
