@@ -95,6 +95,10 @@ class SearchSettings:
     # when one of the runners-up holds a word at least this strong (weight x relative idf, about
     # a whole synonym's) that the best entry does not have at all ("mon CPF pour le permis").
     named_rival_weight: float = 1.4
+    # A state said to be over ("plus inscrit") named by a runner-up at least this strongly
+    # (weight x relative idf of the pair) and never by the best entry turns the answer into a
+    # question between the two: the sentence says the opposite of what the best entry is about.
+    negated_rival_weight: float = 0.4
     semantic_zone: float = 0.5
     semantic_margin: float = 0.03
     fuzzy_cutoff: float = 86.0
@@ -631,7 +635,8 @@ class KnowledgeIndex:
             elif sure >= s.min_evidence and runner_up <= s.max_runner_up * best \
                     and not self._vague(seq, best_idx):
                 match = self.kb.entries[best_idx]
-                named = None if parts.also else self._named_rival(seq, [idx for idx, _ in ranked[:s.max_choices]])
+                firsts = [idx for idx, _ in ranked[:s.max_choices]]
+                named = None if parts.also else (self._named_rival(seq, firsts) or self._negated_rival(seq, firsts))
                 if named is not None:
                     # The sentence names two topics outright ("mon CPF pour passer le permis"):
                     # both fit, so ask rather than guess.
@@ -752,6 +757,28 @@ class KnowledgeIndex:
                 continue
             found.update(i for i, w in posting if w >= strong and i in rivals)
         return next((idx for idx in candidates[1:] if idx in found), None)
+
+    def _negated_rival(self, seq: Sequence[tuple[str, float]], candidates: Sequence[int]) -> int | None:
+        """A runner-up among ``candidates`` that names the negated state the sentence says ("je
+        suis plus inscrit": the radiation's "plus inscrit", not the registration), while the best
+        entry never says it, if any."""
+        if len(candidates) < 2:
+            return None
+        floor = self.settings.negated_rival_weight
+        best = candidates[0]
+        for (a, _), (b, sim) in zip(seq, seq[1:], strict=False):
+            if a != "plus" or is_marker(b) or sim < 1.0:
+                continue
+            posting = self._postings.get(a + PAIR_JOIN + b, ())
+            # Only what the best entry is about ("inscrit" for the registration) said to be over.
+            if any(i == best for i, _ in posting) or \
+                    max((w for i, w in self._postings.get(b, ()) if i == best), default=0.0) < floor * 2:
+                continue
+            strong = {i for i, w in posting if w >= floor}
+            found = next((idx for idx in candidates[1:] if idx in strong), None)
+            if found is not None:
+                return found
+        return None
 
     def _entry_words(self, entry: Entry) -> frozenset[str]:
         """The normalised words of an entry's names, title and examples (not its long answers)."""
