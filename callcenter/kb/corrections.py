@@ -291,7 +291,8 @@ _INSTEAD = frozenset({"non", "pas", "mais"})
 _FOCUS_NOUNS = frozenset({"important", "importante", "compte", "question", "probleme", "souci",
                           "inquiete", "interesse", "urgent", "presse", "urge"})
 # Said after X: "c'est X qui compte", "c'est X qui m'inquiète", "X c'est ça le souci".
-_FOCUS_CLEFT = frozenset({"compte", "inquiete", "importe", "peur", "interesse", "presse", "urge", "urgent"})
+_FOCUS_CLEFT = frozenset({"compte", "inquiete", "importe", "peur", "interesse", "presse", "urge", "urgent",
+                          "pas", "bloque", "manque", "coince"})
 _FOCUS_BACK = (("est", "ca", "le", "souci"), ("est", "ca", "le", "probleme"), ("est", "ca", "qui"),
                ("voila", "le", "probleme"), ("voila", "le", "souci"), ("est", "ca", "le", "plus"),
                ("est", "le", "plus", "urgent"), ("est", "le", "plus", "important"), ("est", "ca", "l", "urgence"),

@@ -556,6 +556,16 @@ class KnowledgeIndex:
             return ()
         return (ranked[0][0], best_idx)
 
+    def _span_body(self, span: Sequence[str]) -> str | None:
+        """The body whose topics a phrase names, when its closest entries all belong to one."""
+        _, ranked = self._rank(span)
+        if not ranked:
+            return None
+        top = ranked[0][1]
+        bodies = {self.kb.entries[idx].organisme for idx, ev in ranked[: self.settings.max_choices]
+                  if ev >= self.settings.max_runner_up * top}
+        return next(iter(bodies)) if len(bodies) == 1 and bodies != {"tous"} else None
+
     def _body_named(self, heard: Sequence[str]) -> str | None:
         """The body a phrase names and nothing more ("la caf", "la sécu"), if any."""
         said = set(terms(heard))
@@ -575,7 +585,12 @@ class KnowledgeIndex:
         """
         s = self.settings
         parts = split(words(text))
+        if parts.focus and {t for t in terms(parts.focus) if not is_marker(t)} <= _BODY_TERMS:
+            # "c'est les allocs qui sont pas arrivées": a body named, not a topic chosen.
+            parts = dataclasses.replace(parts, focus=())
         rejected: set[int] = set()
+        # The bodies whose topics the caller rejected by name ("pas la déclaration de cette année").
+        domains: set[str] = set()
         for span in parts.rejected:
             body = self._body_named(span)
             if body is not None and set(terms(span)) <= _TOPIC_LIKE_TERMS:
@@ -589,6 +604,8 @@ class KnowledgeIndex:
                 rejected.update(i for i, e in enumerate(self.kb.entries) if e.organisme == body)
             elif (idx := self._confident(span)) is not None:
                 rejected.add(idx)
+            if body is None and (domain := self._span_body(span)) is not None:
+                domains.add(domain)
         if rejected and (named := self._confident(parts.kept)) in rejected and \
                 self._body_named(parts.kept) is None and \
                 not set(terms(parts.kept)) & {t for span in parts.rejected for t in terms(span)}:
@@ -599,6 +616,13 @@ class KnowledgeIndex:
             rejected.discard(named)  # type: ignore[arg-type]
         seq, ranked = self._rank(parts.kept)
         ranked = [(idx, ev) for idx, ev in ranked if idx not in rejected]
+        if len(domains) == 1 and not bodies_named(parts.kept) and \
+                self._sure(seq, ranked) < s.clarify_min_evidence:
+            # What is left after a rejected topic says too little on its own: the rejected topic's
+            # body is its context ("pas la déclaration de cette année, ce qu'ils me prennent sur
+            # le salaire" is the tax withheld, not the CAF's change of situation).
+            seq, ranked = self._rank((*parts.kept, *words(ORGANISME_NAMES[domains.pop()][0])))
+            ranked = [(idx, ev) for idx, ev in ranked if idx not in rejected]
         results = tuple(
             (self.kb.entries[idx].id, self._score(ev)) for idx, ev in ranked[: max(top, 0)]
         )
@@ -669,13 +693,19 @@ class KnowledgeIndex:
                 # "pour se marier à la mairie", "le permis de chasse": another administration's
                 # business that shares a word with a topic, or another body named ("changer mon
                 # adresse pour les impôts"); ask (the caller can say none of them).
+                vetoed = match
                 match = None
                 also = None
                 near = [idx for idx, ev in ranked[: s.max_choices] if ev > s.max_runner_up * best]
+                # The topics the cue or the named body do fit ("la mutuelle de l'état": the CSS
+                # speaks of a mutuelle; "dire à la caf ma nouvelle adresse": the CAF's best) are
+                # offered with the best, so the one question can resolve.
+                fits = self._fitting(parts.kept, cues, vetoed, [idx for idx, _ in ranked[: s.max_choices + 3]])
+                near += [idx for idx in fits if idx not in near][: max(0, s.max_choices - len(near))]
                 clarify = tuple(self.kb.entries[idx].id for idx in near)
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     clarify = ()
-            if match is not None and not parts.also and focused is None and \
+            if match is not None and not parts.also and \
                     (aspect := self._aspect_neighbour(parts.kept, match)) is not None:
                 # "quel jour tombe la prime d'activité", "un papier qui prouve ce que je touche au
                 # chômage": the benefit's entry, or its body's payment dates or attestations, two
@@ -722,6 +752,23 @@ class KnowledgeIndex:
                     and asks(heard):
                 return idx
         return None
+
+    def _fitting(self, heard: Sequence[str], cues: Sequence[tuple[str, ...]], vetoed: Entry,
+                 candidates: Sequence[int]) -> list[int]:
+        """Among ``candidates`` (best first), the first entry that every cue of the sentence fits
+        (its own words hold them) and the first of each body the sentence names, other than the
+        entry that was not answered."""
+        out: list[int] = []
+        if cues:
+            fit = next((idx for idx in candidates if self.kb.entries[idx] is not vetoed
+                        and not foreign_to(cues, self._entry_words(self.kb.entries[idx]))), None)
+            if fit is not None:
+                out.append(fit)
+        for body in sorted(bodies_named(heard) - {vetoed.organisme}):
+            first = next((idx for idx in candidates if self.kb.entries[idx].organisme == body), None)
+            if first is not None and first not in out:
+                out.append(first)
+        return out
 
     @staticmethod
     def _other_body(heard: Sequence[str], entry: Entry) -> bool:
