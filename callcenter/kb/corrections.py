@@ -69,6 +69,15 @@ _STATES = frozenset({
 })
 
 
+# Endings of a past participle once accents are folded ("inscrite", "remboursée", "suspendu"):
+# after "est pas" they say how something is ("ma fille est pas inscrite"), not which topic.
+_PARTICIPLE_ENDINGS = ("ee", "ees", "it", "ite", "its", "ites", "ie", "ies", "u", "ue", "us", "ues")
+
+
+def _is_state(word: str) -> bool:
+    return word in _STATES or (len(word) > 4 and word.endswith(_PARTICIPLE_ENDINGS))
+
+
 # Words a caller opens with before a correction: "non non pas la carte ...", "ah pas l'inscription".
 _OPENERS = frozenset({"non", "nan", "ah", "oh", "euh", "bah", "ben", "oui", "alors", "attendez",
                       "attends", "pardon", "enfin", "mais", "bon", "voila", "voilà", "hein", "bonjour"})
@@ -132,7 +141,7 @@ def _trigger(words: Sequence[str], i: int) -> int:
         return i + 1
     before = words[max(0, i - 3):i]
     if before and before[-1] in ("est", "etait", "était") and i + 1 < len(words) \
-            and words[i + 1] in _STATES:
+            and _is_state(words[i + 1]):
         return -1  # "ma retraite (n')est pas arrivée": a state denied, not a topic rejected
     if before and (before[-1] in ("est", "etait", "était", "non", "mais")
                    or (len(before) >= 2 and before[-2] == "est" and before[-1] == "ne")):
@@ -299,6 +308,10 @@ _FOCUS_BACK = (("est", "ca", "le", "souci"), ("est", "ca", "le", "probleme"), ("
                ("est", "ca", "le", "urgence"), ("est", "ca", "ma", "question"))
 # Where the clause holding X starts: "..., mais X c'est ça le souci", "..., et aussi X, c'est ça le
 # plus urgent" (the second of two questions is the one that matters).
+# A state said to be fine before "mais" ("elle est à jour mais", "ça marche bien mais").
+_FINE = frozenset({"bien", "jour", "ok", "regle", "reglee", "fonctionne", "marche", "recu", "recue",
+                   "fait", "faite"})
+_NEGATIONS = frozenset({"pas", "plus", "jamais", "rien"})
 _CLAUSE_STARTS = (("mais",), ("est", "bon"), *_ALSO)
 _SKIP = frozenset({"est", "pour", "ca", "que", "qui", "me", "m"})
 
@@ -347,4 +360,10 @@ def _focus(words: Sequence[str]) -> tuple[str, ...]:
                             begin = j + len(start)
                 if (span := _strip(words[begin:i])):
                     return span
+    # "ma carte vitale marche bien mais je voudrais la complémentaire": what is fine is not the
+    # question; what follows "mais" is (when nothing above said what matters).
+    for i in range(n):
+        if words[i] == "mais" and _FINE.intersection(words[max(0, i - 3):i]) \
+                and not _NEGATIONS.intersection(words[max(0, i - 4):i]) and (span := _strip(words[i + 1:])):
+            return span
     return ()

@@ -233,6 +233,32 @@ def asks_when_paid(heard: Sequence[str]) -> bool:
     return when
 
 
+# "depuis trois mois", "ça fait deux semaines", "il y a 3 jours": how long, not what about ("mon
+# dossier est bloqué depuis trois mois" is not the quarterly return, whose "tous les trois mois"
+# has no such word before it).
+_SINCE = frozenset({"depuis", "fait", "ya", "pendant", "dans"})
+_UNITS = frozenset({"jour", "jours", "semaine", "semaines", "mois", "an", "ans", "annee", "annees",
+                    "heure", "heures", "minute", "minutes"})
+
+
+def without_durations(heard: Sequence[str]) -> Sequence[str]:
+    """A sentence's normalised words without the durations it states (a number and its unit
+    after "depuis", "ça fait", "il y a", "pendant", "dans")."""
+    if not _SINCE.intersection(heard) and "y" not in heard:
+        return heard
+    out: list[str] = []
+    i = 0
+    while i < len(heard):
+        since = heard[i] in _SINCE or (heard[i] == "a" and i >= 2 and tuple(heard[i - 2:i]) == ("il", "y"))
+        if since and i + 2 < len(heard) and heard[i + 1].isdigit() and heard[i + 2] in _UNITS:
+            out.append(heard[i])
+            i += 3
+            continue
+        out.append(heard[i])
+        i += 1
+    return out
+
+
 # "je voudrais un rendez-vous pour mon dossier retraite": the caller asks for the appointment.
 _WISH = frozenset({"voudrais", "veux", "voulais", "aimerais", "souhaite", "souhaiterais"})
 
@@ -493,7 +519,7 @@ class KnowledgeIndex:
     def _rank(self, heard: Sequence[str]) -> tuple[list[tuple[str, float]], list[tuple[int, float]]]:
         """The query's terms (with their similarity) and the entries by evidence, best first."""
         seq: list[tuple[str, float]] = []
-        for word, sim in self._repair(heard):
+        for word, sim in self._repair(without_durations(heard)):
             term = terms([word])
             if term:
                 seq.append((term[0], sim))
@@ -543,8 +569,8 @@ class KnowledgeIndex:
         sentence's best, when they differ; else ()."""
         _, ranked = self._rank(focus)
         ranked = [(idx, ev) for idx, ev in ranked if idx not in excluded]
-        if not ranked:
-            return ()
+        if not ranked or ranked[0][1] < self.settings.clarify_min_evidence:
+            return ()  # "c'est ma fille qui est pas inscrite": a person, not a topic
         top = ranked[0][1]
         close = [idx for idx, ev in ranked[: self.settings.max_choices] if ev > self.settings.max_runner_up * top]
         if len(close) > 1:
@@ -616,7 +642,8 @@ class KnowledgeIndex:
             rejected.discard(named)  # type: ignore[arg-type]
         seq, ranked = self._rank(parts.kept)
         ranked = [(idx, ev) for idx, ev in ranked if idx not in rejected]
-        if len(domains) == 1 and not bodies_named(parts.kept) and \
+        context = next(iter(domains)) if len(domains) == 1 else None
+        if context is not None and not bodies_named(parts.kept) and \
                 self._sure(seq, ranked) < s.clarify_min_evidence:
             # What is left after a rejected topic says too little on its own: the rejected topic's
             # body is its context ("pas la déclaration de cette année, ce qu'ils me prennent sur
@@ -720,6 +747,14 @@ class KnowledgeIndex:
                 clarify = (match.id, self.kb.entries[meeting].id)
                 match = None
                 also = None
+            if match is None and ranked and asks_when_paid(parts.kept):
+                # "non c'est pas l'actualisation, je voudrais savoir quand ça tombe": no clear
+                # topic, but a question about when it is paid; the payment dates of the body in
+                # question (the rejected topic's, else the best entry's) are among the choices.
+                body = context or self.kb.entries[best_idx].organisme
+                payday = self._payday_entries.get(body)
+                if payday is not None and payday not in rejected and self.kb.entries[payday].id not in clarify:
+                    clarify = (self.kb.entries[payday].id, *clarify)[: s.max_choices]
             if match is not None and parts.also and also is None:
                 pieces = {self._confident(parts.first), self._confident(parts.also)} - {None, best_idx}
                 if len(pieces) == 1:
