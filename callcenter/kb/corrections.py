@@ -299,6 +299,9 @@ _INSTEAD = frozenset({"non", "pas", "mais"})
 # c'est X", "le problème c'est X", "ce qui compte c'est X".
 _FOCUS_NOUNS = frozenset({"important", "importante", "compte", "question", "probleme", "souci",
                           "inquiete", "interesse", "urgent", "presse", "urge"})
+# "la deuxième question c'est X" counts the questions; it does not say which matters.
+_ORDINALS = frozenset({"premiere", "premier", "deuxieme", "seconde", "second", "troisieme", "autre", "1",
+                       "2", "3"})
 # Said after X: "c'est X qui compte", "c'est X qui m'inquiète", "X c'est ça le souci".
 _FOCUS_CLEFT = frozenset({"compte", "inquiete", "importe", "peur", "interesse", "presse", "urge", "urgent",
                           "pas", "bloque", "manque", "coince"})
@@ -339,7 +342,7 @@ def _focus(words: Sequence[str]) -> tuple[str, ...]:
                 if (span := _strip(words[after:])):
                     return span
         # "le plus important c'est X", "ce qui compte c'est X".
-        if words[i] in _FOCUS_NOUNS and "est" in words[i + 1:i + 3]:
+        if words[i] in _FOCUS_NOUNS and "est" in words[i + 1:i + 3] and not (i and words[i - 1] in _ORDINALS):
             after = words.index("est", i + 1) + 1
             if (span := _strip(words[after:])):
                 return span

@@ -205,7 +205,7 @@ def _names(entry: Entry) -> set[str]:
 
 # "Quand est-ce qu'on touche X", "X tombe quel jour": a question about when a benefit is paid.
 _WHEN = (("quel", "jour"), ("quelle", "date"), ("quel", "date"), ("date",), ("quand",),
-         ("le", "combien"))
+         ("le", "combien"), ("jour", "du"), ("jour", "de"))
 # "quand ON vit seul", "quand J'ai accouché": a condition or a moment, not a question.
 _NOT_WHEN_AFTER = frozenset({"on", "je", "j", "il", "elle", "ils", "elles", "nous", "vous", "tu",
                              "ai", "suis", "mon", "ma", "mes", "le", "la", "les", "un", "une"})
