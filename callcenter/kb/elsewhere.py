@@ -45,6 +45,10 @@ CUES: tuple[tuple[str, ...], ...] = (
     ("carte", "de", "bus"), ("carte", "bus"), ("abonnement", "de", "bus"), ("abonnement", "bus"),
     ("carte", "de", "transport"), ("titre", "de", "transport"), ("abonnement", "transport"),
     ("abonnement", "de", "transport"), ("ticket",), ("tickets",), ("pension", "alimentaire"),
+    # The town's own services. (Not social housing: callers name it as the reason for a paper they
+    # ask us for, "une attestation de paiement pour ma demande de logement social".)
+    ("piscine",), ("mediatheque",), ("bibliotheque",), ("dechetterie",), ("poubelles",), ("ordures",),
+    ("creche",), ("stationnement",),
 )
 # Two words anywhere in the sentence: a civil-status act named with the town hall ("déclarer le
 # décès de mon père à la mairie"); either word alone is a topic's ("prévenir la caf d'un décès",
