@@ -40,6 +40,7 @@ SETS: dict[str, Path] = {
     "blind batch 5": FIXTURES / "blind_batch5.yaml",
     "blind batch 6": FIXTURES / "blind_batch6.jsonl",
     "blind batch 7": FIXTURES / "blind_batch7.jsonl",
+    "blind batch 8": FIXTURES / "blind_batch8.jsonl",
 }
 SECTIONS = ("typical", "corrections", "misheard")
 _SUMMARY = re.compile(r"match accuracy ([\d.]+) \((\d+)/(\d+)\).*wrong answers ([\d.]+), "

@@ -312,8 +312,8 @@ _FOCUS_BACK = (("est", "ca", "le", "souci"), ("est", "ca", "le", "probleme"), ("
 # Where the clause holding X starts: "..., mais X c'est ça le souci", "..., et aussi X, c'est ça le
 # plus urgent" (the second of two questions is the one that matters).
 # A state said to be fine before "mais" ("elle est à jour mais", "ça marche bien mais").
-_FINE = frozenset({"bien", "jour", "ok", "regle", "reglee", "fonctionne", "marche", "recu", "recue",
-                   "fait", "faite"})
+_FINE = frozenset({"bien", "jour", "ok", "bon", "bonne", "valide", "regle", "reglee", "fonctionne", "marche",
+                   "recu", "recue", "fait", "faite"})
 _NEGATIONS = frozenset({"pas", "plus", "jamais", "rien"})
 _CLAUSE_STARTS = (("mais",), ("est", "bon"), *_ALSO)
 _SKIP = frozenset({"est", "pour", "ca", "que", "qui", "me", "m"})

@@ -707,10 +707,11 @@ class KnowledgeIndex:
                 near = [idx for idx, ev in ranked[: s.max_choices]
                         if ev > min(s.max_runner_up, s.clarify_share) * best]
                 clarify = tuple(self.kb.entries[idx].id for idx in near)
-                if len(close) > s.max_choices and self._says_little(seq):
-                    # Too many alike and nothing said beyond a body or one word ("c'est pour la
-                    # caf"): any three would be arbitrary. A sentence that says more ("mon rsa est
-                    # pas arrivé sur mon compte") gets its three closest topics.
+                if self._only_bodies(seq) or (len(close) > s.max_choices and self._says_little(seq)):
+                    # Nothing said beyond a body ("c'est pour la caf"), or too many alike and one
+                    # word more: any three would be arbitrary (the IVR asks for the question). A
+                    # sentence that says more ("mon rsa est pas arrivé sur mon compte") gets its
+                    # three closest topics.
                     clarify = ()
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
                     wide = [idx for idx, ev in ranked[: s.max_choices] if ev >= s.widen_share * best]
@@ -727,7 +728,8 @@ class KnowledgeIndex:
                 # The topics the cue or the named body do fit ("la mutuelle de l'état": the CSS
                 # speaks of a mutuelle; "dire à la caf ma nouvelle adresse": the CAF's best) are
                 # offered with the best, so the one question can resolve.
-                fits = self._fitting(parts.kept, cues, vetoed, [idx for idx, _ in ranked[: s.max_choices + 3]])
+                fits = self._fitting(parts.kept, cues, vetoed,
+                                     [idx for idx, _ in ranked[: s.max_choices + 3] if idx not in near])
                 near += [idx for idx in fits if idx not in near][: max(0, s.max_choices - len(near))]
                 clarify = tuple(self.kb.entries[idx].id for idx in near)
                 if len(clarify) == 1 and sure < s.confirm_min_evidence:
@@ -765,6 +767,11 @@ class KnowledgeIndex:
                             semantic_rival=semantic_rival)
 
     @staticmethod
+    def _only_bodies(seq: Sequence[tuple[str, float]]) -> bool:
+        """Whether a query's terms are only the names of bodies."""
+        return not {t for t, _ in seq if not is_marker(t) and not t.isdigit()} - _BODY_TERMS
+
+    @staticmethod
     def _says_little(seq: Sequence[tuple[str, float]]) -> bool:
         """Whether a query's terms, once the bodies' names are left aside, are one word or none."""
         content = {t for t, _ in seq if not is_marker(t) and not t.isdigit()} - _BODY_TERMS
@@ -790,15 +797,13 @@ class KnowledgeIndex:
 
     def _fitting(self, heard: Sequence[str], cues: Sequence[tuple[str, ...]], vetoed: Entry,
                  candidates: Sequence[int]) -> list[int]:
-        """Among ``candidates`` (best first), the first entry that every cue of the sentence fits
-        (its own words hold them) and the first of each body the sentence names, other than the
-        entry that was not answered."""
+        """Among ``candidates`` (best first), the entries that every cue of the sentence fits (their
+        own words hold them) and the first of each body the sentence names, other than the entry
+        that was not answered."""
         out: list[int] = []
         if cues:
-            fit = next((idx for idx in candidates if self.kb.entries[idx] is not vetoed
-                        and not foreign_to(cues, self._entry_words(self.kb.entries[idx]))), None)
-            if fit is not None:
-                out.append(fit)
+            out += [idx for idx in candidates if self.kb.entries[idx] is not vetoed
+                    and not foreign_to(cues, self._entry_words(self.kb.entries[idx]))]
         for body in sorted(bodies_named(heard) - {vetoed.organisme}):
             first = next((idx for idx in candidates if self.kb.entries[idx].organisme == body), None)
             if first is not None and first not in out:
