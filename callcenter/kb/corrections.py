@@ -307,14 +307,14 @@ _FOCUS_CLEFT = frozenset({"compte", "inquiete", "importe", "peur", "interesse", 
                           "pas", "bloque", "manque", "coince"})
 _FOCUS_BACK = (("est", "ca", "le", "souci"), ("est", "ca", "le", "probleme"), ("est", "ca", "qui"),
                ("voila", "le", "probleme"), ("voila", "le", "souci"), ("est", "ca", "le", "plus"),
-               ("est", "le", "plus", "urgent"), ("est", "le", "plus", "important"), ("est", "ca", "l", "urgence"),
+               ("est", "le", "plus", "urgent"), ("est", "le", "plus", "important"),
                ("est", "ca", "le", "urgence"), ("est", "ca", "ma", "question"))
-# Where the clause holding X starts: "..., mais X c'est ça le souci", "..., et aussi X, c'est ça le
-# plus urgent" (the second of two questions is the one that matters).
 # A state said to be fine before "mais" ("elle est à jour mais", "ça marche bien mais").
 _FINE = frozenset({"bien", "jour", "ok", "bon", "bonne", "valide", "regle", "reglee", "fonctionne", "marche",
                    "recu", "recue", "fait", "faite"})
 _NEGATIONS = frozenset({"pas", "plus", "jamais", "rien"})
+# Where the clause holding X starts: "..., mais X c'est ça le souci", "..., et aussi X, c'est ça le
+# plus urgent" (the second of two questions is the one that matters).
 _CLAUSE_STARTS = (("mais",), ("est", "bon"), *_ALSO)
 _SKIP = frozenset({"est", "pour", "ca", "que", "qui", "me", "m"})
 
