@@ -45,6 +45,9 @@ _BODY_NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # To stop working (to retire, to raise a child) is not a work stoppage (sick leave): the
         # stemmer would send "arrêter de travailler" onto "arrêt de travail".
         (r"\barret(?:e|es|er|ez|ent|ons|ais|ait|ee|ees) de travailler\b", "cesser de travailler"),
+        # Likewise "j'ai arrêté mes études", "arrêter ma formation": the verb and its object.
+        (r"\barret(?:e|es|er|ez|ent|ons|ais|ait|ee|ees) (mes|mon|ma|ses|son|sa|nos|notre|leur|leurs) ",
+         r"cesse \1 "),
         # "ma paie", "sur la paye" is the salary; the stemmer would send it onto "payer" (the tax
         # debt's word, "je n'arrive pas à payer"). The verb has no article before it ("la caf paie").
         (r"\b(ma|ta|sa|la|une|votre|notre|leur) pa(?:i|y)e\b", r"\1 salaire"),
