@@ -190,3 +190,9 @@ def test_durations_are_not_topic_words(bundled_index: KnowledgeIndex) -> None:
 def test_the_day_of_the_payment_asks_when_paid() -> None:
     assert asks_when_paid(words("je voudrais savoir le jour du versement"))
     assert not asks_when_paid(words("je voudrais savoir le montant du versement"))
+
+
+def test_to_stop_ones_studies_is_not_a_sick_leave() -> None:
+    assert "arret" not in words("j'ai arrêté mes études en juin")
+    assert "arret" in words("je suis en arrêt maladie")
+    assert "arrete" in words("le médecin m'a arrêté deux semaines")
