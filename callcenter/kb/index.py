@@ -560,6 +560,18 @@ class KnowledgeIndex:
             return ranked[0][0]
         return None
 
+    def _leaning(self, heard: Sequence[str], excluded: Iterable[int] = ()) -> int | None:
+        """The entry a piece of a sentence points to, clear or not, if it has enough evidence to be
+        offered (``clarify_min_evidence`` once discounted) and is ahead of its runner-up."""
+        seq, ranked = self._rank(heard)
+        out = set(excluded)
+        ranked = [(idx, ev) for idx, ev in ranked if idx not in out]
+        if not ranked or self._sure(seq, ranked) < self.settings.clarify_min_evidence:
+            return None
+        if len(ranked) > 1 and ranked[1][1] > self.settings.max_runner_up * ranked[0][1]:
+            return None
+        return ranked[0][0]
+
     def _focus_choice(self, focus: Sequence[str], excluded: set[int], best_idx: int,
                       sentence: Sequence[tuple[int, float]]) -> tuple[int, ...]:
         """The topics to offer when the focus does not clearly name one: the focus's close
@@ -761,6 +773,12 @@ class KnowledgeIndex:
                 pieces = {self._confident(parts.first), self._confident(parts.also)} - {None, best_idx}
                 if len(pieces) == 1:
                     also = self.kb.entries[pieces.pop()].id  # type: ignore[index]
+                elif focused is None and (first := self._leaning(parts.first, rejected)) is not None \
+                        and first != best_idx:
+                    # "je voudrais un rendez-vous et aussi savoir les horaires": the first question
+                    # is the one callers want, but its half is too short to be sure of; ask which.
+                    clarify = (self.kb.entries[first].id, match.id)
+                    match = None
         return SearchResult(query=text, match=match, results=results,
                             terms=tuple(t for t, _ in seq), confidence=confidence, clarify=clarify,
                             rejected=tuple(sorted(self.kb.entries[i].id for i in rejected)), also=also,

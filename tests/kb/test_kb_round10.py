@@ -196,3 +196,15 @@ def test_to_stop_ones_studies_is_not_a_sick_leave() -> None:
     assert "arret" not in words("j'ai arrêté mes études en juin")
     assert "arret" in words("je suis en arrêt maladie")
     assert "arrete" in words("le médecin m'a arrêté deux semaines")
+
+
+@pytest.mark.parametrize(("text", "first", "second"), [
+    ("je voudrais un rendez-vous et aussi savoir les horaires d'ouverture", "service.rendez_vous",
+     "service.horaires"),
+    ("bonjour j'ai deux questions la première c'est mon rsa et la deuxième question c'est mon mot de passe",
+     "caf.rsa", "service.espace_en_ligne"),
+])
+def test_a_first_question_too_short_to_be_sure_of_is_asked_not_dropped(
+        bundled_index: KnowledgeIndex, text: str, first: str, second: str) -> None:
+    match, clarify = _outcome(bundled_index.search(text))
+    assert match == first or (match is None and clarify[:2] == (first, second))
