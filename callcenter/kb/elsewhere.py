@@ -29,7 +29,7 @@ CUES: tuple[tuple[str, ...], ...] = (
     # Cars and roads beyond the licence and the registration certificate.
     ("controle", "technique"), ("contravention",), ("amende",), ("antai",), ("fourriere",),
     # Employers, banks, insurers, a company's or a private health insurer.
-    ("carte", "bancaire"), ("banquier",), ("mutuelle",), ("assureur",), ("assurance", "auto"),
+    ("carte", "bancaire"), ("banquier",), ("banque",), ("mutuelle",), ("assureur",), ("assurance", "auto"),
     ("assurance", "voiture"), ("assurance", "habitation"), ("fiche", "de", "paie"),
     ("bulletin", "de", "salaire"), ("conges", "payes"), ("prudhommes",), ("prud", "hommes"),
     # Schools, energy suppliers, social housing offices, police and courts.

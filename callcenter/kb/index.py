@@ -283,12 +283,16 @@ def _strongest(kb: KnowledgeBase, postings: Mapping[str, Sequence[tuple[int, flo
 _PROOF_NOUNS = frozenset({"papier", "papiers", "document", "documents", "justificatif", "justificatifs",
                           "preuve", "certificat"})
 _PROOF_VERBS = ("prouv", "montr", "justifi", "attest", "certifi")
+_PROOF_ONLY = frozenset({"justificatif", "justificatifs", "preuve", "preuves", "certificat"})
 
 
 def asks_for_proof(heard: Sequence[str]) -> bool:
     """Whether a sentence's normalised words ask for a paper proving something."""
     for i, word in enumerate(heard):
         if word in _PROOF_NOUNS and any(w.startswith(_PROOF_VERBS) for w in heard[i + 1:i + 5]):
+            return True
+        # "un justificatif que je touche le rsa", "une preuve comme quoi": what it proves follows.
+        if word in _PROOF_ONLY and i + 1 < len(heard) and heard[i + 1] in ("que", "comme"):
             return True
     return False
 

@@ -208,3 +208,16 @@ def test_a_first_question_too_short_to_be_sure_of_is_asked_not_dropped(
         bundled_index: KnowledgeIndex, text: str, first: str, second: str) -> None:
     match, clarify = _outcome(bundled_index.search(text))
     assert match == first or (match is None and clarify[:2] == (first, second))
+
+
+def test_a_proof_of_what_follows_is_a_paper_asked_for(bundled_index: KnowledgeIndex) -> None:
+    text = "il me faudrait un justificatif que je touche l'allocation logement pour mon dossier"
+    match, clarify = _outcome(bundled_index.search(text))
+    assert match == "caf.attestation" or "caf.attestation" in clarify
+
+
+def test_a_bank_is_another_bodys_business(bundled_index: KnowledgeIndex) -> None:
+    assert bundled_index.search("ma banque me prélève des frais chaque mois c'est normal").match is None
+    # a benefit's word with it is still ours to ask about
+    said = bundled_index.search("les impôts ont saisi de l'argent sur mon compte en banque")
+    assert said.match is None or said.match.id == "impots.difficulte_paiement"
