@@ -29,8 +29,11 @@ _LEAD = frozenset({"pour", "la", "le", "les", "un", "une", "du", "des", "de", "m
 # Words that end a rejected span: the caller goes on to what they do want.
 _END = frozenset({"est", "mais", "plutot", "plutôt", "que", "qui", "hein", "non", "je", "j",
                   "moi", "enfin", "juste", "seulement", "voila", "voilà",
-                  "il", "elle", "ils", "elles", "on", "ca", "ça", "vous", "nous", "tu"})
+                  "il", "elle", "ils", "elles", "on", "ca", "ça", "vous", "nous", "tu",
+                  # "pas l'attestation de pôle emploi, celle de la sécu": the one wanted instead
+                  "celle", "celui", "celles", "ceux"})
 _MAX_SPAN = 6
+_THE_ONE = frozenset({"celle", "celui", "celles", "ceux"})
 # A second question: "... et aussi ...", "... et puis ...", "autre question ...".
 _ALSO = (("et", "aussi"), ("et", "apres", "aussi"), ("et", "après", "aussi"), ("et", "puis", "aussi"),
          ("autre", "question"), ("deuxieme", "question"), ("deuxième", "question"),
@@ -269,6 +272,11 @@ def split(words: Sequence[str]) -> Parts:
                 # back words said just before; they are not part of the question any more.
                 _take_back(kept, content)
                 i = end
+                if i < len(words) and words[i] in _THE_ONE:
+                    # "pas l'attestation de pôle emploi, celle de la sécu": the same thing, of
+                    # another; the pronoun stands for the rejected phrase's first word.
+                    kept.append(content[0])
+                    i += 1
                 continue
         kept.append(words[i])
         i += 1

@@ -221,3 +221,12 @@ def test_a_bank_is_another_bodys_business(bundled_index: KnowledgeIndex) -> None
     # a benefit's word with it is still ours to ask about
     said = bundled_index.search("les impôts ont saisi de l'argent sur mon compte en banque")
     assert said.match is None or said.match.id == "impots.difficulte_paiement"
+
+
+def test_the_one_of_another_body_keeps_the_rejected_thing(bundled_index: KnowledgeIndex) -> None:
+    parts = split(words("pas le relevé de la caf celui de la retraite"))
+    assert parts.rejected == (("releve", "caf"),)
+    assert parts.kept[0] == "releve" and "celui" not in parts.kept
+    said = bundled_index.search("non pas l'attestation de la caf celle de pôle emploi")
+    assert _outcome(said)[0] == "ft.attestation" or "ft.attestation" in said.clarify
+    assert "caf.attestation" in said.rejected
