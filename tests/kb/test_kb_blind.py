@@ -8,6 +8,7 @@ docs/knowledge-base.md, "Quality", for the figures and how each batch was writte
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,15 @@ from callcenter.kb import KnowledgeIndex
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BATCHES = ("blind_batch2.yaml", "blind_batch3.yaml", "blind_batch4.yaml", "blind_batch5.yaml")
+# Later batches are in the scorer's format (one JSON caller per line); see each one's .md for how it
+# was written and its first score.
+JSONL_BATCHES = ("blind_batch6.jsonl", "blind_batch7.jsonl", "blind_batch8.jsonl", "blind_batch9.jsonl")
 
 
 def _cases(name: str) -> list[tuple[str, str | None]]:
+    if name.endswith(".jsonl"):
+        lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+        return [(row["text"], row["topic"]) for row in map(json.loads, filter(None, lines))]
     data = yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8"))
     cases: list[tuple[str, str | None]] = [
         (text, topic)
@@ -76,6 +83,17 @@ def test_each_blind_batch_stays_near_the_target(bundled_index: KnowledgeIndex, n
     # focus, denial and cut-word families and the 0.75 margin (docs/knowledge-base.md): 0.970 and
     # 1.5 %, 0.982 and 0 %, 0.967 and 1.4 %, 0.982 and 0 % (batch 5 no longer blind: its errors
     # named two of the families). A floor a little under each, without tuning to single lines.
+    cases = _cases(name)
+    resolved, wrong, misses = _score(bundled_index, cases)
+    assert resolved / len(cases) >= 0.95, "\n".join(misses)
+    assert wrong / len(cases) <= 0.02, "\n".join(misses)
+
+
+@pytest.mark.parametrize("name", JSONL_BATCHES)
+def test_each_later_blind_batch_meets_the_targets(bundled_index: KnowledgeIndex, name: str) -> None:
+    # Lexical search alone, after round 10: batch 6 0.995 resolved and 0 % wrong, batch 7 0.974 and
+    # 1.0 %, batch 8 0.981 and 0.9 %, batch 9 (never tuned on) 0.973 and 1.8 %. The targets,
+    # not floors fitted to each batch.
     cases = _cases(name)
     resolved, wrong, misses = _score(bundled_index, cases)
     assert resolved / len(cases) >= 0.95, "\n".join(misses)
