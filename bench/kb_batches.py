@@ -42,6 +42,7 @@ SETS: dict[str, Path] = {
     "blind batch 7": FIXTURES / "blind_batch7.jsonl",
     "blind batch 8": FIXTURES / "blind_batch8.jsonl",
     "blind batch 9": FIXTURES / "blind_batch9.jsonl",
+    "blind batch 10": FIXTURES / "blind_batch10.jsonl",
 }
 SECTIONS = ("typical", "corrections", "misheard")
 _SUMMARY = re.compile(r"match accuracy ([\d.]+) \((\d+)/(\d+)\).*wrong answers ([\d.]+), "

@@ -20,7 +20,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 BATCHES = ("blind_batch2.yaml", "blind_batch3.yaml", "blind_batch4.yaml", "blind_batch5.yaml")
 # Later batches are in the scorer's format (one JSON caller per line); see each one's .md for how it
 # was written and its first score.
-JSONL_BATCHES = ("blind_batch6.jsonl", "blind_batch7.jsonl", "blind_batch8.jsonl", "blind_batch9.jsonl")
+JSONL_BATCHES = ("blind_batch6.jsonl", "blind_batch7.jsonl", "blind_batch8.jsonl", "blind_batch9.jsonl",
+                 "blind_batch10.jsonl")
 
 
 def _cases(name: str) -> list[tuple[str, str | None]]:
@@ -92,8 +93,8 @@ def test_each_blind_batch_stays_near_the_target(bundled_index: KnowledgeIndex, n
 @pytest.mark.parametrize("name", JSONL_BATCHES)
 def test_each_later_blind_batch_meets_the_targets(bundled_index: KnowledgeIndex, name: str) -> None:
     # Lexical search alone, after round 10: batch 6 0.995 resolved and 0 % wrong, batch 7 0.974 and
-    # 1.0 %, batch 8 0.981 and 0.9 %, batch 9 (never tuned on) 0.973 and 1.8 %. The targets,
-    # not floors fitted to each batch.
+    # 1.0 %, batch 8 0.981 and 0.9 %; batches 9 and 10, never tuned on, 0.973 and 1.8 %, 0.955 and
+    # 1.8 %. The targets, not floors fitted to each batch.
     cases = _cases(name)
     resolved, wrong, misses = _score(bundled_index, cases)
     assert resolved / len(cases) >= 0.95, "\n".join(misses)
