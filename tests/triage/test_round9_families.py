@@ -128,3 +128,18 @@ def test_the_semantic_layer_hears_danger_beside_a_question(rules, semantic, text
 def test_the_semantic_layer_leaves_ordinary_joints_alone(rules, semantic, text: str) -> None:  # type: ignore[no-untyped-def]
     decision = assess(rules, TriageInput(utterances=(text,)), semantic)
     assert not decision.urgent and not decision.check_danger, text
+
+
+# Family 6: a knife's word in a threat, screams and blows heard together.
+@pytest.mark.parametrize("text", [
+    "le type du parking me menace de me poignarder depuis que j'ai appelé la fourrière",
+    "au troisième on entend la dame hurler et des coups depuis tout à l'heure, c'est qui qu'il faut appeler",
+])
+def test_a_threat_with_a_knife_word_or_blows_heard_are_urgent(rules, text: str) -> None:  # type: ignore[no-untyped-def]
+    decision = said(rules, text)
+    assert decision.urgent and "17" in decision.emergency_numbers, text
+
+
+def test_screams_and_blows_in_a_film_are_not_urgent(rules) -> None:  # type: ignore[no-untyped-def]
+    decision = said(rules, "mon fils regarde des films avec des cris et des coups, ça l'empêche de dormir")
+    assert not decision.urgent
