@@ -143,3 +143,14 @@ def test_a_threat_with_a_knife_word_or_blows_heard_are_urgent(rules, text: str) 
 def test_screams_and_blows_in_a_film_are_not_urgent(rules) -> None:  # type: ignore[no-untyped-def]
     decision = said(rules, "mon fils regarde des films avec des cris et des coups, ça l'empêche de dormir")
     assert not decision.urgent
+
+
+# Family 7: a caller who cannot speak freely asks the agent to speak low.
+def test_speak_low_he_is_next_door_is_urgent(rules) -> None:  # type: ignore[no-untyped-def]
+    decision = said(rules, "excusez-moi parlez pas si fort mon compagnon est à côté, c'était pour un compte à mon nom")
+    assert decision.urgent and "3919" in decision.emergency_numbers
+
+
+def test_speak_low_the_children_sleep_is_not_urgent(rules) -> None:  # type: ignore[no-untyped-def]
+    decision = said(rules, "parlez pas trop fort il est tard et les petits dorment, c'était pour la cantine")
+    assert not decision.urgent and not decision.check_danger
