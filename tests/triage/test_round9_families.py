@@ -94,6 +94,7 @@ def test_no_meat_since_a_weekday_does_not_ask(rules) -> None:  # type: ignore[no
 # Family 5: a means looked at, or the end said with a doubt and waved away.
 @pytest.mark.parametrize("text", [
     "je fixais la corde au grenier toute la soirée, sinon c'était pour la taxe foncière",
+    "j'ai repéré la branche derrière la grange, bon, c'était pour mon attestation",
     "la date limite c'est quand, parce que je serai sans doute plus là pour la signer, enfin bon",
 ])
 def test_a_means_in_view_or_a_doubtful_farewell_asks(rules, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -103,6 +104,7 @@ def test_a_means_in_view_or_a_doubtful_farewell_asks(rules, text: str) -> None: 
 
 @pytest.mark.parametrize("text", [
     "je regarde la corde à linge du balcon, elle est tombée chez le voisin, c'est l'assurance qui paie",
+    "on a repéré l'arbre du jardin qu'il faut abattre, c'est pour une aide à l'élagage",
     "je serai plus là pour le rendez-vous de jeudi, je change de ville, on peut le faire à distance",
 ])
 def test_an_everyday_rope_or_absence_does_not_ask(rules, text: str) -> None:  # type: ignore[no-untyped-def]
