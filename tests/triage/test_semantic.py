@@ -176,6 +176,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
     # score (rounds 5 and 6); its asked callers were round 7's work (rules 2025.12-6 +
     # sem-5-76697cc3: 0.978 / 0.105 / 0.950 after).
     ("generalisation_batch13.jsonl", 0.97, 0.11, 0.94),
+    # Written during rounds 7 and 8 and scored blind once (batch 14: 0.907 / 0.081 / 0.893;
+    # batch 15: 0.836 / 0.091 / 0.918); their misses were rounds 8 and 9's work (rules
+    # 2025.12-8 + sem-6-d642a61e: 0.987 / 0.069 / 0.931 and 1.000 / 0.084 / 0.931 after).
+    ("generalisation_batch14.jsonl", 0.96, 0.09, 0.91),
+    ("generalisation_batch15.jsonl", 0.97, 0.10, 0.91),
 ])
 def test_combined_triage_on_the_blind_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:
