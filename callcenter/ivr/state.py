@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
-from callcenter.ivr.plain import plain
+from callcenter.ivr.plain import SCALARS, plain
 
 Status = Literal["new", "in_ivr", "transferred", "ended"]
 
@@ -151,10 +151,14 @@ class CallState:
     def to_dict(self) -> dict[str, Any]:
         # What ``dataclasses.asdict`` gave (records as dicts, tuples kept), without its deep copy
         # of every value (a tenth of a webhook's time); mappings are copied one level, as before.
+        # Most fields are strings, numbers or None, taken as they are.
+        fields_ = self.__dict__
         data = {}
-        for name, mapping in _FIELDS:
-            value = getattr(self, name)
-            data[name] = (None if value is None else dict(value)) if mapping else plain(value)
+        for name in _ORDER:
+            value = fields_[name]
+            if type(value) not in SCALARS:
+                value = dict(value) if name in _MAPPINGS else plain(value)
+            data[name] = value
         return data
 
     def awaits_sms(self) -> bool:
@@ -179,7 +183,7 @@ class CallState:
         return cls(**raw)
 
 
-_MAPPINGS = ("history", "variables", "danger_check", "on_duty", "unstaffed", "triage", "appointment", "survey",
-             "online", "callback_dialog")
-_FIELDS = tuple((f.name, f.name in _MAPPINGS) for f in fields(CallState))
-_NAMES = frozenset(name for name, _ in _FIELDS)
+_MAPPINGS = frozenset({"history", "variables", "danger_check", "on_duty", "unstaffed", "triage", "appointment",
+                       "survey", "online", "callback_dialog"})
+_ORDER = tuple(f.name for f in fields(CallState))
+_NAMES = frozenset(_ORDER)
