@@ -7,7 +7,7 @@ process can take the next webhook of the call.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -180,10 +180,24 @@ class CallState:
         raw["kb_alternatives"] = tuple(raw.get("kb_alternatives", ()))
         raw["clarifications"] = tuple(
             ClarifyRecord(**{**c, "choices": tuple(c["choices"])}) for c in raw.get("clarifications", ()))
-        return cls(**raw)
+        if cls is not CallState or not _REQUIRED <= raw.keys() <= _NAMES:
+            return cls(**raw)  # the errors __init__ gives (a field missing or unknown)
+        # What __init__ does (every field set, defaults for the missing ones) without its call
+        # with forty keyword arguments, each set through object.__setattr__: one per webhook.
+        new = object.__new__(CallState)
+        values = new.__dict__
+        values.update(_DEFAULTS)
+        for name, factory in _FACTORIES:
+            values[name] = factory()
+        values.update(raw)
+        return new
 
 
 _MAPPINGS = frozenset({"history", "variables", "danger_check", "on_duty", "unstaffed", "triage", "appointment",
                        "survey", "online", "callback_dialog"})
 _ORDER = tuple(f.name for f in fields(CallState))
 _NAMES = frozenset(_ORDER)
+_REQUIRED = frozenset(f.name for f in fields(CallState) if f.default is MISSING and f.default_factory is MISSING)
+# Every field in order (the required ones are always given), with its default where it has one.
+_DEFAULTS = {f.name: None if f.default is MISSING else f.default for f in fields(CallState)}
+_FACTORIES = tuple((f.name, f.default_factory) for f in fields(CallState) if f.default_factory is not MISSING)
