@@ -11,7 +11,6 @@ The desk's news lives with the desk's model (``desk/model.py``); the call's own 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -56,13 +55,15 @@ class UnknownNews(ValueError):
 
 def to_payload(news: News) -> dict[str, Any]:
     """The news' fields as JSON data, unset ones left out (tuples become lists)."""
-    return {name: _plain(value) for name in _names(type(news)) if (value := getattr(news, name)) is not None}
+    cls: type[Any] = type(news)
+    names = _NAMES.get(cls)
+    if names is None:
+        # dataclasses.fields builds its tuple anew at each call (one per news published)
+        names = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return {name: _plain(value) for name in names if (value := getattr(news, name)) is not None}
 
 
-@functools.cache
-def _names(cls: type[Any]) -> tuple[str, ...]:
-    # dataclasses.fields builds its tuple anew at each call (one per news published)
-    return tuple(f.name for f in dataclasses.fields(cls))
+_NAMES: dict[type[Any], tuple[str, ...]] = {}
 
 
 def from_payload(topic: str, data: dict[str, Any]) -> News:

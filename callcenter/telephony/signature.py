@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hmac
 from collections.abc import Mapping
@@ -26,11 +27,6 @@ def signed_url(request: web.Request, base_url: str) -> str:
     return url
 
 
-@functools.lru_cache(maxsize=4)
-def _validator(auth_token: str) -> RequestValidator:
-    return RequestValidator(auth_token)
-
-
 @functools.lru_cache(maxsize=256)
 def _with_and_without_port(url: str) -> tuple[str, str]:
     """The two forms of ``url`` Twilio may have signed, the one it was given in first. Cached: a
@@ -46,18 +42,33 @@ def is_valid(auth_token: str, url: str, params: Any, signature: str | None) -> b
 
     The same answer as the ``twilio`` library's ``RequestValidator.validate`` for form
     parameters: the URL is accepted with its port or without it (Twilio signs either form).
-    ``validate`` always computes both HMACs; here the form the URL was configured in comes first
-    and the other is computed only when it does not match, so a genuine request costs one.
+    ``validate`` always computes both HMACs, each through the library's ``compute_signature``
+    (forty Python calls a request); here the form the URL was configured in comes first and the
+    other is computed only when it does not match, so a genuine request costs one HMAC, in one
+    call of the standard library's ``hmac.digest``.
     """
     if not signature:
         return False
-    validator = _validator(auth_token)
+    token = auth_token.encode("utf-8")
     given = signature.encode("utf-8")
+    signed = _signed_params(params)
     for candidate in _with_and_without_port(url):
         # compare_digest: in constant time, as the library's own comparison
-        if hmac.compare_digest(validator.compute_signature(candidate, params).encode("utf-8"), given):
+        computed = base64.b64encode(hmac.digest(token, (candidate + signed).encode("utf-8"), "sha1"))
+        if hmac.compare_digest(computed, given):
             return True
     return False
+
+
+def _signed_params(params: Any) -> str:
+    """What the ``twilio`` library's ``compute_signature`` appends to the URL before its HMAC-SHA1:
+    each distinct name in order, followed by each of its distinct values in order, with no
+    separator (tests/telephony/test_signature.py compares with the library)."""
+    if not params:
+        return ""
+    getall = getattr(params, "getall", None)
+    return "".join([name + value for name in sorted(set(params))
+                    for value in sorted(set(getall(name) if getall is not None else [params[name]]))])
 
 
 def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
