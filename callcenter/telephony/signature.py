@@ -63,12 +63,11 @@ def is_valid(auth_token: str, url: str, params: Any, signature: str | None) -> b
 def _signed_params(params: Any) -> str:
     """What the ``twilio`` library's ``compute_signature`` appends to the URL before its HMAC-SHA1:
     each distinct name in order, followed by each of its distinct values in order, with no
-    separator (tests/telephony/test_signature.py compares with the library)."""
+    separator. The distinct (name, value) pairs sorted are that order (tests/telephony/
+    test_signature.py compares with the library, repeated names and values included)."""
     if not params:
         return ""
-    getall = getattr(params, "getall", None)
-    return "".join([name + value for name in sorted(set(params))
-                    for value in sorted(set(getall(name) if getall is not None else [params[name]]))])
+    return "".join([name + value for name, value in sorted(set(params.items()))])
 
 
 def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:

@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 from callcenter.telephony.signature import is_valid
 
 TOKEN = "signature-test-token-0123456789ab"
-FORM = MultiDictProxy(MultiDict([("CallSid", "CA" + "1" * 32), ("Digits", "1"), ("Digits", "2"),
+FORM = MultiDictProxy(MultiDict([("CallSid", "CA" + "1" * 32), ("Digits", "2"), ("Digits", "1"), ("Digits", "2"),
                                  ("SpeechResult", "l'été à Paris"), ("Empty", "")]))
 URLS = ["https://calls.example.fr/twilio/gather?turn=2&asr=twilio",
         "https://calls.example.fr:443/twilio/voice",
