@@ -60,22 +60,3 @@ def test_a_genuine_request_costs_one_hmac(monkeypatch: pytest.MonkeyPatch) -> No
     assert [m.split(b"/twilio/")[0] for m in computed] == [b"https://calls.example.fr",
                                                            b"https://calls.example.fr:443"]
 
-
-def test_request_key_is_the_field_by_field_hash() -> None:
-    import hashlib
-
-    from aiohttp.test_utils import make_mocked_request
-
-    from callcenter.telephony.webhooks import request_key
-
-    def field_by_field(method: str, path: str, form: MultiDictProxy[str]) -> str:
-        digest = hashlib.sha256(method.encode() + b" " + path.encode())
-        for name, value in sorted((k, str(v)) for k, v in form.items()):
-            digest.update(b"\0" + name.encode() + b"=" + value.encode())
-        return "sha:" + digest.hexdigest()
-
-    for form in (FORM, MultiDictProxy(MultiDict()), MultiDictProxy(MultiDict([("A", "x=y"), ("A", "")]))):
-        request = make_mocked_request("POST", "/twilio/gather?turn=2")
-        assert request_key(request, form) == field_by_field("POST", "/twilio/gather?turn=2", form)
-    request = make_mocked_request("POST", "/twilio/voice", headers={"I-Twilio-Idempotency-Token": "t-1"})
-    assert request_key(request, FORM) == "tok:t-1"
