@@ -78,7 +78,11 @@ class MemoryBus:
         self._subscriptions: set[Subscription] = set()
 
     async def publish(self, news: News) -> None:
-        self.deliver(Message(news.kind, to_payload(news), news))
+        # The payload is made for the subscribers that take the topic: none (no screen open, the
+        # usual case on a call's path) costs nothing.
+        topic = news.kind
+        if any(topic.startswith(sub.prefix) for sub in self._subscriptions):
+            self.deliver(Message(topic, to_payload(news), news))
 
     def deliver(self, message: Message) -> None:
         for sub in list(self._subscriptions):

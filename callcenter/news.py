@@ -55,8 +55,15 @@ class UnknownNews(ValueError):
 
 def to_payload(news: News) -> dict[str, Any]:
     """The news' fields as JSON data, unset ones left out (tuples become lists)."""
-    return {f.name: _plain(value) for f in dataclasses.fields(news)
-            if (value := getattr(news, f.name)) is not None}
+    cls: type[Any] = type(news)
+    names = _NAMES.get(cls)
+    if names is None:
+        # dataclasses.fields builds its tuple anew at each call (one per news published)
+        names = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return {name: _plain(value) for name in names if (value := getattr(news, name)) is not None}
+
+
+_NAMES: dict[type[Any], tuple[str, ...]] = {}
 
 
 def from_payload(topic: str, data: dict[str, Any]) -> News:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 from callcenter.desk.model import (
@@ -41,7 +42,13 @@ EVENTS: dict[str, type] = {cls.kind: cls for cls in (
     CallbackRequested, CallbackDue, CallbackDialled, CallbackAnswered, CallbackMissed)}
 
 
+# Taken as they are (exact types; anything else goes through the checks of ``_plain``).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:  # most fields: no isinstance chain for them
+        return value
     if isinstance(value, frozenset):
         return sorted(value)
     if isinstance(value, tuple | list):
@@ -49,8 +56,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: _plain(getattr(value, name)) for name in _names(type(value))}
     return value
+
+
+@functools.cache
+def _names(cls: type) -> tuple[str, ...]:
+    # dataclasses.fields builds its tuple anew at each call (a step's entry, events and commands)
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def news_payload(news: Any) -> dict[str, Any]:

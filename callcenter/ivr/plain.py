@@ -10,6 +10,8 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 _NAMES: dict[type, tuple[str, ...]] = {}
+# Values ``asdict`` hands back as they are (exact types: a subclass takes the general path below).
+SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _names(cls: type) -> tuple[str, ...]:
@@ -21,19 +23,31 @@ def _names(cls: type) -> tuple[str, ...]:
 
 def as_dict(record: Any) -> dict[str, Any]:
     """``dataclasses.asdict(record)``."""
-    return {name: plain(getattr(record, name)) for name in _names(type(record))}
+    # Most fields of the log's records are strings, numbers or None: taken as they are without a
+    # call of ``plain`` each (a webhook's events and commands have about a hundred fields).
+    data = {}
+    for name in _names(type(record)):
+        value = getattr(record, name)
+        data[name] = value if type(value) in SCALARS else plain(value)
+    return data
 
 
 def plain(value: Any) -> Any:
     """A copy of ``value`` as ``dataclasses.asdict`` makes it for a field."""
-    if value is None or isinstance(value, str | int | float | bool):
+    kind = type(value)
+    if kind in SCALARS:
+        return value
+    if kind is tuple:  # not a named tuple (a subclass), which asdict rebuilds from its fields
+        return tuple([v if type(v) in SCALARS else plain(v) for v in value])
+    if kind is list:
+        return [v if type(v) in SCALARS else plain(v) for v in value]
+    if kind is dict:
+        return {k if type(k) in SCALARS else plain(k): v if type(v) in SCALARS else plain(v)
+                for k, v in value.items()}
+    if isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
         return tuple(plain(v) for v in value)
-    if type(value) is list:
-        return [plain(v) for v in value]
-    if type(value) is dict:
-        return {plain(k): plain(v) for k, v in value.items()}
     if is_dataclass(value) and not isinstance(value, type):
         return as_dict(value)
     return copy.deepcopy(value)  # what asdict does with anything else (sets, other containers)

@@ -7,11 +7,11 @@ process can take the next webhook of the call.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
-from callcenter.ivr.plain import plain
+from callcenter.ivr.plain import SCALARS, plain
 
 Status = Literal["new", "in_ivr", "transferred", "ended"]
 
@@ -151,10 +151,14 @@ class CallState:
     def to_dict(self) -> dict[str, Any]:
         # What ``dataclasses.asdict`` gave (records as dicts, tuples kept), without its deep copy
         # of every value (a tenth of a webhook's time); mappings are copied one level, as before.
+        # Most fields are strings, numbers or None, taken as they are.
+        fields_ = self.__dict__
         data = {}
-        for name, mapping in _FIELDS:
-            value = getattr(self, name)
-            data[name] = (None if value is None else dict(value)) if mapping else plain(value)
+        for name in _ORDER:
+            value = fields_[name]
+            if type(value) not in SCALARS:
+                value = dict(value) if name in _MAPPINGS else plain(value)
+            data[name] = value
         return data
 
     def awaits_sms(self) -> bool:
@@ -176,10 +180,24 @@ class CallState:
         raw["kb_alternatives"] = tuple(raw.get("kb_alternatives", ()))
         raw["clarifications"] = tuple(
             ClarifyRecord(**{**c, "choices": tuple(c["choices"])}) for c in raw.get("clarifications", ()))
-        return cls(**raw)
+        if cls is not CallState or not _REQUIRED <= raw.keys() <= _NAMES:
+            return cls(**raw)  # the errors __init__ gives (a field missing or unknown)
+        # What __init__ does (every field set, defaults for the missing ones) without its call
+        # with forty keyword arguments, each set through object.__setattr__: one per webhook.
+        new = object.__new__(CallState)
+        values = new.__dict__
+        values.update(_DEFAULTS)
+        for name, factory in _FACTORIES:
+            values[name] = factory()
+        values.update(raw)
+        return new
 
 
-_MAPPINGS = ("history", "variables", "danger_check", "on_duty", "unstaffed", "triage", "appointment", "survey",
-             "online", "callback_dialog")
-_FIELDS = tuple((f.name, f.name in _MAPPINGS) for f in fields(CallState))
-_NAMES = frozenset(name for name, _ in _FIELDS)
+_MAPPINGS = frozenset({"history", "variables", "danger_check", "on_duty", "unstaffed", "triage", "appointment",
+                       "survey", "online", "callback_dialog"})
+_ORDER = tuple(f.name for f in fields(CallState))
+_NAMES = frozenset(_ORDER)
+_REQUIRED = frozenset(f.name for f in fields(CallState) if f.default is MISSING and f.default_factory is MISSING)
+# Every field in order (the required ones are always given), with its default where it has one.
+_DEFAULTS = {f.name: None if f.default is MISSING else f.default for f in fields(CallState)}
+_FACTORIES = tuple((f.name, f.default_factory) for f in fields(CallState) if f.default_factory is not MISSING)

@@ -10,6 +10,7 @@ every document ``twiml`` renders against the builders' output.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from xml.sax.saxutils import escape
 
@@ -28,6 +29,13 @@ _ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;
 def _attribute(value: object) -> str:
     # str() or true/false as the builders give it
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return _escaped_attribute(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _escaped_attribute(text: str) -> str:
+    # Attribute values repeat from one answer to the next (voice, language, timeouts, actions):
+    # a webhook's dozen would otherwise each go through escape's seven replacements again.
     return escape(text, _ATTRIBUTE_ENTITIES)
 
 

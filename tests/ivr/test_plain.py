@@ -88,3 +88,27 @@ def test_evolve_is_dataclasses_replace() -> None:
         state.evolve(nodes="x")
     with pytest.raises(dataclasses.FrozenInstanceError):
         evolved.node = "x"  # type: ignore[misc]
+
+
+def test_from_dict_is_the_constructor() -> None:
+    full = CallState(
+        "CA1", "caf", 3, node="menu", path=("a", "b"), variables={"x": "1"}, history={"calls_last_7_days": 2},
+        utterances=(Utterance("bonjour", "menu", "2026-12-05T10:00:00+00:00", 0.5),),
+        transfer=TransferRecord("caf", None, 1, "asked", "2026-12-05T10:01:00+00:00"),
+        answers=(AnswerRecord("kb-1", 0.9, "menu", "2026-12-05T10:00:30+00:00"),),
+        clarifications=(ClarifyRecord(("a", "b"), "menu", "2026-12-05T10:00:10+00:00", picked="a"),),
+        triage={"tier": "fragile"}, language="en")
+    for data in (full.to_dict(), {"call_sid": "CA2", "flow_id": "caf", "flow_version": 1},
+                 {"call_sid": "CA3", "flow_id": "caf", "flow_version": 1, "node": "menu", "turn": 2}):
+        state = CallState.from_dict(data)
+        raw = {**data, **{f.name: getattr(state, f.name) for f in dataclasses.fields(CallState) if f.name in data}}
+        assert state == CallState(**raw) and list(vars(state)) == [f.name for f in dataclasses.fields(CallState)]
+        assert state.to_dict() == dataclasses.asdict(CallState(**raw))
+    one, two = (CallState.from_dict({"call_sid": "CA2", "flow_id": "caf", "flow_version": 1}) for _ in range(2))
+    assert one.variables is not two.variables and one.history is not two.history   # fresh defaults
+    with pytest.raises(TypeError):
+        CallState.from_dict({"call_sid": "CA2", "flow_id": "caf", "flow_version": 1, "nodes": "x"})
+    with pytest.raises(TypeError):
+        CallState.from_dict({"call_sid": "CA2", "flow_id": "caf"})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        CallState.from_dict(full.to_dict()).node = "x"  # type: ignore[misc]
