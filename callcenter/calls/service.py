@@ -247,7 +247,7 @@ class CallService:
             for command in commands:
                 if isinstance(command, RecordSurvey):
                     # The caller's answer is kept with the step that heard it, in its transaction.
-                    await save_survey(tx.session, call_sid, call.flow_id, command, now)
+                    await save_survey(tx.connection, call_sid, call.flow_id, command, now)
             response = render([*said_before, *commands], new_state)
             call.state = new_state.to_dict()
             call.status = new_state.status

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import sqlite3
 import weakref
@@ -26,10 +27,9 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
-    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
@@ -40,6 +40,8 @@ from callcenter.store import prepared
 from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
 from callcenter.store.sqlite_inline import InlineConnection, inline_connector
 from callcenter.store.urls import async_url, prepare_sqlite_file
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class DatabaseBusy(CallCenterError):
@@ -122,12 +124,12 @@ class CallTx:
     """What one call event may read and write, inside its transaction.
 
     The log entries, the call's changes and the webhook's receipt are written when the
-    transaction ends without an error, in three statements (the log's rows in one). Statements
-    run on ``connection`` (prepared ones on SQLite: store/prepared.py); ``session``, for the rare
-    steps that write through the ORM (a survey answer, an agent's presence), is opened on the same
-    connection and transaction when first asked for."""
+    transaction ends without an error, in three statements (the log's rows in one). Every other
+    write of the event (the desk's entry and decisions, an agent's presence, a survey answer) is
+    a statement run on ``connection`` with store/prepared.py: on SQLite the writer's own
+    connection, on PostgreSQL a SQLAlchemy connection; never an ORM session."""
 
-    def __init__(self, connection: AsyncConnection, call: CallRow | None, prefetched: str | None = None,
+    def __init__(self, connection: prepared.Connection, call: CallRow | None, prefetched: str | None = None,
                  previous: str | None = None) -> None:
         self.connection = connection
         self.call = call
@@ -137,14 +139,6 @@ class CallTx:
         self.previous = previous
         self.log: list[dict[str, Any]] = []
         self.receipts: list[dict[str, Any]] = []
-        self._session: AsyncSession | None = None
-
-    @property
-    def session(self) -> AsyncSession:
-        if self._session is None:
-            # Joins the connection's transaction: its commit flushes, the connection commits.
-            self._session = AsyncSession(bind=self.connection, expire_on_commit=False)
-        return self._session
 
     async def receipt(self, key: str) -> str | None:
         if key == self.prefetched:
@@ -180,12 +174,6 @@ class CallTx:
             await prepared.run(connection, _INSERT_LOG, self.log)
         if self.receipts:
             await prepared.run(connection, _INSERT_RECEIPT, self.receipts)
-        if self._session is not None:
-            await self._session.commit()  # the ORM's writes, in this transaction (not committed here)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
 
 # Built once: SQLAlchemy then reuses their compiled form (no statement construction per event).
@@ -225,16 +213,16 @@ class Database:
         self._writer = asyncio.Lock()
         self._slots = asyncio.Semaphore(1 if self.is_sqlite else CALL_SLOTS)
         self._call_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        # SQLite: a connection of its own for the call path's reads (taking a pooled connection
-        # cost ten times a read). The writer's connection is taken from the pool at each call
-        # transaction: kept between them, the server answered fewer webhooks per second in
-        # bench/load.py (docs/performance.md).
-        self._reader: prepared.InlineReader | None = None
+        # SQLite: connections of the store's own, outside SQLAlchemy's pool, for the call path's
+        # reads and for the call transactions (one writer, holding ``_writer`` while it writes).
+        self._reader: prepared.InlineSqlite | None = None
+        self._call_writer: prepared.InlineSqlite | None = None
 
     async def close(self) -> None:
-        if self._reader is not None:
-            await self._reader.close()
-            self._reader = None
+        for own in (self._reader, self._call_writer):
+            if own is not None:
+                await own.close()
+        self._reader = self._call_writer = None
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -246,7 +234,7 @@ class Database:
                 yield connection
             return
         if self._reader is None:
-            self._reader = prepared.InlineReader(await self._connect_inline(), self.engine.dialect)
+            self._reader = prepared.InlineSqlite(await self._connect_inline(), self.engine.dialect)
         yield self._reader
 
     async def ping(self) -> None:
@@ -312,22 +300,54 @@ class Database:
                                request_key: str | None = None) -> AsyncIterator[CallTx]:
         """Lock the call and open its transaction; with ``create``, insert the call if missing.
         With ``request_key``, the answer already given to that request is read in the same statement."""
-        async with self._turn(self._lock_for(call_sid), call_sid), self.engine.connect() as connection, \
-                connection.begin():
-            if create is not None:
-                await prepared.run(connection, _CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
-            if request_key is None:
-                row = await prepared.first(connection, _SELECT_CALL, {"sid": call_sid})
-                tx = CallTx(connection, None if row is None else CallRow(*row))
-            else:
-                row = await prepared.first(connection, _SELECT_CALL_AND_RECEIPT, {"sid": call_sid, "key": request_key})
-                tx = CallTx(connection, None if row is None else CallRow(*row[:-1]), request_key,
-                            None if row is None else row[-1])
+        async with self._turn(self._lock_for(call_sid), call_sid):
+            if self._connect_inline is None:
+                async with self.engine.connect() as connection, connection.begin():
+                    tx = await _open_call(connection, call_sid, create, request_key)
+                    yield tx
+                    await tx.write()
+                return
+            # SQLite: the writer's own connection, its transaction begun and ended here. Through
+            # SQLAlchemy the connection's checkout, begin, commit and return to the pool (each
+            # through a greenlet) cost more than the event's statements (docs/performance.md).
+            writer = await self._sqlite_writer()
             try:
-                yield tx
-                await tx.write()
-            finally:
-                await tx.close()
+                await writer.inline.when_free(_begin_immediate(writer.inline.raw))
+                try:
+                    tx = await _open_call(writer, call_sid, create, request_key)
+                    yield tx
+                    await tx.write()
+                    await writer.inline.commit()
+                except BaseException:
+                    self._roll_back(writer)
+                    raise
+            except sqlite3.Error as exc:
+                # As SQLAlchemy raises them on PostgreSQL and did on SQLite: callers tell a
+                # database fault by SQLAlchemy's exceptions (the webhook's safe path).
+                raise DBAPIError.instance(None, None, exc, sqlite3.Error, hide_parameters=True,  # type: ignore[arg-type]
+                                          dialect=self.engine.dialect) from exc
+
+    async def _sqlite_writer(self) -> prepared.InlineSqlite:
+        if self._call_writer is None:
+            assert self._connect_inline is not None
+            inline = await self._connect_inline()
+            # No transaction begun behind our back (the sqlite3 module's implicit BEGIN): the
+            # call transaction says BEGIN IMMEDIATE and COMMIT itself.
+            inline.raw.isolation_level = None
+            self._call_writer = prepared.InlineSqlite(inline, self.engine.dialect)
+        return self._call_writer
+
+    def _roll_back(self, writer: prepared.InlineSqlite) -> None:
+        raw = writer.inline.raw
+        try:
+            if raw.in_transaction:
+                raw.rollback()
+        except sqlite3.Error:
+            # A connection that cannot even roll back is not reused: the next event opens another
+            # (closing it discards the transaction).
+            _LOGGER.exception("the SQLite writer's connection could not roll back: closed")
+            self._call_writer = None
+            raw.close()
 
     def single_writer(self) -> asyncio.Lock | contextlib.AbstractAsyncContextManager[None]:
         """What a write outside a call's transaction holds: SQLite's one writer lock, else nothing."""
@@ -366,6 +386,26 @@ class Database:
                 select(CallLogEntry).where(CallLogEntry.call_sid == call_sid).order_by(CallLogEntry.seq)
             )
             return list(rows)
+
+
+def _begin_immediate(raw: sqlite3.Connection) -> Callable[[], object]:
+    # IMMEDIATE: the write lock is taken at the start, so the call's row read first cannot be
+    # overtaken by another connection's write before ours (a deferred transaction would then fail
+    # with SQLITE_BUSY_SNAPSHOT, which no wait cures). A lock held elsewhere is waited for by
+    # ``when_free`` without stopping the loop.
+    return lambda: raw.execute("BEGIN IMMEDIATE")
+
+
+async def _open_call(connection: prepared.Connection, call_sid: str, create: dict[str, Any] | None,
+                     request_key: str | None) -> CallTx:
+    if create is not None:
+        await prepared.run(connection, _CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
+    if request_key is None:
+        row = await prepared.first(connection, _SELECT_CALL, {"sid": call_sid})
+        return CallTx(connection, None if row is None else CallRow(*row))
+    row = await prepared.first(connection, _SELECT_CALL_AND_RECEIPT, {"sid": call_sid, "key": request_key})
+    return CallTx(connection, None if row is None else CallRow(*row[:-1]), request_key,
+                  None if row is None else row[-1])
 
 
 def advisory_key(name: str) -> int:

@@ -96,12 +96,14 @@ def _prepared(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...] 
     return found[1]
 
 
-class InlineReader:
-    """A SQLite connection of its own for the call path's reads (the desk's queue and roster, a
-    caller's history), outside SQLAlchemy's pool: taking a pooled connection cost ten times the
-    read itself. Only prepared SELECTs run on it, each whole in one call and outside any
-    transaction, so reads interleaving on it (one waiting for a lock) see committed data as
-    separate connections would."""
+class InlineSqlite:
+    """A SQLite connection the store owns, used on the loop's thread outside SQLAlchemy's pool
+    (taking a pooled connection cost ten times a read, and its transaction as much again as the
+    call event's statements). Two are kept on SQLite (``Database``): one for the call path's
+    reads (the desk's queue and roster, a caller's history), on which each prepared SELECT runs
+    whole in one call outside any transaction, so reads interleaving on it see committed data as
+    separate connections would; and the writer's, on which every call transaction runs
+    (``Database.call_transaction``: BEGIN IMMEDIATE, the event's statements, COMMIT)."""
 
     def __init__(self, inline: InlineConnection, dialect: Dialect) -> None:
         self.inline = inline
@@ -111,19 +113,22 @@ class InlineReader:
         await self.inline.close()
 
 
-Reading = AsyncConnection | InlineReader
+Connection = AsyncConnection | InlineSqlite
+# What the call path's reads take (kept as its own name: a reader never writes).
+Reading = Connection
 
 
-def _inline(conn: Reading) -> InlineConnection | None:
-    if isinstance(conn, InlineReader):
+def _inline(conn: Connection) -> InlineConnection | None:
+    if type(conn) is InlineSqlite:
         return conn.inline
+    assert isinstance(conn, AsyncConnection)
     if conn.dialect.name != "sqlite":
         return None
     driver = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
     return driver if isinstance(driver, InlineConnection) else None
 
 
-async def rows(conn: Reading, statement: ClauseElement, values: Mapping[str, Any] | None = None
+async def rows(conn: Connection, statement: ClauseElement, values: Mapping[str, Any] | None = None
                ) -> list[Any]:
     """Every row of a SELECT, each with its columns by name and by position."""
     inline = _inline(conn)
@@ -136,17 +141,18 @@ async def rows(conn: Reading, statement: ClauseElement, values: Mapping[str, Any
     return prepared.convert(cursor.fetchall())
 
 
-async def first(conn: Reading, statement: ClauseElement, values: Mapping[str, Any] | None = None
+async def first(conn: Connection, statement: ClauseElement, values: Mapping[str, Any] | None = None
                 ) -> Any | None:
     found = await rows(conn, statement, values)
     return found[0] if found else None
 
 
-async def run(conn: AsyncConnection, statement: ClauseElement,
+async def run(conn: Connection, statement: ClauseElement,
               values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
     """An INSERT, UPDATE or DELETE; a list of parameter sets runs it once for each (one call)."""
     inline = _inline(conn)
     if inline is None:
+        assert isinstance(conn, AsyncConnection)
         await conn.execute(statement, values if isinstance(values, Mapping) else list(values))  # type: ignore[arg-type]
         return
     many = [values] if isinstance(values, Mapping) else list(values)
@@ -161,4 +167,4 @@ async def run(conn: AsyncConnection, statement: ClauseElement,
         await inline.when_free(lambda: inline.raw.executemany(prepared.sql, parameters))
 
 
-__all__ = ["InlineReader", "Prepared", "Reading", "first", "rows", "run"]
+__all__ = ["Connection", "InlineSqlite", "Prepared", "Reading", "first", "rows", "run"]
