@@ -38,6 +38,7 @@ from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
 from callcenter.store import prepared
 from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
+from callcenter.store.sqlite_checkpoint import Checkpointer
 from callcenter.store.sqlite_inline import InlineConnection, inline_connector
 from callcenter.store.urls import async_url, prepare_sqlite_file
 
@@ -203,10 +204,13 @@ class Database:
         self.statement_timeout = statement_timeout
         options = _engine_options(url, self.is_sqlite, lock_timeout, statement_timeout)
         self._connect_inline: Callable[[], Awaitable[InlineConnection]] | None = None
+        self._checkpointer: Checkpointer | None = None
         if self.is_sqlite:
+            path = make_url(url).database or ":memory:"
             # Statements run on the loop's thread, not one thread hand-off each (sqlite_inline.py).
-            self._connect_inline = inline_connector(make_url(url).database or ":memory:", lock_timeout,
-                                                    _sqlite_pragmas)
+            self._connect_inline = inline_connector(path, lock_timeout, _sqlite_pragmas)
+            if path != ":memory:":
+                self._checkpointer = Checkpointer(path)
             options["async_creator"] = self._connect_inline
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -223,6 +227,8 @@ class Database:
             if own is not None:
                 await own.close()
         self._reader = self._call_writer = None
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -318,6 +324,8 @@ class Database:
                     yield tx
                     await tx.write()
                     await writer.inline.commit()
+                    if self._checkpointer is not None:
+                        self._checkpointer.committed()
                 except BaseException:
                     self._roll_back(writer)
                     raise
@@ -334,6 +342,9 @@ class Database:
             # No transaction begun behind our back (the sqlite3 module's implicit BEGIN): the
             # call transaction says BEGIN IMMEDIATE and COMMIT itself.
             inline.raw.isolation_level = None
+            if self._checkpointer is not None:
+                # Its checkpoints run on a thread of their own (store/sqlite_checkpoint.py).
+                inline.raw.execute("PRAGMA wal_autocheckpoint=0")
             self._call_writer = prepared.InlineSqlite(inline, self.engine.dialect)
         return self._call_writer
 
