@@ -131,7 +131,7 @@ class Desk:
 
     async def _store_step(self, call_sid: str, event: DeskEvent, now: datetime) -> Stepped:
         """Load, step, store and log one event in the call's transaction; the commands left to carry out."""
-        async with self.db.call_transaction(call_sid) as tx:
+        async with self.db.call_transaction(call_sid, log_only=True) as tx:
             conn = tx.connection
             row = await qs.entry_row(conn, call_sid)
             before = Entry(call_sid) if row is None else qs.to_entry(row)

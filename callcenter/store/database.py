@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import (
 from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
 from callcenter.store import prepared
+from callcenter.store.fifo_lock import FifoLock
 from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
 from callcenter.store.sqlite_checkpoint import Checkpointer
 from callcenter.store.sqlite_inline import InlineConnection, inline_connector
@@ -114,6 +115,18 @@ class CallRow:
                 if getattr(self, name) is not before and (name == "state" or getattr(self, name) != before)}
 
 
+class LogPosition(CallRow):
+    """Of a call's row, only what a step that appends to its log reads and moves (a desk step:
+    ``call_transaction(..., log_only=True)``); its other columns are not read, and not there."""
+
+    __slots__ = ()
+    WRITABLE = ("next_seq",)
+
+    def __init__(self, call_sid: str, next_seq: int) -> None:
+        self.call_sid, self.next_seq = call_sid, next_seq
+        self._loaded = (next_seq,)
+
+
 _CALLS = Call.__table__
 _LOG = CallLogEntry.__table__
 _RECEIPTS = WebhookReceipt.__table__
@@ -187,6 +200,7 @@ _INSERT_RECEIPT = _RECEIPTS.insert()
 _SELECT_CALL = select(*_ROW).where(_WHERE_SID).with_for_update(of=_CALLS)
 _SELECT_CALL_AND_RECEIPT = _SELECT_CALL.add_columns(
     select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key")).scalar_subquery())
+_SELECT_POSITION = select(_CALLS.c.call_sid, _CALLS.c.next_seq).where(_WHERE_SID).with_for_update(of=_CALLS)
 _SELECT_RECEIPT = select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key"))
 _CREATE_CALL = {"sqlite": sqlite_insert(_CALLS).on_conflict_do_nothing(),
                 "postgresql": pg_insert(_CALLS).on_conflict_do_nothing()}
@@ -214,13 +228,21 @@ class Database:
             options["async_creator"] = self._connect_inline
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = asyncio.Lock()
-        self._slots = asyncio.Semaphore(1 if self.is_sqlite else CALL_SLOTS)
+        # SQLite's one writer: call transactions and the other writes of this process take it.
+        self._writer = FifoLock()
+        self._slots = asyncio.Semaphore(CALL_SLOTS)
         self._call_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # SQLite: connections of the store's own, outside SQLAlchemy's pool, for the call path's
         # reads and for the call transactions (one writer, holding ``_writer`` while it writes).
         self._reader: prepared.InlineSqlite | None = None
         self._call_writer: prepared.InlineSqlite | None = None
+
+    @property
+    def overlapping_reads(self) -> bool:
+        """Whether reads gain from running side by side: round trips to a server (PostgreSQL), not
+        SQLite's, which run whole on the loop (a task to overlap them only costs, and lets other
+        events queue behind the writer while it waits for the loop)."""
+        return not self.is_sqlite
 
     async def close(self) -> None:
         for own in (self._reader, self._call_writer):
@@ -272,9 +294,13 @@ class Database:
         return inserted is not None
 
     @asynccontextmanager
-    async def _turn(self, lock: asyncio.Lock, call_sid: str) -> AsyncIterator[None]:
-        # Events queue here for their turn (the call's lock, then a slot); a database that holds
-        # everyone up must not hold the webhook past Twilio's patience: the wait is bounded.
+    async def _turn(self, call_sid: str) -> AsyncIterator[None]:
+        # PostgreSQL: events queue here for their turn (the call's lock, then a slot); a database
+        # that holds everyone up must not hold the webhook past Twilio's patience: the wait is bounded.
+        lock = self._call_locks.get(call_sid)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._call_locks[call_sid] = lock
         try:
             async with asyncio.timeout(self.statement_timeout):
                 await lock.acquire()
@@ -292,35 +318,34 @@ class Database:
             self._slots.release()
             lock.release()
 
-    def _lock_for(self, call_sid: str) -> asyncio.Lock:
-        if self.is_sqlite:
-            return self._writer
-        lock = self._call_locks.get(call_sid)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._call_locks[call_sid] = lock
-        return lock
-
     @asynccontextmanager
     async def call_transaction(self, call_sid: str, create: dict[str, Any] | None = None,
-                               request_key: str | None = None) -> AsyncIterator[CallTx]:
+                               request_key: str | None = None, *, log_only: bool = False) -> AsyncIterator[CallTx]:
         """Lock the call and open its transaction; with ``create``, insert the call if missing.
-        With ``request_key``, the answer already given to that request is read in the same statement."""
-        async with self._turn(self._lock_for(call_sid), call_sid):
-            if self._connect_inline is None:
-                async with self.engine.connect() as connection, connection.begin():
-                    tx = await _open_call(connection, call_sid, create, request_key)
-                    yield tx
-                    await tx.write()
-                return
-            # SQLite: the writer's own connection, its transaction begun and ended here. Through
+        With ``request_key``, the answer already given to that request is read in the same statement.
+        ``log_only``: the step only appends to the call's log (a desk step), so only the log's
+        position is read, not the IVR's state (a JSON document parsed for nothing)."""
+        if self._connect_inline is None:
+            async with self._turn(call_sid), self.engine.connect() as connection, connection.begin():
+                tx = await _open_call(connection, call_sid, create, request_key, log_only)
+                yield tx
+                await tx.write()
+            return
+        # SQLite: one writer; its turn is bounded like a statement (free, it is taken at once).
+        try:
+            await self._writer.acquire(self.statement_timeout)
+        except TimeoutError:
+            raise DatabaseBusy(f"call {call_sid}: no turn at the database within "
+                               f"{self.statement_timeout:g} s") from None
+        try:
+            # The writer's own connection, its transaction begun and ended here. Through
             # SQLAlchemy the connection's checkout, begin, commit and return to the pool (each
             # through a greenlet) cost more than the event's statements (docs/performance.md).
             writer = await self._sqlite_writer()
             try:
                 await writer.inline.when_free(_begin_immediate(writer.inline.raw))
                 try:
-                    tx = await _open_call(writer, call_sid, create, request_key)
+                    tx = await _open_call(writer, call_sid, create, request_key, log_only)
                     yield tx
                     await tx.write()
                     await writer.inline.commit()
@@ -334,6 +359,8 @@ class Database:
                 # database fault by SQLAlchemy's exceptions (the webhook's safe path).
                 raise DBAPIError.instance(None, None, exc, sqlite3.Error, hide_parameters=True,  # type: ignore[arg-type]
                                           dialect=self.engine.dialect) from exc
+        finally:
+            self._writer.release()
 
     async def _sqlite_writer(self) -> prepared.InlineSqlite:
         if self._call_writer is None:
@@ -360,7 +387,7 @@ class Database:
             self._call_writer = None
             raw.close()
 
-    def single_writer(self) -> asyncio.Lock | contextlib.AbstractAsyncContextManager[None]:
+    def single_writer(self) -> FifoLock | contextlib.AbstractAsyncContextManager[None]:
         """What a write outside a call's transaction holds: SQLite's one writer lock, else nothing."""
         return self._writer if self.is_sqlite else _nolock()
 
@@ -408,9 +435,13 @@ def _begin_immediate(raw: sqlite3.Connection) -> Callable[[], object]:
 
 
 async def _open_call(connection: prepared.Connection, call_sid: str, create: dict[str, Any] | None,
-                     request_key: str | None) -> CallTx:
+                     request_key: str | None, log_only: bool) -> CallTx:
     if create is not None:
         await prepared.run(connection, _CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
+    if log_only:
+        assert request_key is None
+        row = await prepared.first(connection, _SELECT_POSITION, {"sid": call_sid})
+        return CallTx(connection, None if row is None else LogPosition(*row))
     if request_key is None:
         row = await prepared.first(connection, _SELECT_CALL, {"sid": call_sid})
         return CallTx(connection, None if row is None else CallRow(*row))
