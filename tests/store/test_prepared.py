@@ -145,3 +145,22 @@ def test_utc_datetimes_are_bound_as_sqlalchemy_binds_them() -> None:
         _utc_text(datetime(2026, 12, 6))
     with pytest.raises(ValueError, match="naive"):
         chained(datetime(2026, 12, 6))
+
+
+async def test_a_log_only_transaction_moves_the_position_and_nothing_else(db: Database) -> None:
+    async with db.call_transaction("CA-1", create=CALL) as tx:
+        assert tx.call is not None
+        tx.append(AT, "event", "digits", {"digits": "1"})
+        tx.call.status = "transferred"
+    async with db.call_transaction("CA-1", log_only=True) as tx:
+        assert tx.call is not None and tx.call.next_seq == 1
+        with pytest.raises(AttributeError):
+            tx.call.state                                           # noqa: B018 - not read, not there
+        tx.append(AT, "desk_evt", "enqueued", {"queue": "caf"}, "desk")
+        tx.append(AT, "desk_cmd", "publish", {}, "desk")
+    call = await db.get_call("CA-1")
+    assert call is not None
+    assert (call.next_seq, call.status, call.state) == (3, "transferred", CALL["state"])
+    assert [(e.seq, e.entry) for e in await db.call_log("CA-1")] == [(0, "event"), (1, "desk_evt"), (2, "desk_cmd")]
+    async with db.call_transaction("CA-missing", log_only=True) as tx:
+        assert tx.call is None
