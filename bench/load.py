@@ -114,7 +114,11 @@ async def wait_ready(servers: list[Server], seconds: float = 120.0) -> None:
                     raise SystemExit(f"server {server.url} exited with {server.process.returncode}")
                 try:
                     async with session.get(server.url + "/healthz") as resp:
-                        if resp.status == 200:
+                        # Ready, and done with its start-up work: the knowledge base's entries
+                        # are embedded on a thread after the server answers (``"loading"``),
+                        # which measured runs counted as server CPU per webhook.
+                        if resp.status == 200 and ((await resp.json()).get("knowledge") or {}) \
+                                .get("semantic") != "loading":
                             break
                 except aiohttp.ClientError:
                     pass
