@@ -3,6 +3,9 @@
 A call's event, the commands it produced, its new state and the answer given to the webhook are
 written in one transaction, under a per-call lock: a row lock on PostgreSQL (so several server
 processes can share calls), and one process-wide writer lock on SQLite (it has a single writer).
+On PostgreSQL the transaction is a SQLAlchemy connection's; on SQLite it runs on a ``sqlite3``
+connection the store keeps for it, begun and committed here (``BEGIN IMMEDIATE``), its statements
+prepared (store/prepared.py) and its checkpoints left to a thread (store/sqlite_checkpoint.py).
 
 Every wait is bounded well under Twilio's 15 s (``CALLCENTER_DB_LOCK_TIMEOUT``,
 ``CALLCENTER_DB_STATEMENT_TIMEOUT``): a locked or stuck database fails the event quickly, and the

@@ -5,8 +5,10 @@ compiled-statement context, parameter processing, result wrapping, greenlet swit
 times what SQLite itself spends on it: most of a webhook's server time (docs/performance.md).
 Here a statement is compiled once per dialect, and each execution binds its parameters in
 order with SQLAlchemy's own conversion of each column type (so every row is stored and read
-back exactly as SQLAlchemy would: the same datetime text, the same JSON) and runs on the
-``sqlite3`` connection that the SQLAlchemy connection holds, inside the same transaction.
+back exactly as SQLAlchemy would: the same datetime text, the same JSON; UTC datetimes by a
+shorter function giving the same text) and runs on a ``sqlite3`` connection: the store's own
+(``InlineSqlite``: the call writer's, the call path's reader) or the one a SQLAlchemy connection
+holds, inside that connection's transaction.
 
 On SQLite (statements on the loop's thread, store/sqlite_inline.py) the functions below run the
 statement so; on any other database they hand it to SQLAlchemy unchanged (PostgreSQL's round
