@@ -24,7 +24,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -101,7 +101,7 @@ class CallRow:
 
     __slots__ = ("call_sid", "flow_id", "flow_version", "status", "state", "last_response", "next_seq",
                  "updated_at", "ended_at", "_loaded")
-    WRITABLE = ("status", "state", "last_response", "next_seq", "updated_at", "ended_at")
+    WRITABLE: ClassVar[tuple[str, ...]] = ("status", "state", "last_response", "next_seq", "updated_at", "ended_at")
 
     def __init__(self, call_sid: str, flow_id: str, flow_version: int, status: str, state: dict[str, Any],
                  last_response: str | None, next_seq: int, updated_at: datetime | None,
@@ -354,7 +354,7 @@ class Database:
             except sqlite3.Error as exc:
                 # As SQLAlchemy raises them on PostgreSQL and did on SQLite: callers tell a
                 # database fault by SQLAlchemy's exceptions (the webhook's safe path).
-                raise DBAPIError.instance(None, None, exc, sqlite3.Error, hide_parameters=True,  # type: ignore[arg-type]
+                raise DBAPIError.instance(None, None, exc, sqlite3.Error, hide_parameters=True,
                                           dialect=self.engine.dialect) from exc
         finally:
             self._writer.release()

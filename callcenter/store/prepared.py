@@ -90,7 +90,7 @@ def _utc_text(value: datetime | None) -> str | None:
 def _bind_processor(kind: TypeEngine[Any], dialect: Dialect) -> Processor:
     if dialect.name == "sqlite" and isinstance(kind, UtcDateTime):
         return _utc_text
-    return kind.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+    return kind.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _required(value: Any) -> bool:
