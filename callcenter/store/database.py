@@ -214,6 +214,9 @@ class Database:
         self.lock_timeout = lock_timeout
         self.statement_timeout = statement_timeout
         options = _engine_options(url, self.is_sqlite, lock_timeout, statement_timeout)
+        # SQLite's one writer: call transactions, the other writes of this process and the
+        # checkpoints' second pass take it.
+        self._writer = FifoLock()
         self._connect_inline: Callable[[], Awaitable[InlineConnection]] | None = None
         self._checkpointer: Checkpointer | None = None
         if self.is_sqlite:
@@ -221,12 +224,10 @@ class Database:
             # Statements run on the loop's thread, not one thread hand-off each (sqlite_inline.py).
             self._connect_inline = inline_connector(path, lock_timeout, _sqlite_pragmas)
             if path != ":memory:":
-                self._checkpointer = Checkpointer(path)
+                self._checkpointer = Checkpointer(path, self._writer)
             options["async_creator"] = self._connect_inline
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite's one writer: call transactions and the other writes of this process take it.
-        self._writer = FifoLock()
         self._slots = asyncio.Semaphore(CALL_SLOTS)
         self._call_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # SQLite: connections of the store's own, outside SQLAlchemy's pool, for the call path's

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from callcenter.store import Database, upgrade
+from callcenter.store.fifo_lock import FifoLock
 from callcenter.store.sqlite_checkpoint import CHECKPOINT_COMMITS, Checkpointer
 
 AT = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
@@ -33,7 +34,7 @@ async def test_a_checkpoint_copies_the_log_into_the_file_after_enough_commits(tm
     writer.execute("PRAGMA journal_mode=WAL")
     writer.execute("PRAGMA wal_autocheckpoint=0")
     writer.execute("CREATE TABLE t (n INTEGER)")
-    checkpointer = Checkpointer(str(path), every=5)
+    checkpointer = Checkpointer(str(path), FifoLock(), every=5)
     for n in range(4):
         writer.execute("INSERT INTO t VALUES (?)", (n,))
         checkpointer.committed()
@@ -69,3 +70,28 @@ async def test_call_transactions_leave_checkpoints_to_the_thread(database_url: s
         assert _rows_in_main_file(path, tmp_path, "call_log") == CHECKPOINT_COMMITS
     finally:
         await db.close()
+
+
+async def test_the_log_starts_over_instead_of_growing(database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write-ahead log")
+    upgrade(database_url)
+    wal = Path(str(make_url(database_url).database) + "-wal")
+    db = Database(database_url)
+    try:
+        create = {"flow_id": "caf", "flow_version": 1, "caller": None, "caller_hash": None, "called": None,
+                  "status": "in_ivr", "state": {"said": "x" * 2000}, "next_seq": 0, "created_at": AT,
+                  "updated_at": AT}
+        sizes = []
+        for n in range(10 * CHECKPOINT_COMMITS):
+            async with db.call_transaction(f"CA-{n % 50}", create=create) as tx:
+                tx.append(AT, "event", "digits", {"digits": str(n % 10)})
+            if n % 10 == 0:
+                await asyncio.sleep(0.001)           # the loop runs other work, as a server's does
+            if n % CHECKPOINT_COMMITS == CHECKPOINT_COMMITS - 1:
+                sizes.append(wal.stat().st_size)
+    finally:
+        await db.close()
+    # Written again from its start after each checkpoint: the file stays the size a few rounds of
+    # commits need (it would have grown by the same amount at every round).
+    assert max(sizes[3:]) <= 2 * sizes[1], sizes
