@@ -152,7 +152,7 @@ class CallService:
     def _early_estimate(self, call_sid: str, commands: Sequence[Command]
                         ) -> tuple[Transfer, asyncio.Task[tuple[float | None, int]]] | None:
         transfer = next((c for c in commands if isinstance(c, Transfer)), None)
-        if transfer is None or self.estimate_wait is None:
+        if transfer is None or self.estimate_wait is None or not self.db.overlapping_reads:
             return None
         task = asyncio.ensure_future(self.estimate_wait(call_sid, transfer))
         # Unused when the step fails or changes course: its outcome is then read here, never lost.
@@ -206,8 +206,9 @@ class CallService:
                 tx.append(now, "event", handled.kind, event_to_dict(handled), "desk")
             new_state, commands = engine.step(state, event, now)
             # Handing over to a person: the wait estimate is read while the agents on duty are
-            # counted (two reads at once, not one after the other, under the call's lock); it is
-            # used only if the step still hands over the same way once the count is known.
+            # counted (two reads at once, not one after the other, under the call's lock; on
+            # PostgreSQL, where reads are round trips); it is used only if the step still hands
+            # over the same way once the count is known.
             early = self._early_estimate(call_sid, commands)
             observed = await self._on_duty(call_sid, state, commands)
             if observed is not None:
@@ -247,7 +248,7 @@ class CallService:
             for command in commands:
                 if isinstance(command, RecordSurvey):
                     # The caller's answer is kept with the step that heard it, in its transaction.
-                    await save_survey(tx.session, call_sid, call.flow_id, command, now)
+                    await save_survey(tx.connection, call_sid, call.flow_id, command, now)
             response = render([*said_before, *commands], new_state)
             call.state = new_state.to_dict()
             call.status = new_state.status

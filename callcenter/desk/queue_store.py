@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.desk.model import Entry
 from callcenter.routing import Agent, WaitingCall
@@ -107,7 +107,7 @@ def _values(entry: Entry) -> dict[str, Any]:
             "agent_address": entry.agent_address, "language": entry.language or None}
 
 
-async def save_entry(conn: AsyncConnection, exists_already: bool, entry: Entry) -> None:
+async def save_entry(conn: prepared.Connection, exists_already: bool, entry: Entry) -> None:
     """Write ``entry`` into its row (inserted when new), as :func:`store_entry` does."""
     if exists_already:
         await prepared.run(conn, _UPDATE_ENTRY, {**_values(entry), "sid": entry.call_sid})
@@ -115,7 +115,7 @@ async def save_entry(conn: AsyncConnection, exists_already: bool, entry: Entry) 
         await prepared.run(conn, _INSERT_ENTRY, {**_values(entry), "call_sid": entry.call_sid})
 
 
-async def add_decision(conn: AsyncConnection, call_sid: str, at: datetime, kind: str, reason: str,
+async def add_decision(conn: prepared.Connection, call_sid: str, at: datetime, kind: str, reason: str,
                        agent_id: int | None = None) -> None:
     await prepared.run(conn, _INSERT_DECISION, {"call_sid": call_sid, "at": at, "kind": kind, "reason": reason,
                                                 "agent_id": agent_id})
@@ -184,17 +184,21 @@ async def agents(session: AsyncSession) -> list[tuple[User, AgentPresence | None
     return [(u, presences.get(u.id)) for u in users]
 
 
-async def set_presence(session: AsyncSession, user_id: int, state: str, now: datetime,
-                       call_sid: str | None = None, wrapup_seconds: float | None = None) -> AgentPresence:
-    presence = await session.get(AgentPresence, user_id)
-    if presence is None:
-        presence = AgentPresence(user_id=user_id, state=state, since=now)
-        session.add(presence)
-    presence.state = state
-    presence.since = now
-    presence.call_sid = call_sid
-    presence.wrapup_until = now + timedelta(seconds=wrapup_seconds) if wrapup_seconds is not None else None
-    return presence
+_PRESENCE_OF = select(_PRESENCE.c.user_id).where(_PRESENCE.c.user_id == bindparam("uid"))
+_INSERT_PRESENCE = _PRESENCE.insert()
+_UPDATE_PRESENCE = _PRESENCE.update().where(_PRESENCE.c.user_id == bindparam("uid"))
+
+
+async def set_presence(conn: prepared.Connection, user_id: int, state: str, now: datetime,
+                       call_sid: str | None = None, wrapup_seconds: float | None = None) -> None:
+    """An agent's presence, written with plain statements on ``conn`` (a desk step's transaction,
+    or a session's connection: ``await session.connection()``)."""
+    values = {"state": state, "since": now, "call_sid": call_sid,
+              "wrapup_until": now + timedelta(seconds=wrapup_seconds) if wrapup_seconds is not None else None}
+    if await prepared.first(conn, _PRESENCE_OF, {"uid": user_id}) is None:
+        await prepared.run(conn, _INSERT_PRESENCE, {"user_id": user_id, **values})
+    else:
+        await prepared.run(conn, _UPDATE_PRESENCE, {**values, "uid": user_id})
 
 
 _HANDLED = (select(_ENTRIES.c.connected_at, _ENTRIES.c.ended_at)

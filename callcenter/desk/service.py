@@ -131,7 +131,7 @@ class Desk:
 
     async def _store_step(self, call_sid: str, event: DeskEvent, now: datetime) -> Stepped:
         """Load, step, store and log one event in the call's transaction; the commands left to carry out."""
-        async with self.db.call_transaction(call_sid) as tx:
+        async with self.db.call_transaction(call_sid, log_only=True) as tx:
             conn = tx.connection
             row = await qs.entry_row(conn, call_sid)
             before = Entry(call_sid) if row is None else qs.to_entry(row)
@@ -146,7 +146,7 @@ class Desk:
                         await qs.add_decision(conn, call_sid, now, command.decision, command.reason,
                                               command.agent_id)
                     case SetPresence():
-                        await qs.set_presence(tx.session, command.agent_id, command.state, now, command.call_sid,
+                        await qs.set_presence(conn, command.agent_id, command.state, now, command.call_sid,
                                               command.wrapup_seconds)
             if tx.call is not None:
                 tx.append(now, "desk_evt", event.kind, codec.event_to_dict(event), "desk")
@@ -255,7 +255,7 @@ class Desk:
             raise DeskError("an agent can only make themselves available or offline")
         async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
                 session.begin():
-            await qs.set_presence(session, agent_id, state, self.clock())
+            await qs.set_presence(await session.connection(), agent_id, state, self.clock())
 
     async def release_wrapups(self) -> list[int]:
         """Agents whose wrap-up is over become available; who they are."""
@@ -263,9 +263,10 @@ class Desk:
         released = []
         async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK), self.db.sessions() as session, \
                 session.begin():
+            conn = await session.connection()
             for user, presence in await qs.agents(session):
                 if presence and presence.state == "wrapup" and presence.wrapup_until and presence.wrapup_until <= now:
-                    await qs.set_presence(session, user.id, "available", now)
+                    await qs.set_presence(conn, user.id, "available", now)
                     released.append(user.id)
         return released
 

@@ -3,6 +3,9 @@
 A call's event, the commands it produced, its new state and the answer given to the webhook are
 written in one transaction, under a per-call lock: a row lock on PostgreSQL (so several server
 processes can share calls), and one process-wide writer lock on SQLite (it has a single writer).
+On PostgreSQL the transaction is a SQLAlchemy connection's; on SQLite it runs on a ``sqlite3``
+connection the store keeps for it, begun and committed here (``BEGIN IMMEDIATE``), its statements
+prepared (store/prepared.py) and its checkpoints left to a thread (store/sqlite_checkpoint.py).
 
 Every wait is bounded well under Twilio's 15 s (``CALLCENTER_DB_LOCK_TIMEOUT``,
 ``CALLCENTER_DB_STATEMENT_TIMEOUT``): a locked or stuck database fails the event quickly, and the
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import sqlite3
 import weakref
@@ -20,16 +24,15 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
-    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
@@ -37,9 +40,13 @@ from sqlalchemy.ext.asyncio import (
 from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
 from callcenter.store import prepared
+from callcenter.store.fifo_lock import FifoLock
 from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
+from callcenter.store.sqlite_checkpoint import Checkpointer
 from callcenter.store.sqlite_inline import InlineConnection, inline_connector
 from callcenter.store.urls import async_url, prepare_sqlite_file
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class DatabaseBusy(CallCenterError):
@@ -94,7 +101,7 @@ class CallRow:
 
     __slots__ = ("call_sid", "flow_id", "flow_version", "status", "state", "last_response", "next_seq",
                  "updated_at", "ended_at", "_loaded")
-    WRITABLE = ("status", "state", "last_response", "next_seq", "updated_at", "ended_at")
+    WRITABLE: ClassVar[tuple[str, ...]] = ("status", "state", "last_response", "next_seq", "updated_at", "ended_at")
 
     def __init__(self, call_sid: str, flow_id: str, flow_version: int, status: str, state: dict[str, Any],
                  last_response: str | None, next_seq: int, updated_at: datetime | None,
@@ -111,6 +118,18 @@ class CallRow:
                 if getattr(self, name) is not before and (name == "state" or getattr(self, name) != before)}
 
 
+class LogPosition(CallRow):
+    """Of a call's row, only what a step that appends to its log reads and moves (a desk step:
+    ``call_transaction(..., log_only=True)``); its other columns are not read, and not there."""
+
+    __slots__ = ()
+    WRITABLE = ("next_seq",)
+
+    def __init__(self, call_sid: str, next_seq: int) -> None:
+        self.call_sid, self.next_seq = call_sid, next_seq
+        self._loaded = (next_seq,)
+
+
 _CALLS = Call.__table__
 _LOG = CallLogEntry.__table__
 _RECEIPTS = WebhookReceipt.__table__
@@ -122,12 +141,12 @@ class CallTx:
     """What one call event may read and write, inside its transaction.
 
     The log entries, the call's changes and the webhook's receipt are written when the
-    transaction ends without an error, in three statements (the log's rows in one). Statements
-    run on ``connection`` (prepared ones on SQLite: store/prepared.py); ``session``, for the rare
-    steps that write through the ORM (a survey answer, an agent's presence), is opened on the same
-    connection and transaction when first asked for."""
+    transaction ends without an error, in three statements (the log's rows in one). Every other
+    write of the event (the desk's entry and decisions, an agent's presence, a survey answer) is
+    a statement run on ``connection`` with store/prepared.py: on SQLite the writer's own
+    connection, on PostgreSQL a SQLAlchemy connection; never an ORM session."""
 
-    def __init__(self, connection: AsyncConnection, call: CallRow | None, prefetched: str | None = None,
+    def __init__(self, connection: prepared.Connection, call: CallRow | None, prefetched: str | None = None,
                  previous: str | None = None) -> None:
         self.connection = connection
         self.call = call
@@ -137,14 +156,6 @@ class CallTx:
         self.previous = previous
         self.log: list[dict[str, Any]] = []
         self.receipts: list[dict[str, Any]] = []
-        self._session: AsyncSession | None = None
-
-    @property
-    def session(self) -> AsyncSession:
-        if self._session is None:
-            # Joins the connection's transaction: its commit flushes, the connection commits.
-            self._session = AsyncSession(bind=self.connection, expire_on_commit=False)
-        return self._session
 
     async def receipt(self, key: str) -> str | None:
         if key == self.prefetched:
@@ -167,37 +178,26 @@ class CallTx:
         changes = {} if self.call is None else self.call.changes()
         if changes:
             assert self.call is not None
-            # One of two prepared statements: a desk step moves only the log's position. (Only
-            # the statement's own parameters are passed: SQLAlchemy would add any other column
-            # named to the SET clause.)
-            if changes.keys() == {"next_seq"}:
-                await prepared.run(connection, _NEXT_SEQ, {"next_seq": self.call.next_seq,
-                                                           "sid": self.call.call_sid})
-            else:
-                values = {name: getattr(self.call, name) for name in CallRow.WRITABLE}
-                await prepared.run(connection, _UPDATE_CALL, {**values, "sid": self.call.call_sid})
+            # Only the columns given a new value (a desk step moves only the log's position): a
+            # column set again to its value still costs its index's page in the commit (the
+            # status index, at every IVR step). The statement takes its SET clause from the
+            # parameters' names (prepared once for each set of them).
+            await prepared.run(connection, _UPDATE_CALL, {**changes, "sid": self.call.call_sid})
         if self.log:
             await prepared.run(connection, _INSERT_LOG, self.log)
         if self.receipts:
             await prepared.run(connection, _INSERT_RECEIPT, self.receipts)
-        if self._session is not None:
-            await self._session.commit()  # the ORM's writes, in this transaction (not committed here)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
 
 # Built once: SQLAlchemy then reuses their compiled form (no statement construction per event).
 _WHERE_SID = _CALLS.c.call_sid == bindparam("sid")
-_UPDATE_CALL = _CALLS.update().where(_WHERE_SID).values(
-    {name: bindparam(name) for name in CallRow.WRITABLE})
-_NEXT_SEQ = _CALLS.update().where(_WHERE_SID).values(next_seq=bindparam("next_seq"))
+_UPDATE_CALL = _CALLS.update().where(_WHERE_SID)
 _INSERT_LOG = _LOG.insert()
 _INSERT_RECEIPT = _RECEIPTS.insert()
 _SELECT_CALL = select(*_ROW).where(_WHERE_SID).with_for_update(of=_CALLS)
 _SELECT_CALL_AND_RECEIPT = _SELECT_CALL.add_columns(
     select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key")).scalar_subquery())
+_SELECT_POSITION = select(_CALLS.c.call_sid, _CALLS.c.next_seq).where(_WHERE_SID).with_for_update(of=_CALLS)
 _SELECT_RECEIPT = select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key"))
 _CREATE_CALL = {"sqlite": sqlite_insert(_CALLS).on_conflict_do_nothing(),
                 "postgresql": pg_insert(_CALLS).on_conflict_do_nothing()}
@@ -214,27 +214,41 @@ class Database:
         self.lock_timeout = lock_timeout
         self.statement_timeout = statement_timeout
         options = _engine_options(url, self.is_sqlite, lock_timeout, statement_timeout)
+        # SQLite's one writer: call transactions, the other writes of this process and the
+        # checkpoints' second pass take it.
+        self._writer = FifoLock()
         self._connect_inline: Callable[[], Awaitable[InlineConnection]] | None = None
+        self._checkpointer: Checkpointer | None = None
         if self.is_sqlite:
+            path = make_url(url).database or ":memory:"
             # Statements run on the loop's thread, not one thread hand-off each (sqlite_inline.py).
-            self._connect_inline = inline_connector(make_url(url).database or ":memory:", lock_timeout,
-                                                    _sqlite_pragmas)
+            self._connect_inline = inline_connector(path, lock_timeout, _sqlite_pragmas)
+            if path != ":memory:":
+                self._checkpointer = Checkpointer(path, self._writer)
             options["async_creator"] = self._connect_inline
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = asyncio.Lock()
-        self._slots = asyncio.Semaphore(1 if self.is_sqlite else CALL_SLOTS)
+        self._slots = asyncio.Semaphore(CALL_SLOTS)
         self._call_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        # SQLite: a connection of its own for the call path's reads (taking a pooled connection
-        # cost ten times a read). The writer's connection is taken from the pool at each call
-        # transaction: kept between them, the server answered fewer webhooks per second in
-        # bench/load.py (docs/performance.md).
-        self._reader: prepared.InlineReader | None = None
+        # SQLite: connections of the store's own, outside SQLAlchemy's pool, for the call path's
+        # reads and for the call transactions (one writer, holding ``_writer`` while it writes).
+        self._reader: prepared.InlineSqlite | None = None
+        self._call_writer: prepared.InlineSqlite | None = None
+
+    @property
+    def overlapping_reads(self) -> bool:
+        """Whether reads gain from running side by side: round trips to a server (PostgreSQL), not
+        SQLite's, which run whole on the loop (a task to overlap them only costs, and lets other
+        events queue behind the writer while it waits for the loop)."""
+        return not self.is_sqlite
 
     async def close(self) -> None:
-        if self._reader is not None:
-            await self._reader.close()
-            self._reader = None
+        for own in (self._reader, self._call_writer):
+            if own is not None:
+                await own.close()
+        self._reader = self._call_writer = None
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -246,7 +260,7 @@ class Database:
                 yield connection
             return
         if self._reader is None:
-            self._reader = prepared.InlineReader(await self._connect_inline(), self.engine.dialect)
+            self._reader = prepared.InlineSqlite(await self._connect_inline(), self.engine.dialect)
         yield self._reader
 
     async def ping(self) -> None:
@@ -278,9 +292,13 @@ class Database:
         return inserted is not None
 
     @asynccontextmanager
-    async def _turn(self, lock: asyncio.Lock, call_sid: str) -> AsyncIterator[None]:
-        # Events queue here for their turn (the call's lock, then a slot); a database that holds
-        # everyone up must not hold the webhook past Twilio's patience: the wait is bounded.
+    async def _turn(self, call_sid: str) -> AsyncIterator[None]:
+        # PostgreSQL: events queue here for their turn (the call's lock, then a slot); a database
+        # that holds everyone up must not hold the webhook past Twilio's patience: the wait is bounded.
+        lock = self._call_locks.get(call_sid)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._call_locks[call_sid] = lock
         try:
             async with asyncio.timeout(self.statement_timeout):
                 await lock.acquire()
@@ -298,38 +316,76 @@ class Database:
             self._slots.release()
             lock.release()
 
-    def _lock_for(self, call_sid: str) -> asyncio.Lock:
-        if self.is_sqlite:
-            return self._writer
-        lock = self._call_locks.get(call_sid)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._call_locks[call_sid] = lock
-        return lock
-
     @asynccontextmanager
     async def call_transaction(self, call_sid: str, create: dict[str, Any] | None = None,
-                               request_key: str | None = None) -> AsyncIterator[CallTx]:
+                               request_key: str | None = None, *, log_only: bool = False) -> AsyncIterator[CallTx]:
         """Lock the call and open its transaction; with ``create``, insert the call if missing.
-        With ``request_key``, the answer already given to that request is read in the same statement."""
-        async with self._turn(self._lock_for(call_sid), call_sid), self.engine.connect() as connection, \
-                connection.begin():
-            if create is not None:
-                await prepared.run(connection, _CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
-            if request_key is None:
-                row = await prepared.first(connection, _SELECT_CALL, {"sid": call_sid})
-                tx = CallTx(connection, None if row is None else CallRow(*row))
-            else:
-                row = await prepared.first(connection, _SELECT_CALL_AND_RECEIPT, {"sid": call_sid, "key": request_key})
-                tx = CallTx(connection, None if row is None else CallRow(*row[:-1]), request_key,
-                            None if row is None else row[-1])
-            try:
+        With ``request_key``, the answer already given to that request is read in the same statement.
+        ``log_only``: the step only appends to the call's log (a desk step), so only the log's
+        position is read, not the IVR's state (a JSON document parsed for nothing)."""
+        if self._connect_inline is None:
+            async with self._turn(call_sid), self.engine.connect() as connection, connection.begin():
+                tx = await _open_call(connection, call_sid, create, request_key, log_only)
                 yield tx
                 await tx.write()
-            finally:
-                await tx.close()
+            return
+        # SQLite: one writer; its turn is bounded like a statement (free, it is taken at once).
+        try:
+            await self._writer.acquire(self.statement_timeout)
+        except TimeoutError:
+            raise DatabaseBusy(f"call {call_sid}: no turn at the database within "
+                               f"{self.statement_timeout:g} s") from None
+        try:
+            # The writer's own connection, its transaction begun and ended here. Through
+            # SQLAlchemy the connection's checkout, begin, commit and return to the pool (each
+            # through a greenlet) cost more than the event's statements (docs/performance.md).
+            writer = await self._sqlite_writer()
+            try:
+                await writer.inline.when_free(_begin_immediate(writer.inline.raw))
+                try:
+                    tx = await _open_call(writer, call_sid, create, request_key, log_only)
+                    yield tx
+                    await tx.write()
+                    await writer.inline.commit()
+                    if self._checkpointer is not None:
+                        self._checkpointer.committed()
+                except BaseException:
+                    self._roll_back(writer)
+                    raise
+            except sqlite3.Error as exc:
+                # As SQLAlchemy raises them on PostgreSQL and did on SQLite: callers tell a
+                # database fault by SQLAlchemy's exceptions (the webhook's safe path).
+                raise DBAPIError.instance(None, None, exc, sqlite3.Error, hide_parameters=True,
+                                          dialect=self.engine.dialect) from exc
+        finally:
+            self._writer.release()
 
-    def single_writer(self) -> asyncio.Lock | contextlib.AbstractAsyncContextManager[None]:
+    async def _sqlite_writer(self) -> prepared.InlineSqlite:
+        if self._call_writer is None:
+            assert self._connect_inline is not None
+            inline = await self._connect_inline()
+            # No transaction begun behind our back (the sqlite3 module's implicit BEGIN): the
+            # call transaction says BEGIN IMMEDIATE and COMMIT itself.
+            inline.raw.isolation_level = None
+            if self._checkpointer is not None:
+                # Its checkpoints run on a thread of their own (store/sqlite_checkpoint.py).
+                inline.raw.execute("PRAGMA wal_autocheckpoint=0")
+            self._call_writer = prepared.InlineSqlite(inline, self.engine.dialect)
+        return self._call_writer
+
+    def _roll_back(self, writer: prepared.InlineSqlite) -> None:
+        raw = writer.inline.raw
+        try:
+            if raw.in_transaction:
+                raw.rollback()
+        except sqlite3.Error:
+            # A connection that cannot even roll back is not reused: the next event opens another
+            # (closing it discards the transaction).
+            _LOGGER.exception("the SQLite writer's connection could not roll back: closed")
+            self._call_writer = None
+            raw.close()
+
+    def single_writer(self) -> FifoLock | contextlib.AbstractAsyncContextManager[None]:
         """What a write outside a call's transaction holds: SQLite's one writer lock, else nothing."""
         return self._writer if self.is_sqlite else _nolock()
 
@@ -366,6 +422,30 @@ class Database:
                 select(CallLogEntry).where(CallLogEntry.call_sid == call_sid).order_by(CallLogEntry.seq)
             )
             return list(rows)
+
+
+def _begin_immediate(raw: sqlite3.Connection) -> Callable[[], object]:
+    # IMMEDIATE: the write lock is taken at the start, so the call's row read first cannot be
+    # overtaken by another connection's write before ours (a deferred transaction would then fail
+    # with SQLITE_BUSY_SNAPSHOT, which no wait cures). A lock held elsewhere is waited for by
+    # ``when_free`` without stopping the loop.
+    return lambda: raw.execute("BEGIN IMMEDIATE")
+
+
+async def _open_call(connection: prepared.Connection, call_sid: str, create: dict[str, Any] | None,
+                     request_key: str | None, log_only: bool) -> CallTx:
+    if create is not None:
+        await prepared.run(connection, _CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
+    if log_only:
+        assert request_key is None
+        row = await prepared.first(connection, _SELECT_POSITION, {"sid": call_sid})
+        return CallTx(connection, None if row is None else LogPosition(*row))
+    if request_key is None:
+        row = await prepared.first(connection, _SELECT_CALL, {"sid": call_sid})
+        return CallTx(connection, None if row is None else CallRow(*row))
+    row = await prepared.first(connection, _SELECT_CALL_AND_RECEIPT, {"sid": call_sid, "key": request_key})
+    return CallTx(connection, None if row is None else CallRow(*row[:-1]), request_key,
+                  None if row is None else row[-1])
 
 
 def advisory_key(name: str) -> int:

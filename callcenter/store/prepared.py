@@ -5,8 +5,10 @@ compiled-statement context, parameter processing, result wrapping, greenlet swit
 times what SQLite itself spends on it: most of a webhook's server time (docs/performance.md).
 Here a statement is compiled once per dialect, and each execution binds its parameters in
 order with SQLAlchemy's own conversion of each column type (so every row is stored and read
-back exactly as SQLAlchemy would: the same datetime text, the same JSON) and runs on the
-``sqlite3`` connection that the SQLAlchemy connection holds, inside the same transaction.
+back exactly as SQLAlchemy would: the same datetime text, the same JSON; UTC datetimes by a
+shorter function giving the same text) and runs on a ``sqlite3`` connection: the store's own
+(``InlineSqlite``: the call writer's, the call path's reader) or the one a SQLAlchemy connection
+holds, inside that connection's transaction.
 
 On SQLite (statements on the loop's thread, store/sqlite_inline.py) the functions below run the
 statement so; on any other database they hand it to SQLAlchemy unchanged (PostgreSQL's round
@@ -17,12 +19,15 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.types import TypeEngine
 
+from callcenter.store.models import UtcDateTime
 from callcenter.store.sqlite_inline import InlineConnection
 
 Processor = Callable[[Any], Any] | None
@@ -46,8 +51,8 @@ class Prepared:
         # Values written in the statement itself (IN lists, constants): bound with it each time.
         self.fixed = {name: fixed[name] for name in names if not _required(fixed.get(name))}
         self.binds: tuple[Processor, ...] = tuple(
-            compiled.binds[_bind_key(compiled, name)].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in names)
+            _bind_processor(compiled.binds[_bind_key(compiled, name)].type, dialect) for name in names)
+        self._pairs = tuple(zip(self.order, self.binds, strict=True))
         columns = getattr(statement, "selected_columns", None)
         self.results: tuple[Processor, ...] = ()
         self.row: Any = None
@@ -55,20 +60,37 @@ class Prepared:
             self.results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
             self.row = namedtuple("Row", [c.key or f"c{i}" for i, c in enumerate(columns)],  # type: ignore[misc]
                                   rename=True)
+        self._converted = any(p is not None for p in self.results)
 
     def parameters(self, values: Mapping[str, Any] | None) -> tuple[Any, ...]:
-        out = []
-        given = values or {}
-        for name, bind in zip(self.order, self.binds, strict=True):
-            value = given[name] if name in given else self.fixed[name]
-            # None too: SQLAlchemy's conversions decide what it becomes (JSON's is 'null').
-            out.append(value if bind is None else bind(value))
-        return tuple(out)
+        given: Mapping[str, Any] = {**self.fixed, **values} if self.fixed and values else (
+            values or self.fixed)
+        # None too: SQLAlchemy's conversions decide what it becomes (JSON's is 'null').
+        return tuple([given[name] if bind is None else bind(given[name]) for name, bind in self._pairs])
 
     def convert(self, raw: Sequence[tuple[Any, ...]]) -> list[Any]:
-        results, row = self.results, self.row
-        return [row(*(v if p is None else p(v) for v, p in zip(values, results, strict=True)))
-                for values in raw]
+        make = self.row._make
+        if not self._converted:
+            return [make(values) for values in raw]
+        results = self.results
+        return [make([v if p is None else p(v) for v, p in zip(values, results, strict=True)]) for values in raw]
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    """A ``UtcDateTime`` as SQLAlchemy writes it on SQLite (the column type's conversion to UTC,
+    then SQLite's DATETIME text, microseconds always written), at half the cost of the two
+    conversions chained (tests/store/test_prepared.py compares them)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _bind_processor(kind: TypeEngine[Any], dialect: Dialect) -> Processor:
+    if dialect.name == "sqlite" and isinstance(kind, UtcDateTime):
+        return _utc_text
+    return kind.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _required(value: Any) -> bool:
@@ -96,12 +118,14 @@ def _prepared(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...] 
     return found[1]
 
 
-class InlineReader:
-    """A SQLite connection of its own for the call path's reads (the desk's queue and roster, a
-    caller's history), outside SQLAlchemy's pool: taking a pooled connection cost ten times the
-    read itself. Only prepared SELECTs run on it, each whole in one call and outside any
-    transaction, so reads interleaving on it (one waiting for a lock) see committed data as
-    separate connections would."""
+class InlineSqlite:
+    """A SQLite connection the store owns, used on the loop's thread outside SQLAlchemy's pool
+    (taking a pooled connection cost ten times a read, and its transaction as much again as the
+    call event's statements). Two are kept on SQLite (``Database``): one for the call path's
+    reads (the desk's queue and roster, a caller's history), on which each prepared SELECT runs
+    whole in one call outside any transaction, so reads interleaving on it see committed data as
+    separate connections would; and the writer's, on which every call transaction runs
+    (``Database.call_transaction``: BEGIN IMMEDIATE, the event's statements, COMMIT)."""
 
     def __init__(self, inline: InlineConnection, dialect: Dialect) -> None:
         self.inline = inline
@@ -111,19 +135,22 @@ class InlineReader:
         await self.inline.close()
 
 
-Reading = AsyncConnection | InlineReader
+Connection = AsyncConnection | InlineSqlite
+# What the call path's reads take (kept as its own name: a reader never writes).
+Reading = Connection
 
 
-def _inline(conn: Reading) -> InlineConnection | None:
-    if isinstance(conn, InlineReader):
+def _inline(conn: Connection) -> InlineConnection | None:
+    if type(conn) is InlineSqlite:
         return conn.inline
+    assert isinstance(conn, AsyncConnection)
     if conn.dialect.name != "sqlite":
         return None
     driver = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
     return driver if isinstance(driver, InlineConnection) else None
 
 
-async def rows(conn: Reading, statement: ClauseElement, values: Mapping[str, Any] | None = None
+async def rows(conn: Connection, statement: ClauseElement, values: Mapping[str, Any] | None = None
                ) -> list[Any]:
     """Every row of a SELECT, each with its columns by name and by position."""
     inline = _inline(conn)
@@ -136,17 +163,18 @@ async def rows(conn: Reading, statement: ClauseElement, values: Mapping[str, Any
     return prepared.convert(cursor.fetchall())
 
 
-async def first(conn: Reading, statement: ClauseElement, values: Mapping[str, Any] | None = None
+async def first(conn: Connection, statement: ClauseElement, values: Mapping[str, Any] | None = None
                 ) -> Any | None:
     found = await rows(conn, statement, values)
     return found[0] if found else None
 
 
-async def run(conn: AsyncConnection, statement: ClauseElement,
+async def run(conn: Connection, statement: ClauseElement,
               values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
     """An INSERT, UPDATE or DELETE; a list of parameter sets runs it once for each (one call)."""
     inline = _inline(conn)
     if inline is None:
+        assert isinstance(conn, AsyncConnection)
         await conn.execute(statement, values if isinstance(values, Mapping) else list(values))  # type: ignore[arg-type]
         return
     many = [values] if isinstance(values, Mapping) else list(values)
@@ -161,4 +189,4 @@ async def run(conn: AsyncConnection, statement: ClauseElement,
         await inline.when_free(lambda: inline.raw.executemany(prepared.sql, parameters))
 
 
-__all__ = ["InlineReader", "Prepared", "Reading", "first", "rows", "run"]
+__all__ = ["Connection", "InlineSqlite", "Prepared", "Reading", "first", "rows", "run"]

@@ -4,28 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select
 
 from callcenter.ivr.commands import RecordSurvey
+from callcenter.store import prepared
 from callcenter.store.database import Database
 from callcenter.store.models import SurveyResponse
 
+_SURVEYS = SurveyResponse.__table__
+_SURVEY_OF = select(_SURVEYS.c.call_sid).where(_SURVEYS.c.call_sid == bindparam("sid"))
+_INSERT_SURVEY = _SURVEYS.insert()
+_UPDATE_SURVEY = _SURVEYS.update().where(_SURVEYS.c.call_sid == bindparam("sid"))
 
-async def save_survey(session: AsyncSession, call_sid: str, flow_id: str, command: RecordSurvey,
+
+async def save_survey(conn: prepared.Connection, call_sid: str, flow_id: str, command: RecordSurvey,
                       now: datetime) -> None:
-    """One row per call: the score when given, then the comment on the same row."""
-    row = await session.get(SurveyResponse, call_sid)
-    if row is None:
-        session.add(SurveyResponse(
-            call_sid=call_sid, flow_id=flow_id, score=command.score, comment=command.comment, via=command.via,
-            node=command.node[:64], kb_id=command.kb_id, agent_id=command.agent_id, queue=command.queue,
-            tier=command.tier, created_at=now, updated_at=now))
+    """One row per call: the score when given, then the comment on the same row. Written with the
+    call's step, on its transaction's connection (plain statements: no ORM session on the call path)."""
+    if await prepared.first(conn, _SURVEY_OF, {"sid": call_sid}) is None:
+        await prepared.run(conn, _INSERT_SURVEY, {
+            "call_sid": call_sid, "flow_id": flow_id, "score": command.score, "comment": command.comment,
+            "via": command.via, "node": command.node[:64], "kb_id": command.kb_id, "agent_id": command.agent_id,
+            "queue": command.queue, "tier": command.tier, "created_at": now, "updated_at": now})
         return
-    row.score = command.score
+    changes = {"score": command.score, "updated_at": now}
     if command.comment is not None:
-        row.comment = command.comment
-    row.updated_at = now
+        changes["comment"] = command.comment
+    await prepared.run(conn, _UPDATE_SURVEY, {**changes, "sid": call_sid})
 
 
 async def survey_rows(db: Database, since: datetime | None = None, until: datetime | None = None,

@@ -208,7 +208,8 @@ async def test_two_processes_routing_the_same_caller_at_once_make_one_offer(clus
     for _ in range(3):
         # Carol is busy (in wrap-up for a while) once the caller is queued: nobody is free.
         async with cluster.db.sessions() as session, session.begin():
-            await qs.set_presence(session, cluster.agents["carol"], "wrapup", datetime.now(UTC), None, 3600)
+            await qs.set_presence(await session.connection(), cluster.agents["carol"], "wrapup", datetime.now(UTC),
+                                  None, 3600)
         call = _new_call(cluster, cluster.public)
         await cluster.hand_over(call)
         await _entry(cluster, call.call_sid, "waiting")

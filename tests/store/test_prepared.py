@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 
 from callcenter.desk import queue_store as qs
 from callcenter.desk.model import Entry
 from callcenter.store import Database, prepared, upgrade
 from callcenter.store.database import _CREATE_CALL
-from callcenter.store.models import CallLogEntry, QueueEntry
+from callcenter.store.models import CallLogEntry, QueueEntry, UtcDateTime
+from callcenter.store.prepared import _utc_text
 
 LOG = CallLogEntry.__table__
 ENTRIES = QueueEntry.__table__
@@ -128,3 +130,37 @@ async def test_a_failed_call_transaction_is_rolled_back_and_the_next_one_starts_
             found = await prepared.rows(conn, sa.select(LOG.c.seq, LOG.c.payload).where(LOG.c.call_sid == "CA-1")
                                         .order_by(LOG.c.seq))
             assert found[-1] == (int(digits) - 1, {"digits": digits})
+
+
+def test_utc_datetimes_are_bound_as_sqlalchemy_binds_them() -> None:
+    dialect = sqlite.dialect()
+    impl = UtcDateTime()
+    chained = impl.dialect_impl(dialect).bind_processor(dialect)
+    assert chained is not None
+    paris = timezone(timedelta(hours=1))
+    for value in (AT, AT.replace(microsecond=0), datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59,
+                  999999, tzinfo=UTC), datetime(2026, 3, 29, 2, 30, 0, 5, tzinfo=paris), None):
+        assert _utc_text(value) == chained(value), value
+    with pytest.raises(ValueError, match="naive"):
+        _utc_text(datetime(2026, 12, 6))
+    with pytest.raises(ValueError, match="naive"):
+        chained(datetime(2026, 12, 6))
+
+
+async def test_a_log_only_transaction_moves_the_position_and_nothing_else(db: Database) -> None:
+    async with db.call_transaction("CA-1", create=CALL) as tx:
+        assert tx.call is not None
+        tx.append(AT, "event", "digits", {"digits": "1"})
+        tx.call.status = "transferred"
+    async with db.call_transaction("CA-1", log_only=True) as tx:
+        assert tx.call is not None and tx.call.next_seq == 1
+        with pytest.raises(AttributeError):
+            tx.call.state                                           # noqa: B018 - not read, not there
+        tx.append(AT, "desk_evt", "enqueued", {"queue": "caf"}, "desk")
+        tx.append(AT, "desk_cmd", "publish", {}, "desk")
+    call = await db.get_call("CA-1")
+    assert call is not None
+    assert (call.next_seq, call.status, call.state) == (3, "transferred", CALL["state"])
+    assert [(e.seq, e.entry) for e in await db.call_log("CA-1")] == [(0, "event"), (1, "desk_evt"), (2, "desk_cmd")]
+    async with db.call_transaction("CA-missing", log_only=True) as tx:
+        assert tx.call is None

@@ -1,0 +1,65 @@
+"""A first-come first-served lock whose wait can be bounded, and costs nothing when it is free.
+
+SQLite's one writer is taken by every call event (``Database.call_transaction``). Most of the
+time nobody holds it: the event runs its statements on the loop without letting go of it. An
+``asyncio.Lock`` taken under ``asyncio.timeout`` cost a timer scheduled and cancelled for each
+event even then. Here a free lock is taken at once, and only a wait is bounded.
+
+The lock passes directly from its holder to the first waiter (never free in between), so a
+newcomer cannot overtake callers already waiting, and a waiter whose bound is reached leaves the
+queue without disturbing the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from types import TracebackType
+
+
+class FifoLock:
+    def __init__(self) -> None:
+        self._held = False
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def locked(self) -> bool:
+        return self._held
+
+    async def acquire(self, at_most: float | None = None) -> None:
+        """Take the lock, waiting at most ``at_most`` seconds (then ``TimeoutError``) if it is held.
+        (Not ``asyncio.timeout`` around the call: its timer would be armed for a free lock too.)"""
+        if not self._held:
+            self._held = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(at_most):
+                await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed over just as the wait ended: pass it on
+            else:
+                try:
+                    self._waiters.remove(waiter)
+                except ValueError:
+                    pass
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # held on its behalf from now on
+                return
+        self._held = False
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        self.release()
+
+
+__all__ = ["FifoLock"]
