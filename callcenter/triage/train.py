@@ -61,7 +61,7 @@ K_NEAREST = 5
 KNN_WEIGHT = 0.5
 WINDOW_WEIGHT = 0.9
 L2 = 1.0
-VERSION_PREFIX = "sem-6"
+VERSION_PREFIX = "sem-7"
 
 
 class CorpusError(Exception):
