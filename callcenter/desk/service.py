@@ -3,7 +3,8 @@
 Every change to a queued caller is one step of ``callcenter.desk.core``: the entry is loaded under
 the call's lock (``Database.call_transaction``), stepped, stored with its routing decisions and the
 agents' presence, and the event and its commands appended to the call's log (entries ``desk_evt``
-and ``desk_cmd``), in one transaction; ``desk.replay`` rebuilds the entry from that log. The
+and ``desk_cmd``), in one transaction (the IVR step's own when that step caused it: a hand-over, the
+caller hanging up; ``in_call_steps``); ``desk.replay`` rebuilds the entry from that log. The
 commands left (conference legs, screens, callbacks) are returned: the dispatcher
 (``callcenter/dispatch``) carries them out and steps what they report back. This shell carries out
 nothing itself.
