@@ -35,7 +35,7 @@ from callcenter.ivr import (
 )
 from callcenter.ivr.commands import AppointmentRequest, RecordSurvey, SendSms, Transfer
 from callcenter.privacy import caller_key, stored_caller
-from callcenter.store import Database
+from callcenter.store import CallTx, Database
 from callcenter.store.surveys import save_survey
 
 _LOGGER = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ WaitEstimator = Callable[[str, Transfer], Awaitable[tuple[float | None, int]]]
 OnDutyCounter = Callable[[str, Transfer], Awaitable[int]]
 # call_sid -> the agent who talked with that caller (None: nobody was ever connected).
 ServedBy = Callable[[str], Awaitable[int | None]]
+# What the dispatcher stores in a step's own transaction once the step's log entries are appended
+# (the desk's steps a hand-over or a hang-up causes): (tx, the step's commands, the call ended, now).
+WithinStep = Callable[[CallTx, Sequence[Command], bool, datetime], Awaitable[None]]
 INPUT_KINDS = frozenset({"digits", "speech", "no_input"})
 
 
@@ -161,12 +164,13 @@ class CallService:
 
     async def step(self, call_sid: str, event: Event, *, render: Renderer, request_key: str | None,
                    turn: int | None = None, source: str = "twilio",
-                   said_before: Sequence[Command] = ()) -> Step:
+                   said_before: Sequence[Command] = (), within: WithinStep | None = None) -> Step:
         """Apply ``event`` to the call once, even if the same request arrives again; the commands
         are stored in the call's log and returned, for the dispatcher to carry out.
 
         ``said_before``: what the step that asked a port (an SMS, the appointment book) had to say
-        first; the answer to the webhook is that, then what the port's answer leads to."""
+        first; the answer to the webhook is that, then what the port's answer leads to.
+        ``within``: run in the step's transaction after its log entries, before the commit."""
         now = self.clock()
         create = None
         if isinstance(event, CallStarted):
@@ -249,6 +253,9 @@ class CallService:
                 if isinstance(command, RecordSurvey):
                     # The caller's answer is kept with the step that heard it, in its transaction.
                     await save_survey(tx.connection, call_sid, call.flow_id, command, now)
+            ended = port is None and new_state.status == "ended" and state.status != "ended"
+            if within is not None:
+                await within(tx, commands, ended, now)
             response = render([*said_before, *commands], new_state)
             call.state = new_state.to_dict()
             call.status = new_state.status
@@ -260,4 +267,4 @@ class CallService:
             if request_key is not None and port is None:
                 tx.remember(request_key, call_sid, response, now)
         return Step(Outcome(response, new_state, (*said_before, *commands)), event, tuple(commands), port,
-                    ended=port is None and new_state.status == "ended" and state.status != "ended")
+                    ended=ended)

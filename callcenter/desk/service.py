@@ -3,7 +3,8 @@
 Every change to a queued caller is one step of ``callcenter.desk.core``: the entry is loaded under
 the call's lock (``Database.call_transaction``), stepped, stored with its routing decisions and the
 agents' presence, and the event and its commands appended to the call's log (entries ``desk_evt``
-and ``desk_cmd``), in one transaction; ``desk.replay`` rebuilds the entry from that log. The
+and ``desk_cmd``), in one transaction (the IVR step's own when that step caused it: a hand-over, the
+caller hanging up; ``in_call_steps``); ``desk.replay`` rebuilds the entry from that log. The
 commands left (conference legs, screens, callbacks) are returned: the dispatcher
 (``callcenter/dispatch``) carries them out and steps what they report back. This shell carries out
 nothing itself.
@@ -18,7 +19,8 @@ the cluster's scheduler (``callcenter/cluster``), once per period across all pro
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,7 +58,7 @@ from callcenter.routing import (
     queue_status,
     score,
 )
-from callcenter.store import Database
+from callcenter.store import CallTx, Database
 from callcenter.store.models import CallbackRecord, QueueEntry, User
 from callcenter.store.prepared import Reading
 
@@ -65,7 +67,7 @@ Clock = Callable[[], datetime]
 # One routing pass at a time across the cluster (and presence changes, which it observes).
 ROUTING_LOCK = "desk.routing"
 
-__all__ = ["Desk", "DeskError", "HandleTime", "OpenEntry", "Stepped"]
+__all__ = ["Desk", "DeskError", "HandleTime", "InCallSteps", "OpenEntry", "Stepped"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,27 @@ def _address(user: User) -> str:
     return user.phone or f"client:{user.username}"
 
 
+class InCallSteps:
+    """The desk steps of one IVR step, stored in the IVR step's own transaction (one call event,
+    one transaction; ``Desk.in_call_steps``)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self._desk = desk
+        self.claimed = False
+
+    async def store(self, tx: CallTx, call_sid: str, events: Sequence[DeskEvent]) -> list[Stepped] | None:
+        """Step and store ``events`` in ``tx``, in order; ``None`` when a routing pass holds or
+        waits for the desk: nothing is stored, and the events go through ``Desk.step`` after the
+        commit. Never waits for the desk's turn (the caller holds the call's transaction, which
+        a pass may be waiting for: desk/turns.py)."""
+        if not self.claimed:
+            if not self._desk._turns.try_step():
+                return None
+            self.claimed = True
+        now = self._desk.clock()
+        return [await self._desk._store_in(tx, call_sid, event, now) for event in events]
+
+
 class Desk:
     """Queues and agents; one instance per server process. Stores steps; carries out nothing."""
 
@@ -130,31 +153,49 @@ class Desk:
     # -- one step ---------------------------------------------------------------------------------
 
     async def _store_step(self, call_sid: str, event: DeskEvent, now: datetime) -> Stepped:
-        """Load, step, store and log one event in the call's transaction; the commands left to carry out."""
+        """Load, step, store and log one event in a transaction of its own."""
         async with self.db.call_transaction(call_sid, log_only=True) as tx:
-            conn = tx.connection
-            row = await qs.entry_row(conn, call_sid)
-            before = Entry(call_sid) if row is None else qs.to_entry(row)
-            after, commands = step(before, event, now.timestamp(), self.desk_policy)
-            if after == before and not commands:
-                return Stepped(after)
-            if after.status != "idle":
-                await qs.save_entry(conn, row is not None, after)
+            return await self._store_in(tx, call_sid, event, now)
+
+    async def _store_in(self, tx: CallTx, call_sid: str, event: DeskEvent, now: datetime) -> Stepped:
+        """Load, step, store and log one event in the call's open transaction (its own, or the IVR
+        step's that caused it); the commands left to carry out. The pure step is taken before
+        anything is written."""
+        conn = tx.connection
+        row = await qs.entry_row(conn, call_sid)
+        before = Entry(call_sid) if row is None else qs.to_entry(row)
+        after, commands = step(before, event, now.timestamp(), self.desk_policy)
+        if after == before and not commands:
+            return Stepped(after)
+        if after.status != "idle":
+            await qs.save_entry(conn, row is not None, after)
+        for command in commands:
+            match command:
+                case Record():
+                    await qs.add_decision(conn, call_sid, now, command.decision, command.reason,
+                                          command.agent_id)
+                case SetPresence():
+                    await qs.set_presence(conn, command.agent_id, command.state, now, command.call_sid,
+                                          command.wrapup_seconds)
+        if tx.call is not None:
+            tx.append(now, "desk_evt", event.kind, codec.event_to_dict(event), "desk")
             for command in commands:
-                match command:
-                    case Record():
-                        await qs.add_decision(conn, call_sid, now, command.decision, command.reason,
-                                              command.agent_id)
-                    case SetPresence():
-                        await qs.set_presence(conn, command.agent_id, command.state, now, command.call_sid,
-                                              command.wrapup_seconds)
-            if tx.call is not None:
-                tx.append(now, "desk_evt", event.kind, codec.event_to_dict(event), "desk")
-                for command in commands:
-                    tx.append(now, "desk_cmd", command.kind, codec.command_to_dict(command), "desk")
-            else:
-                _LOGGER.warning("call %s: desk step %s on a call with no log", call_sid, event.kind)
+                tx.append(now, "desk_cmd", command.kind, codec.command_to_dict(command), "desk")
+        else:
+            _LOGGER.warning("call %s: desk step %s on a call with no log", call_sid, event.kind)
         return Stepped(after, tuple(c for c in commands if not isinstance(c, STORED)))
+
+    @asynccontextmanager
+    async def in_call_steps(self) -> AsyncIterator[InCallSteps]:
+        """Around an IVR step's transaction: the desk steps it causes (a hand-over, a hang-up) may
+        be stored in that transaction (``InCallSteps.store``); the desk's turn they claimed is
+        given back here, once the transaction is over. Takes nothing on entry."""
+        steps = InCallSteps(self)
+        try:
+            yield steps
+        finally:
+            if steps.claimed:
+                await self._turns.end_step()
 
     async def step(self, call_sid: str, event: DeskEvent) -> Stepped:
         """Step one event (side by side with other calls' steps, never inside a routing pass)."""

@@ -8,6 +8,12 @@ process-wide lock as well, and held it while waiting for their turn at the datab
 load each waited for every step queued before it, each behind the whole writer queue (the p99 of
 docs/performance.md). A pass waiting for its turn goes before steps arriving after it, so a stream
 of steps never starves the passes.
+
+An IVR step that hands the caller over (or hangs up) stores the desk's step in its own call
+transaction. It holds SQLite's one writer (on PostgreSQL, the call's row) by then, which a
+routing pass waits for while it is alone: waiting for a step's turn there would deadlock. So it
+claims a turn without waiting (``try_step``): free, it is its; a pass running or waiting, it is
+refused and the desk's step goes after the commit, through ``step`` as before.
 """
 
 from __future__ import annotations
@@ -34,9 +40,21 @@ class DeskTurns:
         try:
             yield
         finally:
-            async with self._changed:
-                self._steps -= 1
-                self._changed.notify_all()
+            await self.end_step()
+
+    def try_step(self) -> bool:
+        """A step's turn taken now if no pass runs or waits (never waits: see the module's
+        docstring); ``True``: taken, to be given back with ``end_step``."""
+        if self._alone or self._waiting_alone:
+            return False
+        # No await between the check and the count: nothing else runs on the loop meanwhile.
+        self._steps += 1
+        return True
+
+    async def end_step(self) -> None:
+        async with self._changed:
+            self._steps -= 1
+            self._changed.notify_all()
 
     @asynccontextmanager
     async def alone(self) -> AsyncIterator[None]:

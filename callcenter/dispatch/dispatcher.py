@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from callcenter.calls.service import CallService, Outcome, Renderer
 from callcenter.desk.model import (
@@ -42,12 +43,13 @@ from callcenter.desk.model import (
     LineGone,
     TransferCompleted,
 )
-from callcenter.desk.service import Desk, Stepped
+from callcenter.desk.service import Desk, InCallSteps, Stepped
 from callcenter.dispatch import desk_commands, ivr_commands
 from callcenter.dispatch.desk_commands import LegNotStarted
 from callcenter.dispatch.ports import Ports
 from callcenter.ivr import CallState, Command, Event
 from callcenter.ivr import commands as cmd
+from callcenter.store import CallTx
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,6 +66,40 @@ def callback_requested(callback: cmd.RequestCallback | None) -> CallbackRequeste
         return CallbackRequested()
     return CallbackRequested(callback.queue or None, callback.skill, callback.tier,  # type: ignore[arg-type]
                              callback.priority, tuple(callback.reasons), callback.after, callback.due)
+
+
+# The IVR's commands that reach the desk outside the step's transaction (the callback number is
+# written by an ORM session holding SQLite's writer, which the step's transaction holds already).
+_AFTER_COMMIT = (cmd.RequestCallback, cmd.CallbackNumber)
+
+
+class _InCall:
+    """The desk steps stored in one IVR step's transaction: the hand-overs (one per Transfer, in
+    order) and the caller leaving; empty when the desk's turn was not free (they go after the
+    commit, as their own transactions)."""
+
+    def __init__(self, call_sid: str = "", desk_steps: InCallSteps | None = None) -> None:
+        self.call_sid = call_sid
+        self.desk_steps = desk_steps
+        self.handed_over: list[Stepped] = []
+        self.left: Stepped | None = None
+
+    async def store(self, tx: CallTx, commands: Sequence[Command], ended: bool, _now: datetime) -> None:
+        """Run in the IVR step's transaction (``CallService.step``'s ``within``)."""
+        if any(isinstance(c, _AFTER_COMMIT) for c in commands):
+            # A callback asked for (and its number) is stepped after the commit, through the
+            # callback's own writes; the desk's other steps then go after it, in order, as before.
+            return
+        transfers = [enqueued(c, c.tier, c.reasons) for c in commands if isinstance(c, cmd.Transfer)]
+        events: list[DeskEvent] = [*transfers, CallerLeft()] if ended else transfers
+        if not events:
+            return
+        assert self.desk_steps is not None
+        stored = await self.desk_steps.store(tx, self.call_sid, events)
+        if stored is None:
+            return
+        self.handed_over = stored[:len(transfers)]
+        self.left = stored[-1] if ended else None
 
 
 class Dispatcher:
@@ -85,18 +121,22 @@ class Dispatcher:
         every step said, in order."""
         said: tuple[Command, ...] = ()
         while True:
-            step = await self.calls.step(call_sid, event, render=render, request_key=request_key, turn=turn,
-                                         source=source, said_before=said)
+            # The desk's steps this step causes (a hand-over, a hang-up) are stored in its own
+            # transaction when the desk's turn is free: one call event, one transaction.
+            async with self.desk.in_call_steps() as desk_steps:
+                in_call = _InCall(call_sid, desk_steps)
+                step = await self.calls.step(call_sid, event, render=render, request_key=request_key, turn=turn,
+                                             source=source, said_before=said, within=in_call.store)
             outcome = step.outcome
             if outcome.replayed:
                 return outcome
             state = outcome.state
             assert state is not None
             others = tuple(c for c in step.commands if c is not step.port)
-            await self.carry_out_ivr(call_sid, others)
+            await self._carry_out_ivr(call_sid, others, in_call)
             if step.port is None:
                 if step.ended:
-                    await self._call_ended(call_sid)
+                    await self._call_ended(call_sid, in_call.left)
                 await self._publish(call_sid, state, step.event, step.commands)
                 return outcome
             await self._publish(call_sid, state, step.event, step.commands)
@@ -115,7 +155,12 @@ class Dispatcher:
     async def carry_out_ivr(self, call_sid: str, commands: Sequence[Command]) -> None:
         """The IVR's commands that act beyond the answer (what TwiML says is the adapter's), in order;
         a failing one is logged and never reaches the caller."""
+        await self._carry_out_ivr(call_sid, commands, _InCall(call_sid))
+
+    async def _carry_out_ivr(self, call_sid: str, commands: Sequence[Command], in_call: _InCall) -> None:
+        # A hand-over already stored with the IVR's step has only its desk commands left to carry out.
         listening = self.ports.listening
+        handed_over = list(in_call.handed_over)
         for command in commands:
             match command:
                 case cmd.SendSms():
@@ -124,7 +169,11 @@ class Dispatcher:
                     listening.expect(call_sid, command)
                 case cmd.Transfer():
                     try:
-                        await self.enqueue(call_sid, command, command.tier, command.reasons)
+                        if handed_over:
+                            await self.carry_out_desk(handed_over.pop(0))
+                            await self.route()
+                        else:
+                            await self.enqueue(call_sid, command, command.tier, command.reasons)
                     except Exception:  # noqa: BLE001 - the caller is already waiting; the board shows the gap
                         _LOGGER.exception("call %s: could not be queued for an agent", call_sid)
                 case cmd.CallbackNumber():
@@ -138,12 +187,16 @@ class Dispatcher:
                     except Exception:  # noqa: BLE001 - logged; the board shows the entry as it is
                         _LOGGER.exception("call %s: callback request not recorded", call_sid)
 
-    async def _call_ended(self, call_sid: str) -> None:
-        """The call is over: if the caller was waiting for or talking with a person, the desk lets go."""
+    async def _call_ended(self, call_sid: str, left: Stepped | None = None) -> None:
+        """The call is over: if the caller was waiting for or talking with a person, the desk lets go
+        (``left``: already stored with the IVR's step, its commands left to carry out)."""
         if self.ports.listening is not None:
             self.ports.listening.forget(call_sid)
         try:
-            await self.caller_left(call_sid)
+            if left is None:
+                await self.caller_left(call_sid)
+            else:
+                await self.carry_out_desk(left)
         except Exception:  # noqa: BLE001 - the conference's own callbacks end the entry too
             _LOGGER.exception("call %s: the desk was not told the caller left", call_sid)
 
