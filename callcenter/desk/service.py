@@ -342,7 +342,7 @@ class Desk:
         seconds is ``None`` when there is no honest estimate (docs/routing.md)."""
         now = self.clock()
         async with self.db.reading() as conn:
-            waiting = [qs.to_waiting(e) for e in await qs.waiting_rows(conn) if e.call_sid != call_sid]
+            waiting = [w for w in await qs.waiting_calls(conn) if w.call_sid != call_sid]
             roster = await qs.roster(conn)
             handle = await self._handle_seconds(conn, transfer.queue, now)
         me = self._newcomer(call_sid, transfer, now)
@@ -362,7 +362,7 @@ class Desk:
     async def status_of(self, call_sid: str) -> QueueStatus | None:
         now = self.clock()
         async with self.db.reading() as conn:
-            waiting = [qs.to_waiting(e) for e in await qs.waiting_rows(conn)]
+            waiting = await qs.waiting_calls(conn)
             roster = await qs.roster(conn)
             mine = next((w for w in waiting if w.call_sid == call_sid), None)
             handle = None if mine is None else await self._handle_seconds(conn, mine.queue, now)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +29,8 @@ from sqlalchemy.types import TypeEngine
 
 from callcenter.store.models import UtcDateTime
 from callcenter.store.sqlite_inline import InlineConnection
+
+T = TypeVar("T")
 
 Processor = Callable[[Any], Any] | None
 
@@ -161,6 +163,39 @@ async def rows(conn: Connection, statement: ClauseElement, values: Mapping[str, 
     parameters = prepared.parameters(values)
     cursor = await inline.when_free(lambda: inline.raw.execute(prepared.sql, parameters))
     return prepared.convert(cursor.fetchall())
+
+
+class RowCache(Generic[T]):
+    """What each stored row was made into, by the row's raw values (bounded: cleared when full).
+
+    A row read again unchanged is not converted again: the waiting callers are read at every
+    hand-over, each of them many times while it waits, and decoding their timestamps and JSON was
+    most of a wait estimate. The raw values determine the row, so a hit is exact."""
+
+    def __init__(self, make: Callable[[Any], T], size: int = 4096) -> None:
+        self.make = make
+        self.size = size
+        self._made: dict[tuple[Any, ...], T] = {}
+
+    def get(self, raw: tuple[Any, ...], prepared: Prepared) -> T:
+        made = self._made.get(raw)
+        if made is None:
+            if len(self._made) >= self.size:
+                self._made.clear()
+            made = self._made[raw] = self.make(prepared.convert((raw,))[0])
+        return made
+
+
+async def rows_made(conn: Connection, statement: ClauseElement, cache: RowCache[T]) -> list[T]:
+    """Every row of a SELECT made into what ``cache`` makes (on SQLite, a row seen before is not
+    converted again; elsewhere each row is made as it comes)."""
+    inline = _inline(conn)
+    if inline is None:
+        return [cache.make(row) for row in await rows(conn, statement)]
+    prepared = _prepared(statement, conn.dialect, None)
+    parameters = prepared.parameters(None)
+    cursor = await inline.when_free(lambda: inline.raw.execute(prepared.sql, parameters))
+    return [cache.get(raw, prepared) for raw in cursor.fetchall()]
 
 
 async def first(conn: Connection, statement: ClauseElement, values: Mapping[str, Any] | None = None

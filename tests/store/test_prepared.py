@@ -164,3 +164,37 @@ async def test_a_log_only_transaction_moves_the_position_and_nothing_else(db: Da
     assert [(e.seq, e.entry) for e in await db.call_log("CA-1")] == [(0, "event"), (1, "desk_evt"), (2, "desk_cmd")]
     async with db.call_transaction("CA-missing", log_only=True) as tx:
         assert tx.call is None
+
+
+async def test_waiting_callers_read_narrow_and_remembered_are_those_of_the_whole_rows(db: Database) -> None:
+    for sid in ("CA-w1", "CA-w2"):
+        await _write(db, sid, by_prepared=True)
+    async with db.engine.connect() as conn:
+        whole = [qs.to_waiting(row) for row in await qs.waiting_rows(conn)]
+        assert await qs.waiting_calls(conn) == whole
+        assert await qs.waiting_calls(conn) == whole          # the second read, from the made rows
+    # A changed row is made again (its raw values differ), never served from what was remembered.
+    changed = dataclasses.replace(_entry("CA-w2"), priority=5, declined_by=frozenset({7}))
+    async with db.engine.connect() as conn, conn.begin():
+        await qs.save_entry(conn, True, changed)
+    async with db.engine.connect() as conn:
+        again = await qs.waiting_calls(conn)
+        assert again == [qs.to_waiting(row) for row in await qs.waiting_rows(conn)]
+        assert [w.priority for w in again] == [2, 5] and again[1].declined_by == frozenset({7})
+
+
+def test_a_row_cache_is_bounded_and_exact() -> None:
+    made: list[Any] = []
+
+    def make(row: Any) -> Any:
+        made.append(row)
+        return ("made", row.a)
+
+    statement = sa.select(sa.literal_column("1").label("a"))
+    ready = prepared._prepared(statement, sqlite.dialect(), None)
+    cache: prepared.RowCache[Any] = prepared.RowCache(make, size=2)
+    assert cache.get((1,), ready) == ("made", 1) and cache.get((1,), ready) == ("made", 1)
+    assert len(made) == 1
+    cache.get((2,), ready)
+    cache.get((3,), ready)                                     # full: cleared, then kept
+    assert cache.get((1,), ready) == ("made", 1) and len(made) == 4
