@@ -79,7 +79,7 @@ PLANS = [
     Plan([(5, say("le paiement a du retard")), (10, DigitsReceived("2")), (40, CallEnded())],
          caller_hash="h2", start=T0 + 9 * DAY),
     # h3 is not understood twice.
-    Plan([(5, say("je voudrais des nouvelles du machin bidule")), (10, say("des nouvelles du bidule")),
+    Plan([(5, say("j'attends des nouvelles du machin bidule")), (10, say("des nouvelles du bidule")),
           (15, CallEnded())], caller_hash="h3", start=T0 + timedelta(hours=2)),
     # h4 is not understood, then answered, asks for a person, and calls again the next day.
     Plan([(5, say("zorglub blabla truc")), (10, say("comment est calculée la prime d'activité")),
