@@ -3,16 +3,14 @@ way to a person, replay from the log; and that it imports nothing of the databas
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from callcenter.config import PROJECT_ROOT
 from callcenter.flows import load_flow
 from callcenter.ivr import AppointmentResult, CallStarted, DigitsReceived, IvrEngine, NoInput, SpeechReceived, replay
 from callcenter.ivr import commands as cmd
 from callcenter.ivr.events import Event, SmsResult
+from tests.isolation import imports_in_isolation
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 SLOTS = tuple({"id": n, "start": f"2026-12-0{n}T09:00:00+01:00", "minutes": 30, "channel": "phone",
@@ -94,20 +92,8 @@ def test_the_node_imports_no_database_web_or_telephony_code() -> None:
     blocked = ["sqlalchemy", "aiohttp", "twilio", "redis", "asyncpg", "aiosqlite", "callcenter.store",
                "callcenter.web", "callcenter.telephony", "callcenter.bus", "callcenter.calls",
                "callcenter.appointments.book"]
-    program = (
-        "import sys\n"
-        f"BLOCKED = {blocked!r}\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if any(name == b or name.startswith(b + '.') for b in BLOCKED):\n"
-        "            raise ImportError('blocked: ' + name)\n"
-        "sys.meta_path.insert(0, Block())\n"
-        "import callcenter.ivr.appointment, callcenter.ivr.engine, callcenter.flows.testbook\n"
-        "leaked = [m for m in sys.modules if any(m == b or m.startswith(b + '.') for b in BLOCKED)]\n"
-        "assert not leaked, leaked\n"
-    )
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=False,
-                            cwd=Path(__file__).parent)
+    result = imports_in_isolation(blocked, ["callcenter.ivr.appointment", "callcenter.ivr.engine",
+                                            "callcenter.flows.testbook"])
     assert result.returncode == 0, result.stderr
 
 
