@@ -187,6 +187,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
     # 1.000 / 0.075 / 0.977 after).
     ("generalisation_batch16.jsonl", 0.98, 0.06, 0.95),
     ("generalisation_batch17.jsonl", 0.98, 0.09, 0.94),
+    # Written during round 10 and after it, scored blind once (batch 18: 0.903 / 0.044 / 0.887;
+    # batch 19: 0.800 / 0.050 / 0.873; batch 20: 0.967 / 0.050 / 0.916); their error families
+    # seen in two writers or more were round 11's work (rules 2025.12-12 + sem-8-d1c960a8:
+    # 1.000 / 0.044 / 0.947, 0.983 / 0.044 / 0.946 and 1.000 / 0.050 / 0.969 after).
+    ("generalisation_batch18.jsonl", 0.98, 0.06, 0.93),
+    ("generalisation_batch19.jsonl", 0.96, 0.06, 0.93),
+    ("generalisation_batch20.jsonl", 0.98, 0.07, 0.95),
 ])
 def test_combined_triage_on_the_blind_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:
