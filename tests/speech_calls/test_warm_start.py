@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,14 @@ import numpy as np
 
 from callcenter.speech.audio import TELEPHONE_RATE
 from callcenter.speech.models import packaged_model_path
-from callcenter.speech.pool import BULK, DecodePool
+from callcenter.speech.pool import BULK, DEFAULT_NICE, DecodePool
 from callcenter.speech.vosk_engine import VoskModel
 from callcenter.speech.warmup import WarmUpStatus, speech_shaped_noise, warm_up
 from callcenter.web import keys
 from tests.centre import Centre, make_centre
 from tests.conftest import FakeClock
 from tests.speech.conftest import silence
+from tests.speech.test_pool_priority import thread_nice
 from tests.speech_calls.test_media_stream import live_call, open_stream, send_audio
 
 KOREAN_FLOW = Path(__file__).parent.parent / "fixtures" / "flows" / "good" / "coreen.yaml"
@@ -60,6 +62,12 @@ async def test_a_fresh_server_prepares_its_recognisers_without_any_call(
     assert health["menu_grammars"] == 1          # the flow's one menu, in Korean words the model knows
     engine = centre.client.app[keys.SPEECH_ENGINE]
     assert engine.model.idle_grammars() == 1
+    if sys.platform.startswith("linux"):
+        # The decoding threads (warm-up included) run below the event loop's priority, by default.
+        loop_nice = thread_nice(threading.get_native_id())
+        assert engine.pool.nice == DEFAULT_NICE
+        assert [thread_nice(t.native_id) for t in engine.pool._threads if t.native_id] == \
+            [min(19, loop_nice + DEFAULT_NICE)] * engine.pool.workers
     # The first call's stream takes a prepared recogniser instead of making a cold one.
     call, _ = await live_call(centre)
     ws = await open_stream(centre, call)
