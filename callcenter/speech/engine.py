@@ -30,7 +30,7 @@ class SpeechEngine:
         # The models of a flow's other languages (CALLCENTER_VOSK_MODELS), by language code.
         self.models = dict(models or {})
         self.config = config or TranscriberConfig()
-        # Decoding below the event loop's priority: the loop reads every call's frames (pool.py).
+        # Decoding below the event loop's OS priority if asked (pool.py: measured not to help).
         self.pool = DecodePool(workers or os.cpu_count() or 1, nice=decode_nice)
         # Streams recognised at once (Media Streams and browser phones); beyond, keys and Twilio.
         self.slots = StreamSlots(max_streams or STREAMS_PER_WORKER * self.pool.workers)

@@ -6,11 +6,10 @@ every recogniser on one thread at a time and the pool's queue no longer than the
 Jobs run by priority, then in submission order: ending an utterance is short and someone is
 waiting for its transcript, so it goes before bulk audio of other calls.
 
-The threads also run at a lower OS scheduling priority than the rest of the process (``nice``,
-Linux only: there each thread has its own priority). Decoding is throughput work with seconds of
-backlog to spare, while the event loop thread must wake within milliseconds to read every call's
-frames and answer webhooks; on a machine with as many busy decoding threads as cores, the loop
-would otherwise wait for a time slice behind them.
+The threads can run at a lower OS scheduling priority than the rest of the process (``nice``,
+Linux only: there each thread has its own priority), so that the event loop thread, which must
+wake within milliseconds, would win a core they keep busy. Off by default: measured, it did not
+help (``DEFAULT_NICE``).
 """
 
 from __future__ import annotations
@@ -30,9 +29,10 @@ T = TypeVar("T")
 
 _LOGGER = logging.getLogger(__name__)
 
-#: How much nicer than the rest of the process the decoding threads run by default: at 10 the
-#: kernel gives a nice-0 thread about nine times their share of a contended core.
-DEFAULT_NICE = 10
+#: How much nicer than the rest of the process the decoding threads run by default: not at all.
+#: Niced by 10, they did not make the event loop more punctual (docs/speech.md, session 6): they
+#: also hold the GIL between Vosk calls, and a niced thread holding it keeps the loop waiting.
+DEFAULT_NICE = 0
 
 URGENT = 0  # finishing an utterance: the caller is waiting for the answer
 SETUP = 1  # creating a recogniser at an utterance's start

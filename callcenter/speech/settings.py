@@ -40,7 +40,7 @@ class SpeechSettings:
     warm: int | None = None
     #: Kaldi's ``frames-per-chunk`` for our models (callcenter/speech/chunking.py; 0: the model's own).
     chunk_frames: int | None = DEFAULT_CHUNK_FRAMES
-    #: How much nicer (OS scheduling priority) the decoding threads run than the event loop (0 to 19).
+    #: How much nicer (OS scheduling priority) the decoding threads run than the event loop (0 to 19; 0: same).
     decode_nice: int = DEFAULT_NICE
 
     def transcriber_config(self) -> TranscriberConfig:

