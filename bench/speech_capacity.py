@@ -62,7 +62,17 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import ACCOUNT_SID, AUTH_TOKEN, Server, free_port, our_env, start, stop  # noqa: E402
 from bench.speech.call_audio import CallAudio, call_audio  # noqa: E402
-from bench.speech.capacity import Baseline, KeepUp, capacity, match_finals, percentile, ratio, spread  # noqa: E402
+from bench.speech.capacity import (  # noqa: E402
+    Baseline,
+    KeepUp,
+    Targets,
+    capacity,
+    match_finals,
+    percentile,
+    ratio,
+    spread,
+    within_targets,
+)
 from callcenter.speech.audio import TELEPHONE_RATE, ulaw_to_pcm16  # noqa: E402
 from callcenter.speech.models import packaged_model_path  # noqa: E402
 from callcenter.telephony.signature import sign  # noqa: E402
@@ -305,6 +315,7 @@ async def start_ours(http: aiohttp.ClientSession, work: Path, fake: str, args: a
                 "CALLCENTER_SPEECH": "vosk", "CALLCENTER_VOSK_MODEL": args.model,
                 "CALLCENTER_SPEECH_MAX_STREAMS": str(args.max_streams), "CALLCENTER_SPEECH_WARM": str(warm),
                 "CALLCENTER_SECRET_KEY": "speech-bench-secret-key"})
+    env.update(args.server_env)       # --server-env: a setting to compare (e.g. SPEECH_DECODE_NICE=0)
     began = time.monotonic()
     server = start([CLI, "serve", "--port", str(port)], env, port, work / "server.log")
     try:
@@ -613,11 +624,45 @@ def summary(results: list[RunResult], args: argparse.Namespace) -> str:
     if "reference -" in by and "ours cold" in by:
         lines.append(f"  ratio ours cold / reference: {ratio(by['ours cold'], by['reference -']):.2f}x, "
                      f"ours warm / reference: {ratio(by['ours warm'], by['reference -']):.2f}x")
+    lines += _targets(results, args)
     ready = [r.ready_s for r in results if r.ready_s is not None and r.start == "cold"]
     if ready:
         lines.append(f"  fresh server to speech ready: {spread([round(x, 1) for x in ready])} s")
     lines.append(f"  load average at the end: {os.getloadavg()[0]:.1f}")
     return "\n".join(lines)
+
+
+def _setting(item: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name:
+        raise SystemExit(f"--server-env {item!r}: expected NAME=VALUE")
+    return (name if name.startswith("CALLCENTER_") else "CALLCENTER_" + name), value
+
+
+def target_p90(args: argparse.Namespace) -> float:
+    """Issue 16's target for the 90th percentile of the lag: menu answers 0.4 s, free speech 0.9 s."""
+    return args.target_p90 if args.target_p90 else 0.4 if args.scenario == "menu" else 0.9
+
+
+def _targets(results: list[RunResult], args: argparse.Namespace) -> list[str]:
+    """Ours against all of issue 16's latency targets at once, per stream count and as a capacity."""
+    targets = Targets(target_p90(args))
+    lines = [f"  all latency targets (keeps up, lag p90 <= {targets.lag_p90_s:g} s, no event-loop wake-up "
+             f"> 50 ms late):"]
+    for start_kind in ("cold", "warm"):
+        rows = [r for r in results if r.system == "ours" and r.start == start_kind]
+        if not rows:
+            continue
+        held = {id(r): targets.met(r.keeps_up, r.lag_p90_s, r.loop_late_over_50ms) for r in rows}
+        series = [[(r.streams, held[id(r)]) for r in rows if r.run == run] for run in sorted({r.run for r in rows})]
+        caps = within_targets(series)
+        lines.append(f"    ours {start_kind:4}: capacity within all targets {spread(caps)} runs {caps}")
+        for streams in sorted({r.streams for r in rows}):
+            at = [r for r in rows if r.streams == streams]
+            lines.append(f"      {streams:3} streams: targets held in {sum(held[id(r)] for r in at)}/{len(at)} runs; "
+                         f"lag p90 {spread([round(r.lag_p90_s, 3) for r in at])} s; wake-ups > 50 ms late per run "
+                         f"{[r.loop_late_over_50ms for r in at]}; load {[round(r.load, 1) for r in at]}")
+    return lines
 
 
 def main() -> None:
@@ -648,14 +693,21 @@ def main() -> None:
                         help="run the benchmark and every server it starts at this niceness (negative needs "
                              "root): on a machine shared with other work, the same share for both systems")
     parser.add_argument("--from-json", default=None, help="only print the summary of runs saved with --json")
+    parser.add_argument("--target-p90", type=float, default=None,
+                        help="lag p90 target in s (default: issue 16's, 0.9 free speech, 0.4 menu answers)")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for our servers, CALLCENTER_ prefix optional (repeatable), e.g. "
+                             "SPEECH_DECODE_NICE=0 to compare")
     args = parser.parse_args()
+    args.server_env = dict(_setting(item) for item in args.server_env)
     if args.from_json:
         saved = [RunResult(**json.loads(line)) for line in Path(args.from_json).read_text().splitlines() if line]
         print(summary(saved, args))
         return
     if args.nice:
         os.nice(args.nice)      # inherited by the servers started below
-    print(f"load average before the sweep: {os.getloadavg()[0]:.1f}, niceness {os.nice(0)}", flush=True)
+    print(f"load average before the sweep: {os.getloadavg()[0]:.1f}, niceness {os.nice(0)}"
+          + (f", our servers with {args.server_env}" if args.server_env else ""), flush=True)
     began = time.monotonic()
     results = asyncio.run(sweep(args))
     print(summary(results, args))

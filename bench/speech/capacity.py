@@ -115,3 +115,45 @@ def spread(values: Sequence[float]) -> Spread:
 
 def ratio(ours: Spread, reference: Spread) -> float:
     return ours.median / reference.median if reference.median else math.inf
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Issue 16's latency targets for one run of ours: it keeps up, its answers are final within
+    ``lag_p90_s`` at the 90th percentile (0.9 s free speech, 0.4 s menu answers), and the event
+    loop never woke more than 50 ms late (``late_over_50ms`` wake-ups: none). A run whose loop was
+    not measured does not meet them."""
+
+    lag_p90_s: float
+
+    def met(self, keeps_up: bool, lag_p90_s: float, late_over_50ms: int | None) -> bool:
+        return keeps_up and lag_p90_s <= self.lag_p90_s and late_over_50ms == 0
+
+
+def within_targets(series: Sequence[Sequence[tuple[int, bool]]]) -> list[int]:
+    """Per series of runs, the most streams at which every target held there *and at every count
+    below* (0 when none): unlike "keeps up", one failure caps the figure, since a deployment
+    passes through every lower count. A series that started above the bottom of the list (the
+    sweep starts later series near the capacity found so far) takes its lower counts from the
+    series that measured them: they count as held only if they held in every run there."""
+    everywhere: dict[int, bool] = {}
+    for runs in series:
+        for streams, ok in runs:
+            everywhere[streams] = everywhere.get(streams, True) and ok
+    found: list[int] = []
+    for runs in series:
+        mine = dict(runs)
+        lowest = min(mine, default=0)
+        best = 0
+        for streams in sorted(everywhere):
+            if streams in mine:
+                held = mine[streams]
+            elif streams < lowest:
+                held = everywhere[streams]
+            else:
+                continue            # above where this series started, not measured in it
+            if not held:
+                break
+            best = streams
+        found.append(best)
+    return found

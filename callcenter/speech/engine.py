@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from callcenter.speech.pool import DecodePool
+from callcenter.speech.pool import DEFAULT_NICE, DecodePool
 from callcenter.speech.recognizer import SpeechModel
 from callcenter.speech.session import StreamSession
 from callcenter.speech.slots import StreamSlots
@@ -24,12 +24,14 @@ class SpeechEngine:
 
     def __init__(self, model: SpeechModel, *, workers: int | None = None,
                  config: TranscriberConfig | None = None, max_streams: int | None = None,
-                 models: Mapping[str, SpeechModel] | None = None, warm: int | None = None) -> None:
+                 models: Mapping[str, SpeechModel] | None = None, warm: int | None = None,
+                 decode_nice: int = DEFAULT_NICE) -> None:
         self.model = model
         # The models of a flow's other languages (CALLCENTER_VOSK_MODELS), by language code.
         self.models = dict(models or {})
         self.config = config or TranscriberConfig()
-        self.pool = DecodePool(workers or os.cpu_count() or 1)
+        # Decoding below the event loop's OS priority if asked (pool.py: measured not to help).
+        self.pool = DecodePool(workers or os.cpu_count() or 1, nice=decode_nice)
         # Streams recognised at once (Media Streams and browser phones); beyond, keys and Twilio.
         self.slots = StreamSlots(max_streams or STREAMS_PER_WORKER * self.pool.workers)
         # Recognisers prepared at start-up (``start_warm_up``): by default one per stream place.
@@ -39,7 +41,8 @@ class SpeechEngine:
     @classmethod
     def from_model_path(cls, path: Path | str, *, workers: int | None = None,
                         config: TranscriberConfig | None = None, max_streams: int | None = None,
-                        others: Mapping[str, Path] | None = None, warm: int | None = None) -> SpeechEngine:
+                        others: Mapping[str, Path] | None = None, warm: int | None = None,
+                        decode_nice: int = DEFAULT_NICE) -> SpeechEngine:
         """Load a Vosk model folder, and ``others`` by language (blocking: run it in an executor
         from async code)."""
         from callcenter.speech.vosk_engine import DEFAULT_MAX_IDLE, VoskModel
@@ -49,7 +52,8 @@ class SpeechEngine:
         # spell finds them all warm.
         model = VoskModel(path, max_idle=max(DEFAULT_MAX_IDLE, cap if warm is None else warm))
         models: dict[str, SpeechModel] = {lang: VoskModel(p) for lang, p in (others or {}).items()}
-        return cls(model, workers=workers, config=config, max_streams=max_streams, models=models, warm=warm)
+        return cls(model, workers=workers, config=config, max_streams=max_streams, models=models, warm=warm,
+                   decode_nice=decode_nice)
 
     def start_warm_up(self, phrase_sets: Sequence[Sequence[str]] = ()) -> asyncio.Task[None]:
         """Prepare recognisers in the background (inside the running loop); see ``warmup``."""

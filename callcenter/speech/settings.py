@@ -12,6 +12,7 @@ from pathlib import Path
 
 from callcenter.config import PREFIX, Settings, SettingsError
 from callcenter.speech.models import DEFAULT_MODELS_URL
+from callcenter.speech.pool import DEFAULT_NICE
 from callcenter.speech.segmenter import SegmenterConfig
 from callcenter.speech.transcriber import TranscriberConfig
 
@@ -39,6 +40,8 @@ class SpeechSettings:
     warm: int | None = None
     #: Kaldi's ``frames-per-chunk`` for our models (callcenter/speech/chunking.py; 0: the model's own).
     chunk_frames: int | None = DEFAULT_CHUNK_FRAMES
+    #: How much nicer (OS scheduling priority) the decoding threads run than the event loop (0 to 19; 0: same).
+    decode_nice: int = DEFAULT_NICE
 
     def transcriber_config(self) -> TranscriberConfig:
         """Per-call tuning for ``SpeechEngine(..., config=...)``."""
@@ -109,7 +112,17 @@ def speech_settings(settings: Settings) -> SpeechSettings:
         vosk_models=_models(extra.get(PREFIX + "VOSK_MODELS") or ""),
         warm=_count("SPEECH_WARM", extra.get(PREFIX + "SPEECH_WARM")),
         chunk_frames=_chunk_frames(extra.get(PREFIX + "SPEECH_CHUNK_FRAMES")),
+        decode_nice=_decode_nice(extra.get(PREFIX + "SPEECH_DECODE_NICE")),
     )
+
+
+def _decode_nice(raw: str | None) -> int:
+    nice = _count("SPEECH_DECODE_NICE", raw)
+    if nice is None:
+        return DEFAULT_NICE
+    if nice > 19:
+        raise SettingsError(f"{PREFIX}SPEECH_DECODE_NICE={raw!r}: 0 (the process's priority) to 19")
+    return nice
 
 
 def _chunk_frames(raw: str | None) -> int | None:

@@ -374,7 +374,8 @@ async def _speech_context(app: web.Application, given: SpeechEngine | None) -> A
                       for lang, spec in speech.vosk_models.items()}
             engine = await asyncio.to_thread(SpeechEngine.from_model_path, path, workers=speech.workers,
                                              max_streams=speech.max_streams, warm=speech.warm,
-                                             config=speech.transcriber_config(), others=others)
+                                             config=speech.transcriber_config(), others=others,
+                                             decode_nice=speech.decode_nice)
         except Exception as exc:  # noqa: BLE001 - no model must not mean no calls
             _LOGGER.error("speech model unavailable (%s): running with keys and Twilio's speech", exc)
     if engine is None:

@@ -8,7 +8,17 @@ import math
 
 import pytest
 
-from bench.speech.capacity import Baseline, KeepUp, capacity, match_finals, percentile, ratio, spread
+from bench.speech.capacity import (
+    Baseline,
+    KeepUp,
+    Targets,
+    capacity,
+    match_finals,
+    percentile,
+    ratio,
+    spread,
+    within_targets,
+)
 from bench.speech_capacity import next_point, utterances
 from callcenter.web.loop_probe import BOUNDS_MS, LoopLag, window
 
@@ -119,3 +129,27 @@ def test_loop_probe_window_counts_only_what_happened_between_two_snapshots() -> 
     lag.record(5000.0)
     assert window(before, lag.snapshot())["worst_bucket_ms"] is None   # beyond the last bound
     assert len(lag.snapshot()["counts"]) == len(BOUNDS_MS) + 1        # type: ignore[arg-type]
+
+
+def test_targets_need_keeping_up_the_lag_and_a_loop_never_50_ms_late() -> None:
+    free = Targets(lag_p90_s=0.9)
+    assert free.met(True, 0.88, 0)
+    assert not free.met(True, 0.91, 0)          # answers too slow
+    assert not free.met(True, 0.80, 1)          # one wake-up more than 50 ms late
+    assert not free.met(False, 0.80, 0)         # behind: the answers that came are not enough
+    assert not free.met(True, 0.80, None)       # the loop was not measured
+    assert not Targets(lag_p90_s=0.4).met(True, 0.45, 0)
+
+
+def test_capacity_within_targets_stops_at_the_first_count_that_missed_them() -> None:
+    # Series 1 climbed from the bottom; a miss at 8 caps it at 6 although 10 held.
+    one = [(1, True), (2, True), (4, True), (6, True), (8, False), (10, True)]
+    # Series 2 started at 8 (below the capacity found so far): 1-6 come from series 1.
+    two = [(8, True), (10, False)]
+    # Series 3 started at 8 too and missed there.
+    three = [(8, False), (6, True)]
+    assert within_targets([one, two, three]) == [6, 8, 6]
+    # A lower count that missed in any series caps a series that never measured it.
+    assert within_targets([[(1, True), (2, False)], [(4, True)]]) == [1, 1]
+    assert within_targets([[(1, False)]]) == [0]
+    assert within_targets([]) == []

