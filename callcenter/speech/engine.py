@@ -15,8 +15,9 @@ from callcenter.speech.slots import StreamSlots
 from callcenter.speech.transcriber import EventCallback, Transcriber, TranscriberConfig
 from callcenter.speech.warmup import WarmUpStatus, warm_up
 
-# A decoding thread keeps up with about this many callers talking at once (docs/speech.md).
-STREAMS_PER_WORKER = 4
+# A decoding thread serves about this many callers talking at once with every answer as quick as
+# promised (issue 16: 6 streams on 2 threads from a cold start, median of 3 series; docs/speech.md).
+STREAMS_PER_WORKER = 3
 
 
 class SpeechEngine:

@@ -29,7 +29,7 @@ class SpeechSettings:
     models_url: str
     workers: int | None
     end_silence_ms: int
-    #: Streams recognised at once in this process (unset: 4 per decoding thread).
+    #: Streams recognised at once in this process (unset: 3 per decoding thread).
     max_streams: int | None = None
     #: Silence that ends a menu answer already recognised as a complete phrase.
     complete_silence_ms: int = 250
