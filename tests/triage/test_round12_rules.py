@@ -45,6 +45,8 @@ ASKS = [
     "ma voisine a de gros hématomes sur le visage et elle dit qu'elle est tombée",
     "je dois aller à mes séances de rayons mais je peux plus payer l'ambulance",
     "j'ai laissé tomber ma chimio, c'était trop cher avec les trajets",
+    "il faut que je fasse la radiothérapie mais je peux pas payer le transport",
+    "ma mère a arrêté la dialyse, elle peut plus payer le taxi",
     "mon père a plus ses cachets pour le coeur depuis quatre jours, la pharmacie veut pas",
     "mon orteil est devenu tout noir et j'ai pas de mutuelle",
     # hanging said of people in general, Creole, the rope, children alone
@@ -93,6 +95,7 @@ SAFE = [
     "je suis sur le pont toute la journée au boulot, je peux pas appeler avant 18h",
     "je travaille sur le chantier du pont de l'autoroute, c'est pour mon arrêt",
     "je suis sur le quai de la gare, le train a du retard, je rappellerai",
+    "je suis sur le pont de mon bateau pour la pêche, je vous rappelle",
     "je suis allée voir le pont neuf avec les enfants dimanche",
     "j'ai acheté une corde à linge et des pinces",
     "je me suis cogné, j'ai des bleus mais ça va, c'est pour le remboursement du kiné",
