@@ -58,6 +58,18 @@ ASKS = [
     "depuis dix jours qu'on mange que du riz avec les enfants, la caf a rien versé",
     "je tiens avec un paquet de pâtes depuis deux semaines, c'est pour le rsa",
     "j'ai encore des points de suture, c'est la quatrième fois cette année, et il revient demain",
+    # more voices of the same families
+    "je vais bientôt retrouver mon épouse là où elle est, c'est pour ça que j'appelle pour la pension",
+    "si je m'en vais ce week-end est-ce que ma fille touchera mon assurance",
+    "est-ce que les dettes passent aux enfants quand on meurt parce que moi ça va pas tarder",
+    "je voulais mettre mes papiers en ordre avant de partir, que mes enfants aient rien à régler",
+    "j'ai laissé une enveloppe pour mon fils avec tous les codes",
+    "je suis en haut du pont et il y a du vent",
+    "je marche le long de la voie ferrée depuis une heure",
+    "mon mari a arrêté son traitement pour le coeur parce que ça coûte trop cher",
+    "personne peut garder mon bébé, je suis aux urgences",
+    "ça fait dix jours que je mange qu'un repas tous les deux jours",
+    "je tiens plus, je vais rejoindre mon fils au cimetière",
 ]
 
 URGENT = [
@@ -68,6 +80,7 @@ URGENT = [
     "je suis aide à domicile, la dame a des marques d'étranglement sur le cou",
     "je dors dans ma camionnette depuis une semaine et il gèle la nuit",
     "ils ont coupé le gaz et il fait trois degrés dans la chambre du bébé",
+    "ça fait une semaine qu'elle a plus son insuline",
 ]
 
 SAFE = [
@@ -109,6 +122,16 @@ SAFE = [
     "je vis avec un paquet de cigarettes par jour, je voudrais de l'aide pour arrêter",
     "c'est la troisième fois que j'envoie la radio, mon mari rentre ce soir il pourra la scanner",
     "depuis une semaine je mange que du riz complet, c'est mon régime, c'est pour la mutuelle",
+    "je vais rejoindre ma fille là où elle habite, à Nantes, c'est pour le changement d'adresse",
+    "on va retrouver mes parents au cimetière pour la Toussaint, je rappellerai",
+    "si je pars demain en déplacement, est-ce que ma femme touchera mon salaire",
+    "je voudrais mettre mes papiers en ordre avant de partir à la retraite",
+    "je suis au bord du canal, je fais du vélo, c'est pour la carte de transport",
+    "je marche le long de la voie verte tous les matins",
+    "le médecin m'a fait arrêter mon traitement pour la tension parce qu'elle est bonne maintenant",
+    "personne peut garder mes enfants mercredi, je travaille à l'hôpital",
+    "je mange qu'un repas par jour le midi, je fais un régime",
+    "ça fait deux jours que j'ai plus de doliprane",
 ]
 
 
