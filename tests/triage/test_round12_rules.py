@@ -151,3 +151,34 @@ def test_round12_unambiguous_danger_is_urgent(rules, text: str) -> None:  # type
 def test_round12_look_alikes_do_not_ask(rules, text: str) -> None:  # type: ignore[no-untyped-def]
     decision = said(rules, text)
     assert not decision.check_danger and not decision.urgent, text
+
+
+# Figures of scolding and effort (round 12 masks): not urgent, not asked. The same verbs about a
+# step the caller would take, or a partner's threat, stay urgent.
+FIGURES = [
+    "mon copain va me tuer si j'oublie encore de déclarer mes revenus",
+    "ma mère va me tuer si je rate le rendez-vous de demain, c'est à quelle heure",
+    "je me tue à chercher le formulaire sur votre site depuis une heure",
+    "je vais crever si on me redemande encore de scanner ce papier",
+    "mon chef va me pendre au boulot si j'ai pas l'attestation lundi",
+    "je vais me balancer par la fenêtre si j'entends encore cette musique, bon c'est pour un rdv",
+]
+
+THREATS = [
+    "mon mari va me tuer si je porte plainte",
+    "mon compagnon va me tuer si je pars avec les enfants",
+    "mon ex va me tuer si je demande la pension alimentaire",
+    "mon mari va me tuer si j'oublie de lui donner l'argent",
+]
+
+
+@pytest.mark.parametrize("text", FIGURES)
+def test_round12_figures_of_scolding_and_effort_raise_nothing(rules, text: str) -> None:  # type: ignore[no-untyped-def]
+    decision = said(rules, text)
+    assert not decision.urgent and not decision.check_danger, text
+
+
+@pytest.mark.parametrize("text", THREATS)
+def test_round12_threats_beside_the_figures_stay_urgent(rules, text: str) -> None:  # type: ignore[no-untyped-def]
+    decision = said(rules, text)
+    assert decision.urgent, text
