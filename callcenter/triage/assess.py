@@ -31,6 +31,12 @@ RESOLVED_CUE = "cue.passe_resolu"
 # Cues read as said, whatever precedes them: "si je vois encore un captcha non je plaisante" is
 # a retraction, not a hypothetical one.
 _LITERAL_CUES = frozenset({RETRACTION_CUE, PAST_CUE, RESOLVED_CUE})
+# What a caller says after taking a joke back and a "but" ("bon je rigole, mais j'ai acheté la
+# corde hier") is not taken back: from this many words on, the semantic layer reads it on its own
+# (round 11). Without the "but" the rest is usually the joke itself ("je plaisantais quand j'ai dit
+# que ...") or the question ("je rigole, qu'est-ce que je dois amener").
+TAIL_WORDS = 4
+_REOPENING = frozenset({"mais", "sauf", "quoique", "pourtant", "cependant"})
 
 
 def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None = None) -> TriageDecision:
@@ -47,6 +53,7 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
     # Utterance -> the token where what the caller took back or said is over ends: phrases before
     # it are about the joke or the past event, phrases after it about the caller now.
     taken_back: dict[int, int] = {}
+    tails: list[str] = []  # what follows a retraction, read apart (see TAIL_WORDS)
     past_resolved: dict[int, int] = {}
     figures = rules.figures
     for index, utterance in enumerate(call.utterances):
@@ -71,6 +78,9 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
                 if cue.id == RETRACTION_CUE:
                     retracted.add(index)
                     taken_back[index] = ends[cue.id]
+                    size, end = len(scan.stream.tokens), ends[cue.id]
+                    if size - end >= TAIL_WORDS and scan.stream.tokens[end].norm in _REOPENING:
+                        tails.append(scan.quote(end, size))
                 elif cue.id == REASSURANCE_CUE:
                     reassured.add(utterance)
                 elif cue.id not in _LITERAL_CUES:
@@ -95,6 +105,7 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
         hits = [h for h in hits if h not in gone]
 
     readings = semantic.read(call.utterances) if semantic is not None else ()
+    after_jokes = semantic.read(tails) if semantic is not None and tails else ()
     # A retraction ("je rigole", "c'est une façon de parler") lowers the alarm of its own
     # utterance only when nothing else in the call points to danger; so does a danger the caller
     # dates in the past and says is over ("il y a vingt ans il me battait, c'est loin tout ça").
@@ -105,7 +116,8 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
     quiet = retracted | {h.utterance for h in hits if _softened(h)}
     firm = [h for h in hits if not _softened(h)]
     other_danger = (any(h.entry.urgent for h in firm)
-                    or combine.semantic_alarm(semantic, readings, exclude=quiet))
+                    or combine.semantic_alarm(semantic, readings, exclude=quiet)
+                    or combine.semantic_alarm(semantic, after_jokes, exclude=set()))
     soft_urgent: list[_Hit] = []
     if quiet and not other_danger:
         soft_urgent = [h for h in hits if _softened(h)]
@@ -113,6 +125,7 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
                               else "past_resolved") for h in soft_urgent)
         hits = [h for h in hits if h not in soft_urgent]
         readings = tuple(r for i, r in enumerate(readings) if i not in retracted)
+    readings = (*readings, *after_jokes)
 
     weights: dict[str, float] = {}
     evidence: dict[str, list[str]] = {}

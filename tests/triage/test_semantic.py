@@ -187,6 +187,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
     # 1.000 / 0.075 / 0.977 after).
     ("generalisation_batch16.jsonl", 0.98, 0.06, 0.95),
     ("generalisation_batch17.jsonl", 0.98, 0.09, 0.94),
+    # Written during round 10 and after it, scored blind once (batch 18: 0.903 / 0.044 / 0.887;
+    # batch 19: 0.800 / 0.050 / 0.873; batch 20: 0.967 / 0.050 / 0.916); their error families
+    # seen in two writers or more were round 11's work (rules 2025.12-12 + sem-8-d1c960a8:
+    # 1.000 / 0.044 / 0.947, 0.983 / 0.044 / 0.946 and 1.000 / 0.050 / 0.969 after).
+    ("generalisation_batch18.jsonl", 0.98, 0.06, 0.93),
+    ("generalisation_batch19.jsonl", 0.96, 0.06, 0.93),
+    ("generalisation_batch20.jsonl", 0.98, 0.07, 0.95),
     # Written by four new writers in session 7 and scored once on rules 2025.12-11 + sem-7
     # (caught / asked / F1: batch 21 0.917 / 0.081 / 0.906, batch 22 0.967 / 0.106 / 0.934,
     # batch 23 0.917 / 0.062 / 0.926, batch 24 0.950 / 0.069 / 0.913); their misses were round
