@@ -114,12 +114,27 @@ def _values(entry: Entry) -> dict[str, Any]:
             "agent_address": entry.agent_address, "language": entry.language or None}
 
 
-async def save_entry(conn: prepared.Connection, exists_already: bool, entry: Entry) -> None:
-    """Write ``entry`` into its row (inserted when new), as :func:`store_entry` does."""
-    if exists_already:
-        await prepared.run(conn, _UPDATE_ENTRY, {**_values(entry), "sid": entry.call_sid})
-    else:
-        await prepared.run(conn, _INSERT_ENTRY, {**_values(entry), "call_sid": entry.call_sid})
+def _same(stored: Any, value: Any) -> bool:
+    # Of the same type and equal: written, both give the same text (1 and True, or 1 and 1.0,
+    # compare equal but are not stored alike).
+    return type(stored) is type(value) and stored == value
+
+
+async def save_entry(conn: prepared.Connection, exists_already: bool, entry: Entry, stored: Any = None) -> None:
+    """Write ``entry`` into its row (inserted when new), as :func:`store_entry` does. With
+    ``stored``, the row as read in this transaction (:func:`entry_row`), only the columns whose
+    value changed are updated: the row ends the same, for a fraction of the binds (a caller
+    leaving changes two columns of twenty-five, each timestamp and JSON column converted)."""
+    values = _values(entry)
+    if not exists_already:
+        await prepared.run(conn, _INSERT_ENTRY, {**values, "call_sid": entry.call_sid})
+        return
+    if stored is not None:
+        values = {column: value for column, value in values.items() if not _same(getattr(stored, column), value)}
+        if not values:
+            return
+    # The statement takes its SET clause from the parameters' names (prepared once for each set).
+    await prepared.run(conn, _UPDATE_ENTRY, {**values, "sid": entry.call_sid})
 
 
 async def add_decision(conn: prepared.Connection, call_sid: str, at: datetime, kind: str, reason: str,

@@ -168,7 +168,7 @@ class Desk:
         if after == before and not commands:
             return Stepped(after)
         if after.status != "idle":
-            await qs.save_entry(conn, row is not None, after)
+            await qs.save_entry(conn, row is not None, after, row)
         for command in commands:
             match command:
                 case Record():
@@ -344,8 +344,11 @@ class Desk:
         async with self.db.reading() as conn:
             waiting = [w for w in await qs.waiting_calls(conn) if w.call_sid != call_sid]
             roster = await qs.roster(conn)
-            handle = await self._handle_seconds(conn, transfer.queue, now)
-        me = self._newcomer(call_sid, transfer, now)
+            me = self._newcomer(call_sid, transfer, now)
+            # With nobody on duty for the caller there is no estimate to make (queue_status says
+            # so from the same roster): the handle times are not read for nothing.
+            handle = (await self._handle_seconds(conn, transfer.queue, now)
+                      if on_duty(me, roster, self.policy) else None)
         status = queue_status(call_sid, [*waiting, me], roster, now.timestamp(), self.policy, handle)
         assert status is not None
         return status.estimated_wait_seconds, status.position
