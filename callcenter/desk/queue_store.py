@@ -14,7 +14,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.desk.model import Entry
-from callcenter.routing import Agent, WaitingCall
+from callcenter.routing import Agent, Place, WaitingCall
 from callcenter.store import prepared
 from callcenter.store.models import AgentPresence, CallNote, QueueEntry, RoutingDecision, User
 
@@ -87,6 +87,10 @@ _WAITING_CALLS = (select(_ENTRIES.c.call_sid, _ENTRIES.c.queue, _ENTRIES.c.skill
                          _ENTRIES.c.enqueued_at, _ENTRIES.c.priority, _ENTRIES.c.reasons, _ENTRIES.c.offered_to,
                          _ENTRIES.c.offered_at, _ENTRIES.c.declined_by, _ENTRIES.c.language)
                   .where(_ENTRIES.c.status.in_(("waiting", "offered"))).order_by(_ENTRIES.c.enqueued_at))
+# Of the same callers, only what their order depends on (routing.Place): a hand-over's wait
+# estimate reads every waiting caller for one caller's position; no order asked of SQLite either.
+_WAITING_PLACES = (select(_ENTRIES.c.call_sid, _ENTRIES.c.tier, _ENTRIES.c.priority, _ENTRIES.c.enqueued_at)
+                   .where(_ENTRIES.c.status.in_(("waiting", "offered"))))
 _ANY_OFFERED = select(exists().where(_ENTRIES.c.status == "offered"))
 _ROSTER = (select(_USERS.c.id, _USERS.c.display_name, _USERS.c.skills, _USERS.c.languages,
                   _PRESENCE.c.state, _PRESENCE.c.since)
@@ -154,6 +158,18 @@ _WAITING_MADE: prepared.RowCache[WaitingCall] = prepared.RowCache(to_waiting)
 async def waiting_calls(conn: prepared.Reading) -> list[WaitingCall]:
     """The waiting and offered callers as routing orders them, first come first."""
     return await prepared.rows_made(conn, _WAITING_CALLS, _WAITING_MADE)
+
+
+def to_place(row: Any) -> Place:
+    return Place(row.call_sid, row.tier, row.priority, row.enqueued_at.timestamp())
+
+
+_PLACES_MADE: prepared.RowCache[Place] = prepared.RowCache(to_place)
+
+
+async def waiting_places(conn: prepared.Reading) -> list[Place]:
+    """Where the waiting and offered callers stand (in no particular order)."""
+    return await prepared.rows_made(conn, _WAITING_PLACES, _PLACES_MADE)
 
 
 async def anyone_offered(conn: prepared.Reading) -> bool:

@@ -208,6 +208,9 @@ async def test_waiting_callers_read_narrow_and_remembered_are_those_of_the_whole
         whole = [qs.to_waiting(row) for row in await qs.waiting_rows(conn)]
         assert await qs.waiting_calls(conn) == whole
         assert await qs.waiting_calls(conn) == whole          # the second read, from the made rows
+        places = sorted(await qs.waiting_places(conn), key=lambda p: p.call_sid)
+        assert [(p.call_sid, p.tier, p.priority, p.enqueued_at) for p in places] == \
+            sorted((w.call_sid, w.tier, w.priority, w.enqueued_at) for w in whole)
     # A changed row is made again (its raw values differ), never served from what was remembered.
     changed = dataclasses.replace(_entry("CA-w2"), priority=5, declined_by=frozenset({7}))
     async with db.engine.connect() as conn, conn.begin():
@@ -216,6 +219,7 @@ async def test_waiting_callers_read_narrow_and_remembered_are_those_of_the_whole
         again = await qs.waiting_calls(conn)
         assert again == [qs.to_waiting(row) for row in await qs.waiting_rows(conn)]
         assert [w.priority for w in again] == [2, 5] and again[1].declined_by == frozenset({7})
+        assert sorted(p.priority for p in await qs.waiting_places(conn)) == [2, 5]
 
 
 def test_a_row_cache_is_bounded_and_exact() -> None:
