@@ -14,7 +14,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.desk.model import Entry
-from callcenter.routing import Agent, WaitingCall
+from callcenter.routing import Agent, Place, WaitingCall
 from callcenter.store import prepared
 from callcenter.store.models import AgentPresence, CallNote, QueueEntry, RoutingDecision, User
 
@@ -87,6 +87,10 @@ _WAITING_CALLS = (select(_ENTRIES.c.call_sid, _ENTRIES.c.queue, _ENTRIES.c.skill
                          _ENTRIES.c.enqueued_at, _ENTRIES.c.priority, _ENTRIES.c.reasons, _ENTRIES.c.offered_to,
                          _ENTRIES.c.offered_at, _ENTRIES.c.declined_by, _ENTRIES.c.language)
                   .where(_ENTRIES.c.status.in_(("waiting", "offered"))).order_by(_ENTRIES.c.enqueued_at))
+# Of the same callers, only what their order depends on (routing.Place): a hand-over's wait
+# estimate reads every waiting caller for one caller's position; no order asked of SQLite either.
+_WAITING_PLACES = (select(_ENTRIES.c.call_sid, _ENTRIES.c.tier, _ENTRIES.c.priority, _ENTRIES.c.enqueued_at)
+                   .where(_ENTRIES.c.status.in_(("waiting", "offered"))))
 _ANY_OFFERED = select(exists().where(_ENTRIES.c.status == "offered"))
 _ROSTER = (select(_USERS.c.id, _USERS.c.display_name, _USERS.c.skills, _USERS.c.languages,
                   _PRESENCE.c.state, _PRESENCE.c.since)
@@ -114,12 +118,27 @@ def _values(entry: Entry) -> dict[str, Any]:
             "agent_address": entry.agent_address, "language": entry.language or None}
 
 
-async def save_entry(conn: prepared.Connection, exists_already: bool, entry: Entry) -> None:
-    """Write ``entry`` into its row (inserted when new), as :func:`store_entry` does."""
-    if exists_already:
-        await prepared.run(conn, _UPDATE_ENTRY, {**_values(entry), "sid": entry.call_sid})
-    else:
-        await prepared.run(conn, _INSERT_ENTRY, {**_values(entry), "call_sid": entry.call_sid})
+def _same(stored: Any, value: Any) -> bool:
+    # Of the same type and equal: written, both give the same text (1 and True, or 1 and 1.0,
+    # compare equal but are not stored alike).
+    return type(stored) is type(value) and stored == value
+
+
+async def save_entry(conn: prepared.Connection, exists_already: bool, entry: Entry, stored: Any = None) -> None:
+    """Write ``entry`` into its row (inserted when new), as :func:`store_entry` does. With
+    ``stored``, the row as read in this transaction (:func:`entry_row`), only the columns whose
+    value changed are updated: the row ends the same, for a fraction of the binds (a caller
+    leaving changes two columns of twenty-five, each timestamp and JSON column converted)."""
+    values = _values(entry)
+    if not exists_already:
+        await prepared.run(conn, _INSERT_ENTRY, {**values, "call_sid": entry.call_sid})
+        return
+    if stored is not None:
+        values = {column: value for column, value in values.items() if not _same(getattr(stored, column), value)}
+        if not values:
+            return
+    # The statement takes its SET clause from the parameters' names (prepared once for each set).
+    await prepared.run(conn, _UPDATE_ENTRY, {**values, "sid": entry.call_sid})
 
 
 async def add_decision(conn: prepared.Connection, call_sid: str, at: datetime, kind: str, reason: str,
@@ -139,6 +158,18 @@ _WAITING_MADE: prepared.RowCache[WaitingCall] = prepared.RowCache(to_waiting)
 async def waiting_calls(conn: prepared.Reading) -> list[WaitingCall]:
     """The waiting and offered callers as routing orders them, first come first."""
     return await prepared.rows_made(conn, _WAITING_CALLS, _WAITING_MADE)
+
+
+def to_place(row: Any) -> Place:
+    return Place(row.call_sid, row.tier, row.priority, row.enqueued_at.timestamp())
+
+
+_PLACES_MADE: prepared.RowCache[Place] = prepared.RowCache(to_place)
+
+
+async def waiting_places(conn: prepared.Reading) -> list[Place]:
+    """Where the waiting and offered callers stand (in no particular order)."""
+    return await prepared.rows_made(conn, _WAITING_PLACES, _PLACES_MADE)
 
 
 async def anyone_offered(conn: prepared.Reading) -> bool:

@@ -55,8 +55,10 @@ from callcenter.routing import (
     mean_handle_seconds,
     on_duty,
     ordered,
+    position_among,
     queue_status,
     score,
+    status_at,
 )
 from callcenter.store import CallTx, Database
 from callcenter.store.models import CallbackRecord, QueueEntry, User
@@ -168,7 +170,7 @@ class Desk:
         if after == before and not commands:
             return Stepped(after)
         if after.status != "idle":
-            await qs.save_entry(conn, row is not None, after)
+            await qs.save_entry(conn, row is not None, after, row)
         for command in commands:
             match command:
                 case Record():
@@ -342,12 +344,17 @@ class Desk:
         seconds is ``None`` when there is no honest estimate (docs/routing.md)."""
         now = self.clock()
         async with self.db.reading() as conn:
-            waiting = [w for w in await qs.waiting_calls(conn) if w.call_sid != call_sid]
+            # What queue_status would tell the caller among everyone waiting, from only what the
+            # order depends on (routing.position_among): the other columns are not read.
+            others = [p for p in await qs.waiting_places(conn) if p.call_sid != call_sid]
             roster = await qs.roster(conn)
-            handle = await self._handle_seconds(conn, transfer.queue, now)
-        me = self._newcomer(call_sid, transfer, now)
-        status = queue_status(call_sid, [*waiting, me], roster, now.timestamp(), self.policy, handle)
-        assert status is not None
+            me = self._newcomer(call_sid, transfer, now)
+            # With nobody on duty for the caller there is no estimate to make (status_at says so
+            # from the same roster): the handle times are not read for nothing.
+            handle = (await self._handle_seconds(conn, transfer.queue, now)
+                      if on_duty(me, roster, self.policy) else None)
+        status = status_at(me, position_among(me, others, now.timestamp(), self.policy), roster, self.policy,
+                           handle)
         return status.estimated_wait_seconds, status.position
 
     async def served_by(self, call_sid: str) -> int | None:

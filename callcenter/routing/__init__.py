@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from callcenter.routing.decide import anyone_free, decide, eligible, expired_offers, ordered, relaxation, score
-from callcenter.routing.estimate import announced_minutes, mean_handle_seconds, on_duty, queue_status
+from callcenter.routing.estimate import (
+    announced_minutes,
+    mean_handle_seconds,
+    on_duty,
+    position_among,
+    queue_status,
+    status_at,
+)
 from callcenter.routing.model import (
     GENERAL_SKILL,
     Agent,
     AgentState,
     Assignment,
+    Place,
     QueueStatus,
     RoutingPolicy,
     Tier,
     WaitingCall,
 )
 
-__all__ = ["GENERAL_SKILL", "Agent", "AgentState", "Assignment", "QueueStatus", "RoutingPolicy", "Tier",
+__all__ = ["GENERAL_SKILL", "Agent", "AgentState", "Assignment", "Place", "QueueStatus", "RoutingPolicy", "Tier",
            "WaitingCall", "announced_minutes", "anyone_free", "decide", "eligible", "expired_offers",
-           "mean_handle_seconds", "on_duty", "ordered", "queue_status", "relaxation", "score"]
+           "mean_handle_seconds", "on_duty", "ordered", "position_among", "queue_status", "relaxation", "score",
+           "status_at"]

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from callcenter.routing.model import GENERAL_SKILL, Agent, Assignment, RoutingPolicy, WaitingCall
+from callcenter.routing.model import GENERAL_SKILL, Agent, Assignment, Place, RoutingPolicy, WaitingCall
 
 
-def score(call: WaitingCall, now: float, policy: RoutingPolicy) -> float:
+def score(call: WaitingCall | Place, now: float, policy: RoutingPolicy) -> float:
     waited = max(0.0, now - call.enqueued_at)
     return policy.tier_weight.get(call.tier, 0.0) + 10.0 * call.priority + policy.ageing_per_second * waited
 
 
+def order_key(call: WaitingCall | Place, now: float, policy: RoutingPolicy) -> tuple[float, float, str]:
+    """What the waiting callers are ordered by: highest score first; at equal score, who came
+    first goes first (and the call's id, so that no two callers tie)."""
+    return -score(call, now, policy), call.enqueued_at, call.call_sid
+
+
 def ordered(calls: Sequence[WaitingCall], now: float, policy: RoutingPolicy) -> list[WaitingCall]:
     """Highest score first; at equal score, who came first goes first."""
-    return sorted(calls, key=lambda c: (-score(c, now, policy), c.enqueued_at, c.call_sid))
+    return sorted(calls, key=lambda c: order_key(c, now, policy))
 
 
 def relaxation(call: WaitingCall, now: float, policy: RoutingPolicy) -> str:

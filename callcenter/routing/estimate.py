@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from callcenter.routing.decide import eligible, ordered
-from callcenter.routing.model import Agent, QueueStatus, RoutingPolicy, WaitingCall
+from callcenter.routing.decide import eligible, order_key, ordered
+from callcenter.routing.model import Agent, Place, QueueStatus, RoutingPolicy, WaitingCall
 
 # Seconds after which every relaxation of the policy has surely happened ("one year").
 _EVENTUALLY = 365 * 86400.0
@@ -61,7 +61,21 @@ def queue_status(call_sid: str, calls: Sequence[WaitingCall], agents: Sequence[A
     position = next((i for i, c in enumerate(order, start=1) if c.call_sid == call_sid), None)
     if position is None:
         return None
-    staff = on_duty(order[position - 1], agents, policy)
+    return status_at(order[position - 1], position, agents, policy, handle_seconds)
+
+
+def position_among(call: WaitingCall, others: Iterable[WaitingCall | Place], now: float, policy: RoutingPolicy) -> int:
+    """``call``'s position (1 = next) among ``others`` (``call`` not among them), as
+    :func:`queue_status` counts it: one more than the callers ordered before it. Only what the
+    order depends on is read of the others, so a caller handed over reads no more of the queue."""
+    mine = order_key(call, now, policy)
+    return 1 + sum(1 for other in others if order_key(other, now, policy) < mine)
+
+
+def status_at(call: WaitingCall, position: int, agents: Sequence[Agent], policy: RoutingPolicy,
+              handle_seconds: float | None = None) -> QueueStatus:
+    """What :func:`queue_status` tells ``call`` at ``position``."""
+    staff = on_duty(call, agents, policy)
     if not staff or handle_seconds is None:
         return QueueStatus(position, None, False, len(staff))
     free = sum(1 for a in staff if a.state == "available")

@@ -30,6 +30,17 @@ class WaitingCall:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Of a waiting caller, only what their place in the order depends on (``decide.order_key``):
+    a caller's position among the others is read from these alone (``estimate.position``)."""
+
+    call_sid: str
+    tier: Tier
+    priority: int
+    enqueued_at: float
+
+
+@dataclass(frozen=True)
 class Agent:
     """An agent as routing sees them: skills (name -> level 1..3), state, and since when."""
 

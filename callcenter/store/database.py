@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import (
 
 from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
-from callcenter.store import prepared
+from callcenter.store import json_text, prepared
 from callcenter.store.fifo_lock import FifoLock
 from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
 from callcenter.store.sqlite_checkpoint import Checkpointer
@@ -82,6 +82,8 @@ def _engine_options(url: str, is_sqlite: bool, lock_timeout: float, statement_ti
     options: dict[str, Any] = {"pool_timeout": statement_timeout, "hide_parameters": True}
     if is_sqlite:
         # A local file cannot drop a connection: no ping before each use (a round trip saved).
+        # JSON columns written as json.dumps writes them, without its set-up at every value.
+        options["json_serializer"] = json_text.dumps
         return options
     options["pool_pre_ping"] = True
     # Room for CALL_SLOTS transactions with their hand-over reads, and the desk beside them; two

@@ -78,15 +78,26 @@ class Prepared:
         return [make([v if p is None else p(v) for v, p in zip(values, results, strict=True)]) for values in raw]
 
 
+# The last datetime written and its text: a call event stamps its log rows, the call's row and
+# the receipt with one ``now`` (five to nine binds of the same object), and a datetime is immutable.
+_last_utc: tuple[datetime | None, str | None] = (None, None)
+
+
 def _utc_text(value: datetime | None) -> str | None:
     """A ``UtcDateTime`` as SQLAlchemy writes it on SQLite (the column type's conversion to UTC,
     then SQLite's DATETIME text, microseconds always written), at half the cost of the two
     conversions chained (tests/store/test_prepared.py compares them)."""
+    global _last_utc
+    last, text = _last_utc
+    if value is last:
+        return text
     if value is None:
         return None
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    _last_utc = (value, text)
+    return text
 
 
 def _bind_processor(kind: TypeEngine[Any], dialect: Dialect) -> Processor:

@@ -5,6 +5,7 @@ Only the voice-facing commands render here; side effects (SMS) belong to the dis
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -75,6 +76,13 @@ class StreamStart:
 
 def _say(text: str, voice: Voice, language: str = "") -> str:
     tts_language, tts_voice = voice.of(language)
+    return _said(text, tts_language, tts_voice)
+
+
+@functools.lru_cache(maxsize=1024)
+def _said(text: str, tts_language: str, tts_voice: str) -> str:
+    # A flow says the same prompts to every caller (the menus, the hand-over's words): each
+    # written once, not escaped again at every answer.
     return element("Say", {"language": tts_language, "voice": tts_voice}, text)
 
 

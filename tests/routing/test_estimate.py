@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from callcenter.routing import (
     Agent,
+    Place,
     RoutingPolicy,
     WaitingCall,
     announced_minutes,
     mean_handle_seconds,
     on_duty,
+    position_among,
     queue_status,
+    status_at,
 )
 
 P = RoutingPolicy()
@@ -78,3 +83,25 @@ def test_no_estimate_without_measured_handle_times_or_without_anybody_on_duty() 
     nobody = queue_status("c1", waiting, [agent(1, {"caf": 1}, "offline")], T, P, handle_seconds=300)
     assert nobody is not None and (nobody.position, nobody.estimated_wait_seconds, nobody.on_duty) == (2, None, 0)
     assert nobody.offer_callback is False
+
+
+def test_a_position_among_the_others_places_is_the_one_queue_status_gives() -> None:
+    # Random queues (tiers, priorities, equal arrival times, callers stamped after now, names
+    # that order either way) and a newcomer: its position from the others' places alone, and
+    # what it is told at that position, are queue_status's.
+    rng = random.Random(13)
+    tiers = ("urgent", "fragile", "normal")
+    for _ in range(300):
+        others = [WaitingCall(f"CA{rng.randrange(10**6):06d}-{i}", "caf", "caf", rng.choice(tiers),  # type: ignore[arg-type]
+                              T - rng.choice((0.0, 1.0, 30.0, 600.0, -5.0, rng.uniform(0, 3600))),
+                              priority=rng.choice((0, 0, 1, 2)))
+                  for i in range(rng.randrange(0, 40))]
+        me = WaitingCall(rng.choice(("CA000000", "CAzzzzzz", "CA5")), "caf", "caf", rng.choice(tiers),  # type: ignore[arg-type]
+                         rng.choice((T, T + 1e-3, T - 10.0)), priority=rng.choice((0, 1)))
+        agents = rng.choice(([], [agent(1, {"caf": 1})], [agent(1, {"caf": 1}, "busy"), agent(2, {"caf": 2})]))
+        handle = rng.choice((None, 240.0))
+        now = T + rng.choice((0.0, 0.5, 120.0))
+        expected = queue_status(me.call_sid, [*others, me], agents, now, P, handle)
+        places = [Place(o.call_sid, o.tier, o.priority, o.enqueued_at) for o in others]
+        assert status_at(me, position_among(me, places, now, P), agents, P, handle) == expected
+        assert position_among(me, others, now, P) == expected.position  # type: ignore[union-attr]

@@ -115,6 +115,37 @@ async def test_an_ended_entry_is_updated_in_place(db: Database) -> None:
         assert await qs.recent_handle_seconds(conn, "caf", AT + timedelta(hours=1), 5) == []
 
 
+async def test_an_entry_updated_by_its_changed_columns_ends_as_one_updated_whole(db: Database,
+                                                                                 database_url: str) -> None:
+    # Every column changed once, one at a time, then several together, then nothing: the row given
+    # only its changed columns (the row read in the transaction) ends as the one given them all.
+    steps = [dict(status="offered", offered_to=4, offered_at=AT.timestamp() + 5.0),
+             dict(declined_by=frozenset({1, 3, 4}), offered_to=None, offered_at=None, status="waiting"),
+             dict(queue="retraite", skill="pension", tier="urgent", priority=3, reasons=("c",), language=""),
+             dict(status="connected", agent_id=4, agent_leg="CA-leg", conference="CF-1",
+                  connected_at=AT.timestamp() + 20.0, agent_address="client:ann"),
+             dict(transfer_to=5, transfer_leg="CA-leg2", channel="browser"),
+             dict(callback_at=AT.timestamp() + 30.0, callback_due=AT.timestamp() + 90.0, callback_tries=1,
+                  callback_leg="CA-cb", callback_stage="ringing", enqueued_at=AT.timestamp() + 0.5),
+             dict(status="ended", ended_at=AT.timestamp() + 60.0, language=""), dict()]
+    for sid in ("CA-whole", "CA-changed"):
+        await _write(db, sid, by_prepared=True)
+    entries = {sid: _entry(sid) for sid in ("CA-whole", "CA-changed")}
+    for changes in steps:
+        async with db.engine.connect() as conn, conn.begin():
+            for sid in entries:
+                entries[sid] = dataclasses.replace(entries[sid], **changes)  # type: ignore[arg-type]
+            await qs.save_entry(conn, True, entries["CA-whole"])
+            stored = await qs.entry_row(conn, "CA-changed")
+            await qs.save_entry(conn, True, entries["CA-changed"], stored)
+        async with db.engine.connect() as conn:
+            row = await qs.entry_row(conn, "CA-changed")
+            assert row is not None and qs.to_entry(row) == entries["CA-changed"]
+        if database_url.startswith("sqlite"):
+            assert _stored(database_url, "queue_entries", "CA-changed") == \
+                _stored(database_url, "queue_entries", "CA-whole"), changes
+
+
 async def test_a_failed_call_transaction_is_rolled_back_and_the_next_one_starts_clean(db: Database) -> None:
     with pytest.raises(RuntimeError):
         async with db.call_transaction("CA-1", create=CALL) as tx:
@@ -140,6 +171,10 @@ def test_utc_datetimes_are_bound_as_sqlalchemy_binds_them() -> None:
     paris = timezone(timedelta(hours=1))
     for value in (AT, AT.replace(microsecond=0), datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59,
                   999999, tzinfo=UTC), datetime(2026, 3, 29, 2, 30, 0, 5, tzinfo=paris), None):
+        assert _utc_text(value) == chained(value), value
+        # Again (the last value's text is kept), and after another value.
+        assert _utc_text(value) == chained(value), value
+        assert _utc_text(AT) == chained(AT)
         assert _utc_text(value) == chained(value), value
     with pytest.raises(ValueError, match="naive"):
         _utc_text(datetime(2026, 12, 6))
@@ -173,6 +208,9 @@ async def test_waiting_callers_read_narrow_and_remembered_are_those_of_the_whole
         whole = [qs.to_waiting(row) for row in await qs.waiting_rows(conn)]
         assert await qs.waiting_calls(conn) == whole
         assert await qs.waiting_calls(conn) == whole          # the second read, from the made rows
+        places = sorted(await qs.waiting_places(conn), key=lambda p: p.call_sid)
+        assert [(p.call_sid, p.tier, p.priority, p.enqueued_at) for p in places] == \
+            sorted((w.call_sid, w.tier, w.priority, w.enqueued_at) for w in whole)
     # A changed row is made again (its raw values differ), never served from what was remembered.
     changed = dataclasses.replace(_entry("CA-w2"), priority=5, declined_by=frozenset({7}))
     async with db.engine.connect() as conn, conn.begin():
@@ -181,6 +219,7 @@ async def test_waiting_callers_read_narrow_and_remembered_are_those_of_the_whole
         again = await qs.waiting_calls(conn)
         assert again == [qs.to_waiting(row) for row in await qs.waiting_rows(conn)]
         assert [w.priority for w in again] == [2, 5] and again[1].declined_by == frozenset({7})
+        assert sorted(p.priority for p in await qs.waiting_places(conn)) == [2, 5]
 
 
 def test_a_row_cache_is_bounded_and_exact() -> None:
