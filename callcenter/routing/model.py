@@ -32,7 +32,7 @@ class WaitingCall:
 @dataclass(frozen=True)
 class Place:
     """Of a waiting caller, only what their place in the order depends on (``decide.order_key``):
-    a caller's position among the others is read from these alone (``estimate.position``)."""
+    a caller's position among the others is read from these alone (``estimate.position_among``)."""
 
     call_sid: str
     tier: Tier

@@ -135,24 +135,6 @@ SAFE = [
 ]
 
 
-@pytest.mark.parametrize("text", ASKS)
-def test_round12_families_ask_or_alert(rules, text: str) -> None:  # type: ignore[no-untyped-def]
-    decision = said(rules, text)
-    assert decision.check_danger or decision.urgent, text
-
-
-@pytest.mark.parametrize("text", URGENT)
-def test_round12_unambiguous_danger_is_urgent(rules, text: str) -> None:  # type: ignore[no-untyped-def]
-    decision = said(rules, text)
-    assert decision.urgent, text
-
-
-@pytest.mark.parametrize("text", SAFE)
-def test_round12_look_alikes_do_not_ask(rules, text: str) -> None:  # type: ignore[no-untyped-def]
-    decision = said(rules, text)
-    assert not decision.check_danger and not decision.urgent, text
-
-
 # Figures of scolding and effort (round 12 masks): not urgent, not asked. The same verbs about a
 # step the caller would take, or a partner's threat, stay urgent.
 FIGURES = [
@@ -172,13 +154,19 @@ THREATS = [
 ]
 
 
-@pytest.mark.parametrize("text", FIGURES)
-def test_round12_figures_of_scolding_and_effort_raise_nothing(rules, text: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("text", ASKS)
+def test_round12_families_ask_or_alert(rules, text: str) -> None:  # type: ignore[no-untyped-def]
     decision = said(rules, text)
-    assert not decision.urgent and not decision.check_danger, text
+    assert decision.check_danger or decision.urgent, text
 
 
-@pytest.mark.parametrize("text", THREATS)
-def test_round12_threats_beside_the_figures_stay_urgent(rules, text: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("text", [*URGENT, *THREATS])
+def test_round12_unambiguous_danger_is_urgent(rules, text: str) -> None:  # type: ignore[no-untyped-def]
     decision = said(rules, text)
     assert decision.urgent, text
+
+
+@pytest.mark.parametrize("text", [*SAFE, *FIGURES])
+def test_round12_look_alikes_do_not_ask(rules, text: str) -> None:  # type: ignore[no-untyped-def]
+    decision = said(rules, text)
+    assert not decision.check_danger and not decision.urgent, text
