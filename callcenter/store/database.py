@@ -3,9 +3,10 @@
 A call's event, the commands it produced, its new state and the answer given to the webhook are
 written in one transaction, under a per-call lock: a row lock on PostgreSQL (so several server
 processes can share calls), and one process-wide writer lock on SQLite (it has a single writer).
-On PostgreSQL the transaction is a SQLAlchemy connection's; on SQLite it runs on a ``sqlite3``
-connection the store keeps for it, begun and committed here (``BEGIN IMMEDIATE``), its statements
-prepared (store/prepared.py) and its checkpoints left to a thread (store/sqlite_checkpoint.py).
+The transaction runs on a connection the store keeps outside SQLAlchemy's pool, begun and committed
+here, its statements prepared (store/prepared.py): on SQLite a ``sqlite3`` connection
+(``BEGIN IMMEDIATE``, its checkpoints left to a thread: store/sqlite_checkpoint.py), on PostgreSQL
+a psycopg connection from a pool of the store's own (store/pg_raw.py).
 
 Every wait is bounded well under Twilio's 15 s (``CALLCENTER_DB_LOCK_TIMEOUT``,
 ``CALLCENTER_DB_STATEMENT_TIMEOUT``): a locked or stuck database fails the event quickly, and the
@@ -26,10 +27,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import psycopg
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -39,7 +41,7 @@ from sqlalchemy.ext.asyncio import (
 
 from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
-from callcenter.store import json_text, prepared
+from callcenter.store import json_text, pg_raw, prepared
 from callcenter.store.fifo_lock import FifoLock
 from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
 from callcenter.store.sqlite_checkpoint import Checkpointer
@@ -72,6 +74,10 @@ def _sqlite_pragmas(connection: sqlite3.Connection) -> None:
 # they took every pooled connection and waited for more while holding theirs (bench/load.py):
 # events now queue for one of these slots first, holding nothing.
 CALL_SLOTS = 10
+# The store's own PostgreSQL connections (store/pg_raw.py): room for CALL_SLOTS transactions with
+# their hand-over reads and routing passes beside them, as SQLAlchemy's pool had (10 + 30). Its
+# pool now opens only what the rest uses (pages, reports, the scheduler's work).
+PG_CONNECTIONS = 40
 
 
 def _engine_options(url: str, is_sqlite: bool, lock_timeout: float, statement_timeout: float
@@ -209,7 +215,10 @@ class Database:
     """Owns the async engine; hands out sessions and per-call transactions."""
 
     def __init__(self, url: str, *, lock_timeout: float = DB_LOCK_TIMEOUT,
-                 statement_timeout: float = DB_STATEMENT_TIMEOUT) -> None:
+                 statement_timeout: float = DB_STATEMENT_TIMEOUT, own_connections: bool = True) -> None:
+        """``own_connections=False``: on PostgreSQL, the call path runs through SQLAlchemy's pool as
+        it did before part 7 (the reference tests/store/test_pg_raw.py compares the store's own
+        connections with)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         prepare_sqlite_file(url)
@@ -236,6 +245,14 @@ class Database:
         # reads and for the call transactions (one writer, holding ``_writer`` while it writes).
         self._reader: prepared.InlineSqlite | None = None
         self._call_writer: prepared.InlineSqlite | None = None
+        # PostgreSQL: the call path's connections, psycopg's own (store/pg_raw.py).
+        self._pg: pg_raw.PgConnections | None = None
+        self._pg_dialect: Dialect = self.engine.dialect
+        if not self.is_sqlite and own_connections:
+            self._pg = pg_raw.PgConnections(url, PG_CONNECTIONS, wait=statement_timeout,
+                                            connect_timeout=statement_timeout,
+                                            statement_timeout=statement_timeout, lock_timeout=lock_timeout)
+            self._pg_dialect = pg_raw.positional_dialect()
 
     @property
     def overlapping_reads(self) -> bool:
@@ -249,6 +266,8 @@ class Database:
             if own is not None:
                 await own.close()
         self._reader = self._call_writer = None
+        if self._pg is not None:
+            await self._pg.close()
         if self._checkpointer is not None:
             await self._checkpointer.close()
         await self.engine.dispose()
@@ -256,7 +275,15 @@ class Database:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[prepared.Reading]:
         """A connection for a few reads of the call path with the statements of store/prepared.py
-        (SQLite: one kept for that alone; otherwise one from the pool)."""
+        (SQLite: one kept for that alone; PostgreSQL: one of the store's own, each read a statement
+        of its own in autocommit, as each was its own snapshot in SQLAlchemy's transaction)."""
+        if self._pg is not None:
+            async with self._pg_connection("a read") as conn:
+                try:
+                    yield prepared.RawPostgres(conn, self._pg_dialect)
+                except psycopg.Error as exc:
+                    raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
+            return
         if self._connect_inline is None:
             async with self.engine.connect() as connection:
                 yield connection
@@ -319,12 +346,43 @@ class Database:
             lock.release()
 
     @asynccontextmanager
+    async def _pg_connection(self, purpose: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """One of the store's own PostgreSQL connections; waiting for it is bounded."""
+        assert self._pg is not None
+        try:
+            conn = await self._pg.acquire()
+        except TimeoutError:
+            raise DatabaseBusy(f"no database connection for {purpose} within {self._pg.wait:g} s") from None
+        except psycopg.Error as exc:
+            raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
+        try:
+            yield conn
+        finally:
+            await self._pg.release(conn)
+
+    @asynccontextmanager
     async def call_transaction(self, call_sid: str, create: dict[str, Any] | None = None,
                                request_key: str | None = None, *, log_only: bool = False) -> AsyncIterator[CallTx]:
         """Lock the call and open its transaction; with ``create``, insert the call if missing.
         With ``request_key``, the answer already given to that request is read in the same statement.
         ``log_only``: the step only appends to the call's log (a desk step), so only the log's
         position is read, not the IVR's state (a JSON document parsed for nothing)."""
+        if self._pg is not None:
+            # A connection of the store's own, its transaction begun and ended here: through
+            # SQLAlchemy the checkout's ping, the greenlets and the reset's rollback cost about
+            # twice the event's statements (docs/performance.md, part 7). An error or a
+            # cancellation leaves the transaction open: the connection's return rolls it back.
+            async with self._turn(call_sid), self._pg_connection(f"call {call_sid}") as conn:
+                try:
+                    await conn.execute(b"BEGIN", prepare=False)
+                    tx = await _open_call(prepared.RawPostgres(conn, self._pg_dialect), call_sid, create,
+                                          request_key, log_only)
+                    yield tx
+                    await tx.write()
+                    await conn.execute(b"COMMIT", prepare=False)
+                except psycopg.Error as exc:
+                    raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
+            return
         if self._connect_inline is None:
             async with self._turn(call_sid), self.engine.connect() as connection, connection.begin():
                 tx = await _open_call(connection, call_sid, create, request_key, log_only)
@@ -399,10 +457,25 @@ class Database:
         if self.is_sqlite:
             yield
             return
-        async with self.engine.connect() as conn, conn.begin():
-            # Waiting is bounded by lock_timeout like any lock (an error, never a hang).
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+        if self._pg is None:  # through SQLAlchemy (own_connections=False)
+            async with self.engine.connect() as sa_conn, sa_conn.begin():
+                await sa_conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+                yield
+            return
+        async with self._pg_connection(f"the lock {name}") as conn:
+            try:
+                # One round trip: the key is a number of ours (advisory_key), written in the text.
+                # Waiting is bounded by lock_timeout like any lock (an error, never a hang).
+                await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({advisory_key(name):d})".encode(),
+                                   prepare=False)
+            except psycopg.Error as exc:
+                raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
             yield
+            # On an error in the block the connection's return rolls back (the lock goes with it).
+            try:
+                await conn.execute(b"COMMIT", prepare=False)
+            except psycopg.Error as exc:
+                raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[None]:

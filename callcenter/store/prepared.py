@@ -11,8 +11,10 @@ shorter function giving the same text) and runs on a ``sqlite3`` connection: the
 holds, inside that connection's transaction.
 
 On SQLite (statements on the loop's thread, store/sqlite_inline.py) the functions below run the
-statement so; on any other database they hand it to SQLAlchemy unchanged (PostgreSQL's round
-trips cost more than the Python around them).
+statement so. On PostgreSQL the call path's connections are psycopg's own (``RawPostgres``, from
+store/pg_raw.py): the statement is compiled once with positional parameters, bound with the
+dialect's conversions as on SQLite, and psycopg prepares it on the server after a few runs. Given
+a SQLAlchemy connection to PostgreSQL, they hand the statement to SQLAlchemy unchanged.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+import psycopg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
@@ -40,7 +43,10 @@ class Prepared:
     their values fixed in the statement, and the type conversions of parameters and results."""
 
     def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None) -> None:
+        # PostgreSQL: compiled as for executemany, so without the RETURNING of the new row's key
+        # that nothing here reads (it would come back for every row inserted).
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None,
+                                     for_executemany=dialect.name != "sqlite",
                                      compile_kwargs={"render_postcompile": True})
         if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
             # A column default computed in Python would be left out here: such statements go
@@ -148,7 +154,19 @@ class InlineSqlite:
         await self.inline.close()
 
 
-Connection = AsyncConnection | InlineSqlite
+class RawPostgres:
+    """A psycopg connection of the store's own (store/pg_raw.py), in autocommit mode: a read is
+    one statement and one round trip; a call transaction says BEGIN and COMMIT on it itself.
+    ``dialect`` is SQLAlchemy's psycopg dialect with positional parameters."""
+
+    __slots__ = ("dialect", "raw")
+
+    def __init__(self, raw: psycopg.AsyncConnection[Any], dialect: Dialect) -> None:
+        self.raw = raw
+        self.dialect = dialect
+
+
+Connection = AsyncConnection | InlineSqlite | RawPostgres
 # What the call path's reads take (kept as its own name: a reader never writes).
 Reading = Connection
 
@@ -156,6 +174,8 @@ Reading = Connection
 def _inline(conn: Connection) -> InlineConnection | None:
     if type(conn) is InlineSqlite:
         return conn.inline
+    if type(conn) is RawPostgres:
+        return None
     assert isinstance(conn, AsyncConnection)
     if conn.dialect.name != "sqlite":
         return None
@@ -166,6 +186,10 @@ def _inline(conn: Connection) -> InlineConnection | None:
 async def rows(conn: Connection, statement: ClauseElement, values: Mapping[str, Any] | None = None
                ) -> list[Any]:
     """Every row of a SELECT, each with its columns by name and by position."""
+    if type(conn) is RawPostgres:
+        prepared = _prepared(statement, conn.dialect, None)
+        cursor = await conn.raw.execute(prepared.sql, prepared.parameters(values))
+        return prepared.convert(await cursor.fetchall())
     inline = _inline(conn)
     if inline is None:
         assert isinstance(conn, AsyncConnection)
@@ -199,7 +223,8 @@ class RowCache(Generic[T]):
 
 async def rows_made(conn: Connection, statement: ClauseElement, cache: RowCache[T]) -> list[T]:
     """Every row of a SELECT made into what ``cache`` makes (on SQLite, a row seen before is not
-    converted again; elsewhere each row is made as it comes)."""
+    converted again; elsewhere each row is made as it comes: psycopg gives JSON columns as dicts,
+    which cannot key the cache)."""
     inline = _inline(conn)
     if inline is None:
         return [cache.make(row) for row in await rows(conn, statement)]
@@ -218,6 +243,17 @@ async def first(conn: Connection, statement: ClauseElement, values: Mapping[str,
 async def run(conn: Connection, statement: ClauseElement,
               values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
     """An INSERT, UPDATE or DELETE; a list of parameter sets runs it once for each (one call)."""
+    if type(conn) is RawPostgres:
+        many = [values] if isinstance(values, Mapping) else list(values)
+        if not many:
+            return
+        prepared = _prepared(statement, conn.dialect, tuple(many[0]))
+        if len(many) == 1:
+            await conn.raw.execute(prepared.sql, prepared.parameters(many[0]))
+        else:
+            # One round trip: psycopg sends the rows' statements in a pipeline.
+            await conn.raw.cursor().executemany(prepared.sql, [prepared.parameters(v) for v in many])
+        return
     inline = _inline(conn)
     if inline is None:
         assert isinstance(conn, AsyncConnection)
@@ -235,4 +271,4 @@ async def run(conn: Connection, statement: ClauseElement,
         await inline.when_free(lambda: inline.raw.executemany(prepared.sql, parameters))
 
 
-__all__ = ["Connection", "InlineSqlite", "Prepared", "Reading", "first", "rows", "run"]
+__all__ = ["Connection", "InlineSqlite", "Prepared", "RawPostgres", "Reading", "first", "rows", "run"]
