@@ -184,6 +184,13 @@ class CallTx:
     async def write(self) -> None:
         connection = self.connection
         changes = {} if self.call is None else self.call.changes()
+        if type(connection) is prepared.RawPostgres:
+            # One statement, one round trip, for the three (they touch different tables); the
+            # UPDATE is a single row's, as below.
+            await prepared.run_together(connection, (
+                (_UPDATE_CALL, [{**changes, "sid": self.call.call_sid}] if changes and self.call else []),
+                (_INSERT_RECEIPT, self.receipts), (_INSERT_LOG, self.log)))
+            return
         if changes:
             assert self.call is not None
             # Only the columns given a new value (a desk step moves only the log's position): a

@@ -271,4 +271,38 @@ async def run(conn: Connection, statement: ClauseElement,
         await inline.when_free(lambda: inline.raw.executemany(prepared.sql, parameters))
 
 
-__all__ = ["Connection", "InlineSqlite", "Prepared", "RawPostgres", "Reading", "first", "rows", "run"]
+# The text of each set of statements run together, by their shapes (store/database.py's writes).
+_TOGETHER: dict[tuple[tuple[int, int], ...], str] = {}
+
+
+def _values_for(sql: str, count: int) -> str:
+    """An INSERT's text for ``count`` rows in one statement (its VALUES tuple repeated)."""
+    if count == 1:
+        return sql
+    head, values, row = sql.partition(" VALUES ")
+    if not values or not (row.startswith("(") and row.endswith(")")):
+        raise ValueError(f"not a one-row INSERT: {sql}")
+    return head + values + ", ".join([row] * count)
+
+
+async def run_together(conn: RawPostgres, parts: Sequence[tuple[ClauseElement, Sequence[Mapping[str, Any]]]]
+                       ) -> None:
+    """INSERTs and UPDATEs of different tables (an UPDATE of one row's parameters) in one statement
+    and one round trip: PostgreSQL's data-modifying ``WITH``, every part run once whatever the
+    others do, an INSERT's rows as one multi-row VALUES. Each part as ``run`` would run it, with
+    the same binds."""
+    made = [(_prepared(statement, conn.dialect, tuple(rows[0])), rows) for statement, rows in parts if rows]
+    if not made:
+        return
+    shape = tuple((id(prepared), len(rows)) for prepared, rows in made)
+    sql = _TOGETHER.get(shape)
+    if sql is None:
+        texts = [_values_for(prepared.sql, len(rows)) for prepared, rows in made]
+        sql = texts[-1] if len(texts) == 1 else (
+            "WITH " + ", ".join(f"w{i} AS ({text})" for i, text in enumerate(texts[:-1])) + " " + texts[-1])
+        _TOGETHER[shape] = sql
+    await conn.raw.execute(sql, [value for prepared, rows in made for row in rows
+                                 for value in prepared.parameters(row)])
+
+
+__all__ = ["Connection", "InlineSqlite", "Prepared", "RawPostgres", "Reading", "first", "rows", "run", "run_together"]
