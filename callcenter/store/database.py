@@ -149,7 +149,9 @@ class CallTx:
     """What one call event may read and write, inside its transaction.
 
     The log entries, the call's changes and the webhook's receipt are written when the
-    transaction ends without an error, in three statements (the log's rows in one). Every other
+    transaction ends without an error, in three statements (the log's rows in one; on the store's
+    own PostgreSQL connection, one statement sent with the COMMIT: ``write`` ends the transaction
+    there). Every other
     write of the event (the desk's entry and decisions, an agent's presence, a survey answer) is
     a statement run on ``connection`` with store/prepared.py: on SQLite the writer's own
     connection, on PostgreSQL a SQLAlchemy connection; never an ORM session."""
@@ -185,9 +187,9 @@ class CallTx:
         connection = self.connection
         changes = {} if self.call is None else self.call.changes()
         if type(connection) is prepared.RawPostgres:
-            # One statement, one round trip, for the three (they touch different tables); the
-            # UPDATE is a single row's, as below.
-            await prepared.run_together(connection, (
+            # One statement for the three (they touch different tables; the UPDATE is a single
+            # row's, as below), sent with the COMMIT: one round trip.
+            await prepared.commit_with(connection, (
                 (_UPDATE_CALL, [{**changes, "sid": self.call.call_sid}] if changes and self.call else []),
                 (_INSERT_RECEIPT, self.receipts), (_INSERT_LOG, self.log)))
             return
@@ -381,12 +383,12 @@ class Database:
             # cancellation leaves the transaction open: the connection's return rolls it back.
             async with self._turn(call_sid), self._pg_connection(f"call {call_sid}") as conn:
                 try:
-                    await conn.execute(b"BEGIN", prepare=False)
+                    # BEGIN goes with the call's read, COMMIT with the event's writes: a
+                    # transaction is two round trips, with whatever the step reads between.
                     tx = await _open_call(prepared.RawPostgres(conn, self._pg_dialect), call_sid, create,
                                           request_key, log_only)
                     yield tx
                     await tx.write()
-                    await conn.execute(b"COMMIT", prepare=False)
                 except psycopg.Error as exc:
                     raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
             return
@@ -516,16 +518,27 @@ def _begin_immediate(raw: sqlite3.Connection) -> Callable[[], object]:
 
 async def _open_call(connection: prepared.Connection, call_sid: str, create: dict[str, Any] | None,
                      request_key: str | None, log_only: bool) -> CallTx:
-    if create is not None:
-        await prepared.run(connection, _CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
+    """Read the call's row (locked) and the request's receipt, the call created first with ``create``.
+    On the store's own PostgreSQL connection the transaction is begun here too: ``BEGIN``, the
+    insert and the read go in one round trip (``prepared.begin_with``)."""
     if log_only:
         assert request_key is None
-        row = await prepared.first(connection, _SELECT_POSITION, {"sid": call_sid})
+        read, values = _SELECT_POSITION, {"sid": call_sid}
+    elif request_key is None:
+        read, values = _SELECT_CALL, {"sid": call_sid}
+    else:
+        read, values = _SELECT_CALL_AND_RECEIPT, {"sid": call_sid, "key": request_key}
+    creating = None if create is None else (_CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
+    if type(connection) is prepared.RawPostgres:
+        row = await prepared.begin_with(connection, [*([creating] if creating else []), (read, values)])
+    else:
+        if creating is not None:
+            await prepared.run(connection, *creating)
+        row = await prepared.first(connection, read, values)
+    if log_only:
         return CallTx(connection, None if row is None else LogPosition(*row))
     if request_key is None:
-        row = await prepared.first(connection, _SELECT_CALL, {"sid": call_sid})
         return CallTx(connection, None if row is None else CallRow(*row))
-    row = await prepared.first(connection, _SELECT_CALL_AND_RECEIPT, {"sid": call_sid, "key": request_key})
     return CallTx(connection, None if row is None else CallRow(*row[:-1]), request_key,
                   None if row is None else row[-1])
 

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import psycopg
+from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
@@ -285,15 +286,14 @@ def _values_for(sql: str, count: int) -> str:
     return head + values + ", ".join([row] * count)
 
 
-async def run_together(conn: RawPostgres, parts: Sequence[tuple[ClauseElement, Sequence[Mapping[str, Any]]]]
-                       ) -> None:
-    """INSERTs and UPDATEs of different tables (an UPDATE of one row's parameters) in one statement
-    and one round trip: PostgreSQL's data-modifying ``WITH``, every part run once whatever the
-    others do, an INSERT's rows as one multi-row VALUES. Each part as ``run`` would run it, with
-    the same binds."""
+def _together(conn: RawPostgres, parts: Sequence[tuple[ClauseElement, Sequence[Mapping[str, Any]]]]
+              ) -> tuple[str, list[Any]] | None:
+    """INSERTs and UPDATEs of different tables (an UPDATE of one row's parameters) as one
+    statement: PostgreSQL's data-modifying ``WITH``, every part run once whatever the others do,
+    an INSERT's rows as one multi-row VALUES; each part bound as ``run`` binds it."""
     made = [(_prepared(statement, conn.dialect, tuple(rows[0])), rows) for statement, rows in parts if rows]
     if not made:
-        return
+        return None
     shape = tuple((id(prepared), len(rows)) for prepared, rows in made)
     sql = _TOGETHER.get(shape)
     if sql is None:
@@ -301,8 +301,44 @@ async def run_together(conn: RawPostgres, parts: Sequence[tuple[ClauseElement, S
         sql = texts[-1] if len(texts) == 1 else (
             "WITH " + ", ".join(f"w{i} AS ({text})" for i, text in enumerate(texts[:-1])) + " " + texts[-1])
         _TOGETHER[shape] = sql
-    await conn.raw.execute(sql, [value for prepared, rows in made for row in rows
-                                 for value in prepared.parameters(row)])
+    return sql, [value for prepared, rows in made for row in rows for value in prepared.parameters(row)]
 
 
-__all__ = ["Connection", "InlineSqlite", "Prepared", "RawPostgres", "Reading", "first", "rows", "run", "run_together"]
+# Statements sent with BEGIN or COMMIT go as one query of several statements, which only the
+# simple query protocol carries: their values are bound by psycopg on the client (quoted by libpq,
+# with the same conversions as server-side binding), and they are not prepared on the server.
+# Each costs a round trip less: on a loopback socket, a round trip's system calls and psycopg's
+# wait for it cost more than the server's parsing of the statement (docs/performance.md, part 7).
+
+async def begin_with(conn: RawPostgres, reads: Sequence[tuple[ClauseElement, Mapping[str, Any]]]) -> Any | None:
+    """BEGIN, then ``reads`` in order (statements with their values), in one round trip: the
+    first row of the last one (``None`` without a row)."""
+    sql, parameters = ["BEGIN"], []
+    last = None
+    for statement, values in reads:
+        # A SELECT is prepared whole; a write for the columns its values name (as ``run``).
+        last = _prepared(statement, conn.dialect, None if isinstance(statement, Select) else tuple(values))
+        sql.append(last.sql)
+        parameters.extend(last.parameters(values))
+    assert last is not None
+    cursor = psycopg.AsyncClientCursor(conn.raw)
+    await cursor.execute("; ".join(sql), parameters)
+    for _ in reads:
+        cursor.nextset()
+    found = last.convert(await cursor.fetchall())
+    return found[0] if found else None
+
+
+async def commit_with(conn: RawPostgres, parts: Sequence[tuple[ClauseElement, Sequence[Mapping[str, Any]]]]
+                      ) -> None:
+    """The writes of ``parts`` in one statement (``_together``), then COMMIT: one round trip."""
+    together = _together(conn, parts)
+    if together is None:
+        await conn.raw.execute(b"COMMIT", prepare=False)
+        return
+    sql, parameters = together
+    await psycopg.AsyncClientCursor(conn.raw).execute(sql + "; COMMIT", parameters)
+
+
+__all__ = ["Connection", "InlineSqlite", "Prepared", "RawPostgres", "Reading", "begin_with", "commit_with", "first",
+           "rows", "run"]
