@@ -60,7 +60,7 @@ from callcenter.routing import (
     score,
     status_at,
 )
-from callcenter.store import CallTx, Database
+from callcenter.store import CallTx, Database, prepared
 from callcenter.store.models import CallbackRecord, QueueEntry, User
 from callcenter.store.prepared import Reading
 
@@ -174,8 +174,8 @@ class Desk:
         for command in commands:
             match command:
                 case Record():
-                    await qs.add_decision(conn, call_sid, now, command.decision, command.reason,
-                                          command.agent_id)
+                    # Never read back in the step: written with the event's own writes.
+                    tx.defer(*qs.decision_row(call_sid, now, command.decision, command.reason, command.agent_id))
                 case SetPresence():
                     await qs.set_presence(conn, command.agent_id, command.state, now, command.call_sid,
                                           command.wrapup_seconds)
@@ -216,6 +216,7 @@ class Desk:
             started()
             now = self.clock()
             async with self.db.reading() as conn:
+                await prepared.read_ahead(conn, qs.pass_reads())      # one round trip for both
                 roster = await qs.roster(conn)
                 if idle_pass(roster, await qs.anyone_offered(conn)):
                     # Nobody free and no offer to expire: no entry would change (the core says so).
@@ -346,6 +347,7 @@ class Desk:
         async with self.db.reading() as conn:
             # What queue_status would tell the caller among everyone waiting, from only what the
             # order depends on (routing.position_among): the other columns are not read.
+            await prepared.read_ahead(conn, qs.estimate_reads())  # one round trip for both
             others = [p for p in await qs.waiting_places(conn) if p.call_sid != call_sid]
             roster = await qs.roster(conn)
             me = self._newcomer(call_sid, transfer, now)

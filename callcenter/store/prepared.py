@@ -160,11 +160,14 @@ class RawPostgres:
     one statement and one round trip; a call transaction says BEGIN and COMMIT on it itself.
     ``dialect`` is SQLAlchemy's psycopg dialect with positional parameters."""
 
-    __slots__ = ("dialect", "raw")
+    __slots__ = ("ahead", "dialect", "raw")
 
     def __init__(self, raw: psycopg.AsyncConnection[Any], dialect: Dialect) -> None:
         self.raw = raw
         self.dialect = dialect
+        # Rows read ahead (``read_ahead``) by statement and bound values, taken by the first
+        # ``rows`` of the same; they go with this object (one per reading or transaction).
+        self.ahead: dict[tuple[int, tuple[Any, ...]], list[Any]] = {}
 
 
 Connection = AsyncConnection | InlineSqlite | RawPostgres
@@ -189,7 +192,12 @@ async def rows(conn: Connection, statement: ClauseElement, values: Mapping[str, 
     """Every row of a SELECT, each with its columns by name and by position."""
     if type(conn) is RawPostgres:
         prepared = _prepared(statement, conn.dialect, None)
-        cursor = await conn.raw.execute(prepared.sql, prepared.parameters(values))
+        parameters = prepared.parameters(values)
+        if conn.ahead:
+            ahead = conn.ahead.pop((id(prepared), parameters), None)
+            if ahead is not None:
+                return prepared.convert(ahead)
+        cursor = await conn.raw.execute(prepared.sql, parameters)
         return prepared.convert(await cursor.fetchall())
     inline = _inline(conn)
     if inline is None:
@@ -329,6 +337,23 @@ async def begin_with(conn: RawPostgres, reads: Sequence[tuple[ClauseElement, Map
     return found[0] if found else None
 
 
+async def read_ahead(conn: Connection, reads: Sequence[tuple[ClauseElement, Mapping[str, Any] | None]]) -> None:
+    """On the store's own PostgreSQL connection, run the SELECTs of ``reads`` now, in one round trip,
+    for the next ``rows`` (``first``, ``rows_made``) of each to take their rows instead of asking
+    (each read sees committed data as it would have a moment later). Elsewhere, nothing: each is
+    read when asked."""
+    if type(conn) is not RawPostgres or not reads:
+        return
+    made = [(prepared, prepared.parameters(values))
+            for prepared, values in ((_prepared(statement, conn.dialect, None), values) for statement, values in reads)]
+    cursor = psycopg.AsyncClientCursor(conn.raw)
+    await cursor.execute("; ".join(prepared.sql for prepared, _ in made),
+                         [value for _, parameters in made for value in parameters])
+    for prepared, parameters in made:
+        conn.ahead[(id(prepared), parameters)] = await cursor.fetchall()
+        cursor.nextset()
+
+
 async def commit_with(conn: RawPostgres, parts: Sequence[tuple[ClauseElement, Sequence[Mapping[str, Any]]]]
                       ) -> None:
     """The writes of ``parts`` in one statement (``_together``), then COMMIT: one round trip."""
@@ -341,4 +366,4 @@ async def commit_with(conn: RawPostgres, parts: Sequence[tuple[ClauseElement, Se
 
 
 __all__ = ["Connection", "InlineSqlite", "Prepared", "RawPostgres", "Reading", "begin_with", "commit_with", "first",
-           "rows", "run"]
+           "read_ahead", "rows", "run"]
