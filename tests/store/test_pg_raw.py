@@ -18,8 +18,10 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.exc import DBAPIError
 
 from callcenter.desk import queue_store as qs
+from callcenter.desk.service import ROUTING_LOCK, Desk
+from callcenter.routing import RoutingPolicy
 from callcenter.store import Database, prepared, upgrade
-from callcenter.store.models import CallLogEntry
+from callcenter.store.models import CallLogEntry, User
 from callcenter.store.pg_raw import conninfo
 from callcenter.web import keys
 from tests.conftest import TwilioCall
@@ -203,3 +205,26 @@ async def test_a_call_through_the_app_logs_what_the_sqlalchemy_path_logs(client:
         mine, reference = await stored(table, ours, "+33611111199"), await stored(table, theirs, "+33622222299")
         assert mine == reference, (table, _differences(mine, reference))
     assert len(await _stored(pg_url, "call_log", ours)) > 8
+
+
+async def test_an_idle_routing_pass_takes_no_cluster_lock_and_a_busy_one_waits_for_it(pg_url: str) -> None:
+    """Nobody free and no offer out: a pass steps nothing, so it does not queue behind the other
+    processes' passes for the cluster-wide lock; with someone free it takes the lock as before."""
+    db, other = Database(pg_url, lock_timeout=0.3), Database(pg_url)
+    desk = Desk(db, RoutingPolicy(), lambda: AT)
+    started: list[bool] = []
+    try:
+        async with other.cluster_lock(ROUTING_LOCK):
+            assert await desk.route_pass(lambda: started.append(True)) == []
+            assert started                                            # later changes ask for a pass
+            async with db.sessions() as session, session.begin():
+                user = User(username="ann", display_name="Ann", password_hash="x", role="agent", created_at=AT)
+                session.add(user)
+                await session.flush()
+                await qs.set_presence(await session.connection(), user.id, "available", AT)
+            with pytest.raises(DBAPIError, match="lock timeout"):
+                await desk.route_pass()
+        assert await desk.route_pass() == []                          # the lock free: nobody waiting
+    finally:
+        await db.close()
+        await other.close()
