@@ -25,9 +25,8 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import psycopg
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -42,12 +41,21 @@ from sqlalchemy.sql import ClauseElement
 
 from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
-from callcenter.store import json_text, pg_raw, prepared
+from callcenter.store import json_text, prepared
 from callcenter.store.fifo_lock import FifoLock
 from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
 from callcenter.store.sqlite_checkpoint import Checkpointer
 from callcenter.store.sqlite_inline import InlineConnection, inline_connector
 from callcenter.store.urls import async_url, prepare_sqlite_file
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from callcenter.store import pg_raw
+
+# psycopg and store/pg_raw.py are imported on PostgreSQL only: on SQLite psycopg's many modules
+# only weighed on every full garbage collection (the bare handler of bench/load.py, which imports
+# this package, took a third more CPU per request with them).
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -269,6 +277,8 @@ class Database:
         self._pg: pg_raw.PgConnections | None = None
         self._pg_dialect: Dialect = self.engine.dialect
         if not self.is_sqlite and own_connections:
+            from callcenter.store import pg_raw
+
             self._pg = pg_raw.PgConnections(url, PG_CONNECTIONS, wait=statement_timeout,
                                             connect_timeout=statement_timeout,
                                             statement_timeout=statement_timeout, lock_timeout=lock_timeout)
@@ -298,6 +308,10 @@ class Database:
         (SQLite: one kept for that alone; PostgreSQL: one of the store's own, each read a statement
         of its own in autocommit, as each was its own snapshot in SQLAlchemy's transaction)."""
         if self._pg is not None:
+            import psycopg
+
+            from callcenter.store import pg_raw
+
             async with self._pg_connection("a read") as conn:
                 try:
                     yield prepared.RawPostgres(conn, self._pg_dialect)
@@ -368,6 +382,10 @@ class Database:
     @asynccontextmanager
     async def _pg_connection(self, purpose: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         """One of the store's own PostgreSQL connections; waiting for it is bounded."""
+        import psycopg
+
+        from callcenter.store import pg_raw
+
         assert self._pg is not None
         try:
             conn = await self._pg.acquire()
@@ -388,6 +406,10 @@ class Database:
         ``log_only``: the step only appends to the call's log (a desk step), so only the log's
         position is read, not the IVR's state (a JSON document parsed for nothing)."""
         if self._pg is not None:
+            import psycopg
+
+            from callcenter.store import pg_raw
+
             # A connection of the store's own, its transaction begun and ended here: through
             # SQLAlchemy the checkout's ping, the greenlets and the reset's rollback cost about
             # twice the event's statements (docs/performance.md, part 7). An error or a
@@ -482,6 +504,10 @@ class Database:
                 await sa_conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
                 yield
             return
+        import psycopg
+
+        from callcenter.store import pg_raw
+
         async with self._pg_connection(f"the lock {name}") as conn:
             try:
                 # One round trip: the key is a number of ours (advisory_key), written in the text.

@@ -22,9 +22,8 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import psycopg
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,6 +32,9 @@ from sqlalchemy.types import TypeEngine
 
 from callcenter.store.models import UtcDateTime
 from callcenter.store.sqlite_inline import InlineConnection
+
+if TYPE_CHECKING:
+    import psycopg  # imported where used: on PostgreSQL only (store/database.py says why)
 
 T = TypeVar("T")
 
@@ -329,6 +331,8 @@ async def begin_with(conn: RawPostgres, reads: Sequence[tuple[ClauseElement, Map
         sql.append(last.sql)
         parameters.extend(last.parameters(values))
     assert last is not None
+    import psycopg
+
     cursor = psycopg.AsyncClientCursor(conn.raw)
     await cursor.execute("; ".join(sql), parameters)
     for _ in reads:
@@ -346,6 +350,8 @@ async def read_ahead(conn: Connection, reads: Sequence[tuple[ClauseElement, Mapp
         return
     made = [(prepared, prepared.parameters(values))
             for prepared, values in ((_prepared(statement, conn.dialect, None), values) for statement, values in reads)]
+    import psycopg
+
     cursor = psycopg.AsyncClientCursor(conn.raw)
     await cursor.execute("; ".join(prepared.sql for prepared, _ in made),
                          [value for _, parameters in made for value in parameters])
@@ -362,6 +368,8 @@ async def commit_with(conn: RawPostgres, parts: Sequence[tuple[ClauseElement, Se
         await conn.raw.execute(b"COMMIT", prepare=False)
         return
     sql, parameters = together
+    import psycopg
+
     await psycopg.AsyncClientCursor(conn.raw).execute(sql + "; COMMIT", parameters)
 
 
