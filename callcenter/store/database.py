@@ -157,13 +157,13 @@ _ROW = (_CALLS.c.call_sid, _CALLS.c.flow_id, _CALLS.c.flow_version, _CALLS.c.sta
 class CallTx:
     """What one call event may read and write, inside its transaction.
 
-    The log entries, the call's changes and the webhook's receipt are written when the
-    transaction ends without an error, in three statements (the log's rows in one; on the store's
-    own PostgreSQL connection, one statement sent with the COMMIT: ``write`` ends the transaction
-    there). Every other
-    write of the event (the desk's entry and decisions, an agent's presence, a survey answer) is
-    a statement run on ``connection`` with store/prepared.py: on SQLite the writer's own
-    connection, on PostgreSQL a SQLAlchemy connection; never an ORM session."""
+    The log entries, the call's changes, the webhook's receipt and the deferred rows (``defer``)
+    are written when the transaction ends without an error: on SQLite in a few statements (the
+    log's rows in one); on PostgreSQL in one, sent with the COMMIT (``write`` ends the transaction
+    there). Every other write of the event (the desk's entry, an agent's presence, a survey
+    answer) is a statement run on ``connection`` with store/prepared.py: on SQLite the writer's
+    own connection, on PostgreSQL one of the store's own psycopg connections (a SQLAlchemy
+    connection with ``Database(own_connections=False)``); never an ORM session."""
 
     def __init__(self, connection: prepared.Connection, call: CallRow | None, prefetched: str | None = None,
                  previous: str | None = None) -> None:
@@ -411,9 +411,10 @@ class Database:
             from callcenter.store import pg_raw
 
             # A connection of the store's own, its transaction begun and ended here: through
-            # SQLAlchemy the checkout's ping, the greenlets and the reset's rollback cost about
-            # twice the event's statements (docs/performance.md, part 7). An error or a
-            # cancellation leaves the transaction open: the connection's return rolls it back.
+            # SQLAlchemy the checkout's ping, BEGIN and the reset's rollback were round trips of
+            # their own, and a transaction with one SELECT cost 940 us of CPU against 350
+            # (docs/performance.md, part 7). An error or a cancellation leaves the transaction
+            # open: the connection's return rolls it back.
             async with self._turn(call_sid), self._pg_connection(f"call {call_sid}") as conn:
                 try:
                     # BEGIN goes with the call's read, COMMIT with the event's writes: a
