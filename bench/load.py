@@ -10,10 +10,13 @@ client, same machine, same run).
 
     .venv/bin/python bench/load.py [--calls 200] [--concurrency 100] [--runs 5]
         [--database-url postgresql://root@127.0.0.1:5432/bench] [--processes 2]
-        [--profile var/load-profile.svg]
+        [--profile var/load-profile.svg] [--cpu-per-process 0.4]
 
 With ``--database-url`` on PostgreSQL the database is emptied (its tables dropped) before each run.
 ``--processes 2`` starts two servers on the same database and alternates calls between them.
+``--cpu-per-process F`` caps each server at F of one core (a cgroup-v1 CPU group of its own, as root),
+so that one and two processes are compared with the same CPU each, as on a machine with more cores
+than server processes (on 2 cores, PostgreSQL, the client and two uncapped servers share them).
 Prints, per run, throughput (webhooks/s), p50 and p99 latency and the servers' CPU time per webhook
 (from /proc: the work a webhook costs, which a busy machine inflates far less than latencies);
 then the median over runs with the spread (min-max), and our throughput as a share of the bare
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import secrets
@@ -88,6 +92,60 @@ def bare_server(port: int) -> None:
     app.router.add_post("/twilio/{tail:.*}", answer)
     app.router.add_get("/healthz", ready)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+# -- CPU caps (cgroup v1) -------------------------------------------------------------------------
+
+CPU_CGROUPS = Path("/sys/fs/cgroup/cpu")
+
+
+def cpu_quota_us(fraction: float, period_us: int) -> int:
+    """The CFS quota that gives a group ``fraction`` of one core per period (the kernel refuses a
+    quota under 1 ms)."""
+    if not 0 < fraction <= 64:
+        raise ValueError(f"CPU per process must be a positive share of a core, not {fraction}")
+    return max(1000, round(fraction * period_us))
+
+
+@dataclass
+class CpuGroup:
+    """One server's CPU group: ``root/<name>`` with its quota, the server's process moved in."""
+
+    path: Path
+
+    @classmethod
+    def create(cls, root: Path, name: str, fraction: float) -> CpuGroup:
+        if not (root / "cpu.cfs_period_us").exists():
+            raise SystemExit(f"--cpu-per-process: no cgroup-v1 CPU controller mounted at {root}")
+        path = root / name
+        try:
+            path.mkdir()
+            period = int((path / "cpu.cfs_period_us").read_text())
+            (path / "cpu.cfs_quota_us").write_text(str(cpu_quota_us(fraction, period)))
+        except OSError as exc:
+            cls(path).remove()
+            raise SystemExit(f"--cpu-per-process: cannot set up the CPU group {path} ({exc}); root is needed"
+                             ) from exc
+        return cls(path)
+
+    def add(self, pid: int) -> None:
+        # cgroup.procs moves every thread of the process; what it starts later is born inside.
+        (self.path / "cgroup.procs").write_text(str(pid))
+
+    def remove(self) -> None:
+        """Remove the group once its processes have exited (the kernel refuses while any remain:
+        they are moved back to the parent first)."""
+        if not self.path.exists():
+            return
+        try:
+            left = (self.path / "cgroup.procs").read_text().split()
+        except OSError:
+            left = []
+        for pid in left:
+            with contextlib.suppress(OSError):
+                (self.path.parent / "cgroup.procs").write_text(pid)
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
 
 
 # -- processes -------------------------------------------------------------------------------------
@@ -287,6 +345,7 @@ async def main_async(args: argparse.Namespace) -> int:
         log = work / "servers.log"
         print(f"run {run}/{args.runs}", flush=True)
         started: list[Server] = []  # stopped whatever happens, so no run leaves a server behind
+        groups: list[CpuGroup] = []  # removed whatever happens, once their servers are stopped
         try:
             port = free_port()
             bare = start([python, __file__, "--bare-server", str(port)], dict(os.environ), port, log)
@@ -304,11 +363,15 @@ async def main_async(args: argparse.Namespace) -> int:
             started.append(fake)
             env = our_env(work, args.database_url, f"http://127.0.0.1:{fake_port}")
             servers = []
-            for _ in range(args.processes):
+            for index in range(args.processes):
                 port = free_port()
                 servers.append(start([CLI, "serve", "--port", str(port)],
                                      env, port, log))
                 started.append(servers[-1])
+                if args.cpu_per_process:
+                    groups.append(CpuGroup.create(CPU_CGROUPS, f"cc-load-{os.getpid()}-{run}-{index}",
+                                                  args.cpu_per_process))
+                    groups[-1].add(servers[-1].process.pid)
                 await wait_ready(servers[-1:])  # one at a time: the first applies the migrations
             await drive([s.url for s in servers], min(args.calls, 20), args.concurrency)  # warm-up
             profiler = None
@@ -326,12 +389,16 @@ async def main_async(args: argparse.Namespace) -> int:
             stop([*servers, fake])
         finally:
             stop(started)
+            for group in groups:
+                group.remove()
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
             else:
                 print(f"  kept {work}")
     print(f"\n{args.calls} calls x 4 webhooks, concurrency {args.concurrency}, {args.processes} process(es), "
-          f"{'PostgreSQL' if args.database_url else 'SQLite'}; median (min-max) over {args.runs} runs")
+          f"{'PostgreSQL' if args.database_url else 'SQLite'}"
+          f"{f', {args.cpu_per_process:g} core per server' if args.cpu_per_process else ''};"
+          f" median (min-max) over {args.runs} runs")
     for name, rows in (("bare", bare_rows), ("ours", our_rows)):
         print(f"  {name:<6} webhooks/s {spread(rows, 'rps')}   p50 ms {spread(rows, 'p50')}"
               f"   p99 ms {spread(rows, 'p99')}   CPU ms/webhook {spread(rows, 'cpu')}")
@@ -352,6 +419,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="PostgreSQL URL (emptied before each run); default SQLite")
     parser.add_argument("--profile", help="py-spy flame graph of the (first) server, last run")
     parser.add_argument("--profile-format", default="flamegraph", help="py-spy format: flamegraph, raw, speedscope")
+    parser.add_argument("--cpu-per-process", type=float,
+                        help="cap each server at this share of one core (cgroup v1, as root)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (logs, database)")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

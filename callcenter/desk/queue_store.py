@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import Insert, Select, bindparam, exists, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -141,10 +141,25 @@ async def save_entry(conn: prepared.Connection, exists_already: bool, entry: Ent
     await prepared.run(conn, _UPDATE_ENTRY, {**values, "sid": entry.call_sid})
 
 
+def decision_row(call_sid: str, at: datetime, kind: str, reason: str, agent_id: int | None = None
+                 ) -> tuple[Insert, dict[str, Any]]:
+    """The statement and values that record a routing decision (``CallTx.defer`` takes them)."""
+    return _INSERT_DECISION, {"call_sid": call_sid, "at": at, "kind": kind, "reason": reason, "agent_id": agent_id}
+
+
 async def add_decision(conn: prepared.Connection, call_sid: str, at: datetime, kind: str, reason: str,
                        agent_id: int | None = None) -> None:
-    await prepared.run(conn, _INSERT_DECISION, {"call_sid": call_sid, "at": at, "kind": kind, "reason": reason,
-                                                "agent_id": agent_id})
+    await prepared.run(conn, *decision_row(call_sid, at, kind, reason, agent_id))
+
+
+def pass_reads() -> list[tuple[Select[Any], None]]:
+    """What a routing pass reads first (``roster``, ``anyone_offered``), for ``prepared.read_ahead``."""
+    return [(_ROSTER, None), (_ANY_OFFERED, None)]
+
+
+def estimate_reads() -> list[tuple[Select[Any], None]]:
+    """What a wait estimate reads first (``waiting_places``, ``roster``), for ``prepared.read_ahead``."""
+    return [(_WAITING_PLACES, None), (_ROSTER, None)]
 
 
 async def waiting_rows(conn: prepared.Reading) -> list[Any]:

@@ -60,7 +60,7 @@ from callcenter.routing import (
     score,
     status_at,
 )
-from callcenter.store import CallTx, Database
+from callcenter.store import CallTx, Database, prepared
 from callcenter.store.models import CallbackRecord, QueueEntry, User
 from callcenter.store.prepared import Reading
 
@@ -174,8 +174,8 @@ class Desk:
         for command in commands:
             match command:
                 case Record():
-                    await qs.add_decision(conn, call_sid, now, command.decision, command.reason,
-                                          command.agent_id)
+                    # Never read back in the step: written with the event's own writes.
+                    tx.defer(*qs.decision_row(call_sid, now, command.decision, command.reason, command.agent_id))
                 case SetPresence():
                     await qs.set_presence(conn, command.agent_id, command.state, now, command.call_sid,
                                           command.wrapup_seconds)
@@ -209,24 +209,43 @@ class Desk:
         is stepped with the same observation of the queue and the roster; the steps that changed
         something, for their commands to be carried out.
 
-        ``started`` is called once the pass holds its locks: a change committed from then on
-        needs a pass of its own (the dispatcher joins passes asked for before that)."""
+        ``started`` is called once the pass holds its locks (or has seen it is idle without them):
+        a change committed from then on needs a pass of its own (the dispatcher joins passes
+        asked for before that)."""
         pending: list[Stepped] = []
-        async with self._turns.alone(), self.db.cluster_lock(ROUTING_LOCK):
-            started()
-            now = self.clock()
-            async with self.db.reading() as conn:
-                roster = await qs.roster(conn)
-                if idle_pass(roster, await qs.anyone_offered(conn)):
-                    # Nobody free and no offer to expire: no entry would change (the core says so).
+        async with self._turns.alone():
+            # An idle pass (nobody free, no offer out) steps no entry: seen so, it needs no cluster
+            # lock, which every process's passes took in turn, one connection and two round trips
+            # each (docs/performance.md, part 7). Seen before ``started`` (passes asked meanwhile
+            # join this one), then again after it: a change committed before ``started`` is seen
+            # by the second look, one committed after it asks for a pass of its own. (SQLite: one
+            # process, no cluster lock to spare: the pass below looks once.)
+            if not self.db.is_sqlite and await self._idle():
+                started()
+                if await self._idle():
                     return []
-                entries = [qs.to_entry(e) for e in await qs.waiting_rows(conn)]
-            tick = Tick(tuple(e.waiting_call() for e in entries), roster)
-            for entry in entries:
-                after, commands = step(entry, tick, now.timestamp(), self.desk_policy)
-                if after != entry or commands:
-                    pending.append(await self._store_step(entry.call_sid, tick, now))
+            async with self.db.cluster_lock(ROUTING_LOCK):
+                started()
+                now = self.clock()
+                async with self.db.reading() as conn:
+                    await prepared.read_ahead(conn, qs.pass_reads())      # one round trip for both
+                    roster = await qs.roster(conn)
+                    if idle_pass(roster, await qs.anyone_offered(conn)):
+                        # Nobody free and no offer to expire: no entry would change (the core says so).
+                        return []
+                    entries = [qs.to_entry(e) for e in await qs.waiting_rows(conn)]
+                tick = Tick(tuple(e.waiting_call() for e in entries), roster)
+                for entry in entries:
+                    after, commands = step(entry, tick, now.timestamp(), self.desk_policy)
+                    if after != entry or commands:
+                        pending.append(await self._store_step(entry.call_sid, tick, now))
         return pending
+
+    async def _idle(self) -> bool:
+        """Whether a routing pass now would step no entry (``desk.core.idle_pass``)."""
+        async with self.db.reading() as conn:
+            await prepared.read_ahead(conn, qs.pass_reads())              # one round trip for both
+            return idle_pass(await qs.roster(conn), await qs.anyone_offered(conn))
 
     # -- what an event needs to be built ---------------------------------------------------------
 
@@ -346,6 +365,7 @@ class Desk:
         async with self.db.reading() as conn:
             # What queue_status would tell the caller among everyone waiting, from only what the
             # order depends on (routing.position_among): the other columns are not read.
+            await prepared.read_ahead(conn, qs.estimate_reads())  # one round trip for both
             others = [p for p in await qs.waiting_places(conn) if p.call_sid != call_sid]
             roster = await qs.roster(conn)
             me = self._newcomer(call_sid, transfer, now)

@@ -3,9 +3,10 @@
 A call's event, the commands it produced, its new state and the answer given to the webhook are
 written in one transaction, under a per-call lock: a row lock on PostgreSQL (so several server
 processes can share calls), and one process-wide writer lock on SQLite (it has a single writer).
-On PostgreSQL the transaction is a SQLAlchemy connection's; on SQLite it runs on a ``sqlite3``
-connection the store keeps for it, begun and committed here (``BEGIN IMMEDIATE``), its statements
-prepared (store/prepared.py) and its checkpoints left to a thread (store/sqlite_checkpoint.py).
+The transaction runs on a connection the store keeps outside SQLAlchemy's pool, begun and committed
+here, its statements prepared (store/prepared.py): on SQLite a ``sqlite3`` connection
+(``BEGIN IMMEDIATE``, its checkpoints left to a thread: store/sqlite_checkpoint.py), on PostgreSQL
+a psycopg connection from a pool of the store's own (store/pg_raw.py).
 
 Every wait is bounded well under Twilio's 15 s (``CALLCENTER_DB_LOCK_TIMEOUT``,
 ``CALLCENTER_DB_STATEMENT_TIMEOUT``): a locked or stuck database fails the event quickly, and the
@@ -24,18 +25,19 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import ClauseElement
 
 from callcenter.config import DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
 from callcenter.errors import CallCenterError
@@ -45,6 +47,15 @@ from callcenter.store.models import Call, CallLogEntry, WebhookReceipt
 from callcenter.store.sqlite_checkpoint import Checkpointer
 from callcenter.store.sqlite_inline import InlineConnection, inline_connector
 from callcenter.store.urls import async_url, prepare_sqlite_file
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from callcenter.store import pg_raw
+
+# psycopg and store/pg_raw.py are imported on PostgreSQL only: on SQLite psycopg's many modules
+# only weighed on every full garbage collection (the bare handler of bench/load.py, which imports
+# this package, took a third more CPU per request with them).
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -72,6 +83,10 @@ def _sqlite_pragmas(connection: sqlite3.Connection) -> None:
 # they took every pooled connection and waited for more while holding theirs (bench/load.py):
 # events now queue for one of these slots first, holding nothing.
 CALL_SLOTS = 10
+# The store's own PostgreSQL connections (store/pg_raw.py): room for CALL_SLOTS transactions with
+# their hand-over reads and routing passes beside them, as SQLAlchemy's pool had (10 + 30). Its
+# pool now opens only what the rest uses (pages, reports, the scheduler's work).
+PG_CONNECTIONS = 40
 
 
 def _engine_options(url: str, is_sqlite: bool, lock_timeout: float, statement_timeout: float
@@ -142,11 +157,13 @@ _ROW = (_CALLS.c.call_sid, _CALLS.c.flow_id, _CALLS.c.flow_version, _CALLS.c.sta
 class CallTx:
     """What one call event may read and write, inside its transaction.
 
-    The log entries, the call's changes and the webhook's receipt are written when the
-    transaction ends without an error, in three statements (the log's rows in one). Every other
-    write of the event (the desk's entry and decisions, an agent's presence, a survey answer) is
-    a statement run on ``connection`` with store/prepared.py: on SQLite the writer's own
-    connection, on PostgreSQL a SQLAlchemy connection; never an ORM session."""
+    The log entries, the call's changes, the webhook's receipt and the deferred rows (``defer``)
+    are written when the transaction ends without an error: on SQLite in a few statements (the
+    log's rows in one); on PostgreSQL in one, sent with the COMMIT (``write`` ends the transaction
+    there). Every other write of the event (the desk's entry, an agent's presence, a survey
+    answer) is a statement run on ``connection`` with store/prepared.py: on SQLite the writer's
+    own connection, on PostgreSQL one of the store's own psycopg connections (a SQLAlchemy
+    connection with ``Database(own_connections=False)``); never an ORM session."""
 
     def __init__(self, connection: prepared.Connection, call: CallRow | None, prefetched: str | None = None,
                  previous: str | None = None) -> None:
@@ -158,6 +175,8 @@ class CallTx:
         self.previous = previous
         self.log: list[dict[str, Any]] = []
         self.receipts: list[dict[str, Any]] = []
+        # Writes nothing in the transaction reads back, by statement: made with the event's own.
+        self.deferred: dict[int, tuple[ClauseElement, list[dict[str, Any]]]] = {}
 
     async def receipt(self, key: str) -> str | None:
         if key == self.prefetched:
@@ -172,12 +191,27 @@ class CallTx:
                          "kind": kind, "payload": payload, "source": source})
         self.call.next_seq += 1
 
+    def defer(self, statement: ClauseElement, values: dict[str, Any]) -> None:
+        """An INSERT of a row that nothing in this transaction reads (a routing decision), made at
+        the end with the event's own writes: on PostgreSQL in their statement, a round trip saved.
+        The rows of one statement keep their order."""
+        self.deferred.setdefault(id(statement), (statement, []))[1].append(values)
+
     def remember(self, key: str, call_sid: str, response: str, at: datetime) -> None:
         self.receipts.append({"key": key, "call_sid": call_sid, "response": response, "created_at": at})
 
     async def write(self) -> None:
         connection = self.connection
         changes = {} if self.call is None else self.call.changes()
+        if type(connection) is prepared.RawPostgres:
+            # One statement for the three (they touch different tables; the UPDATE is a single
+            # row's, as below), sent with the COMMIT: one round trip.
+            await prepared.commit_with(connection, (
+                (_UPDATE_CALL, [{**changes, "sid": self.call.call_sid}] if changes and self.call else []),
+                (_INSERT_RECEIPT, self.receipts), *self.deferred.values(), (_INSERT_LOG, self.log)))
+            return
+        for statement, rows in self.deferred.values():
+            await prepared.run(connection, statement, rows)
         if changes:
             assert self.call is not None
             # Only the columns given a new value (a desk step moves only the log's position): a
@@ -209,7 +243,10 @@ class Database:
     """Owns the async engine; hands out sessions and per-call transactions."""
 
     def __init__(self, url: str, *, lock_timeout: float = DB_LOCK_TIMEOUT,
-                 statement_timeout: float = DB_STATEMENT_TIMEOUT) -> None:
+                 statement_timeout: float = DB_STATEMENT_TIMEOUT, own_connections: bool = True) -> None:
+        """``own_connections=False``: on PostgreSQL, the call path runs through SQLAlchemy's pool as
+        it did before part 7 (the reference tests/store/test_pg_raw.py compares the store's own
+        connections with)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         prepare_sqlite_file(url)
@@ -236,6 +273,16 @@ class Database:
         # reads and for the call transactions (one writer, holding ``_writer`` while it writes).
         self._reader: prepared.InlineSqlite | None = None
         self._call_writer: prepared.InlineSqlite | None = None
+        # PostgreSQL: the call path's connections, psycopg's own (store/pg_raw.py).
+        self._pg: pg_raw.PgConnections | None = None
+        self._pg_dialect: Dialect = self.engine.dialect
+        if not self.is_sqlite and own_connections:
+            from callcenter.store import pg_raw
+
+            self._pg = pg_raw.PgConnections(url, PG_CONNECTIONS, wait=statement_timeout,
+                                            connect_timeout=statement_timeout,
+                                            statement_timeout=statement_timeout, lock_timeout=lock_timeout)
+            self._pg_dialect = pg_raw.positional_dialect()
 
     @property
     def overlapping_reads(self) -> bool:
@@ -249,6 +296,8 @@ class Database:
             if own is not None:
                 await own.close()
         self._reader = self._call_writer = None
+        if self._pg is not None:
+            await self._pg.close()
         if self._checkpointer is not None:
             await self._checkpointer.close()
         await self.engine.dispose()
@@ -256,7 +305,19 @@ class Database:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[prepared.Reading]:
         """A connection for a few reads of the call path with the statements of store/prepared.py
-        (SQLite: one kept for that alone; otherwise one from the pool)."""
+        (SQLite: one kept for that alone; PostgreSQL: one of the store's own, each read a statement
+        of its own in autocommit, as each was its own snapshot in SQLAlchemy's transaction)."""
+        if self._pg is not None:
+            import psycopg
+
+            from callcenter.store import pg_raw
+
+            async with self._pg_connection("a read") as conn:
+                try:
+                    yield prepared.RawPostgres(conn, self._pg_dialect)
+                except psycopg.Error as exc:
+                    raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
+            return
         if self._connect_inline is None:
             async with self.engine.connect() as connection:
                 yield connection
@@ -319,12 +380,52 @@ class Database:
             lock.release()
 
     @asynccontextmanager
+    async def _pg_connection(self, purpose: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """One of the store's own PostgreSQL connections; waiting for it is bounded."""
+        import psycopg
+
+        from callcenter.store import pg_raw
+
+        assert self._pg is not None
+        try:
+            conn = await self._pg.acquire()
+        except TimeoutError:
+            raise DatabaseBusy(f"no database connection for {purpose} within {self._pg.wait:g} s") from None
+        except psycopg.Error as exc:
+            raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
+        try:
+            yield conn
+        finally:
+            await self._pg.release(conn)
+
+    @asynccontextmanager
     async def call_transaction(self, call_sid: str, create: dict[str, Any] | None = None,
                                request_key: str | None = None, *, log_only: bool = False) -> AsyncIterator[CallTx]:
         """Lock the call and open its transaction; with ``create``, insert the call if missing.
         With ``request_key``, the answer already given to that request is read in the same statement.
         ``log_only``: the step only appends to the call's log (a desk step), so only the log's
         position is read, not the IVR's state (a JSON document parsed for nothing)."""
+        if self._pg is not None:
+            import psycopg
+
+            from callcenter.store import pg_raw
+
+            # A connection of the store's own, its transaction begun and ended here: through
+            # SQLAlchemy the checkout's ping, BEGIN and the reset's rollback were round trips of
+            # their own, and a transaction with one SELECT cost 940 us of CPU against 350
+            # (docs/performance.md, part 7). An error or a cancellation leaves the transaction
+            # open: the connection's return rolls it back.
+            async with self._turn(call_sid), self._pg_connection(f"call {call_sid}") as conn:
+                try:
+                    # BEGIN goes with the call's read, COMMIT with the event's writes: a
+                    # transaction is two round trips, with whatever the step reads between.
+                    tx = await _open_call(prepared.RawPostgres(conn, self._pg_dialect), call_sid, create,
+                                          request_key, log_only)
+                    yield tx
+                    await tx.write()
+                except psycopg.Error as exc:
+                    raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
+            return
         if self._connect_inline is None:
             async with self._turn(call_sid), self.engine.connect() as connection, connection.begin():
                 tx = await _open_call(connection, call_sid, create, request_key, log_only)
@@ -399,10 +500,29 @@ class Database:
         if self.is_sqlite:
             yield
             return
-        async with self.engine.connect() as conn, conn.begin():
-            # Waiting is bounded by lock_timeout like any lock (an error, never a hang).
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+        if self._pg is None:  # through SQLAlchemy (own_connections=False)
+            async with self.engine.connect() as sa_conn, sa_conn.begin():
+                await sa_conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+                yield
+            return
+        import psycopg
+
+        from callcenter.store import pg_raw
+
+        async with self._pg_connection(f"the lock {name}") as conn:
+            try:
+                # One round trip: the key is a number of ours (advisory_key), written in the text.
+                # Waiting is bounded by lock_timeout like any lock (an error, never a hang).
+                await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({advisory_key(name):d})".encode(),
+                                   prepare=False)
+            except psycopg.Error as exc:
+                raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
             yield
+            # On an error in the block the connection's return rolls back (the lock goes with it).
+            try:
+                await conn.execute(b"COMMIT", prepare=False)
+            except psycopg.Error as exc:
+                raise pg_raw.as_dbapi_error(exc, self.engine.dialect) from exc
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[None]:
@@ -436,16 +556,27 @@ def _begin_immediate(raw: sqlite3.Connection) -> Callable[[], object]:
 
 async def _open_call(connection: prepared.Connection, call_sid: str, create: dict[str, Any] | None,
                      request_key: str | None, log_only: bool) -> CallTx:
-    if create is not None:
-        await prepared.run(connection, _CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
+    """Read the call's row (locked) and the request's receipt, the call created first with ``create``.
+    On the store's own PostgreSQL connection the transaction is begun here too: ``BEGIN``, the
+    insert and the read go in one round trip (``prepared.begin_with``)."""
     if log_only:
         assert request_key is None
-        row = await prepared.first(connection, _SELECT_POSITION, {"sid": call_sid})
+        read, values = _SELECT_POSITION, {"sid": call_sid}
+    elif request_key is None:
+        read, values = _SELECT_CALL, {"sid": call_sid}
+    else:
+        read, values = _SELECT_CALL_AND_RECEIPT, {"sid": call_sid, "key": request_key}
+    creating = None if create is None else (_CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
+    if type(connection) is prepared.RawPostgres:
+        row = await prepared.begin_with(connection, [*([creating] if creating else []), (read, values)])
+    else:
+        if creating is not None:
+            await prepared.run(connection, *creating)
+        row = await prepared.first(connection, read, values)
+    if log_only:
         return CallTx(connection, None if row is None else LogPosition(*row))
     if request_key is None:
-        row = await prepared.first(connection, _SELECT_CALL, {"sid": call_sid})
         return CallTx(connection, None if row is None else CallRow(*row))
-    row = await prepared.first(connection, _SELECT_CALL_AND_RECEIPT, {"sid": call_sid, "key": request_key})
     return CallTx(connection, None if row is None else CallRow(*row[:-1]), request_key,
                   None if row is None else row[-1])
 

@@ -11,8 +11,10 @@ shorter function giving the same text) and runs on a ``sqlite3`` connection: the
 holds, inside that connection's transaction.
 
 On SQLite (statements on the loop's thread, store/sqlite_inline.py) the functions below run the
-statement so; on any other database they hand it to SQLAlchemy unchanged (PostgreSQL's round
-trips cost more than the Python around them).
+statement so. On PostgreSQL the call path's connections are psycopg's own (``RawPostgres``, from
+store/pg_raw.py): the statement is compiled once with positional parameters, bound with the
+dialect's conversions as on SQLite, and psycopg prepares it on the server after a few runs. Given
+a SQLAlchemy connection to PostgreSQL, they hand the statement to SQLAlchemy unchanged.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
@@ -29,6 +32,9 @@ from sqlalchemy.types import TypeEngine
 
 from callcenter.store.models import UtcDateTime
 from callcenter.store.sqlite_inline import InlineConnection
+
+if TYPE_CHECKING:
+    import psycopg  # imported where used: on PostgreSQL only (store/database.py says why)
 
 T = TypeVar("T")
 
@@ -40,7 +46,10 @@ class Prepared:
     their values fixed in the statement, and the type conversions of parameters and results."""
 
     def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None) -> None:
+        # PostgreSQL: compiled as for executemany, so without the RETURNING of the new row's key
+        # that nothing here reads (it would come back for every row inserted).
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None,
+                                     for_executemany=dialect.name != "sqlite",
                                      compile_kwargs={"render_postcompile": True})
         if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
             # A column default computed in Python would be left out here: such statements go
@@ -148,7 +157,22 @@ class InlineSqlite:
         await self.inline.close()
 
 
-Connection = AsyncConnection | InlineSqlite
+class RawPostgres:
+    """A psycopg connection of the store's own (store/pg_raw.py), in autocommit mode: a read is
+    one statement and one round trip; a call transaction says BEGIN and COMMIT on it itself.
+    ``dialect`` is SQLAlchemy's psycopg dialect with positional parameters."""
+
+    __slots__ = ("ahead", "dialect", "raw")
+
+    def __init__(self, raw: psycopg.AsyncConnection[Any], dialect: Dialect) -> None:
+        self.raw = raw
+        self.dialect = dialect
+        # Rows read ahead (``read_ahead``) by statement and bound values, taken by the first
+        # ``rows`` of the same; they go with this object (one per reading or transaction).
+        self.ahead: dict[tuple[int, tuple[Any, ...]], list[Any]] = {}
+
+
+Connection = AsyncConnection | InlineSqlite | RawPostgres
 # What the call path's reads take (kept as its own name: a reader never writes).
 Reading = Connection
 
@@ -156,6 +180,8 @@ Reading = Connection
 def _inline(conn: Connection) -> InlineConnection | None:
     if type(conn) is InlineSqlite:
         return conn.inline
+    if type(conn) is RawPostgres:
+        return None
     assert isinstance(conn, AsyncConnection)
     if conn.dialect.name != "sqlite":
         return None
@@ -166,6 +192,15 @@ def _inline(conn: Connection) -> InlineConnection | None:
 async def rows(conn: Connection, statement: ClauseElement, values: Mapping[str, Any] | None = None
                ) -> list[Any]:
     """Every row of a SELECT, each with its columns by name and by position."""
+    if type(conn) is RawPostgres:
+        prepared = _prepared(statement, conn.dialect, None)
+        parameters = prepared.parameters(values)
+        if conn.ahead:
+            ahead = conn.ahead.pop((id(prepared), parameters), None)
+            if ahead is not None:
+                return prepared.convert(ahead)
+        cursor = await conn.raw.execute(prepared.sql, parameters)
+        return prepared.convert(await cursor.fetchall())
     inline = _inline(conn)
     if inline is None:
         assert isinstance(conn, AsyncConnection)
@@ -199,7 +234,8 @@ class RowCache(Generic[T]):
 
 async def rows_made(conn: Connection, statement: ClauseElement, cache: RowCache[T]) -> list[T]:
     """Every row of a SELECT made into what ``cache`` makes (on SQLite, a row seen before is not
-    converted again; elsewhere each row is made as it comes)."""
+    converted again; elsewhere each row is made as it comes: psycopg gives JSON columns as dicts,
+    which cannot key the cache)."""
     inline = _inline(conn)
     if inline is None:
         return [cache.make(row) for row in await rows(conn, statement)]
@@ -218,6 +254,17 @@ async def first(conn: Connection, statement: ClauseElement, values: Mapping[str,
 async def run(conn: Connection, statement: ClauseElement,
               values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
     """An INSERT, UPDATE or DELETE; a list of parameter sets runs it once for each (one call)."""
+    if type(conn) is RawPostgres:
+        many = [values] if isinstance(values, Mapping) else list(values)
+        if not many:
+            return
+        prepared = _prepared(statement, conn.dialect, tuple(many[0]))
+        if len(many) == 1:
+            await conn.raw.execute(prepared.sql, prepared.parameters(many[0]))
+        else:
+            # One round trip: psycopg sends the rows' statements in a pipeline.
+            await conn.raw.cursor().executemany(prepared.sql, [prepared.parameters(v) for v in many])
+        return
     inline = _inline(conn)
     if inline is None:
         assert isinstance(conn, AsyncConnection)
@@ -235,4 +282,96 @@ async def run(conn: Connection, statement: ClauseElement,
         await inline.when_free(lambda: inline.raw.executemany(prepared.sql, parameters))
 
 
-__all__ = ["Connection", "InlineSqlite", "Prepared", "Reading", "first", "rows", "run"]
+# The text of each set of statements run together, by their shapes (store/database.py's writes).
+_TOGETHER: dict[tuple[tuple[int, int], ...], str] = {}
+
+
+def _values_for(sql: str, count: int) -> str:
+    """An INSERT's text for ``count`` rows in one statement (its VALUES tuple repeated)."""
+    if count == 1:
+        return sql
+    head, values, row = sql.partition(" VALUES ")
+    if not values or not (row.startswith("(") and row.endswith(")")):
+        raise ValueError(f"not a one-row INSERT: {sql}")
+    return head + values + ", ".join([row] * count)
+
+
+def _together(conn: RawPostgres, parts: Sequence[tuple[ClauseElement, Sequence[Mapping[str, Any]]]]
+              ) -> tuple[str, list[Any]] | None:
+    """INSERTs and UPDATEs of different tables (an UPDATE of one row's parameters) as one
+    statement: PostgreSQL's data-modifying ``WITH``, every part run once whatever the others do,
+    an INSERT's rows as one multi-row VALUES; each part bound as ``run`` binds it."""
+    made = [(_prepared(statement, conn.dialect, tuple(rows[0])), rows) for statement, rows in parts if rows]
+    if not made:
+        return None
+    shape = tuple((id(prepared), len(rows)) for prepared, rows in made)
+    sql = _TOGETHER.get(shape)
+    if sql is None:
+        texts = [_values_for(prepared.sql, len(rows)) for prepared, rows in made]
+        sql = texts[-1] if len(texts) == 1 else (
+            "WITH " + ", ".join(f"w{i} AS ({text})" for i, text in enumerate(texts[:-1])) + " " + texts[-1])
+        _TOGETHER[shape] = sql
+    return sql, [value for prepared, rows in made for row in rows for value in prepared.parameters(row)]
+
+
+# Statements sent with BEGIN or COMMIT go as one query of several statements, which only the
+# simple query protocol carries: their values are bound by psycopg on the client (quoted by libpq,
+# with the same conversions as server-side binding), and they are not prepared on the server.
+# Each costs a round trip less: on a loopback socket, a round trip's system calls and psycopg's
+# wait for it cost more than the server's parsing of the statement (docs/performance.md, part 7).
+
+async def begin_with(conn: RawPostgres, reads: Sequence[tuple[ClauseElement, Mapping[str, Any]]]) -> Any | None:
+    """BEGIN, then ``reads`` in order (statements with their values), in one round trip: the
+    first row of the last one (``None`` without a row)."""
+    sql, parameters = ["BEGIN"], []
+    last = None
+    for statement, values in reads:
+        # A SELECT is prepared whole; a write for the columns its values name (as ``run``).
+        last = _prepared(statement, conn.dialect, None if isinstance(statement, Select) else tuple(values))
+        sql.append(last.sql)
+        parameters.extend(last.parameters(values))
+    assert last is not None
+    import psycopg
+
+    cursor = psycopg.AsyncClientCursor(conn.raw)
+    await cursor.execute("; ".join(sql), parameters)
+    for _ in reads:
+        cursor.nextset()
+    found = last.convert(await cursor.fetchall())
+    return found[0] if found else None
+
+
+async def read_ahead(conn: Connection, reads: Sequence[tuple[ClauseElement, Mapping[str, Any] | None]]) -> None:
+    """On the store's own PostgreSQL connection, run the SELECTs of ``reads`` now, in one round trip,
+    for the next ``rows`` (``first``, ``rows_made``) of each to take their rows instead of asking
+    (each read sees committed data as it would have a moment later). Elsewhere, nothing: each is
+    read when asked."""
+    if type(conn) is not RawPostgres or not reads:
+        return
+    made = [(prepared, prepared.parameters(values))
+            for prepared, values in ((_prepared(statement, conn.dialect, None), values) for statement, values in reads)]
+    import psycopg
+
+    cursor = psycopg.AsyncClientCursor(conn.raw)
+    await cursor.execute("; ".join(prepared.sql for prepared, _ in made),
+                         [value for _, parameters in made for value in parameters])
+    for prepared, parameters in made:
+        conn.ahead[(id(prepared), parameters)] = await cursor.fetchall()
+        cursor.nextset()
+
+
+async def commit_with(conn: RawPostgres, parts: Sequence[tuple[ClauseElement, Sequence[Mapping[str, Any]]]]
+                      ) -> None:
+    """The writes of ``parts`` in one statement (``_together``), then COMMIT: one round trip."""
+    together = _together(conn, parts)
+    if together is None:
+        await conn.raw.execute(b"COMMIT", prepare=False)
+        return
+    sql, parameters = together
+    import psycopg
+
+    await psycopg.AsyncClientCursor(conn.raw).execute(sql + "; COMMIT", parameters)
+
+
+__all__ = ["Connection", "InlineSqlite", "Prepared", "RawPostgres", "Reading", "begin_with", "commit_with", "first",
+           "read_ahead", "rows", "run"]
