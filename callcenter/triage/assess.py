@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from callcenter.triage import combine
-from callcenter.triage.model import Reason, SetAside, TriageDecision, TriageInput
-from callcenter.triage.rules import Entry, TriageRules
+from callcenter.triage.model import Composed, Reason, SetAside, TriageDecision, TriageInput
+from callcenter.triage.rules import Composition, Entry, TriageRules
 from callcenter.triage.semantic import SemanticModel
 from callcenter.triage.text import BOUNDARY, Stream, normalise
 
@@ -55,6 +55,7 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
     taken_back: dict[int, int] = {}
     tails: list[str] = []  # what follows a retraction, read apart (see TAIL_WORDS)
     past_resolved: dict[int, int] = {}
+    composed: list[Composed] = []
     figures = rules.figures
     for index, utterance in enumerate(call.utterances):
         scan = _Scan(rules, utterance)
@@ -67,13 +68,16 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
                 else:
                     aside.append(SetAside(entry.reason, quote, why))
         ends: dict[str, int] = {}
+        said: dict[str, tuple[int, int]] = {}  # cue id -> its first span that counts here
         for cue in rules.cues:
-            literal = cue.id in _LITERAL_CUES
+            literal = cue.literal or cue.id in _LITERAL_CUES
             # A date is a date even where a neutral mask already read the event as long past
             # ("séparés il y a vingt ans"): the past cue still counts (round 7).
-            spans = [t for f, t in scan.spans(cue.patterns)
-                     if cue.id == PAST_CUE or scan.why_not(f, t, "any", literal) is None]
+            counted = [(f, t) for f, t in scan.spans(cue.patterns)
+                       if cue.id == PAST_CUE or scan.why_not(f, t, "any", literal) is None]
+            spans = [t for _, t in counted]
             if spans:
+                said[cue.id] = counted[0]
                 ends[cue.id] = max(spans)
                 if cue.id == RETRACTION_CUE:
                     retracted.add(index)
@@ -85,6 +89,13 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
                     reassured.add(utterance)
                 elif cue.id not in _LITERAL_CUES:
                     cue_ids.add(cue.id)
+        for composition in rules.compositions:
+            found = _composed(composition, said)
+            if found is not None:
+                parts = tuple((cue_id, scan.quote(*said[cue_id])) for cue_id in found)
+                composed.append(Composed(composition.id, parts))
+                first = min(said[cue_id][0] for cue_id in found)
+                hits.extend(_Hit(composition.entry, quote, index, first) for _, quote in parts)
         if PAST_CUE in ends and RESOLVED_CUE in ends:
             past_resolved[index] = ends[RESOLVED_CUE]
             reassured.add(utterance)
@@ -188,7 +199,28 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
         set_aside=tuple(_unique(s for s in aside if s.reason not in kept or s.why == "retracted")),
         check_danger=merged.check_danger,
         semantic=merged.semantic,
+        composed=tuple(composed),
     )
+
+
+def _composed(composition: Composition, said: dict[str, tuple[int, int]]) -> tuple[str, ...] | None:
+    """A cue said in the utterance for each part of ``composition``, a different cue for each
+    part (two parts are two things said, not one phrase read twice), or ``None`` when that
+    cannot be done or an ordinary reason was said."""
+    if any(cue_id in said for cue_id in composition.unless):
+        return None
+
+    def fill(index: int, used: tuple[str, ...]) -> tuple[str, ...] | None:
+        if index == len(composition.parts):
+            return used
+        for cue_id in composition.parts[index]:
+            if cue_id in said and cue_id not in used:
+                found = fill(index + 1, (*used, cue_id))
+                if found is not None:
+                    return found
+        return None
+
+    return fill(0, ())
 
 
 _T = TypeVar("_T")

@@ -22,6 +22,7 @@ from callcenter.errors import CallCenterError, FileFault
 from callcenter.triage.phrases import PhraseError, Vocabulary, compile_phrase
 from callcenter.triage.rules import (
     Combination,
+    Composition,
     Cue,
     Entry,
     Mask,
@@ -184,7 +185,8 @@ class _Builder:
         cue_items = []
         for i, c in enumerate(d.get("cues", ())):
             self.claim(c["id"], ("cues", i, "id"))
-            cue_items.append(Cue(c["id"], self.pattern(c["phrases"], ("cues", i, "phrases"))))
+            cue_items.append(Cue(c["id"], self.pattern(c["phrases"], ("cues", i, "phrases")),
+                                 literal=bool(c.get("literal", False))))
         masks = []
         for i, m in enumerate(d.get("masks", ())):
             self.claim(m["id"], ("masks", i, "id"))
@@ -205,6 +207,7 @@ class _Builder:
             emergency_numbers=tuple((str(e["number"]), str(e["label"])) for e in d["emergency_numbers"]),
             default_emergency=tuple(str(n) for n in d.get("default_emergency", ())),
             profile_facts=profile_facts,
+            compositions=tuple(self.compositions({c.id for c in cue_items})),
         )
 
     def text_settings(self) -> TextSettings:
@@ -316,6 +319,31 @@ class _Builder:
             for n in c.get("emergency", ()):
                 self.check_number(n, (*path, "emergency"))
             out.append(Combination(c["id"], tuple(c["all"]), tuple(str(n) for n in c.get("emergency", ()))))
+        return out
+
+    def compositions(self, cues: set[str]) -> list[Composition]:
+        out = []
+        reasons = {r["id"]: r for r in self.data["reasons"]}
+        for i, c in enumerate(self.data.get("compositions", ())):
+            path: _Path = ("compositions", i)
+            self.claim(c["id"], (*path, "id"))
+            parts = tuple(tuple([p] if isinstance(p, str) else p) for p in c["parts"])
+            for part in (*(p for ps in parts for p in ps), *c.get("unless", ())):
+                if part not in cues:
+                    self.fail((*path, "parts"), f"composition {c['id']!r}: no cue {part!r}")
+            for other in c.get("also", ()):
+                if other not in reasons:
+                    self.fail((*path, "also"), f"composition {c['id']!r}: reason {other!r} is not declared")
+            for n in c.get("emergency", ()):
+                self.check_number(n, (*path, "emergency"))
+            reason = reasons.get(c["reason"], {})
+            entry = Entry(
+                id=c["id"], reason=c["reason"], also=tuple(c.get("also", ())),
+                weight=float(c.get("weight", reason.get("weight", 1.0))),
+                urgent=c["decides"] == "urgent", emergency=tuple(str(n) for n in c.get("emergency", ())),
+                subject="any", literal=False, patterns=(), ask=c["decides"] == "ask",
+            )
+            out.append(Composition(c["id"], parts, tuple(c.get("unless", ())), entry))
         return out
 
     def scopes(self, cues: frozenset[str]) -> Scopes:

@@ -78,6 +78,19 @@ class SetAside:
 
 
 @dataclass(frozen=True)
+class Composed:
+    """A composition of the rules file that matched: its id and, for each of its parts, the cue
+    that filled it and the caller's words (round 13), so a reviewer sees why words that are
+    harmless one by one counted together."""
+
+    id: str
+    parts: tuple[tuple[str, str], ...]  # (cue id, the caller's words)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "parts": [{"cue": c, "evidence": e} for c, e in self.parts]}
+
+
+@dataclass(frozen=True)
 class TriageDecision:
     """The triage's answer for one call at one moment.
 
@@ -101,6 +114,8 @@ class TriageDecision:
     check_danger: bool = False
     # What the semantic detector read (``None`` when it did not run): see combine.py.
     semantic: Mapping[str, Any] | None = None
+    # Compositions that matched (cue by cue), whatever they decided: see ``Composed``.
+    composed: tuple[Composed, ...] = ()
 
     @property
     def reason_ids(self) -> tuple[str, ...]:
@@ -118,6 +133,7 @@ class TriageDecision:
             "set_aside": [s.to_dict() for s in self.set_aside],
             "check_danger": self.check_danger,
             "semantic": None if self.semantic is None else dict(self.semantic),
+            "composed": [c.to_dict() for c in self.composed],
             "rules_version": self.rules_version,
             "rules_digest": self.rules_digest,
         }

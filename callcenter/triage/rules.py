@@ -36,10 +36,15 @@ class Entry:
 
 @dataclass(frozen=True)
 class Cue:
-    """Context words that mean nothing alone but take part in urgent combinations."""
+    """Context words that mean nothing alone but take part in urgent combinations.
+
+    ``literal`` cues count even after a negation or a hypothesis: "rien mangé depuis hier" is a
+    duration however "rien" precedes it (round 13).
+    """
 
     id: str
     patterns: tuple[re.Pattern[str], ...]
+    literal: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,23 @@ class Combination:
 
 
 @dataclass(frozen=True)
+class Composition:
+    """Parts said together in ONE utterance, with none of ``unless`` there, decide like ``entry``.
+
+    Each part is a tuple of cue ids, any of which fills it ("my own end" + "a near time or an
+    arrangement"): a situation too varied to list as phrases is read as the meeting of a few
+    word families (round 13). ``unless`` names the ordinary reasons that explain the same words
+    (holidays, retirement, a move, a relative's funeral). ``entry`` carries what a match
+    decides (reason, weight, ``ask`` or ``urgent``, emergency numbers) and has no phrases.
+    """
+
+    id: str
+    parts: tuple[tuple[str, ...], ...]
+    unless: tuple[str, ...]
+    entry: Entry
+
+
+@dataclass(frozen=True)
 class Scopes:
     """How negation, hypotheses and third persons are recognised around a matched phrase."""
 
@@ -111,6 +133,7 @@ class TriageRules:
     emergency_numbers: tuple[tuple[str, str], ...]
     default_emergency: tuple[str, ...]
     profile_facts: Mapping[str, str]
+    compositions: tuple[Composition, ...] = ()
 
     def emergency_label(self, number: str) -> str:
         return dict(self.emergency_numbers).get(number, "")
