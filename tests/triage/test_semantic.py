@@ -164,24 +164,24 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # the rounds that worked on them, are in tests/triage/fixtures/first_pass.md and docs/triage.md.
 @pytest.mark.parametrize(("name", "caught", "asked", "fragile_f1"), [
     # Measured on sem-9: caught / asked / F1 in the comments.
-    ("generalisation_batch1.jsonl", 1.00, 0.01, 0.99),  # 1.000 / 0.006 / 0.999
+    ("generalisation_batch1.jsonl", 1.00, 0.01, 0.99),  # 1.000 / 0.004 / 0.999
     ("generalisation_batch2.jsonl", 1.00, 0.00, 0.91),  # 1.000 / 0.000 / 0.916
     ("generalisation_batch3.jsonl", 1.00, 0.00, 0.98),  # 1.000 / 0.000 / 0.988
     ("generalisation_batch4.jsonl", 1.00, 0.00, 1.00),  # 1.000 / 0.000 / 1.000
     ("generalisation_batch5.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.018 / 0.963
     ("generalisation_batch6.jsonl", 1.00, 0.02, 0.93),  # 1.000 / 0.018 / 0.939
-    ("generalisation_batch7.jsonl", 1.00, 0.04, 0.97),  # 1.000 / 0.033 / 0.978
-    ("generalisation_batch8.jsonl", 1.00, 0.03, 0.95),  # 1.000 / 0.023 / 0.956
-    ("generalisation_batch9.jsonl", 1.00, 0.01, 0.95),  # 1.000 / 0.009 / 0.952
+    ("generalisation_batch7.jsonl", 1.00, 0.03, 0.97),  # 1.000 / 0.028 / 0.978
+    ("generalisation_batch8.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.019 / 0.960
+    ("generalisation_batch9.jsonl", 1.00, 0.01, 0.95),  # 1.000 / 0.005 / 0.952
     ("generalisation_batch10.jsonl", 1.00, 0.01, 0.93),  # 1.000 / 0.009 / 0.936
-    ("generalisation_batch11.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.018 / 0.967
+    ("generalisation_batch11.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.013 / 0.967
     ("generalisation_batch12.jsonl", 1.00, 0.03, 0.97),  # 1.000 / 0.029 / 0.972
     ("generalisation_batch13.jsonl", 1.00, 0.02, 0.98),  # 1.000 / 0.011 / 0.984
     ("generalisation_batch14.jsonl", 1.00, 0.03, 0.97),  # 1.000 / 0.023 / 0.975
-    ("generalisation_batch15.jsonl", 1.00, 0.03, 0.96),  # 1.000 / 0.021 / 0.970
-    ("generalisation_batch16.jsonl", 1.00, 0.01, 0.99),  # 1.000 / 0.006 / 0.996
-    ("generalisation_batch17.jsonl", 1.00, 0.04, 0.98),  # 1.000 / 0.037 / 0.989
-    ("generalisation_batch18.jsonl", 0.98, 0.03, 0.96),  # 0.984 / 0.025 / 0.969
+    ("generalisation_batch15.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.014 / 0.970
+    ("generalisation_batch16.jsonl", 1.00, 0.00, 0.99),  # 1.000 / 0.000 / 0.992
+    ("generalisation_batch17.jsonl", 1.00, 0.02, 0.98),  # 1.000 / 0.019 / 0.989
+    ("generalisation_batch18.jsonl", 0.98, 0.02, 0.96),  # 0.984 / 0.019 / 0.969
     ("generalisation_batch19.jsonl", 1.00, 0.01, 0.96),  # 1.000 / 0.006 / 0.969
     ("generalisation_batch20.jsonl", 1.00, 0.02, 0.98),  # 1.000 / 0.019 / 0.989
     ("generalisation_batch21.jsonl", 1.00, 0.02, 0.95),  # 1.000 / 0.019 / 0.958
@@ -189,9 +189,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
     ("generalisation_batch23.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.019 / 0.962
     ("generalisation_batch24.jsonl", 1.00, 0.02, 0.95),  # 1.000 / 0.013 / 0.954
     ("generalisation_batch25.jsonl", 1.00, 0.02, 0.97),  # 1.000 / 0.019 / 0.977
-    ("generalisation_batch26.jsonl", 1.00, 0.04, 0.94),  # 1.000 / 0.037 / 0.947
-    ("generalisation_batch27.jsonl", 0.98, 0.05, 0.96),  # 0.983 / 0.044 / 0.962
-    ("generalisation_batch28.jsonl", 1.00, 0.06, 0.93),  # 1.000 / 0.056 / 0.934
+    ("generalisation_batch26.jsonl", 1.00, 0.04, 0.94),  # 1.000 / 0.031 / 0.947
+    ("generalisation_batch27.jsonl", 0.98, 0.04, 0.96),  # 0.983 / 0.031 / 0.962
+    ("generalisation_batch28.jsonl", 1.00, 0.04, 0.93),  # 1.000 / 0.037 / 0.930
 ])
 def test_combined_triage_on_the_generalisation_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:
