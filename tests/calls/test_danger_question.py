@@ -64,7 +64,9 @@ async def test_no_goes_on_with_what_the_caller_asked(centre: Centre) -> None:
 
 
 async def test_no_keeps_fragile_priority_when_the_signals_say_so(centre: Centre) -> None:
-    call = await asked(centre, "je vais me suicider je rigole mais je vis toute seule et j'ai plus rien pour manger")
+    # (without a "but": what follows the joke is not read apart, and since sem-9 that part of the
+    # sentence read alone would keep the rule's alarm: the caller would not be asked at all)
+    call = await asked(centre, "je vais me suicider je rigole, je vis toute seule et j'ai plus rien pour manger")
     twiml = await call.gather(2, Digits="2")
     assert "Dial" in verbs(twiml)
     state = await state_of(centre, call)
