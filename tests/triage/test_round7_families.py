@@ -50,7 +50,7 @@ def test_a_figure_of_speech_never_hides_danger_said_in_words(rules, semantic, te
 
 
 def test_a_figure_quiets_only_its_own_utterance(rules, semantic) -> None:  # type: ignore[no-untyped-def]
-    worrying = ("ma fille de quinze ans dit qu'elle veut disparaître de la photo de classe tellement elle se "
+    worrying = ("ma fille de quinze ans dit qu'elle veut plus aller nulle part tellement elle se "
                 "trouve moche, je voudrais refaire son passeport")  # a doubt (a child's otitis until sem-9)
     idiom = "j'appelle pour tuer le temps chez le dentiste, c'est pour ma carte européenne d'assurance maladie"
     assert both(rules, semantic, worrying).check_danger
