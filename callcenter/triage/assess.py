@@ -31,6 +31,9 @@ RESOLVED_CUE = "cue.passe_resolu"
 # Cues read as said, whatever precedes them: "si je vois encore un captcha non je plaisante" is
 # a retraction, not a hypothetical one.
 _LITERAL_CUES = frozenset({RETRACTION_CUE, PAST_CUE, RESOLVED_CUE})
+# The mask that says the opposite of a retraction ("je rigole pas", "je plaisante à moitié"):
+# the only one that hides a retraction (round 15).
+NOT_A_RETRACTION = "neutral.serieux"
 # What a caller says after taking a joke back and a "but" ("bon je rigole, mais j'ai acheté la
 # corde hier") is not taken back: from this many words on, the semantic layer reads it on its own
 # (round 11). Without the "but" the rest is usually the joke itself ("je plaisantais quand j'ai dit
@@ -72,9 +75,14 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
         for cue in rules.cues:
             literal = cue.literal or cue.id in _LITERAL_CUES
             # A date is a date even where a neutral mask already read the event as long past
-            # ("séparés il y a vingt ans"): the past cue still counts (round 7).
+            # ("séparés il y a vingt ans"): the past cue still counts (round 7). A retraction
+            # inside the span of a mask that reads the figure it takes back ("on dort dehors
+            # haha non on part en camping") still counts too; only the mask that says the
+            # opposite of a retraction ("je rigole pas", "à moitié") hides it (round 15).
             counted = [(f, t) for f, t in scan.spans(cue.patterns)
-                       if cue.id == PAST_CUE or scan.why_not(f, t, "any", literal) is None]
+                       if cue.id == PAST_CUE
+                       or (cue.id == RETRACTION_CUE and not scan.masked_by(f, t, NOT_A_RETRACTION))
+                       or scan.why_not(f, t, "any", literal) is None]
             spans = [t for _, t in counted]
             if spans:
                 said[cue.id] = counted[0]
@@ -264,6 +272,10 @@ class _Scan:
             else:
                 merged.append((first, last))
         return merged
+
+    def masked_by(self, first: int, last: int, mask_id: str) -> bool:
+        """Whether the mask ``mask_id`` overlaps tokens ``[first, last)``."""
+        return any(m == mask_id and f < last and first < t for f, t, m in self.masks)
 
     def quote(self, first: int, last: int) -> str:
         return self.stream.quote(self.utterance, first, last)

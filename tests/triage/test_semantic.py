@@ -111,7 +111,9 @@ def test_ordinary_questions_and_short_answers_raise_nothing(rules, semantic) -> 
 
 
 def test_a_joke_taken_back_is_not_urgent_but_real_danger_elsewhere_keeps_it(rules, semantic) -> None:  # type: ignore[no-untyped-def]
-    joke = "je vais me suicider avec ces formulaires je rigole, c'est pour la taxe foncière"
+    # Round 15 masks "me suicider avec ces formulaires" as a figure (figure.tracas_me_tue): the
+    # retraction alone is what this test is about.
+    joke = "je vais me suicider je rigole, c'est pour la taxe foncière"
     decision = assess(rules, TriageInput(utterances=(joke,)), semantic)
     assert not decision.urgent
     assert any(s.why == "retracted" for s in decision.set_aside)
