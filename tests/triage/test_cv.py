@@ -34,7 +34,9 @@ def test_the_writers_in_the_corpus_are_the_batches_as_they_are() -> None:
     assert written == "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     total = sum(1 for p in FIXTURES.glob("generalisation_batch*.jsonl")
                 for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
-    assert len(rows) + skipped == total and skipped < 20
+    # A text repeated across writers is a short common sentence (24 of 9,910 lines with 44
+    # writers); many more would mean a batch imported twice.
+    assert len(rows) + skipped == total and skipped < total // 200
     urgent = json.loads((FIXTURES / "generalisation_batch26.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert any(r["text"] == urgent["text"].strip() and r["voice"] == "writer26" for r in rows)
 
