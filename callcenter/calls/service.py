@@ -192,7 +192,7 @@ class CallService:
                           called=event.called or None, status=initial.status,
                           state=initial.to_dict() if made is None else stored(made), next_seq=0,
                           created_at=now, updated_at=now)
-        kept: Kept | None = None
+        known: Kept | None = None
         async with self.db.call_transaction(call_sid, create=create, request_key=request_key) as tx:
             call = tx.call
             if call is None:
@@ -202,8 +202,8 @@ class CallService:
                 if previous is not None:
                     return Step(Outcome(previous, None, replayed=True), event)
             if type(call.state) is str:
-                kept = self.texts.decode(call_sid, call.state, made)
-                state = kept.state
+                known = self.texts.decode(call_sid, call.state, made)
+                state = known.state
             else:
                 state = CallState.from_dict(call.state)
             if isinstance(event, CallStarted) and create is not None and call.next_seq > 0:
@@ -271,10 +271,10 @@ class CallService:
                 await within(tx, commands, ended, now)
             response = render([*said_before, *commands], new_state)
             if type(call.state) is str:
-                kept = self.texts.encode(new_state, kept)
-                call.state = stored(kept)
+                known = self.texts.encode(new_state, known)
+                call.state = stored(known)
             else:
-                kept = None
+                known = None
                 call.state = new_state.to_dict()
             call.status = new_state.status
             call.updated_at = now
@@ -284,8 +284,8 @@ class CallService:
                 call.ended_at = now
             if request_key is not None and port is None:
                 tx.remember(request_key, call_sid, response, now)
-        if kept is not None:
+        if known is not None:
             # Committed: the next event of the call may start from this state without parsing it.
-            self.texts.keep(call_sid, kept)
+            self.texts.keep(call_sid, known)
         return Step(Outcome(response, new_state, (*said_before, *commands)), event, tuple(commands), port,
                     ended=ended)

@@ -20,6 +20,7 @@ change. ``StateText.check`` verifies both at every use (the test suite turns it 
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from callcenter.ivr.plain import SCALARS, plain
@@ -33,14 +34,50 @@ from callcenter.store.json_text import Encoded, dumps
 _ORDER: tuple[str, ...] = tuple(CallState.__dataclass_fields__)
 # '"name": ' before each field's text, as the encoder writes a dict's keys.
 _KEYS: tuple[str, ...] = tuple(json.dumps(name) + ": " for name in _ORDER)
+_FLOAT = float.__repr__
+
+
+def _float(value: float) -> str:
+    # The encoder's own spelling, NaN and infinities included.
+    return _FLOAT(value) if value == value and value not in (_INF, -_INF) else dumps(value)
+
+
+_INF = float("inf")
+# Scalars written as the C encoder writes them (exact types only, as ``to_dict`` takes them).
+_SCALAR_TEXT: dict[type, Any] = {
+    str: encode_basestring_ascii, int: int.__repr__, float: _float, bool: lambda v: "true" if v else "false",
+    type(None): lambda _v: "null"}
+
+
+def _fields_of(values: dict[str, Any]) -> list[str]:
+    return [key + _field_text(name, values[name]) for name, key in zip(_ORDER, _KEYS, strict=True)]
+
+
+# Fields whose tuples of strings read back as they are (``from_dict`` makes a tuple of the list).
+_STRING_TUPLES = frozenset({"path", "clarify_choices", "kb_alternatives"})
+
+
+def _read_back(name: str, value: Any, text: str) -> Any:
+    """What ``from_dict`` reads from ``text``, the JSON of field ``name`` whose value is ``value``:
+    a dict of string keys and scalar values, or a tuple of strings, is what it reads (copied);
+    anything else is parsed (a tuple inside a mapping reads back as a list)."""
+    kind = type(value)
+    if kind in SCALARS:
+        return value
+    if kind is dict and all([type(k) is str and type(v) in SCALARS for k, v in value.items()]):
+        return dict(value)
+    if kind is tuple and name in _STRING_TUPLES and all([type(v) is str for v in value]):
+        return value
+    return field_from_json(name, json.loads(text))
 
 
 class Kept:
-    """A state with its stored text, and the text of each of its fields (in ``_ORDER``)."""
+    """A state with its stored text, and the text of each of its fields (in ``_ORDER``, each after
+    its key: the document's text is their join)."""
 
     __slots__ = ("fields", "state", "text")
 
-    def __init__(self, text: str, state: CallState, fields: tuple[str, ...] | None) -> None:
+    def __init__(self, text: str, state: CallState, fields: list[str] | None) -> None:
         self.text = text
         self.state = state
         # None when the state was parsed from a text this process did not write (made at the
@@ -50,8 +87,9 @@ class Kept:
 
 def _field_text(name: str, value: Any) -> str:
     # The value as ``CallState.to_dict`` gives it, encoded as the column's serializer does.
-    if type(value) in SCALARS:
-        return dumps(value)
+    scalar = _SCALAR_TEXT.get(type(value))
+    if scalar is not None:
+        return scalar(value)
     return dumps(dict(value) if name in MAPPING_FIELDS else plain(value))
 
 
@@ -78,27 +116,29 @@ class StateText:
     def encode(self, new: CallState, base: Kept | None) -> Kept:
         """``new``'s stored text, and the state that text decodes to, from ``base``'s fields (the
         state ``new`` was stepped from) where ``new`` kept them."""
-        if base is not None and base.fields is None:
-            base.fields = tuple(_field_text(name, base.state.__dict__[name]) for name in _ORDER)
         values = new.__dict__
-        before: dict[str, Any] = {} if base is None else base.state.__dict__
-        texts = () if base is None else base.fields
-        assert texts is not None
-        fields: list[str] = []
-        decoded = dict(before) if base is not None else {}
-        for i, name in enumerate(_ORDER):
-            value = values[name]
-            if base is not None and value is before[name]:
-                fields.append(texts[i])
-                continue
-            piece = _field_text(name, value)
-            fields.append(piece)
-            # A scalar reads back as itself; anything else as from_dict reads it.
-            decoded[name] = value if type(value) in SCALARS else field_from_json(name, json.loads(piece))
-        text = "{" + ", ".join([key + piece for key, piece in zip(_KEYS, fields, strict=True)]) + "}"
-        state = object.__new__(CallState)
-        state.__dict__.update(decoded)
-        kept = Kept(text, state, tuple(fields))
+        if base is None:
+            # A new call: every field's text made, the state read back from the whole text.
+            fields = _fields_of(values)
+            text = "{" + ", ".join(fields) + "}"
+            state = CallState.from_dict(json.loads(text))
+        else:
+            if base.fields is None:
+                base.fields = _fields_of(base.state.__dict__)
+            before = base.state.__dict__
+            fields = base.fields.copy()
+            decoded = before.copy()
+            for i, name in enumerate(_ORDER):
+                value = values[name]
+                if value is before[name]:
+                    continue
+                piece = _field_text(name, value)
+                fields[i] = _KEYS[i] + piece
+                decoded[name] = _read_back(name, value, piece)
+            text = "{" + ", ".join(fields) + "}"
+            state = object.__new__(CallState)
+            state.__dict__.update(decoded)
+        kept = Kept(text, state, fields)
         if self.check:
             expected = dumps(new.to_dict())
             if text != expected:
