@@ -53,6 +53,8 @@ def _fields_of(values: dict[str, Any]) -> list[str]:
     return [key + _field_text(name, values[name]) for name, key in zip(_ORDER, _KEYS, strict=True)]
 
 
+# Scalars whose equal values of one type are written alike (not floats: 0.0 and -0.0 are equal).
+_SAME_TEXT_IF_EQUAL = frozenset({str, int, bool})
 # Fields whose tuples of strings read back as they are (``from_dict`` makes a tuple of the list).
 _STRING_TUPLES = frozenset({"path", "clarify_choices", "kb_alternatives"})
 
@@ -103,6 +105,7 @@ class StateText:
     def __init__(self, size: int = 8192) -> None:
         self.size = size
         self._kept: dict[str, Kept] = {}
+        self._template: Kept | None = None
 
     def decode(self, call_sid: str, text: str, hint: Kept | None = None) -> Kept:
         """The state stored as ``text`` (``hint``: one just made for this call, not kept yet)."""
@@ -117,11 +120,16 @@ class StateText:
         """``new``'s stored text, and the state that text decodes to, from ``base``'s fields (the
         state ``new`` was stepped from) where ``new`` kept them."""
         values = new.__dict__
+        made_new = base is None
         if base is None:
-            # A new call: every field's text made, the state read back from the whole text.
+            # A new call: from the last new call's state (its defaults are the same objects).
+            base = self._template
+        if base is None:
             fields = _fields_of(values)
             text = "{" + ", ".join(fields) + "}"
-            state = CallState.from_dict(json.loads(text))
+            state = object.__new__(CallState)
+            state.__dict__.update({name: _read_back(name, values[name], piece[len(key):])
+                                   for name, key, piece in zip(_ORDER, _KEYS, fields, strict=True)})
         else:
             if base.fields is None:
                 base.fields = _fields_of(base.state.__dict__)
@@ -130,8 +138,12 @@ class StateText:
             decoded = before.copy()
             for i, name in enumerate(_ORDER):
                 value = values[name]
-                if value is before[name]:
+                old = before[name]
+                if value is old:
                     continue
+                kind = type(value)
+                if kind is type(old) and kind in _SAME_TEXT_IF_EQUAL and value == old:
+                    continue  # an equal string or integer, not the same object: the same text
                 piece = _field_text(name, value)
                 fields[i] = _KEYS[i] + piece
                 decoded[name] = _read_back(name, value, piece)
@@ -139,6 +151,8 @@ class StateText:
             state = object.__new__(CallState)
             state.__dict__.update(decoded)
         kept = Kept(text, state, fields)
+        if made_new:
+            self._template = kept
         if self.check:
             expected = dumps(new.to_dict())
             if text != expected:
