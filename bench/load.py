@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,7 +228,7 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def our_env(work: Path, database_url: str | None, fake_twilio: str) -> dict[str, str]:
+def our_env(work: Path, database_url: str | None, fake_twilio: str, extra: Sequence[str] = ()) -> dict[str, str]:
     hours = work / "hours.yaml"
     hours.write_text(ALWAYS_OPEN, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
@@ -244,6 +245,8 @@ def our_env(work: Path, database_url: str | None, fake_twilio: str) -> dict[str,
         # Real-looking credentials on loopback without a public URL: a development server.
         "CALLCENTER_DEV": "true",
     })
+    # --server-env NAME=VALUE: a setting to compare (CALLCENTER_GC_YOUNG=10000).
+    env.update(dict(item.split("=", 1) for item in extra))
     return env
 
 
@@ -361,7 +364,7 @@ async def main_async(args: argparse.Namespace) -> int:
             fake = start([CLI, "fake-twilio", "--port", str(fake_port)],
                          {**os.environ, "PYTHONUNBUFFERED": "1"}, fake_port, log)
             started.append(fake)
-            env = our_env(work, args.database_url, f"http://127.0.0.1:{fake_port}")
+            env = our_env(work, args.database_url, f"http://127.0.0.1:{fake_port}", args.server_env)
             servers = []
             for index in range(args.processes):
                 port = free_port()
@@ -422,6 +425,8 @@ def main() -> int:
     parser.add_argument("--cpu-per-process", type=float,
                         help="cap each server at this share of one core (cgroup v1, as root)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (logs, database)")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting given to our servers (repeatable), e.g. CALLCENTER_GC_YOUNG=10000")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
