@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import re
 import secrets
@@ -79,7 +80,7 @@ def free_port() -> int:
 
 # -- the bare handler ------------------------------------------------------------------------------
 
-def bare_server(port: int) -> None:
+def bare_server(port: int, gc_young: int = 0) -> None:
     async def answer(request: web.Request) -> web.Response:
         await request.post()  # read the form as ours does, no more
         if request.path == "/twilio/status":
@@ -92,6 +93,15 @@ def bare_server(port: int) -> None:
     app = web.Application()
     app.router.add_post("/twilio/{tail:.*}", answer)
     app.router.add_get("/healthz", ready)
+    if gc_young:
+        # --bare-gc-young: what ``callcenter serve`` does to the collector, for a comparison only
+        # (the baseline of the figures is the plain handler, without it).
+        async def collector(_app: web.Application) -> None:
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(gc_young, *gc.get_threshold()[1:])
+
+        app.on_startup.append(collector)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
@@ -351,7 +361,8 @@ async def main_async(args: argparse.Namespace) -> int:
         groups: list[CpuGroup] = []  # removed whatever happens, once their servers are stopped
         try:
             port = free_port()
-            bare = start([python, __file__, "--bare-server", str(port)], dict(os.environ), port, log)
+            bare = start([python, __file__, "--bare-server", str(port), "--bare-gc-young", str(args.bare_gc_young)],
+                         dict(os.environ), port, log)
             started.append(bare)
             await wait_ready([bare])
             await drive([bare.url], min(args.calls, 20), args.concurrency)  # warm-up
@@ -427,10 +438,13 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the working folder (logs, database)")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting given to our servers (repeatable), e.g. CALLCENTER_GC_YOUNG=10000")
+    parser.add_argument("--bare-gc-young", type=int, default=0, metavar="N",
+                        help="freeze the bare handler's heap and set its young generation's threshold to N, as "
+                             "CALLCENTER_GC_YOUNG does ours (a comparison; the baseline is the plain handler)")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
-        bare_server(args.bare_server)
+        bare_server(args.bare_server, args.bare_gc_young)
         return 0
     return asyncio.run(main_async(args))
 
