@@ -50,7 +50,7 @@ async def test_the_young_generation_threshold_is_set_after_the_freeze(settings: 
         gc.unfreeze()
 
 
-def test_the_young_threshold_is_pythons_unless_set() -> None:
+def test_the_young_threshold_is_raised_unless_set() -> None:
     env = {"CALLCENTER_SECRET_KEY": "x" * 32, "CALLCENTER_DEV": "true"}
-    assert Settings.from_env(env).gc_young == 0
-    assert Settings.from_env({**env, "CALLCENTER_GC_YOUNG": "10000"}).gc_young == 10000
+    assert Settings.from_env(env).gc_young == 50_000
+    assert Settings.from_env({**env, "CALLCENTER_GC_YOUNG": "0"}).gc_young == 0  # Python's own
