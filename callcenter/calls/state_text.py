@@ -102,7 +102,10 @@ class StateText:
     # tests/conftest.py turns it on for the whole suite).
     check = False
 
-    def __init__(self, size: int = 8192) -> None:
+    def __init__(self, size: int = 1024) -> None:
+        # At most about 13 KB a call (its text, its state and its fields' texts, measured for the
+        # bench's calls parsed afresh; less where a step shares them with the previous state):
+        # 1 024 calls in progress in one process, 13 MB. Beyond, all are forgotten and parsed again.
         self.size = size
         self._kept: dict[str, Kept] = {}
         self._template: Kept | None = None
