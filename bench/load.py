@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import re
 import secrets
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +80,7 @@ def free_port() -> int:
 
 # -- the bare handler ------------------------------------------------------------------------------
 
-def bare_server(port: int) -> None:
+def bare_server(port: int, gc_young: int = 0) -> None:
     async def answer(request: web.Request) -> web.Response:
         await request.post()  # read the form as ours does, no more
         if request.path == "/twilio/status":
@@ -91,6 +93,15 @@ def bare_server(port: int) -> None:
     app = web.Application()
     app.router.add_post("/twilio/{tail:.*}", answer)
     app.router.add_get("/healthz", ready)
+    if gc_young:
+        # --bare-gc-young: what ``callcenter serve`` does to the collector, for a comparison only
+        # (the baseline of the figures is the plain handler, without it).
+        async def collector(_app: web.Application) -> None:
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(gc_young, *gc.get_threshold()[1:])
+
+        app.on_startup.append(collector)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
@@ -227,7 +238,7 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def our_env(work: Path, database_url: str | None, fake_twilio: str) -> dict[str, str]:
+def our_env(work: Path, database_url: str | None, fake_twilio: str, extra: Sequence[str] = ()) -> dict[str, str]:
     hours = work / "hours.yaml"
     hours.write_text(ALWAYS_OPEN, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
@@ -244,6 +255,8 @@ def our_env(work: Path, database_url: str | None, fake_twilio: str) -> dict[str,
         # Real-looking credentials on loopback without a public URL: a development server.
         "CALLCENTER_DEV": "true",
     })
+    # --server-env NAME=VALUE: a setting to compare (CALLCENTER_GC_YOUNG=10000).
+    env.update(dict(item.split("=", 1) for item in extra))
     return env
 
 
@@ -348,7 +361,8 @@ async def main_async(args: argparse.Namespace) -> int:
         groups: list[CpuGroup] = []  # removed whatever happens, once their servers are stopped
         try:
             port = free_port()
-            bare = start([python, __file__, "--bare-server", str(port)], dict(os.environ), port, log)
+            bare = start([python, __file__, "--bare-server", str(port), "--bare-gc-young", str(args.bare_gc_young)],
+                         dict(os.environ), port, log)
             started.append(bare)
             await wait_ready([bare])
             await drive([bare.url], min(args.calls, 20), args.concurrency)  # warm-up
@@ -361,7 +375,7 @@ async def main_async(args: argparse.Namespace) -> int:
             fake = start([CLI, "fake-twilio", "--port", str(fake_port)],
                          {**os.environ, "PYTHONUNBUFFERED": "1"}, fake_port, log)
             started.append(fake)
-            env = our_env(work, args.database_url, f"http://127.0.0.1:{fake_port}")
+            env = our_env(work, args.database_url, f"http://127.0.0.1:{fake_port}", args.server_env)
             servers = []
             for index in range(args.processes):
                 port = free_port()
@@ -422,10 +436,15 @@ def main() -> int:
     parser.add_argument("--cpu-per-process", type=float,
                         help="cap each server at this share of one core (cgroup v1, as root)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (logs, database)")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting given to our servers (repeatable), e.g. CALLCENTER_GC_YOUNG=10000")
+    parser.add_argument("--bare-gc-young", type=int, default=0, metavar="N",
+                        help="freeze the bare handler's heap and set its young generation's threshold to N, as "
+                             "CALLCENTER_GC_YOUNG does ours (a comparison; the baseline is the plain handler)")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
-        bare_server(args.bare_server)
+        bare_server(args.bare_server, args.bare_gc_young)
         return 0
     return asyncio.run(main_async(args))
 

@@ -45,6 +45,14 @@ def _bool(name: str, raw: str) -> bool:
     raise SettingsError(f"{PREFIX}{name}={raw!r}: expected true or false")
 
 
+# The young generation's threshold in a started server (0: Python's own, 700). With a hundred calls
+# in progress, each young collection walked every object of every request in flight (most of what
+# survives it), every 700 allocations; what a webhook allocates is nearly all freed by reference
+# counting, so 50 000 makes young collections rare without holding more memory than a few MB of
+# cyclic garbage (docs/performance.md, part 8).
+GC_YOUNG = 50_000
+
+
 def _int(name: str, raw: str, *, minimum: int = 0) -> int:
     try:
         value = int(raw)
@@ -299,6 +307,9 @@ class Settings:
     # a hunt group that rings without us); then, or without one, Twilio's queue ``fallback_queue``,
     # which its callers leave by themselves once the database answers again (docs/operations.md).
     fallback_number: str | None = None
+    # After the freeze: the young generation's threshold of the garbage collector (allocations
+    # between two young collections; 0: Python's own, 700). callcenter/web/heap.py.
+    gc_young: int = GC_YOUNG
     # Waiting for a database lock (SQLite busy timeout, PostgreSQL lock_timeout), and for any one
     # statement (PostgreSQL statement_timeout; also a call's turn in this process), in seconds.
     db_lock_timeout: float = DB_LOCK_TIMEOUT
@@ -449,7 +460,7 @@ class Settings:
             "KB_REQUIRE_CLAIMS", "KB_MAX_AGE_DAYS", "KB_CHANGE_DATES", "KB_FEED", "LOGIN_MAX_FAILURES",
             "LOGIN_LOCKOUT_SECONDS", "ADDRESS_MAX_FAILURES", "PUBLIC_RATE_PER_MINUTE", "TRUSTED_PROXIES",
             "KB_RELOAD_SECONDS", "KB_SEMANTIC", "CALLBACK_RETRIES", "CALLBACK_RETRY_MINUTES", "CALLBACK_CHECK_SECONDS",
-            "GC_FREEZE",
+            "GC_FREEZE", "GC_YOUNG",
         )}
         known |= {PREFIX + n + "_FILE" for n in SECRET_NAMES}
         given = frozenset(n for n in ("PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SECRET_KEY",
@@ -481,6 +492,7 @@ class Settings:
             flow=get("FLOW", "main") or "main",
             flow_reload_seconds=_float("FLOW_RELOAD_SECONDS", get("FLOW_RELOAD_SECONDS", "2") or "2"),
             gc_freeze=_bool("GC_FREEZE", get("GC_FREEZE", "true") or "true"),
+            gc_young=_int("GC_YOUNG", get("GC_YOUNG", str(GC_YOUNG)) or str(GC_YOUNG)),
             kb_reload_seconds=_float("KB_RELOAD_SECONDS", get("KB_RELOAD_SECONDS", "2") or "2"),
             language=get("LANGUAGE", "fr-FR") or "fr-FR",
             voice=get("VOICE", "Polly.Lea") or "Polly.Lea",

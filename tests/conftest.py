@@ -19,11 +19,15 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 from sqlalchemy.engine import make_url
 
+from callcenter.calls.state_text import StateText
 from callcenter.config import PROJECT_ROOT, Settings
 from callcenter.store.urls import sync_url
 from callcenter.telephony.signature import sign
 from callcenter.web.app import init_app
 
+# Every state a call's service takes without parsing, and every text it assembles, checked against
+# the full decoding and encoding in every test (calls/state_text.py).
+StateText.check = True
 ACCOUNT_SID = "AC" + "a1" * 16
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 FIXTURES = Path(__file__).parent / "fixtures"

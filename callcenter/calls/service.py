@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from callcenter.calls.cores import Cores
 from callcenter.calls.history import caller_history
+from callcenter.calls.state_text import Kept, StateText, stored
 from callcenter.errors import CallCenterError
 from callcenter.flows.catalog import FlowCatalog
 from callcenter.ivr import (
@@ -108,6 +109,9 @@ class CallService:
         # Repeat callers are matched on a keyed hash of their number; the number itself is stored
         # masked (the full one stays in the call's state for a callback or an SMS).
         self.caller_hash_key = caller_hash_key
+        # The last state text of each call in progress, with its state (SQLite, where the row gives
+        # the text: calls/state_text.py).
+        self.texts = StateText()
 
     async def engine_for(self, flow_id: str, version: int) -> IvrEngine:
         """The engine for a flow version, with the knowledge and triage in force (also for replay)."""
@@ -173,17 +177,22 @@ class CallService:
         ``within``: run in the step's transaction after its log entries, before the commit."""
         now = self.clock()
         create = None
+        made: Kept | None = None
         if isinstance(event, CallStarted):
             event = await self._with_history(event, call_sid, now)
             flow = self.catalog.current(self.flow_id)
             if flow is None:
                 raise FlowUnavailable(f"no valid flow {self.flow_id!r} is loaded")
             initial = IvrEngine(flow).new_call(call_sid)
+            if self.db.is_sqlite:
+                made = self.texts.encode(initial, None)
             create = dict(flow_id=flow.id, flow_version=flow.version,
                           caller=stored_caller(event.caller) if event.caller else None,
                           caller_hash=caller_key(self.caller_hash_key, event.caller),
                           called=event.called or None, status=initial.status,
-                          state=initial.to_dict(), next_seq=0, created_at=now, updated_at=now)
+                          state=initial.to_dict() if made is None else stored(made), next_seq=0,
+                          created_at=now, updated_at=now)
+        known: Kept | None = None
         async with self.db.call_transaction(call_sid, create=create, request_key=request_key) as tx:
             call = tx.call
             if call is None:
@@ -192,7 +201,11 @@ class CallService:
                 previous = await tx.receipt(request_key)
                 if previous is not None:
                     return Step(Outcome(previous, None, replayed=True), event)
-            state = CallState.from_dict(call.state)
+            if type(call.state) is str:
+                known = self.texts.decode(call_sid, call.state, made)
+                state = known.state
+            else:
+                state = CallState.from_dict(call.state)
             if isinstance(event, CallStarted) and create is not None and call.next_seq > 0:
                 # The start of a call already under way (a retry carrying a new idempotency token):
                 # the first answer again, never an empty one, which would hang up on the caller.
@@ -257,7 +270,12 @@ class CallService:
             if within is not None:
                 await within(tx, commands, ended, now)
             response = render([*said_before, *commands], new_state)
-            call.state = new_state.to_dict()
+            if type(call.state) is str:
+                known = self.texts.encode(new_state, known)
+                call.state = stored(known)
+            else:
+                known = None
+                call.state = new_state.to_dict()
             call.status = new_state.status
             call.updated_at = now
             if commands and port is None:
@@ -266,5 +284,8 @@ class CallService:
                 call.ended_at = now
             if request_key is not None and port is None:
                 tx.remember(request_key, call_sid, response, now)
+        if known is not None:
+            # Committed: the next event of the call may start from this state without parsing it.
+            self.texts.keep(call_sid, known)
         return Step(Outcome(response, new_state, (*said_before, *commands)), event, tuple(commands), port,
                     ended=ended)

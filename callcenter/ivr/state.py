@@ -193,8 +193,32 @@ class CallState:
         return new
 
 
+def field_from_json(name: str, value: Any) -> Any:
+    """One field's value as ``from_dict`` reads it from its JSON (calls/state_text.py decodes the
+    fields a step changed alone; tests/calls/test_state_text.py checks it against ``from_dict``)."""
+    convert = _FROM_JSON.get(name)
+    return value if convert is None else convert(value)
+
+
+def _clarify(c: Mapping[str, Any]) -> ClarifyRecord:
+    return ClarifyRecord(**{**c, "choices": tuple(c["choices"])})
+
+
+_FROM_JSON: dict[str, Any] = {
+    "path": tuple,
+    "utterances": lambda v: tuple(Utterance(**u) for u in v),
+    "variables": dict,
+    "history": dict,
+    "transfer": lambda v: None if v is None else TransferRecord(**v),
+    "answers": lambda v: tuple(AnswerRecord(**a) for a in v),
+    "clarify_choices": tuple,
+    "kb_alternatives": tuple,
+    "clarifications": lambda v: tuple(_clarify(c) for c in v),
+}
+
 _MAPPINGS = frozenset({"history", "variables", "danger_check", "on_duty", "unstaffed", "triage", "appointment",
                        "survey", "online", "callback_dialog"})
+MAPPING_FIELDS = _MAPPINGS
 _ORDER = tuple(f.name for f in fields(CallState))
 _NAMES = frozenset(_ORDER)
 _REQUIRED = frozenset(f.name for f in fields(CallState) if f.default is MISSING and f.default_factory is MISSING)

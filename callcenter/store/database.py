@@ -27,7 +27,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Text, bindparam, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
@@ -114,13 +114,16 @@ def _engine_options(url: str, is_sqlite: bool, lock_timeout: float, statement_ti
 
 class CallRow:
     """The columns of a call's row an event reads and may change, read and written with plain
-    statements (no ORM unit of work on the call path: it was most of a webhook's time)."""
+    statements (no ORM unit of work on the call path: it was most of a webhook's time).
+
+    ``state``: the JSON document as a dict on PostgreSQL, its text on SQLite (calls/state_text.py
+    parses it only when needed); written back as either (a text as ``json_text.Encoded``)."""
 
     __slots__ = ("call_sid", "flow_id", "flow_version", "status", "state", "last_response", "next_seq",
                  "updated_at", "ended_at", "_loaded")
     WRITABLE: ClassVar[tuple[str, ...]] = ("status", "state", "last_response", "next_seq", "updated_at", "ended_at")
 
-    def __init__(self, call_sid: str, flow_id: str, flow_version: int, status: str, state: dict[str, Any],
+    def __init__(self, call_sid: str, flow_id: str, flow_version: int, status: str, state: dict[str, Any] | str,
                  last_response: str | None, next_seq: int, updated_at: datetime | None,
                  ended_at: datetime | None) -> None:
         self.call_sid, self.flow_id, self.flow_version = call_sid, flow_id, flow_version
@@ -232,6 +235,12 @@ _INSERT_LOG = _LOG.insert()
 _INSERT_RECEIPT = _RECEIPTS.insert()
 _SELECT_CALL = select(*_ROW).where(_WHERE_SID).with_for_update(of=_CALLS)
 _SELECT_CALL_AND_RECEIPT = _SELECT_CALL.add_columns(
+    select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key")).scalar_subquery())
+# On SQLite the state is read as its text, parsed by the call's service only when it is not the
+# text it last wrote (calls/state_text.py); psycopg parses JSON columns itself.
+_ROW_TEXT = tuple(type_coerce(c, Text).label(c.key) if c is _CALLS.c.state else c for c in _ROW)
+_SELECT_CALL_TEXT = select(*_ROW_TEXT).where(_WHERE_SID)
+_SELECT_CALL_TEXT_AND_RECEIPT = _SELECT_CALL_TEXT.add_columns(
     select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key")).scalar_subquery())
 _SELECT_POSITION = select(_CALLS.c.call_sid, _CALLS.c.next_seq).where(_WHERE_SID).with_for_update(of=_CALLS)
 _SELECT_RECEIPT = select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key"))
@@ -563,9 +572,11 @@ async def _open_call(connection: prepared.Connection, call_sid: str, create: dic
         assert request_key is None
         read, values = _SELECT_POSITION, {"sid": call_sid}
     elif request_key is None:
-        read, values = _SELECT_CALL, {"sid": call_sid}
+        read = _SELECT_CALL_TEXT if connection.dialect.name == "sqlite" else _SELECT_CALL
+        values = {"sid": call_sid}
     else:
-        read, values = _SELECT_CALL_AND_RECEIPT, {"sid": call_sid, "key": request_key}
+        read = _SELECT_CALL_TEXT_AND_RECEIPT if connection.dialect.name == "sqlite" else _SELECT_CALL_AND_RECEIPT
+        values = {"sid": call_sid, "key": request_key}
     creating = None if create is None else (_CREATE_CALL[connection.dialect.name], {"call_sid": call_sid, **create})
     if type(connection) is prepared.RawPostgres:
         row = await prepared.begin_with(connection, [*([creating] if creating else []), (read, values)])

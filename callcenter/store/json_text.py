@@ -30,11 +30,20 @@ _ENCODE = None if encoder.c_make_encoder is None else encoder.c_make_encoder(
     None, _unknown, encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True)
 
 
+class Encoded(str):
+    """A JSON document's text already written as ``dumps`` writes it (the call's state,
+    calls/state_text.py): bound to its JSON column as it is, not encoded again."""
+
+    __slots__ = ()
+
+
 def dumps(value: Any) -> str:
-    """``json.dumps(value)``."""
+    """``json.dumps(value)``; an ``Encoded`` text as it is."""
+    if type(value) is Encoded:
+        return str.__str__(value)
     if _ENCODE is None:
         return json.dumps(value)
     return "".join(_ENCODE(value, 0))
 
 
-__all__ = ["dumps"]
+__all__ = ["Encoded", "dumps"]

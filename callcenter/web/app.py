@@ -101,7 +101,7 @@ def init_app(settings: Settings, *, clock: Clock = utc_now,
     app.cleanup_ctx.append(_service_factory(clock))
     app.cleanup_ctx.append(_telephony)
     if settings.gc_freeze:
-        heap.setup(app)   # after the cleanup contexts: their start-up runs first
+        heap.setup(app, settings.gc_young)   # after the cleanup contexts: their start-up runs first
     sockets.setup(app)
     loop_probe.setup(app)
     webhooks.setup_routes(app)

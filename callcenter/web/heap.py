@@ -26,6 +26,13 @@ async def _freeze(app: web.Application) -> None:
     _LOGGER.info("start-up heap frozen out of garbage collection (%d objects)", gc.get_freeze_count())
 
 
-def setup(app: web.Application) -> None:
-    """Freeze after every resource of ``app`` has started (call after the cleanup contexts)."""
+def setup(app: web.Application, young: int = 0) -> None:
+    """Freeze after every resource of ``app`` has started (call after the cleanup contexts);
+    ``young``: the young generation's threshold from then on (0: Python's own)."""
     app.on_startup.append(_freeze)
+    if young > 0:
+        async def _young(_app: web.Application) -> None:
+            _, middle, old = gc.get_threshold()
+            gc.set_threshold(young, middle, old)
+
+        app.on_startup.append(_young)

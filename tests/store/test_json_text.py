@@ -33,3 +33,11 @@ def test_a_value_json_cannot_write_fails_as_json_dumps_fails() -> None:
         assert str(ours.value) == str(theirs.value)
     # A failure half-way leaves nothing behind: the next value is written whole.
     assert json_text.dumps([1, {"a": 2}]) == json.dumps([1, {"a": 2}])
+
+
+def test_a_text_already_encoded_is_written_as_it_is() -> None:
+    text = json_text.dumps({"a": [1, "é"]})
+    written = json_text.dumps(json_text.Encoded(text))
+    assert written == text and type(written) is str
+    # A plain string is still a JSON string.
+    assert json_text.dumps(text) == json.dumps(text)

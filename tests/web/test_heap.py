@@ -36,3 +36,21 @@ def test_the_setting_is_on_unless_turned_off() -> None:
     env = {"CALLCENTER_SECRET_KEY": "x" * 32, "CALLCENTER_DEV": "true"}
     assert Settings.from_env(env).gc_freeze is True
     assert Settings.from_env({**env, "CALLCENTER_GC_FREEZE": "false"}).gc_freeze is False
+
+
+async def test_the_young_generation_threshold_is_set_after_the_freeze(settings: Settings, aiohttp_client: Any) -> None:
+    before = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        app = init_app(replace(settings, gc_freeze=True, gc_young=7000))
+        await aiohttp_client(app, server_kwargs=server_on(settings))
+        assert gc.get_threshold() == (7000, *before[1:])
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
+def test_the_young_threshold_is_raised_unless_set() -> None:
+    env = {"CALLCENTER_SECRET_KEY": "x" * 32, "CALLCENTER_DEV": "true"}
+    assert Settings.from_env(env).gc_young == 50_000
+    assert Settings.from_env({**env, "CALLCENTER_GC_YOUNG": "0"}).gc_young == 0  # Python's own
