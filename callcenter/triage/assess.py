@@ -31,9 +31,28 @@ RESOLVED_CUE = "cue.passe_resolu"
 # Cues read as said, whatever precedes them: "si je vois encore un captcha non je plaisante" is
 # a retraction, not a hypothetical one.
 _LITERAL_CUES = frozenset({RETRACTION_CUE, PAST_CUE, RESOLVED_CUE})
+# Round 16: a past event that is over is over only if nothing says it is recent or coming back
+# ("hier", "cette nuit", "ça revient", "encore ces idées"); a danger dated a year or more back
+# ("quand j'avais quinze ans", "il y a un an") and said to be over is set aside without the
+# danger question (a danger over only lately is still asked about, as before).
+REVIVED_CUE = "cue.danger_revient"
+FAR_PAST_CUE = "cue.passe_lointain"
+# Round 16: distress tied in the same words to a paperwork cause ("j'ai plus la force de me
+# battre avec ces dossiers"): its semantic doubt alone does not make the IVR ask, unless the
+# utterance also holds a danger phrase or a cue of an end or a means.
+ADMIN_CAUSE_CUE = "cue.cause_administrative"
+END_OR_MEANS_CUES = frozenset({
+    "cue.fin_propre", "cue.vaut_plus_mort", "cue.dispositions", "cue.cloture_tout",
+    "cue.remerciement_adieu", "cue.cachets_amasses", "cue.lieu_hauteur", "cue.plus_besoin",
+    "cue.don_affaires", "cue.rejoindre_proche", "cue.acte_fait", "cue.seul_ou_lame",
+    "cue.poignets_soignes", "cue.lettres_ecrites", "cue.propre_deces", "cue.testament_date",
+    "cue.pour_les_proches", "cue.menace_de_finir", "cue.saut_rapporte", "cue.danger_revient",
+    "cue.moyen_cite", "cue.moment_recent", "cue.ce_soir",
+})
 # The mask that says the opposite of a retraction ("je rigole pas", "je plaisante à moitié"):
 # the only one that hides a retraction (round 15).
 NOT_A_RETRACTION = "neutral.serieux"
+LONG_PAST_MASK = "neutral.passe_lointain"
 # What a caller says after taking a joke back and a "but" ("bon je rigole, mais j'ai acheté la
 # corde hier") is not taken back: from this many words on, the semantic layer reads it on its own
 # (round 11). Without the "but" the rest is usually the joke itself ("je plaisantais quand j'ai dit
@@ -53,11 +72,13 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
     aside: list[SetAside] = []
     retracted: set[int] = set()
     reassured: set[str] = set()
+    paperwork: set[str] = set()  # distress tied to a paperwork cause, nothing of an end (round 16)
     # Utterance -> the token where what the caller took back or said is over ends: phrases before
     # it are about the joke or the past event, phrases after it about the caller now.
     taken_back: dict[int, int] = {}
     tails: list[str] = []  # what follows a retraction, read apart (see TAIL_WORDS)
     past_resolved: dict[int, int] = {}
+    far_past: set[int] = set()  # past_resolved utterances dated a year or more back (round 16)
     composed: list[Composed] = []
     figures = rules.figures
     for index, utterance in enumerate(call.utterances):
@@ -82,6 +103,9 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
             counted = [(f, t) for f, t in scan.spans(cue.patterns)
                        if cue.id == PAST_CUE
                        or (cue.id == RETRACTION_CUE and not scan.masked_by(f, t, NOT_A_RETRACTION))
+                       # the mask that reads an event as long past agrees with its resolution
+                       # ("j'en suis sorti depuis des années", round 16)
+                       or (cue.id == RESOLVED_CUE and scan.masked_by(f, t, LONG_PAST_MASK))
                        or scan.why_not(f, t, "any", literal) is None]
             spans = [t for _, t in counted]
             if spans:
@@ -104,9 +128,14 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
                 composed.append(Composed(composition.id, parts))
                 first = min(said[cue_id][0] for cue_id in found)
                 hits.extend(_Hit(composition.entry, quote, index, first) for _, quote in parts)
-        if PAST_CUE in ends and RESOLVED_CUE in ends:
+        if PAST_CUE in ends and RESOLVED_CUE in ends and REVIVED_CUE not in said:
             past_resolved[index] = ends[RESOLVED_CUE]
             reassured.add(utterance)
+            if FAR_PAST_CUE in said:
+                far_past.add(index)
+        if ADMIN_CAUSE_CUE in said and not (END_OR_MEANS_CUES & said.keys()) and not any(
+                h.utterance == index and h.entry.reason == "danger" for h in hits):
+            paperwork.add(utterance)
         # A figure of speech the rules recognise ("tuer le temps", "mort de rire", "bosser
         # jusqu'à ma mort") is what alarms the semantic layer in such an utterance: its doubt
         # alone does not make the IVR ask (round 7; rules and the urgent band still decide).
@@ -180,12 +209,15 @@ def assess(rules: TriageRules, call: TriageInput, semantic: SemanticModel | None
             numbers.update(combo.emergency)
 
     score = round(float(sum(weights.values())), 2)
+    # A danger dated a year or more back and said to be over, with nothing recent or coming back
+    # in its utterance, is set aside without the question (round 16); a retraction still asks.
+    asked_for = [h for h in soft_urgent if h.utterance in retracted or h.utterance not in far_past]
     rules_view = combine.RulesView(
         urgent=bool(triggers), fragile=bool(triggers) or score >= rules.fragile_threshold,
         triggers=tuple(triggers), numbers=frozenset(numbers), weights=weights,
-        evidence={r: list(q) for r, q in evidence.items()}, lowered=bool(soft_urgent or asking),
-        lowered_numbers=frozenset(n for h in (*soft_urgent, *asking) for n in h.entry.emergency),
-        reassured=frozenset(reassured),
+        evidence={r: list(q) for r, q in evidence.items()}, lowered=bool(asked_for or asking),
+        lowered_numbers=frozenset(n for h in (*asked_for, *asking) for n in h.entry.emergency),
+        reassured=frozenset(reassured), paperwork=frozenset(paperwork),
         past=frozenset(call.utterances[i] for i in past_resolved))
     merged = combine.answered(combine.merge(rules_view, semantic, readings), call.danger_answer)
     numbers = set(merged.numbers)

@@ -44,6 +44,16 @@ FAMILY_NUMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# A semantic reading this high is asked about even in an utterance the caller reassured (round 16:
+# over batches 1-48 and both development sets, no ordinary caller reads 0.85 or more and is
+# silenced by a reassurance; two callers in danger who minimised it did).
+REASSURED_CEILING = 0.85
+# Distress over paperwork is not asked about only while the semantic reading stays in the lower
+# half of the doubt band: above it the words around the cause worry the model more than a chore
+# would ("... j'ai mis les cachets de côté pour ce soir" reads 0.82).
+PAPERWORK_CEILING = 0.65
+
+
 @dataclass(frozen=True)
 class RulesView:
     """What the rules found, before the semantic layer is heard."""
@@ -62,6 +72,10 @@ class RulesView:
     # Utterances about an event the caller dates in the past and says is over ("il y a trois ans
     # j'ai fait une dépression, maintenant ça va"): their semantic fragile reading does not count.
     past: frozenset[str] = frozenset()
+    # Utterances where the caller ties distress to a paperwork cause and says nothing of an end
+    # or a means ("j'ai plus la force de me battre avec ces dossiers"): a semantic doubt below
+    # ``PAPERWORK_CEILING`` does not make the IVR ask (round 16).
+    paperwork: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -135,7 +149,11 @@ def merge(rules: RulesView, model: SemanticModel | None, readings: Sequence[Read
     urgent = rules.urgent or semantic_urgent
     # A doubt the caller answered before being asked: only readings of utterances without a
     # reassurance count for the question (an urgent reading counts whatever was said).
-    doubting = [r for r in readings if r.text not in rules.reassured]
+    # From ``REASSURED_CEILING`` on, a reading counts whatever the caller said to reassure ("petite
+    # overdose hier rien de grave", round 16): minimising is itself how danger is often said.
+    doubting = [r for r in readings
+                if (r.text not in rules.reassured or r.urgent >= REASSURED_CEILING)
+                and (r.text not in rules.paperwork or r.urgent >= PAPERWORK_CEILING)]
     doubt = max((r.urgent for r in doubting), default=0.0) >= model.threshold("ask")
     reassured = not doubt and top.urgent >= model.threshold("ask")
     check_danger = not urgent and (doubt or rules.lowered)

@@ -82,9 +82,14 @@ def test_a_past_event_not_said_to_be_over_still_counts(rules, text: str) -> None
 
 
 def test_a_past_danger_said_to_be_over_is_asked_about_not_ignored(rules) -> None:  # type: ignore[no-untyped-def]
-    decision = said(rules, "il y a vingt ans mon mari me frappait, c'est loin tout ça, je suis remariée")
+    # Over lately (dated in months): still asked about. Since round 16 a danger dated a year or
+    # more back and said to be over is set aside without the question (test_round16_rules.py).
+    decision = said(rules, "il y a six mois mon mari me frappait, c'est loin tout ça, je suis remariée")
     assert not decision.urgent and decision.check_danger
     assert why_set_aside(decision)["danger"] == "past_resolved"
+    long_ago = said(rules, "il y a vingt ans mon mari me frappait, c'est loin tout ça, je suis remariée")
+    assert not long_ago.urgent and not long_ago.check_danger
+    assert why_set_aside(long_ago)["danger"] == "past_resolved"
     # Danger now, in the same call, is never lowered.
     now = said(rules, "il y a vingt ans mon mari me frappait, c'est loin tout ça", "mon fils me frappe depuis hier")
     assert now.urgent
