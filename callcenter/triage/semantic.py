@@ -227,17 +227,21 @@ class SemanticModel:
 
     def read(self, texts: Sequence[str]) -> tuple[Reading, ...]:
         """One reading per text (blank texts read as nothing alarming)."""
+        # The answer is built from a local map: adding the fresh readings may evict from the
+        # shared cache a text of this very call that was already there (more than _CACHE_SIZE
+        # texts read in a row, e.g. a whole batch after many others).
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            known = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
             fresh = self._read_uncached(missing)
+            known.update(zip(missing, fresh, strict=True))
             with self._lock:
                 for reading in fresh:
                     self._cache[reading.text] = reading
                 while len(self._cache) > _CACHE_SIZE:
                     self._cache.popitem(last=False)
-        with self._lock:
-            return tuple(self._cache[t] for t in texts)
+        return tuple(known[t] for t in texts)
 
     def _read_uncached(self, texts: list[str]) -> list[Reading]:
         prepared = [prepare(t) for t in texts]

@@ -159,59 +159,63 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 # Regression floors of the combined triage on the generalisation batches. Since round 13 every
 # batch is also training data of the semantic layer (corpus/writers.jsonl, see docs/triage.md,
-# "Round 13"): these are no longer blind figures but what the bundled model (rules 2025.12-15 +
+# "Round 13"): these are no longer blind figures but what the bundled model (rules 2025.12-16 +
 # sem-9) scores on lines it was trained on, floored to two decimals (caught, F1) or rounded up
 # (asked). A change that loses callers in danger, or asks more ordinary callers, fails here. The
 # honest estimate of a writer never seen is the leave-one-writer-out cross-validation
 # (``python -m callcenter.triage.train --cv-writers``). The blind first scores of each batch, and
 # the rounds that worked on them, are in tests/triage/fixtures/first_pass.md and docs/triage.md.
 @pytest.mark.parametrize(("name", "caught", "asked", "fragile_f1"), [
-    # Measured on rules 2025.12-15 + sem-9-4698d4aa, ask 0.45 (batches 33-44 joined the training in
-    # round 15): caught / asked / F1 in the comments.
+    # Measured on rules 2025.12-16 + sem-9-e3efd73b, ask 0.45 (batches 45-48 joined the training in
+    # round 16): caught / asked / F1 in the comments.
     ("generalisation_batch1.jsonl", 1.00, 0.01, 0.99),  # 1.000 / 0.004 / 0.999
     ("generalisation_batch2.jsonl", 1.00, 0.00, 0.91),  # 1.000 / 0.000 / 0.916
     ("generalisation_batch3.jsonl", 1.00, 0.00, 0.98),  # 1.000 / 0.000 / 0.988
     ("generalisation_batch4.jsonl", 1.00, 0.00, 1.00),  # 1.000 / 0.000 / 1.000
-    ("generalisation_batch5.jsonl", 1.00, 0.03, 0.96),  # 1.000 / 0.024 / 0.967
-    ("generalisation_batch6.jsonl", 1.00, 0.02, 0.94),  # 1.000 / 0.018 / 0.947
-    ("generalisation_batch7.jsonl", 1.00, 0.03, 0.97),  # 1.000 / 0.023 / 0.978
+    ("generalisation_batch5.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.012 / 0.967
+    ("generalisation_batch6.jsonl", 1.00, 0.02, 0.95),  # 1.000 / 0.018 / 0.955
+    ("generalisation_batch7.jsonl", 1.00, 0.02, 0.97),  # 1.000 / 0.019 / 0.973
     ("generalisation_batch8.jsonl", 1.00, 0.02, 0.95),  # 1.000 / 0.014 / 0.955
     ("generalisation_batch9.jsonl", 1.00, 0.01, 0.95),  # 1.000 / 0.005 / 0.956
-    ("generalisation_batch10.jsonl", 1.00, 0.01, 0.93),  # 1.000 / 0.005 / 0.931
-    ("generalisation_batch11.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.018 / 0.967
+    ("generalisation_batch10.jsonl", 1.00, 0.01, 0.93),  # 1.000 / 0.009 / 0.930
+    ("generalisation_batch11.jsonl", 1.00, 0.01, 0.96),  # 1.000 / 0.009 / 0.967
     ("generalisation_batch12.jsonl", 1.00, 0.03, 0.97),  # 1.000 / 0.029 / 0.972
     ("generalisation_batch13.jsonl", 1.00, 0.02, 0.97),  # 1.000 / 0.017 / 0.980
-    ("generalisation_batch14.jsonl", 1.00, 0.02, 0.97),  # 1.000 / 0.017 / 0.975
+    ("generalisation_batch14.jsonl", 1.00, 0.03, 0.97),  # 1.000 / 0.023 / 0.972
     ("generalisation_batch15.jsonl", 1.00, 0.03, 0.96),  # 1.000 / 0.021 / 0.970
-    ("generalisation_batch16.jsonl", 1.00, 0.02, 0.99),  # 1.000 / 0.013 / 0.996
-    ("generalisation_batch17.jsonl", 1.00, 0.05, 0.98),  # 1.000 / 0.044 / 0.989
-    ("generalisation_batch18.jsonl", 0.98, 0.04, 0.96),  # 0.984 / 0.038 / 0.970
+    ("generalisation_batch16.jsonl", 1.00, 0.01, 0.99),  # 1.000 / 0.006 / 0.996
+    ("generalisation_batch17.jsonl", 1.00, 0.03, 0.98),  # 1.000 / 0.025 / 0.989
+    ("generalisation_batch18.jsonl", 0.98, 0.06, 0.96),  # 0.984 / 0.051 / 0.966
     ("generalisation_batch19.jsonl", 1.00, 0.01, 0.96),  # 1.000 / 0.006 / 0.966
-    ("generalisation_batch20.jsonl", 1.00, 0.04, 0.98),  # 1.000 / 0.031 / 0.989
+    ("generalisation_batch20.jsonl", 1.00, 0.03, 0.98),  # 1.000 / 0.025 / 0.989
     ("generalisation_batch21.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.019 / 0.966
-    ("generalisation_batch22.jsonl", 1.00, 0.02, 0.97),  # 1.000 / 0.019 / 0.973
+    ("generalisation_batch22.jsonl", 1.00, 0.02, 0.97),  # 1.000 / 0.013 / 0.973
     ("generalisation_batch23.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.019 / 0.970
-    ("generalisation_batch24.jsonl", 1.00, 0.02, 0.95),  # 1.000 / 0.013 / 0.958
-    ("generalisation_batch25.jsonl", 1.00, 0.04, 0.98),  # 1.000 / 0.037 / 0.985
-    ("generalisation_batch26.jsonl", 1.00, 0.04, 0.95),  # 1.000 / 0.037 / 0.951
-    ("generalisation_batch27.jsonl", 0.98, 0.04, 0.96),  # 0.983 / 0.031 / 0.966
-    ("generalisation_batch28.jsonl", 1.00, 0.04, 0.93),  # 1.000 / 0.031 / 0.937
-    ("generalisation_batch29.jsonl", 1.00, 0.03, 0.96),  # 1.000 / 0.025 / 0.963
-    ("generalisation_batch30.jsonl", 1.00, 0.04, 0.94),  # 1.000 / 0.031 / 0.948
+    ("generalisation_batch24.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.013 / 0.962
+    ("generalisation_batch25.jsonl", 1.00, 0.05, 0.98),  # 1.000 / 0.050 / 0.985
+    ("generalisation_batch26.jsonl", 1.00, 0.04, 0.95),  # 1.000 / 0.037 / 0.955
+    ("generalisation_batch27.jsonl", 0.98, 0.03, 0.96),  # 0.983 / 0.025 / 0.969
+    ("generalisation_batch28.jsonl", 1.00, 0.04, 0.93),  # 1.000 / 0.031 / 0.933
+    ("generalisation_batch29.jsonl", 1.00, 0.03, 0.96),  # 1.000 / 0.025 / 0.967
+    ("generalisation_batch30.jsonl", 1.00, 0.04, 0.95),  # 1.000 / 0.031 / 0.952
     ("generalisation_batch31.jsonl", 1.00, 0.05, 0.95),  # 1.000 / 0.044 / 0.955
     ("generalisation_batch32.jsonl", 1.00, 0.02, 0.95),  # 1.000 / 0.019 / 0.959
-    ("generalisation_batch33.jsonl", 0.98, 0.04, 0.95),  # 0.983 / 0.037 / 0.952
-    ("generalisation_batch34.jsonl", 1.00, 0.03, 0.95),  # 1.000 / 0.025 / 0.951
-    ("generalisation_batch35.jsonl", 1.00, 0.03, 0.96),  # 1.000 / 0.025 / 0.966
-    ("generalisation_batch36.jsonl", 0.98, 0.02, 0.92),  # 0.983 / 0.013 / 0.928
-    ("generalisation_batch37.jsonl", 1.00, 0.03, 0.95),  # 1.000 / 0.025 / 0.959
-    ("generalisation_batch38.jsonl", 1.00, 0.03, 0.96),  # 1.000 / 0.025 / 0.970
-    ("generalisation_batch39.jsonl", 1.00, 0.02, 0.95),  # 1.000 / 0.013 / 0.955
-    ("generalisation_batch40.jsonl", 1.00, 0.04, 0.93),  # 1.000 / 0.031 / 0.931
-    ("generalisation_batch41.jsonl", 1.00, 0.01, 0.94),  # 1.000 / 0.006 / 0.948
-    ("generalisation_batch42.jsonl", 0.98, 0.02, 0.95),  # 0.983 / 0.013 / 0.958
-    ("generalisation_batch43.jsonl", 1.00, 0.04, 0.95),  # 1.000 / 0.031 / 0.959
-    ("generalisation_batch44.jsonl", 1.00, 0.02, 0.95),  # 1.000 / 0.013 / 0.958
+    ("generalisation_batch33.jsonl", 0.98, 0.04, 0.95),  # 0.983 / 0.037 / 0.955
+    ("generalisation_batch34.jsonl", 1.00, 0.03, 0.96),  # 1.000 / 0.025 / 0.966
+    ("generalisation_batch35.jsonl", 1.00, 0.03, 0.96),  # 1.000 / 0.025 / 0.970
+    ("generalisation_batch36.jsonl", 0.98, 0.02, 0.93),  # 0.983 / 0.013 / 0.939
+    ("generalisation_batch37.jsonl", 1.00, 0.03, 0.96),  # 1.000 / 0.025 / 0.970
+    ("generalisation_batch38.jsonl", 1.00, 0.02, 0.97),  # 1.000 / 0.019 / 0.974
+    ("generalisation_batch39.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.013 / 0.962
+    ("generalisation_batch40.jsonl", 1.00, 0.04, 0.93),  # 1.000 / 0.031 / 0.934
+    ("generalisation_batch41.jsonl", 1.00, 0.00, 0.96),  # 1.000 / 0.000 / 0.962
+    ("generalisation_batch42.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.013 / 0.965
+    ("generalisation_batch43.jsonl", 1.00, 0.04, 0.96),  # 1.000 / 0.031 / 0.966
+    ("generalisation_batch44.jsonl", 1.00, 0.01, 0.96),  # 1.000 / 0.006 / 0.970
+    ("generalisation_batch45.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.019 / 0.962
+    ("generalisation_batch46.jsonl", 0.98, 0.05, 0.97),  # 0.983 / 0.050 / 0.974
+    ("generalisation_batch47.jsonl", 0.98, 0.05, 0.96),  # 0.983 / 0.044 / 0.966
+    ("generalisation_batch48.jsonl", 1.00, 0.02, 0.96),  # 1.000 / 0.013 / 0.966
 ])
 def test_combined_triage_on_the_generalisation_batches(rules, semantic, name: str, caught: float, asked: float,  # type: ignore[no-untyped-def]
                                               fragile_f1: float) -> None:
