@@ -4,10 +4,12 @@ Twilio-faithful client that signs every webhook exactly as Twilio does."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import socket
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from callcenter.calls.state_text import StateText
 from callcenter.config import PROJECT_ROOT, Settings
+from callcenter.store.migrate import upgrade
 from callcenter.store.urls import sync_url
 from callcenter.telephony.signature import sign
 from callcenter.web.app import init_app
@@ -68,11 +71,25 @@ def postgres_database() -> Iterator[str | None]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_at_head(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once for the session: each test starts from a copy, as each
+    test on PostgreSQL starts from the session's database emptied (the migrations from nothing
+    cost ~80 ms a test; tests/store/test_migrations.py runs them on a file of its own)."""
+    path = tmp_path_factory.mktemp("sqlite_at_head") / "callcenter.db"
+    upgrade(f"sqlite:///{path}")
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
-def database_url(postgres_database: str | None, tmp_path: Path) -> Iterator[str]:
-    """A clean database for one test."""
+def database_url(postgres_database: str | None, tmp_path: Path, sqlite_at_head: Path) -> Iterator[str]:
+    """A clean database at the schema's head for one test."""
     if postgres_database is None:
-        yield f"sqlite:///{tmp_path / 'callcenter.db'}"
+        path = tmp_path / "callcenter.db"
+        shutil.copyfile(sqlite_at_head, path)
+        yield f"sqlite:///{path}"
         return
     engine = sa.create_engine(sync_url(postgres_database))
     with engine.begin() as conn:
@@ -82,7 +99,10 @@ def database_url(postgres_database: str | None, tmp_path: Path) -> Iterator[str]
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))
         elif existing:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
+            # DELETE, not TRUNCATE: on tables of a few rows it is three times faster (TRUNCATE makes
+            # new files for every table); sequences go on, as they did with TRUNCATE.
+            for table in TABLES:
+                conn.execute(sa.text(f"DELETE FROM {table}"))
     engine.dispose()
     yield postgres_database
 

@@ -20,6 +20,7 @@ Pitfalls of vosk 0.3.45 handled here:
 
 from __future__ import annotations
 
+import collections
 import json
 import re
 import threading
@@ -101,6 +102,52 @@ DEFAULT_MAX_IDLE = 8
 MAX_MENUS_KEPT = 64
 
 
+# Native models loaded in this process, by what their folder holds: a Kaldi model is read-only once
+# loaded (recognisers keep their own state), a few hundred MB and seconds to load, so engines on
+# the same model (a server rebuilt in the same process, every in-process test server, each with
+# its own tuned folder of links, see chunking.py) share it. The key is each part's real file and
+# its size, inode and time, and the configuration's text: a model pulled again, or a chunk size
+# changed, is loaded anew. A few are kept (a server has one per language), the oldest dropped.
+_NATIVE: collections.OrderedDict[tuple[Any, ...], Any] = collections.OrderedDict()
+_NATIVE_KEPT = 4
+_NATIVE_LOCK = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[Any, ...]:
+    parts: list[tuple[Any, ...]] = []
+    for part in sorted(path.iterdir()):
+        if part.name == "conf":
+            parts.extend((part.name, conf.name, conf.read_bytes())
+                         for conf in sorted(part.iterdir()) if conf.is_file())
+        else:
+            real = part.resolve()
+            stat = real.stat()
+            parts.append((part.name, str(real), stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    final = (path / "am" / "final.mdl").resolve()
+    stat = final.stat()
+    return (*parts, (str(final), stat.st_ino, stat.st_size, stat.st_mtime_ns))
+
+
+def _native_model(vosk: Any, path: Path) -> Any:
+    try:
+        key = _identity(path)
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read the model folder ({exc})") from exc
+    with _NATIVE_LOCK:
+        model = _NATIVE.get(key)
+        if model is None:
+            vosk.SetLogLevel(-1)
+            try:
+                model = vosk.Model(model_path=str(path))
+            except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
+                raise ModelError(f"{path}: vosk could not load the model ({exc})") from exc
+            _NATIVE[key] = model
+            while len(_NATIVE) > _NATIVE_KEPT:
+                _NATIVE.popitem(last=False)
+        _NATIVE.move_to_end(key)
+        return model
+
+
 class VoskModel(SpeechModel):
     """A Vosk model loaded from a folder, shared by all calls (loading takes seconds: do it once)."""
 
@@ -118,12 +165,8 @@ class VoskModel(SpeechModel):
             raise ModelError(f"{self.path}: not a Vosk model folder (no am/final.mdl or conf/model.conf)")
         import vosk  # here: the rest of the package needs no native library
 
-        vosk.SetLogLevel(-1)
         self._vosk = vosk
-        try:
-            self._model = vosk.Model(model_path=str(self.path))
-        except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
-            raise ModelError(f"{self.path}: vosk could not load the model ({exc})") from exc
+        self._model = _native_model(vosk, self.path)
         self.sample_rate = model_sample_rate(self.path)
         self.grammar_capable = supports_grammar(self.path)
         self._has_unknown = self._model.vosk_model_find_word(UNKNOWN_WORD) != -1

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 
 from callcenter.speech.engine import SpeechEngine
 from callcenter.speech.events import FinalTranscript, SpeechEvent
 from callcenter.speech.stream_token import make_stream_token
-from callcenter.speech.vosk_engine import VoskModel
+from callcenter.speech.vosk_engine import VoskModel, _native_model
 from tests.speech import twilio_messages as tw
 from tests.speech.conftest import silence, utterance
 
@@ -136,3 +138,47 @@ async def test_a_menu_answer_ends_sooner_than_free_speech(korean_model: VoskMode
     assert (menu.text, menu.grammar, free.grammar) == ("하나", True, False)
     assert menu_at - menu.speech_end_ms < 400  # complete_silence_ms (250) and a frame or two
     assert free_at - free.speech_end_ms >= 700  # end_silence_ms: the caller may go on
+
+
+def test_engines_on_one_folder_share_the_loaded_model(korean_model: VoskModel) -> None:
+    # Loading takes seconds and a few hundred MB: a second engine in the process takes the same one.
+    again = VoskModel(korean_model.path)
+    assert again._model is korean_model._model
+    assert again.recognizer(None) is not None
+
+
+def test_a_model_pulled_again_into_its_folder_is_loaded_anew(tmp_path: Path) -> None:
+    class Loader:  # the one call of the vosk module this makes: counted, on a folder of files
+        def __init__(self) -> None:
+            self.loaded: list[str] = []
+
+        def SetLogLevel(self, level: int) -> None:  # noqa: N802 - vosk's name
+            pass
+
+        def Model(self, model_path: str) -> object:  # noqa: N802 - vosk's name
+            self.loaded.append(model_path)
+            return object()
+
+    original = tmp_path / "original"
+    final = original / "am" / "final.mdl"
+    final.parent.mkdir(parents=True)
+    final.write_bytes(b"model")
+    (original / "conf").mkdir()
+    (original / "conf" / "model.conf").write_text("--min-active=200\n")
+    vosk = Loader()
+    first = _native_model(vosk, original)
+    assert _native_model(vosk, original) is first and len(vosk.loaded) == 1
+    # Another folder of links to the same parts with the same configuration: the same model.
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "am").symlink_to(original / "am")
+    (links / "conf").mkdir()
+    (links / "conf" / "model.conf").write_text("--min-active=200\n")
+    assert _native_model(vosk, links) is first and len(vosk.loaded) == 1
+    # Its configuration changed (a chunk size): loaded anew.
+    (links / "conf" / "model.conf").write_text("--min-active=200\n--frames-per-chunk=12\n")
+    assert _native_model(vosk, links) is not first and len(vosk.loaded) == 2
+    # The model pulled again: loaded anew.
+    stat = final.stat()
+    os.utime(final, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert _native_model(vosk, original) is not first and len(vosk.loaded) == 3
