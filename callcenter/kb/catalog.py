@@ -97,17 +97,19 @@ class KbCatalog:
         known = set(await self.store.names(KIND))
         problems: list[str] = []
         self._files = {}
+        new: dict[str, tuple[str, str, str]] = {}
+        sources: dict[str, object] = {}
         for parsed, text in files:
             problems += [str(f) for f in parsed.faults]
             if parsed.entry is None or text is None or parsed.faults:
                 continue
             entry_id = parsed.entry.id
             self._files[entry_id] = (parsed.source, content_sha256(text))
-            if entry_id not in known:
-                imported = await self.store.import_first(KIND, entry_id, text,
-                                                         comment=f"imported from {self.folder.name}/{parsed.relative}")
-                if imported is not None:
-                    _LOGGER.info("knowledge entry %s: imported from %s as version 1", entry_id, parsed.source)
+            if entry_id not in known and entry_id not in new:
+                new[entry_id] = (entry_id, text, f"imported from {self.folder.name}/{parsed.relative}")
+                sources[entry_id] = parsed.source
+        for imported in await self.store.import_first_many(KIND, list(new.values())):
+            _LOGGER.info("knowledge entry %s: imported from %s as version 1", imported.name, sources[imported.name])
         for problem in problems[:20]:
             _LOGGER.error("knowledge entry file refused: %s", problem)
         self._file_problems = problems
@@ -125,12 +127,16 @@ class KbCatalog:
         running = dict(self._running)
         for entry_id in set(running) - set(live):
             del running[entry_id]
-        for entry_id, number in live.items():
-            if entry_id in running and running[entry_id][0] == number:
-                continue
-            if (entry_id, number) in self._stored_problems:
-                continue
-            stored = await self.store.get(KIND, entry_id, number)
+        wanted = {entry_id: number for entry_id, number in live.items()
+                  if not (entry_id in running and running[entry_id][0] == number)
+                  and (entry_id, number) not in self._stored_problems}
+        # Many to read (a start): every live version in one query; a pointer moved since ``live``
+        # was read is read on its own below.
+        fetched = {v.name: v for v in await self.store.live_all(KIND)} if len(wanted) > 1 else {}
+        for entry_id, number in wanted.items():
+            stored = fetched.get(entry_id)
+            if stored is None or stored.version != number:
+                stored = await self.store.get(KIND, entry_id, number)
             if stored is None:
                 continue
             entry = _ENTRIES.get((entry_id, stored.sha256))

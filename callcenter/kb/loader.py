@@ -67,9 +67,21 @@ def read_entry_texts(root: Path) -> list[tuple[ParsedEntry, str | None]]:
             parsed.append((ParsedEntry(source, None, (Fault(source, 1, f"cannot read: {exc}"),),
                                        relative=path.relative_to(root).as_posix()), None))
             continue
-        parsed.append((replace(parse_entry(text, source, validator),
-                               relative=path.relative_to(root).as_posix()), text))
+        known = _PARSED.get((source, text))
+        if known is None:
+            known = parse_entry(text, source, validator)
+            if len(_PARSED) >= _PARSED_KEPT:
+                _PARSED.clear()
+            _PARSED[(source, text)] = known
+        parsed.append((replace(known, relative=path.relative_to(root).as_posix()), text))
     return parsed
+
+
+# Entry files parsed in this process, by name and text: parsing is pure (the YAML composed with
+# its line marks, then validated: ~8 ms a file) and a server reads every file at each start and
+# each reload, nearly always unchanged. The outcome is immutable; a changed file is parsed again.
+_PARSED: dict[tuple[str, str], ParsedEntry] = {}
+_PARSED_KEPT = 2048
 
 
 def parse_text(text: str, source: str, relative: str = "") -> ParsedEntry:

@@ -7,7 +7,7 @@ transaction. Two writers racing for the same version number: one wins, the other
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, select
@@ -126,6 +126,39 @@ class VersionStore:
                                    make_live=True, only_first=True)
         except VersionError:
             return None
+
+    async def import_first_many(self, kind: str, documents: Sequence[tuple[str, str, str]]) -> list[Version]:
+        """:meth:`import_first` for many ``(name, content, comment)`` at once, in one transaction
+        (a first start imports every bundled entry: one commit, not one each). Those with a
+        version already are left out; if another process imports at the same moment, each is
+        imported on its own instead, as :meth:`import_first` does."""
+        if not documents:
+            return []
+        now = self.clock()
+        names = [name for name, _, _ in documents]
+        try:
+            async with self.db.sessions() as session, session.begin():
+                known = set(await session.scalars(select(DocumentVersion.name).where(
+                    DocumentVersion.kind == kind, DocumentVersion.name.in_(names)).distinct()))
+                imported: list[Version] = []
+                for name, content, comment in documents:
+                    if name in known:
+                        continue
+                    known.add(name)
+                    sha = content_sha256(content)
+                    row = DocumentVersion(kind=kind, name=name, version=1, status=PUBLISHED, content=content,
+                                          sha256=sha, created_by="system", created_at=now, comment=comment,
+                                          diff="", diff_from=None)
+                    session.add(row)
+                    self._point(session, None, kind, name, 1, "system", now)
+                    record_audit(session, "system", f"{kind}.import", f"{kind}:{name}",
+                                 {"version": 1, "comment": comment, "sha256": sha, "from": None}, now)
+                    imported.append(_version(row, 1))
+        except IntegrityError:
+            one_by_one = [await self.import_first(kind, name, content, comment=comment)
+                          for name, content, comment in documents]
+            return [v for v in one_by_one if v is not None]
+        return imported
 
     async def rollback(self, kind: str, name: str, version: int, *, by: str) -> Version:
         """Make the earlier published ``version`` live again."""
