@@ -34,7 +34,29 @@ import load  # noqa: E402
 import replay  # noqa: E402
 
 from callcenter.config import Settings  # noqa: E402
-from callcenter.store import database, sqlite_checkpoint  # noqa: E402
+from callcenter.store import database, sqlite_checkpoint, sqlite_inline  # noqa: E402
+
+
+class Trace:
+    """Every statement the server's SQLite connections start while ``on``, with its connection's
+    number, in the order they ran (the server runs them on one thread): bench/sql_replay.py runs
+    them again, values included, against the file as it was before them."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.statements: list[tuple[int, str]] = []
+        self._count = 0
+
+    def connect(self, *args: object, **kwargs: object) -> sqlite3.Connection:
+        connection = sqlite3.connect(*args, **kwargs)  # type: ignore[arg-type]
+        number = self._count
+        self._count += 1
+
+        def traced(sql: str) -> None:
+            if self.on and not sql.startswith("--"):  # "--": a trigger's statements
+                self.statements.append((number, sql))
+        connection.set_trace_callback(traced)
+        return connection
 
 
 def wal_frames(wal: bytes) -> tuple[int, list[tuple[int, bool]]]:
@@ -64,6 +86,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--keep", help="copy the database there at the end")
     parser.add_argument("--page-types", action="store_true", help="count leaf, interior and overflow pages apart")
+    parser.add_argument("--trace", help="a folder: the file before the measured calls and their statements, "
+                                        "for bench/sql_replay.py")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -77,6 +101,11 @@ def main() -> int:
         connection.execute("PRAGMA wal_autocheckpoint=0")
 
     database._sqlite_pragmas = no_autocheckpoint
+    trace = Trace()
+    if args.trace:
+        sqlite_inline.sqlite3 = type(sys)("sqlite3_traced")  # type: ignore[assignment]
+        sqlite_inline.sqlite3.__dict__.update(sqlite3.__dict__)
+        sqlite_inline.sqlite3.connect = trace.connect  # type: ignore[attr-defined]
     fake_port, port = load.free_port(), load.free_port()
     fake = subprocess.Popen([load.CLI, "fake-twilio", "--port", str(fake_port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
@@ -101,7 +130,13 @@ def main() -> int:
             conn.execute("PRAGMA wal_autocheckpoint=0")
             busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             assert not busy, "the log could not be emptied"
+            if args.trace:
+                Path(args.trace).mkdir(parents=True, exist_ok=True)
+                # The log is empty: the file holds every page, as the server's b-trees left them.
+                shutil.copy(path, Path(args.trace) / "start.db")
+                trace.on = True
             result = replay.client(base, args.calls, args.concurrency)
+            trace.on = False
             time.sleep(0.5)
             page_size, frames = wal_frames((work / "callcenter.db-wal").read_bytes())
             names = {page: f"{name} ({kind})" if args.page_types else name
@@ -117,6 +152,9 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     webhooks = len(result.latencies)
+    if args.trace:
+        with open(Path(args.trace) / "trace.json", "w", encoding="utf-8") as out:
+            json.dump({"webhooks": webhooks, "statements": trace.statements}, out)
     commits = sum(1 for _, end in frames if end)
     by_tree = collections.Counter(names.get(page, "(other: freelist or schema)") for page, _ in frames)
     print(f"{args.calls} calls x 4 webhooks at concurrency {args.concurrency} after {args.prefill} calls: "
