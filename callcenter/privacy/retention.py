@@ -74,12 +74,17 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
     analyses_before = now - timedelta(days=retention.analyses_days)
     receipts_before = now - timedelta(days=retention.receipts_days)
     old_calls = select(Call.call_sid).where(Call.created_at < calls_before)
-    # Past their own retention, whatever their call: (name, model, primary key, condition).
+    # Past their own retention, whatever their call: (name, model, the first column of its primary
+    # key, condition). A batch deletes the rows past their retention among those whose key starts
+    # with one of the values chosen (the receipts: of up to BATCH calls, those aged). No index
+    # serves the receipts' age: each batch reads the table in the order the receipts came until it
+    # has its calls (a periodic job; docs/performance.md, part 9a), where an index on it would be
+    # one more page to write at every call event.
     aged: list[tuple[str, Any, Any, Any]] = [
         ("call_notes", CallNote, CallNote.id, CallNote.at < analyses_before),
         ("routing_decisions", RoutingDecision, RoutingDecision.id, RoutingDecision.at < analyses_before),
         ("triage_feedback", TriageFeedback, TriageFeedback.id, TriageFeedback.at < analyses_before),
-        ("webhook_receipts", WebhookReceipt, WebhookReceipt.key, WebhookReceipt.created_at < receipts_before),
+        ("webhook_receipts", WebhookReceipt, WebhookReceipt.call_sid, WebhookReceipt.created_at < receipts_before),
         ("appointments", Appointment, Appointment.id, Appointment.slot_id.in_(
             select(AppointmentSlot.id).where(AppointmentSlot.starts_at < calls_before))),
     ]
@@ -125,7 +130,8 @@ async def purge(db: Database, retention: Retention, key: bytes, now: datetime, *
                 keys = list(await session.scalars(select(pk).where(where).limit(BATCH)))
                 if not keys:
                     break
-                await session.execute(delete(model).where(pk.in_(keys)).execution_options(synchronize_session=False))
+                await session.execute(delete(model).where(pk.in_(set(keys)), where)
+                                      .execution_options(synchronize_session=False))
     # Calls stored before 0008 kept the number: hash it for matching, mask it for screens.
     after = ""
     while True:

@@ -184,7 +184,8 @@ class CallTx:
     async def receipt(self, key: str) -> str | None:
         if key == self.prefetched:
             return self.previous
-        row = await prepared.first(self.connection, _SELECT_RECEIPT, {"key": key})
+        assert self.call is not None
+        row = await prepared.first(self.connection, _SELECT_RECEIPT, {"sid": self.call.call_sid, "key": key})
         return None if row is None else row[0]
 
     def append(self, at: datetime, entry: str, kind: str, payload: dict[str, Any],
@@ -234,16 +235,16 @@ _UPDATE_CALL = _CALLS.update().where(_WHERE_SID)
 _INSERT_LOG = _LOG.insert()
 _INSERT_RECEIPT = _RECEIPTS.insert()
 _SELECT_CALL = select(*_ROW).where(_WHERE_SID).with_for_update(of=_CALLS)
-_SELECT_CALL_AND_RECEIPT = _SELECT_CALL.add_columns(
-    select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key")).scalar_subquery())
+# A request's receipt is looked up within its call: the receipts' key is (call_sid, key).
+_SELECT_RECEIPT = select(_RECEIPTS.c.response).where(_RECEIPTS.c.call_sid == bindparam("sid"),
+                                                     _RECEIPTS.c.key == bindparam("key"))
+_SELECT_CALL_AND_RECEIPT = _SELECT_CALL.add_columns(_SELECT_RECEIPT.scalar_subquery())
 # On SQLite the state is read as its text, parsed by the call's service only when it is not the
 # text it last wrote (calls/state_text.py); psycopg parses JSON columns itself.
 _ROW_TEXT = tuple(type_coerce(c, Text).label(c.key) if c is _CALLS.c.state else c for c in _ROW)
 _SELECT_CALL_TEXT = select(*_ROW_TEXT).where(_WHERE_SID)
-_SELECT_CALL_TEXT_AND_RECEIPT = _SELECT_CALL_TEXT.add_columns(
-    select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key")).scalar_subquery())
+_SELECT_CALL_TEXT_AND_RECEIPT = _SELECT_CALL_TEXT.add_columns(_SELECT_RECEIPT.scalar_subquery())
 _SELECT_POSITION = select(_CALLS.c.call_sid, _CALLS.c.next_seq).where(_WHERE_SID).with_for_update(of=_CALLS)
-_SELECT_RECEIPT = select(_RECEIPTS.c.response).where(_RECEIPTS.c.key == bindparam("key"))
 _CREATE_CALL = {"sqlite": sqlite_insert(_CALLS).on_conflict_do_nothing(),
                 "postgresql": pg_insert(_CALLS).on_conflict_do_nothing()}
 

@@ -108,6 +108,25 @@ async def test_purge_deletes_what_is_past_its_retention(db: Database, batch: int
     assert await purge(db, retention, KEY, NOW) == dict.fromkeys(done, 0)
 
 
+@pytest.mark.parametrize("batch", [1, 200])
+async def test_receipts_go_by_age_each_on_its_own(db: Database, batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Receipts are deleted by their call's key (0016): a call's younger receipts stay, and the
+    # same request key in two calls is two receipts.
+    monkeypatch.setattr(retention_module, "BATCH", batch)
+    async with db.sessions() as session, session.begin():
+        for sid in ("CA-new-alice", "CA-new-bob"):
+            for key, hours in (("tok:a", 72), ("tok:b", 47), ("tok:c", 1)):
+                session.add(WebhookReceipt(key=key, call_sid=sid, response=key,
+                                           created_at=NOW - timedelta(hours=hours)))
+    retention = Retention(calls_days=183, analyses_days=365, receipts_days=2)
+    counts = await purge(db, retention, KEY, NOW)
+    assert counts["webhook_receipts"] == 4 + 2  # the seeded ones, all older than two days, and two tok:a
+    async with db.sessions() as session:
+        left = sorted(tuple(r) for r in await session.execute(select(WebhookReceipt.call_sid, WebhookReceipt.key)))
+    assert left == [("CA-new-alice", "tok:b"), ("CA-new-alice", "tok:c"), ("CA-new-bob", "tok:b"),
+                    ("CA-new-bob", "tok:c")]
+
+
 async def test_the_server_purges_in_the_background(db: Database) -> None:
     retention = Retention(calls_days=183, analyses_days=365, receipts_days=2)
     task = asyncio.create_task(purge_periodically(db, retention, KEY, lambda: NOW, every_seconds=3600,
