@@ -123,9 +123,10 @@ class CallService:
             return IvrEngine(flow)
         return IvrEngine(flow, cores.knowledge, cores.triage, cores.hours, cores.semantic)
 
-    async def _with_history(self, event: CallStarted, call_sid: str, now: datetime) -> CallStarted:
-        """The caller's recent calls, counted now, ride on the start event (the engine reads no DB)."""
-        hashed = caller_key(self.caller_hash_key, event.caller)
+    async def _with_history(self, event: CallStarted, call_sid: str, now: datetime,
+                            hashed: str | None) -> CallStarted:
+        """The caller's recent calls, counted now, ride on the start event (the engine reads no DB);
+        ``hashed``: the caller's keyed hash (``caller_key``), None for a withheld number."""
         if hashed is None:
             return event
         counts = await caller_history(self.db, hashed, call_sid, now)
@@ -179,7 +180,9 @@ class CallService:
         create = None
         made: Kept | None = None
         if isinstance(event, CallStarted):
-            event = await self._with_history(event, call_sid, now)
+            # One keyed hash of the number for both its uses (the history, the stored row).
+            hashed = caller_key(self.caller_hash_key, event.caller)
+            event = await self._with_history(event, call_sid, now, hashed)
             flow = self.catalog.current(self.flow_id)
             if flow is None:
                 raise FlowUnavailable(f"no valid flow {self.flow_id!r} is loaded")
@@ -188,7 +191,7 @@ class CallService:
                 made = self.texts.encode(initial, None)
             create = dict(flow_id=flow.id, flow_version=flow.version,
                           caller=stored_caller(event.caller) if event.caller else None,
-                          caller_hash=caller_key(self.caller_hash_key, event.caller),
+                          caller_hash=hashed,
                           called=event.called or None, status=initial.status,
                           state=initial.to_dict() if made is None else stored(made), next_seq=0,
                           created_at=now, updated_at=now)

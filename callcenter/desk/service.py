@@ -19,8 +19,7 @@ the cluster's scheduler (``callcenter/cluster``), once per period across all pro
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -118,11 +117,20 @@ def _address(user: User) -> str:
 
 class InCallSteps:
     """The desk steps of one IVR step, stored in the IVR step's own transaction (one call event,
-    one transaction; ``Desk.in_call_steps``)."""
+    one transaction; ``Desk.in_call_steps``). Used around that transaction (``async with``): the
+    desk's turn its steps claimed is given back on leaving, once the transaction is over. (A class
+    of its own, not a generator-based context manager: one is entered at every call event.)"""
 
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
         self.claimed = False
+
+    async def __aenter__(self) -> InCallSteps:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self.claimed:
+            await self._desk._turns.end_step()
 
     async def store(self, tx: CallTx, call_sid: str, events: Sequence[DeskEvent]) -> list[Stepped] | None:
         """Step and store ``events`` in ``tx``, in order; ``None`` when a routing pass holds or
@@ -187,17 +195,11 @@ class Desk:
             _LOGGER.warning("call %s: desk step %s on a call with no log", call_sid, event.kind)
         return Stepped(after, tuple(c for c in commands if not isinstance(c, STORED)))
 
-    @asynccontextmanager
-    async def in_call_steps(self) -> AsyncIterator[InCallSteps]:
-        """Around an IVR step's transaction: the desk steps it causes (a hand-over, a hang-up) may
-        be stored in that transaction (``InCallSteps.store``); the desk's turn they claimed is
-        given back here, once the transaction is over. Takes nothing on entry."""
-        steps = InCallSteps(self)
-        try:
-            yield steps
-        finally:
-            if steps.claimed:
-                await self._turns.end_step()
+    def in_call_steps(self) -> InCallSteps:
+        """Around an IVR step's transaction (``async with``): the desk steps it causes (a hand-over,
+        a hang-up) may be stored in that transaction (``InCallSteps.store``); the desk's turn they
+        claimed is given back on leaving, once the transaction is over. Takes nothing on entry."""
+        return InCallSteps(self)
 
     async def step(self, call_sid: str, event: DeskEvent) -> Stepped:
         """Step one event (side by side with other calls' steps, never inside a routing pass)."""
