@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from callcenter.calls.cores import Cores
 from callcenter.calls.history import caller_history
@@ -46,6 +47,21 @@ Renderer = Callable[[Sequence[Command], CallState], str]
 WaitEstimator = Callable[[str, Transfer], Awaitable[tuple[float | None, int]]]
 # (call_sid, transfer) -> agents logged in who could take that caller.
 OnDutyCounter = Callable[[str, Transfer], Awaitable[int]]
+
+
+class HandOverSeen(Protocol):
+    """What the desk says of a caller handed over now (``desk.service.HandOverLook``)."""
+
+    @property
+    def on_duty(self) -> int: ...
+    @property
+    def seconds(self) -> float | None: ...
+    @property
+    def position(self) -> int: ...
+
+
+# (call_sid, transfer) -> both the count of agents on duty and the wait estimate, from one read.
+HandOverLooker = Callable[[str, Transfer], Awaitable[HandOverSeen]]
 # call_sid -> the agent who talked with that caller (None: nobody was ever connected).
 ServedBy = Callable[[str], Awaitable[int | None]]
 # What the dispatcher stores in a step's own transaction once the step's log entries are appended
@@ -96,12 +112,16 @@ class CallService:
     def __init__(self, db: Database, catalog: FlowCatalog, flow_id: str, clock: Clock = utc_now,
                  cores: Cores | None = None,
                  estimate_wait: WaitEstimator | None = None, count_on_duty: OnDutyCounter | None = None,
-                 caller_hash_key: bytes = b"", served_by: ServedBy | None = None) -> None:
+                 caller_hash_key: bytes = b"", served_by: ServedBy | None = None,
+                 look_at_hand_over: HandOverLooker | None = None) -> None:
+        """``look_at_hand_over``: the count and the estimate a hand-over needs, read together
+        (``count_on_duty`` and ``estimate_wait`` each read the roster); both must be given too."""
         self.db = db
         self.catalog = catalog
         self.cores = cores
         self.estimate_wait = estimate_wait
         self.count_on_duty = count_on_duty
+        self.look_at_hand_over = look_at_hand_over
         # Asked when a caller's conference ends: did a person talk with them (the survey after an agent)?
         self.served_by = served_by
         self.flow_id = flow_id
@@ -156,6 +176,20 @@ class CallService:
             _LOGGER.exception("call %s: who handled the caller could not be read", call_sid)
             return None
         return None if agent is None else AgentHandled(agent)
+
+    async def _look(self, call_sid: str, before: CallState, commands: Sequence[Command]
+                    ) -> tuple[Transfer, HandOverSeen] | None:
+        """At a hand-over that asks both the agents on duty and the wait, the desk's answer to
+        both from one read, with the transfer it was read for; ``None``: each is asked as before."""
+        transfer = next((c for c in commands if isinstance(c, Transfer)), None)
+        if (self.look_at_hand_over is None or transfer is None or before.status == "transferred"
+                or self.count_on_duty is None or self.estimate_wait is None):
+            return None
+        try:
+            return transfer, await self.look_at_hand_over(call_sid, transfer)
+        except Exception:  # noqa: BLE001 - asked again apart, each failing as it always did
+            _LOGGER.info("call %s: the hand-over's look failed; on duty and the wait read apart", call_sid)
+            return None
 
     def _early_estimate(self, call_sid: str, commands: Sequence[Command]
                         ) -> tuple[Transfer, asyncio.Task[tuple[float | None, int]]] | None:
@@ -225,12 +259,15 @@ class CallService:
                 state, _ = engine.step(state, handled, now)
                 tx.append(now, "event", handled.kind, event_to_dict(handled), "desk")
             new_state, commands = engine.step(state, event, now)
-            # Handing over to a person: the wait estimate is read while the agents on duty are
-            # counted (two reads at once, not one after the other, under the call's lock; on
-            # PostgreSQL, where reads are round trips); it is used only if the step still hands
+            # Handing over to a person: the agents on duty and the wait estimate are read
+            # together (``look_at_hand_over``: one read of the roster, not two); without it the
+            # estimate is read while the agents are counted (two reads at once on PostgreSQL,
+            # where reads are round trips). Either estimate is used only if the step still hands
             # over the same way once the count is known.
-            early = self._early_estimate(call_sid, commands)
-            observed = await self._on_duty(call_sid, state, commands)
+            looked = await self._look(call_sid, state, commands)
+            early = None if looked is not None else self._early_estimate(call_sid, commands)
+            observed = (OnDuty(looked[0].queue, looked[1].on_duty) if looked is not None
+                        else await self._on_duty(call_sid, state, commands))
             if observed is not None:
                 # Who is on duty is an input like any other: logged before the event it shapes, so
                 # the caller is never promised a person nobody is there to be (and replay agrees).
@@ -249,8 +286,11 @@ class CallService:
                 early = None
             if transfer is not None and self.estimate_wait is not None:
                 # The wait the caller faces is an input like any other: logged, then stepped.
-                seconds, position = await (early[1] if early is not None
-                                           else self.estimate_wait(call_sid, transfer))
+                if looked is not None and transfer == looked[0]:
+                    seconds, position = looked[1].seconds, looked[1].position
+                else:
+                    seconds, position = await (early[1] if early is not None
+                                               else self.estimate_wait(call_sid, transfer))
                 estimated = WaitEstimated(seconds, position)
                 new_state, more = engine.step(new_state, estimated, now)
                 tx.append(now, "event", estimated.kind, event_to_dict(estimated), "desk")

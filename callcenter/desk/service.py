@@ -68,7 +68,7 @@ Clock = Callable[[], datetime]
 # One routing pass at a time across the cluster (and presence changes, which it observes).
 ROUTING_LOCK = "desk.routing"
 
-__all__ = ["Desk", "DeskError", "HandleTime", "InCallSteps", "OpenEntry", "Stepped"]
+__all__ = ["Desk", "DeskError", "HandOverLook", "HandleTime", "InCallSteps", "OpenEntry", "Stepped"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,17 @@ class Stepped:
 
     entry: Entry
     commands: tuple[DeskCommand, ...] = ()
+
+
+@dataclass(frozen=True)
+class HandOverLook:
+    """A caller handed over now, as the desk sees them: the agents on duty who could take them
+    (``Desk.on_duty``), and the wait it would announce (``Desk.estimate``: seconds, ``None``
+    without an honest estimate, and position)."""
+
+    on_duty: int
+    seconds: float | None
+    position: int
 
 
 @dataclass(frozen=True)
@@ -363,6 +374,12 @@ class Desk:
     async def estimate(self, call_sid: str, transfer: cmd.Transfer) -> tuple[float | None, int]:
         """(seconds, position) a caller handed over now would wait, counting them in the queue;
         seconds is ``None`` when there is no honest estimate (docs/routing.md)."""
+        looked = await self.hand_over_look(call_sid, transfer)
+        return looked.seconds, looked.position
+
+    async def hand_over_look(self, call_sid: str, transfer: cmd.Transfer) -> HandOverLook:
+        """What ``on_duty`` and ``estimate`` say of a caller handed over now, from one read of the
+        roster (the call's service asks both at a hand-over: two reads of it before)."""
         now = self.clock()
         async with self.db.reading() as conn:
             # What queue_status would tell the caller among everyone waiting, from only what the
@@ -373,11 +390,11 @@ class Desk:
             me = self._newcomer(call_sid, transfer, now)
             # With nobody on duty for the caller there is no estimate to make (status_at says so
             # from the same roster): the handle times are not read for nothing.
-            handle = (await self._handle_seconds(conn, transfer.queue, now)
-                      if on_duty(me, roster, self.policy) else None)
+            staff = on_duty(me, roster, self.policy)
+            handle = await self._handle_seconds(conn, transfer.queue, now) if staff else None
         status = status_at(me, position_among(me, others, now.timestamp(), self.policy), roster, self.policy,
                            handle)
-        return status.estimated_wait_seconds, status.position
+        return HandOverLook(len(staff), status.estimated_wait_seconds, status.position)
 
     async def served_by(self, call_sid: str) -> int | None:
         """The agent who was connected with the caller (the last one, after a transfer), or ``None``
