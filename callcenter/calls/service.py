@@ -264,10 +264,14 @@ class CallService:
             # estimate is read while the agents are counted (two reads at once on PostgreSQL,
             # where reads are round trips). Either estimate is used only if the step still hands
             # over the same way once the count is known.
-            looked = await self._look(call_sid, state, commands)
-            early = None if looked is not None else self._early_estimate(call_sid, commands)
-            observed = (OnDuty(looked[0].queue, looked[1].on_duty) if looked is not None
-                        else await self._on_duty(call_sid, state, commands))
+            looked: tuple[Transfer, HandOverSeen] | None = None
+            early: tuple[Transfer, asyncio.Task[tuple[float | None, int]]] | None = None
+            observed: OnDuty | None = None
+            if any(isinstance(c, Transfer) for c in commands):  # most events hand nobody over
+                looked = await self._look(call_sid, state, commands)
+                early = None if looked is not None else self._early_estimate(call_sid, commands)
+                observed = (OnDuty(looked[0].queue, looked[1].on_duty) if looked is not None
+                            else await self._on_duty(call_sid, state, commands))
             if observed is not None:
                 # Who is on duty is an input like any other: logged before the event it shapes, so
                 # the caller is never promised a person nobody is there to be (and replay agrees).
