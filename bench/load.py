@@ -8,7 +8,7 @@ final status callback. The bare handler answers the same four requests with fixe
 same kind of process, so the ratio shows what our call path costs over aiohttp itself (same
 client, same machine, same run).
 
-    .venv/bin/python bench/load.py [--calls 200] [--concurrency 100] [--runs 5]
+    .venv/bin/python bench/load.py [--calls 200] [--concurrency 100] [--runs 5] [--pin-cpus]
         [--database-url postgresql://root@127.0.0.1:5432/bench] [--processes 2]
         [--profile var/load-profile.svg] [--cpu-per-process 0.4]
 
@@ -167,11 +167,22 @@ class Server:
     url: str
 
 
-def start(argv: list[str], env: dict[str, str], port: int, log: Path) -> Server:
+def start(argv: list[str], env: dict[str, str], port: int, log: Path, cpu: int | None = None) -> Server:
+    """``cpu``: the process and all its threads run on that CPU alone (``taskset``, ``--pin-cpus``)."""
     with log.open("ab") as out:
-        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
-                                   start_new_session=True)
+        process = subprocess.Popen((["taskset", "-c", str(cpu)] if cpu is not None else []) + argv, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
     return Server(process, f"http://127.0.0.1:{port}")
+
+
+def pinned_cpus(processes: int) -> tuple[list[int], set[int]]:
+    """``--pin-cpus``: a CPU of its own for each server (the last ones), the rest for this process
+    (the client) and the fake Twilio. On a machine with as many CPUs as processes there is none
+    left for the client: refused."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) <= processes:
+        raise SystemExit(f"--pin-cpus: {len(cpus)} CPUs for {processes} server(s) and the client")
+    return cpus[-processes:], set(cpus[:-processes])
 
 
 def warm(health: dict[str, object]) -> bool:
@@ -353,6 +364,13 @@ async def main_async(args: argparse.Namespace) -> int:
     our_rows: list[dict[str, float]] = []
     ratios: list[float] = []
     failures = 0
+    server_cpus: list[int | None] = [None] * args.processes
+    if args.pin_cpus:
+        pinned, rest = pinned_cpus(args.processes)
+        server_cpus = list(pinned)
+        os.sched_setaffinity(0, rest)  # the client; the fake Twilio started from here inherits it
+        print(f"servers on CPU {', '.join(map(str, pinned))}, the client on {', '.join(map(str, sorted(rest)))}",
+              flush=True)
     for run in range(1, args.runs + 1):
         work = Path(tempfile.mkdtemp(prefix="cc-load-"))
         log = work / "servers.log"
@@ -362,7 +380,7 @@ async def main_async(args: argparse.Namespace) -> int:
         try:
             port = free_port()
             bare = start([python, __file__, "--bare-server", str(port), "--bare-gc-young", str(args.bare_gc_young)],
-                         dict(os.environ), port, log)
+                         dict(os.environ), port, log, server_cpus[0])
             started.append(bare)
             await wait_ready([bare])
             await drive([bare.url], min(args.calls, 20), args.concurrency)  # warm-up
@@ -380,7 +398,7 @@ async def main_async(args: argparse.Namespace) -> int:
             for index in range(args.processes):
                 port = free_port()
                 servers.append(start([CLI, "serve", "--port", str(port)],
-                                     env, port, log))
+                                     env, port, log, server_cpus[index]))
                 started.append(servers[-1])
                 if args.cpu_per_process:
                     groups.append(CpuGroup.create(CPU_CGROUPS, f"cc-load-{os.getpid()}-{run}-{index}",
@@ -411,7 +429,8 @@ async def main_async(args: argparse.Namespace) -> int:
                 print(f"  kept {work}")
     print(f"\n{args.calls} calls x 4 webhooks, concurrency {args.concurrency}, {args.processes} process(es), "
           f"{'PostgreSQL' if args.database_url else 'SQLite'}"
-          f"{f', {args.cpu_per_process:g} core per server' if args.cpu_per_process else ''};"
+          f"{f', {args.cpu_per_process:g} core per server' if args.cpu_per_process else ''}"
+          f"{', each server on a CPU of its own' if args.pin_cpus else ''};"
           f" median (min-max) over {args.runs} runs")
     for name, rows in (("bare", bare_rows), ("ours", our_rows)):
         print(f"  {name:<6} webhooks/s {spread(rows, 'rps')}   p50 ms {spread(rows, 'p50')}"
@@ -435,6 +454,9 @@ def main() -> int:
     parser.add_argument("--profile-format", default="flamegraph", help="py-spy format: flamegraph, raw, speedscope")
     parser.add_argument("--cpu-per-process", type=float,
                         help="cap each server at this share of one core (cgroup v1, as root)")
+    parser.add_argument("--pin-cpus", action="store_true",
+                        help="each server (bare and ours) on a CPU of its own, the client and the fake "
+                             "Twilio on the others (taskset): the client never takes a server's CPU")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (logs, database)")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting given to our servers (repeatable), e.g. CALLCENTER_GC_YOUNG=10000")

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from callcenter.calls.cores import Cores
 from callcenter.calls.history import caller_history
@@ -46,6 +47,21 @@ Renderer = Callable[[Sequence[Command], CallState], str]
 WaitEstimator = Callable[[str, Transfer], Awaitable[tuple[float | None, int]]]
 # (call_sid, transfer) -> agents logged in who could take that caller.
 OnDutyCounter = Callable[[str, Transfer], Awaitable[int]]
+
+
+class HandOverSeen(Protocol):
+    """What the desk says of a caller handed over now (``desk.service.HandOverLook``)."""
+
+    @property
+    def on_duty(self) -> int: ...
+    @property
+    def seconds(self) -> float | None: ...
+    @property
+    def position(self) -> int: ...
+
+
+# (call_sid, transfer) -> both the count of agents on duty and the wait estimate, from one read.
+HandOverLooker = Callable[[str, Transfer], Awaitable[HandOverSeen]]
 # call_sid -> the agent who talked with that caller (None: nobody was ever connected).
 ServedBy = Callable[[str], Awaitable[int | None]]
 # What the dispatcher stores in a step's own transaction once the step's log entries are appended
@@ -96,12 +112,16 @@ class CallService:
     def __init__(self, db: Database, catalog: FlowCatalog, flow_id: str, clock: Clock = utc_now,
                  cores: Cores | None = None,
                  estimate_wait: WaitEstimator | None = None, count_on_duty: OnDutyCounter | None = None,
-                 caller_hash_key: bytes = b"", served_by: ServedBy | None = None) -> None:
+                 caller_hash_key: bytes = b"", served_by: ServedBy | None = None,
+                 look_at_hand_over: HandOverLooker | None = None) -> None:
+        """``look_at_hand_over``: the count and the estimate a hand-over needs, read together
+        (``count_on_duty`` and ``estimate_wait`` each read the roster); both must be given too."""
         self.db = db
         self.catalog = catalog
         self.cores = cores
         self.estimate_wait = estimate_wait
         self.count_on_duty = count_on_duty
+        self.look_at_hand_over = look_at_hand_over
         # Asked when a caller's conference ends: did a person talk with them (the survey after an agent)?
         self.served_by = served_by
         self.flow_id = flow_id
@@ -123,9 +143,10 @@ class CallService:
             return IvrEngine(flow)
         return IvrEngine(flow, cores.knowledge, cores.triage, cores.hours, cores.semantic)
 
-    async def _with_history(self, event: CallStarted, call_sid: str, now: datetime) -> CallStarted:
-        """The caller's recent calls, counted now, ride on the start event (the engine reads no DB)."""
-        hashed = caller_key(self.caller_hash_key, event.caller)
+    async def _with_history(self, event: CallStarted, call_sid: str, now: datetime,
+                            hashed: str | None) -> CallStarted:
+        """The caller's recent calls, counted now, ride on the start event (the engine reads no DB);
+        ``hashed``: the caller's keyed hash (``caller_key``), None for a withheld number."""
         if hashed is None:
             return event
         counts = await caller_history(self.db, hashed, call_sid, now)
@@ -156,6 +177,20 @@ class CallService:
             return None
         return None if agent is None else AgentHandled(agent)
 
+    async def _look(self, call_sid: str, before: CallState, commands: Sequence[Command]
+                    ) -> tuple[Transfer, HandOverSeen] | None:
+        """At a hand-over that asks both the agents on duty and the wait, the desk's answer to
+        both from one read, with the transfer it was read for; ``None``: each is asked as before."""
+        transfer = next((c for c in commands if isinstance(c, Transfer)), None)
+        if (self.look_at_hand_over is None or transfer is None or before.status == "transferred"
+                or self.count_on_duty is None or self.estimate_wait is None):
+            return None
+        try:
+            return transfer, await self.look_at_hand_over(call_sid, transfer)
+        except Exception:  # noqa: BLE001 - asked again apart, each failing as it always did
+            _LOGGER.info("call %s: the hand-over's look failed; on duty and the wait read apart", call_sid)
+            return None
+
     def _early_estimate(self, call_sid: str, commands: Sequence[Command]
                         ) -> tuple[Transfer, asyncio.Task[tuple[float | None, int]]] | None:
         transfer = next((c for c in commands if isinstance(c, Transfer)), None)
@@ -179,7 +214,9 @@ class CallService:
         create = None
         made: Kept | None = None
         if isinstance(event, CallStarted):
-            event = await self._with_history(event, call_sid, now)
+            # One keyed hash of the number for both its uses (the history, the stored row).
+            hashed = caller_key(self.caller_hash_key, event.caller)
+            event = await self._with_history(event, call_sid, now, hashed)
             flow = self.catalog.current(self.flow_id)
             if flow is None:
                 raise FlowUnavailable(f"no valid flow {self.flow_id!r} is loaded")
@@ -188,7 +225,7 @@ class CallService:
                 made = self.texts.encode(initial, None)
             create = dict(flow_id=flow.id, flow_version=flow.version,
                           caller=stored_caller(event.caller) if event.caller else None,
-                          caller_hash=caller_key(self.caller_hash_key, event.caller),
+                          caller_hash=hashed,
                           called=event.called or None, status=initial.status,
                           state=initial.to_dict() if made is None else stored(made), next_seq=0,
                           created_at=now, updated_at=now)
@@ -222,12 +259,19 @@ class CallService:
                 state, _ = engine.step(state, handled, now)
                 tx.append(now, "event", handled.kind, event_to_dict(handled), "desk")
             new_state, commands = engine.step(state, event, now)
-            # Handing over to a person: the wait estimate is read while the agents on duty are
-            # counted (two reads at once, not one after the other, under the call's lock; on
-            # PostgreSQL, where reads are round trips); it is used only if the step still hands
+            # Handing over to a person: the agents on duty and the wait estimate are read
+            # together (``look_at_hand_over``: one read of the roster, not two); without it the
+            # estimate is read while the agents are counted (two reads at once on PostgreSQL,
+            # where reads are round trips). Either estimate is used only if the step still hands
             # over the same way once the count is known.
-            early = self._early_estimate(call_sid, commands)
-            observed = await self._on_duty(call_sid, state, commands)
+            looked: tuple[Transfer, HandOverSeen] | None = None
+            early: tuple[Transfer, asyncio.Task[tuple[float | None, int]]] | None = None
+            observed: OnDuty | None = None
+            if any(isinstance(c, Transfer) for c in commands):  # most events hand nobody over
+                looked = await self._look(call_sid, state, commands)
+                early = None if looked is not None else self._early_estimate(call_sid, commands)
+                observed = (OnDuty(looked[0].queue, looked[1].on_duty) if looked is not None
+                            else await self._on_duty(call_sid, state, commands))
             if observed is not None:
                 # Who is on duty is an input like any other: logged before the event it shapes, so
                 # the caller is never promised a person nobody is there to be (and replay agrees).
@@ -246,8 +290,11 @@ class CallService:
                 early = None
             if transfer is not None and self.estimate_wait is not None:
                 # The wait the caller faces is an input like any other: logged, then stepped.
-                seconds, position = await (early[1] if early is not None
-                                           else self.estimate_wait(call_sid, transfer))
+                if looked is not None and transfer == looked[0]:
+                    seconds, position = looked[1].seconds, looked[1].position
+                else:
+                    seconds, position = await (early[1] if early is not None
+                                               else self.estimate_wait(call_sid, transfer))
                 estimated = WaitEstimated(seconds, position)
                 new_state, more = engine.step(new_state, estimated, now)
                 tx.append(now, "event", estimated.kind, event_to_dict(estimated), "desk")

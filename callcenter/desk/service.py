@@ -19,8 +19,7 @@ the cluster's scheduler (``callcenter/cluster``), once per period across all pro
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -69,7 +68,7 @@ Clock = Callable[[], datetime]
 # One routing pass at a time across the cluster (and presence changes, which it observes).
 ROUTING_LOCK = "desk.routing"
 
-__all__ = ["Desk", "DeskError", "HandleTime", "InCallSteps", "OpenEntry", "Stepped"]
+__all__ = ["Desk", "DeskError", "HandOverLook", "HandleTime", "InCallSteps", "OpenEntry", "Stepped"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +86,17 @@ class Stepped:
 
     entry: Entry
     commands: tuple[DeskCommand, ...] = ()
+
+
+@dataclass(frozen=True)
+class HandOverLook:
+    """A caller handed over now, as the desk sees them: the agents on duty who could take them
+    (``Desk.on_duty``), and the wait it would announce (``Desk.estimate``: seconds, ``None``
+    without an honest estimate, and position)."""
+
+    on_duty: int
+    seconds: float | None
+    position: int
 
 
 @dataclass(frozen=True)
@@ -118,11 +128,20 @@ def _address(user: User) -> str:
 
 class InCallSteps:
     """The desk steps of one IVR step, stored in the IVR step's own transaction (one call event,
-    one transaction; ``Desk.in_call_steps``)."""
+    one transaction; ``Desk.in_call_steps``). Used around that transaction (``async with``): the
+    desk's turn its steps claimed is given back on leaving, once the transaction is over. (A class
+    of its own, not a generator-based context manager: one is entered at every call event.)"""
 
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
         self.claimed = False
+
+    async def __aenter__(self) -> InCallSteps:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self.claimed:
+            await self._desk._turns.end_step()
 
     async def store(self, tx: CallTx, call_sid: str, events: Sequence[DeskEvent]) -> list[Stepped] | None:
         """Step and store ``events`` in ``tx``, in order; ``None`` when a routing pass holds or
@@ -187,17 +206,11 @@ class Desk:
             _LOGGER.warning("call %s: desk step %s on a call with no log", call_sid, event.kind)
         return Stepped(after, tuple(c for c in commands if not isinstance(c, STORED)))
 
-    @asynccontextmanager
-    async def in_call_steps(self) -> AsyncIterator[InCallSteps]:
-        """Around an IVR step's transaction: the desk steps it causes (a hand-over, a hang-up) may
-        be stored in that transaction (``InCallSteps.store``); the desk's turn they claimed is
-        given back here, once the transaction is over. Takes nothing on entry."""
-        steps = InCallSteps(self)
-        try:
-            yield steps
-        finally:
-            if steps.claimed:
-                await self._turns.end_step()
+    def in_call_steps(self) -> InCallSteps:
+        """Around an IVR step's transaction (``async with``): the desk steps it causes (a hand-over,
+        a hang-up) may be stored in that transaction (``InCallSteps.store``); the desk's turn they
+        claimed is given back on leaving, once the transaction is over. Takes nothing on entry."""
+        return InCallSteps(self)
 
     async def step(self, call_sid: str, event: DeskEvent) -> Stepped:
         """Step one event (side by side with other calls' steps, never inside a routing pass)."""
@@ -361,6 +374,12 @@ class Desk:
     async def estimate(self, call_sid: str, transfer: cmd.Transfer) -> tuple[float | None, int]:
         """(seconds, position) a caller handed over now would wait, counting them in the queue;
         seconds is ``None`` when there is no honest estimate (docs/routing.md)."""
+        looked = await self.hand_over_look(call_sid, transfer)
+        return looked.seconds, looked.position
+
+    async def hand_over_look(self, call_sid: str, transfer: cmd.Transfer) -> HandOverLook:
+        """What ``on_duty`` and ``estimate`` say of a caller handed over now, from one read of the
+        roster (the call's service asks both at a hand-over: two reads of it before)."""
         now = self.clock()
         async with self.db.reading() as conn:
             # What queue_status would tell the caller among everyone waiting, from only what the
@@ -371,11 +390,11 @@ class Desk:
             me = self._newcomer(call_sid, transfer, now)
             # With nobody on duty for the caller there is no estimate to make (status_at says so
             # from the same roster): the handle times are not read for nothing.
-            handle = (await self._handle_seconds(conn, transfer.queue, now)
-                      if on_duty(me, roster, self.policy) else None)
+            staff = on_duty(me, roster, self.policy)
+            handle = await self._handle_seconds(conn, transfer.queue, now) if staff else None
         status = status_at(me, position_among(me, others, now.timestamp(), self.policy), roster, self.policy,
                            handle)
-        return status.estimated_wait_seconds, status.position
+        return HandOverLook(len(staff), status.estimated_wait_seconds, status.position)
 
     async def served_by(self, call_sid: str) -> int | None:
         """The agent who was connected with the caller (the last one, after a transfer), or ``None``

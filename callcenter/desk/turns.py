@@ -52,9 +52,14 @@ class DeskTurns:
         return True
 
     async def end_step(self) -> None:
-        async with self._changed:
-            self._steps -= 1
-            self._changed.notify_all()
+        # Only a pass waits for the steps to end (``alone``; steps wait for passes, never for
+        # steps): with none waiting there is nobody to wake, and the count needs no lock (nothing
+        # else runs on the loop between its read and its write). A pass about to wait counts
+        # itself in ``_waiting_alone`` under the lock, then reads the count: never missed.
+        self._steps -= 1
+        if self._waiting_alone:
+            async with self._changed:
+                self._changed.notify_all()
 
     @asynccontextmanager
     async def alone(self) -> AsyncIterator[None]:

@@ -54,7 +54,7 @@ from callcenter.ivr.wording_en import SMS_FAILED as SMS_FAILED_EN
 from callcenter.kb import KnowledgeIndex, SearchResult
 from callcenter.privacy import keep_answer
 from callcenter.routing.estimate import announced_minutes
-from callcenter.triage import SemanticModel, TriageInput, TriageRules, assess
+from callcenter.triage import SemanticModel, TriageDecision, TriageInput, TriageRules, assess
 
 # After an answer, the key that plays the answer to the caller's second question.
 ALSO_KEY = "5"
@@ -108,6 +108,13 @@ def menu_phrase_sets(flow: Flow) -> tuple[tuple[str, ...], ...]:
     return tuple(dict.fromkeys(p for p in sets if p))
 
 
+def _same_facts(a: TriageInput, b: TriageInput) -> bool:
+    """Equal facts of the same types (``==`` alone takes 1 for 1.0 and True)."""
+    if a != b:
+        return False
+    return all(type(x) is type(y) for x, y in zip(a.__dict__.values(), b.__dict__.values(), strict=True))
+
+
 class IvrEngine:
     """Runs calls on one version of one flow, with an optional knowledge index, triage rules and
     opening hours (without hours, every queue is open)."""
@@ -120,6 +127,11 @@ class IvrEngine:
         self.triage = triage
         self.hours = hours
         self.semantic = semantic
+        # The last assessment and what it was made from: a hand-over steps the caller's event twice
+        # (before and after the desk's count of agents on duty, calls/service.py), each time
+        # assessing the same facts. ``assess`` is a pure function of them (and of the rules and
+        # model, which an engine keeps): equal facts, the same decision.
+        self._assessed: tuple[TriageInput, TriageDecision] | None = None
 
     def loggable(self, state: CallState, event: Event) -> Event:
         """``event`` as the call's log may keep it (an answer in the form its ask node allows)."""
@@ -350,7 +362,7 @@ class IvrEngine:
         if self.triage is None:
             return state
         h = state.history
-        decision = assess(self.triage, TriageInput(
+        facts = TriageInput(
             utterances=tuple(u.text for u in state.utterances),
             no_input_count=state.total_no_input,
             no_match_count=state.total_no_match,
@@ -361,7 +373,13 @@ class IvrEngine:
             unresolved_previous_calls=h.get("unresolved_previous_calls", 0),
             missed_callbacks=h.get("missed_callbacks", 0),
             danger_answer=state.danger_answer,
-        ), self.semantic)
+        )
+        last = self._assessed
+        if last is not None and _same_facts(last[0], facts):
+            decision = last[1]
+        else:
+            decision = assess(self.triage, facts, self.semantic)
+            self._assessed = (facts, decision)
         return state.evolve(triage=decision.to_dict())
 
     def _act_on_triage(self, state: CallState, at: str, skill: str | None = None) -> Step | None:

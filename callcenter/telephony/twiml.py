@@ -14,7 +14,7 @@ from callcenter.ivr import commands as cmd
 from callcenter.ivr import wording_en
 from callcenter.routing.estimate import announced_minutes
 from callcenter.telephony.conference import CALLER_LABEL, conference_name
-from callcenter.telephony.twiml_text import document, element
+from callcenter.telephony.twiml_text import document, element, opening
 
 APOLOGY = ("Veuillez nous excuser, un incident technique est survenu. "
            "Nous vous mettons en relation avec un conseiller.")
@@ -86,6 +86,25 @@ def _said(text: str, tts_language: str, tts_voice: str) -> str:
     return element("Say", {"language": tts_language, "voice": tts_voice}, text)
 
 
+@functools.lru_cache(maxsize=1024, typed=True)
+def _gather_opening(input_: str, action: str, timeout: object, language: str, action_on_empty: bool,
+                    speech_timeout: str | None, num_digits: object, finish_on_key: str, hints: str | None) -> str:
+    # A flow asks the same questions of every caller: the <Gather> tag of each written once (typed:
+    # a timeout of 5 and one of 5.0 are written differently).
+    return opening("Gather", {
+        "input": input_,
+        "action": action,
+        "method": "POST",
+        "timeout": timeout,
+        "language": language,
+        "actionOnEmptyResult": action_on_empty,
+        "speechTimeout": speech_timeout,
+        "numDigits": num_digits,
+        "finishOnKey": finish_on_key,
+        "hints": hints,
+    })
+
+
 def _conference(call_sid: str, wait_url: str, base_url: str) -> str:
     # The caller waits alone in their own conference; the agent is added by REST once they
     # accepted with the context on screen (warm transfer). The caller leaving ends it.
@@ -114,18 +133,13 @@ def render(commands: Sequence[cmd.Command], voice: Voice, call_sid: str = "",
                 twilio_speech = "speech" in command.modes and not own_speech
                 said = [_say(part.text, voice, part.language) for part in command.lead]
                 said.append(_say(command.prompt, voice, command.language))
-                verbs.append(element("Gather", {
-                    "input": "dtmf speech" if twilio_speech else "dtmf",
-                    "action": action,
-                    "method": "POST",
-                    "timeout": STREAM_GATHER_TIMEOUT if own_speech and "speech" in command.modes else command.timeout,
-                    "language": voice.of(command.language)[0],
-                    "actionOnEmptyResult": not command.fall_through,
-                    "speechTimeout": "auto" if twilio_speech else None,
-                    "numDigits": command.max_digits,
-                    "finishOnKey": command.finish_on_key,
-                    "hints": ", ".join(command.hints) or None,
-                }, None, *said))
+                # element("Gather", {...}, None, *said): said is never empty (the prompt).
+                verbs.append(_gather_opening(
+                    "dtmf speech" if twilio_speech else "dtmf", action,
+                    STREAM_GATHER_TIMEOUT if own_speech and "speech" in command.modes else command.timeout,
+                    voice.of(command.language)[0], not command.fall_through, "auto" if twilio_speech else None,
+                    command.max_digits, command.finish_on_key, ", ".join(command.hints) or None,
+                ) + "".join(said) + "</Gather>")
                 if not command.fall_through:
                     # Twilio runs the next verb if it ever skips the action: never leave dead air.
                     verbs.append(element("Redirect", {"method": "POST"}, action))

@@ -39,18 +39,28 @@ def _escaped_attribute(text: str) -> str:
     return escape(text, _ATTRIBUTE_ENTITIES)
 
 
-def element(name: str, attributes: Mapping[str, object] | None = None, text: str | None = None,
-            *children: str) -> str:
-    """``<name a="1">text<child/>...</name>``; attribute names are given as TwiML spells them."""
+def _head(name: str, attributes: Mapping[str, object] | None) -> str:
     head = "<" + name
     if attributes:
         for key in sorted(attributes):
             value = attributes[key]
             if value is not None:
                 head += f' {key}="{_attribute(value)}"'
+    return head
+
+
+def element(name: str, attributes: Mapping[str, object] | None = None, text: str | None = None,
+            *children: str) -> str:
+    """``<name a="1">text<child/>...</name>``; attribute names are given as TwiML spells them."""
+    head = _head(name, attributes)
     if not text and not children:
         return head + " />"
     return f"{head}>{_text(text) if text else ''}{''.join(children)}</{name}>"
+
+
+def opening(name: str, attributes: Mapping[str, object] | None = None) -> str:
+    """The opening tag ``element`` writes for an element with children (``<name a="1">``)."""
+    return _head(name, attributes) + ">"
 
 
 def document(*verbs: str) -> str:

@@ -47,10 +47,11 @@ def request_key(request: web.Request, form: Mapping[str, str]) -> str:
     token = request.headers.get("I-Twilio-Idempotency-Token")
     if token:
         return "tok:" + token[:120]
-    digest = hashlib.sha256(request.method.encode() + b" " + request.raw_path.encode())
-    for name, value in sorted((k, str(v)) for k, v in form.items()):
-        digest.update(b"\0" + name.encode() + b"=" + value.encode())
-    return "sha:" + digest.hexdigest()
+    # The method and path, then "\0name=value" for each field in order, hashed in one piece (the
+    # same bytes as one update per field: a call's webhooks carry a dozen fields).
+    pairs = sorted([(k, str(v)) for k, v in form.items()])
+    fields = "".join(["\0" + name + "=" + value for name, value in pairs])
+    return "sha:" + hashlib.sha256((request.method + " " + request.raw_path + fields).encode()).hexdigest()
 
 
 @web.middleware

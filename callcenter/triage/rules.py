@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -138,7 +139,8 @@ class TriageRules:
     def emergency_label(self, number: str) -> str:
         return dict(self.emergency_numbers).get(number, "")
 
-    @property
+    @functools.cached_property
     def figures(self) -> frozenset[str]:
-        """Ids of the masks that are figures of speech ("mort de rire", "tuer le temps")."""
+        """Ids of the masks that are figures of speech ("mort de rire", "tuer le temps"): made
+        once per rules file, not at every assessment (a scan of every mask, at every hand-over)."""
         return frozenset(m.id for m in self.masks if m.kind == "figure_of_speech")

@@ -298,7 +298,8 @@ def _service_factory(clock: Clock) -> Callable[[web.Application], AsyncIterator[
         # the dispatcher, built last with every port, carries out what either decides.
         service = CallService(app[keys.DATABASE], app[keys.CATALOG], settings.flow, clock=clock,
                               cores=app[keys.CORES], estimate_wait=desk.estimate, count_on_duty=desk.on_duty,
-                              caller_hash_key=settings.caller_hash_key, served_by=desk.served_by)
+                              caller_hash_key=settings.caller_hash_key, served_by=desk.served_by,
+                              look_at_hand_over=desk.hand_over_look)
         app[keys.SERVICE] = service
         dispatcher = Dispatcher(service, desk, Ports(app[keys.BUS], lines, sms=rest, live_calls=rest,
                                                      listening=listening, appointments=book, callbacks=calls_back))

@@ -74,3 +74,25 @@ async def test_a_cancelled_waiter_leaves_the_turns_usable() -> None:
             pass
         async with turns.alone():
             pass
+
+
+async def test_a_pass_waiting_for_claimed_steps_goes_when_the_last_ends() -> None:
+    # The steps an IVR step claims without waiting (try_step) and gives back with end_step, which
+    # takes the condition's lock only when a pass waits: the pass must still be woken.
+    turns = DeskTurns()
+    assert turns.try_step() and turns.try_step()
+    await turns.end_step()                      # nobody waits: nothing to wake
+    passed = asyncio.Event()
+
+    async def routing_pass() -> None:
+        async with turns.alone():
+            passed.set()
+
+    passing = asyncio.create_task(routing_pass())
+    await asyncio.sleep(0)
+    assert not passed.is_set() and not turns.try_step()     # a pass waits: no new step claimed
+    await turns.end_step()
+    async with asyncio.timeout(5):
+        await passing
+    assert passed.is_set() and turns.try_step()
+    await turns.end_step()

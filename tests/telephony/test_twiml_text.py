@@ -65,6 +65,18 @@ def test_render_matches_the_builders(voice: twiml.Voice) -> None:
         assert twiml.render(commands, voice, sid, stream) == builders.render(commands, voice, sid, stream)
 
 
+def test_a_question_asked_again_with_equal_values_of_other_types_is_written_as_the_builders_do() -> None:
+    # The <Gather> tag is kept once written (by its values and their types): 5 and 5.0 are
+    # written "5" and "5.0", whichever came first.
+    voice = VOICES[0]
+    for timeouts in ((5, 5.0, 5), (6.0, 6)):
+        for timeout in timeouts:
+            ask = [cmd.Gather(node="n", turn=3, prompt="Votre choix ?", modes=("dtmf",), timeout=timeout,
+                              max_digits=1, finish_on_key="")]
+            ours = twiml.render(ask, voice, SID)
+            assert ours == builders.render(ask, voice, SID) and f'timeout="{timeout}"' in ours
+
+
 def test_listening_matches_the_builders() -> None:
     for gather in _gathers(random.Random(5)):
         assert twiml.listening(gather) == builders.listening(gather)
