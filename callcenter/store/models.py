@@ -184,13 +184,14 @@ class QueueEntry(Base):
     __tablename__ = "queue_entries"
 
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    queue: Mapped[str] = mapped_column(String(64), index=True)
+    queue: Mapped[str] = mapped_column(String(64))
     skill: Mapped[str | None] = mapped_column(String(64))
     tier: Mapped[str] = mapped_column(String(16))
     priority: Mapped[int] = mapped_column(Integer, default=0)
     reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), index=True)  # waiting|offered|connected|ended|abandoned
-    enqueued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Indexed for the board's "queued since midnight" (0017).
+    enqueued_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     offered_to: Mapped[int | None] = mapped_column(Integer)
     offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     declined_by: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
