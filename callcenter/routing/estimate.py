@@ -68,17 +68,10 @@ def position_among(call: WaitingCall, others: Iterable[WaitingCall | Place], now
     """``call``'s position (1 = next) among ``others`` (``call`` not among them), as
     :func:`queue_status` counts it: one more than the callers ordered before it. Only what the
     order depends on is read of the others, so a caller handed over reads no more of the queue."""
+    # The routing core's own order (``order_key``), never a copy of its formula: the place a
+    # caller is told must be the place routing gives them.
     mine = order_key(call, now, policy)
-    weights, ageing = policy.tier_weight, policy.ageing_per_second
-    ahead = 0
-    for other in others:
-        # ``order_key(other, now, policy)`` written out (``score``'s terms in its order, so the same
-        # floats): tens of callers at every hand-over, two calls each.
-        waited = max(0.0, now - other.enqueued_at)
-        score = weights.get(other.tier, 0.0) + 10.0 * other.priority + ageing * waited
-        if (-score, other.enqueued_at, other.call_sid) < mine:
-            ahead += 1
-    return 1 + ahead
+    return 1 + sum(1 for other in others if order_key(other, now, policy) < mine)
 
 
 def status_at(call: WaitingCall, position: int, agents: Sequence[Agent], policy: RoutingPolicy,
