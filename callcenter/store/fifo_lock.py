@@ -25,14 +25,20 @@ class FifoLock:
     def locked(self) -> bool:
         return self._held
 
-    async def acquire(self, at_most: float | None = None) -> None:
+    async def acquire(self, at_most: float | None = None, *, next_in_line: bool = False) -> None:
         """Take the lock, waiting at most ``at_most`` seconds (then ``TimeoutError``) if it is held.
-        (Not ``asyncio.timeout`` around the call: its timer would be armed for a free lock too.)"""
+        (Not ``asyncio.timeout`` around the call: its timer would be armed for a free lock too.)
+        ``next_in_line``: wait at the head of the queue, not its tail, for a short piece of work
+        whose cost grows with its wait (a checkpoint's second pass copies what was written while
+        it waited)."""
         if not self._held:
             self._held = True
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        if next_in_line:
+            self._waiters.appendleft(waiter)
+        else:
+            self._waiters.append(waiter)
         try:
             async with asyncio.timeout(at_most):
                 await waiter

@@ -74,3 +74,24 @@ async def test_a_waiter_cancelled_after_being_handed_the_lock_passes_it_on() -> 
     await asyncio.wait_for(second, 1.0)          # not lost: ``second`` holds it now
     lock.release()
     assert not lock.locked()
+
+
+async def test_a_short_piece_of_work_can_wait_at_the_head_of_the_queue() -> None:
+    # The checkpoint's second pass: behind the queue it would copy all the queue writes meanwhile.
+    lock = FifoLock()
+    order: list[str] = []
+
+    async def worker(name: str, next_in_line: bool = False) -> None:
+        await lock.acquire(next_in_line=next_in_line)
+        order.append(name)
+        lock.release()
+
+    await lock.acquire()
+    tasks = [asyncio.create_task(worker(f"event {n}")) for n in range(3)]
+    await asyncio.sleep(0)
+    tasks.append(asyncio.create_task(worker("checkpoint", next_in_line=True)))
+    await asyncio.sleep(0)
+    lock.release()
+    await asyncio.gather(*tasks)
+    assert order == ["checkpoint", "event 0", "event 1", "event 2"]
+    assert not lock.locked()

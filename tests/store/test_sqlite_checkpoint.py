@@ -95,3 +95,64 @@ async def test_the_log_starts_over_instead_of_growing(database_url: str) -> None
     # Written again from its start after each checkpoint: the file stays the size a few rounds of
     # commits need (it would have grown by the same amount at every round).
     assert max(sizes[3:]) <= 2 * sizes[1], sizes
+
+
+def _wal_writer(path: Path) -> sqlite3.Connection:
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE t (n INTEGER)")
+    return writer
+
+
+async def test_a_quiet_writer_starts_the_log_over_at_every_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    writer = _wal_writer(path)
+    checkpointer = Checkpointer(str(path), FifoLock(), every=2, start_over_every=3)
+    for n in range(6):
+        writer.execute("INSERT INTO t VALUES (?)", (n,))
+        checkpointer.committed()
+        await checkpointer.close()               # each checkpoint done before the next commit
+    assert (checkpointer.done, checkpointer.started_over) == (3, 3)
+    writer.close()
+
+
+async def test_under_load_the_log_starts_over_only_every_few_checkpoints_and_first_in_line(
+        tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    wal = Path(str(path) + "-wal")
+    writer = _wal_writer(path)
+    turn = FifoLock()
+    checkpointer = Checkpointer(str(path), turn, every=1, start_over_every=3)
+    await turn.acquire()                         # a call event holds the writer's turn...
+    started_over_when_served: list[int] = []
+
+    async def event() -> None:                   # ...and another waits for it
+        await turn.acquire()
+        started_over_when_served.append(checkpointer.started_over)
+        turn.release()
+
+    waiting = asyncio.create_task(event())
+    for n in range(2):
+        writer.execute("INSERT INTO t VALUES (?)", (n,))
+        checkpointer.committed()
+        await checkpointer.close()
+    # Two checkpoints copied the log into the file without waiting for the turn; neither started
+    # the log over (that needs the turn, and call events were waiting for it).
+    assert (checkpointer.done, checkpointer.started_over) == (2, 0)
+    assert _rows_in_main_file(path, tmp_path, "t") == 2
+    writer.execute("INSERT INTO t VALUES (2)")
+    checkpointer.committed()                     # the third: it now waits for the turn...
+    for _ in range(400):
+        await asyncio.sleep(0.005)
+        if len(turn._waiters) == 2:
+            break
+    turn.release()                               # ...and takes it before the event queued first
+    await checkpointer.close()
+    await waiting
+    assert (checkpointer.done, checkpointer.started_over) == (3, 1)
+    assert started_over_when_served == [1]
+    size = wal.stat().st_size
+    writer.execute("INSERT INTO t VALUES (3)")   # the log is written again from its start
+    assert wal.stat().st_size <= size
+    writer.close()
