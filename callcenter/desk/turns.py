@@ -34,9 +34,12 @@ class DeskTurns:
 
     @asynccontextmanager
     async def step(self) -> AsyncIterator[None]:
-        async with self._changed:
-            await self._changed.wait_for(lambda: not self._alone and not self._waiting_alone)
-            self._steps += 1
+        if not self.try_step():
+            # A pass runs or waits: after it (the condition's lock only then; free, the turn is
+            # taken as ``try_step`` takes it).
+            async with self._changed:
+                await self._changed.wait_for(lambda: not self._alone and not self._waiting_alone)
+                self._steps += 1
         try:
             yield
         finally:

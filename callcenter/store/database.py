@@ -454,12 +454,20 @@ class Database:
             # through a greenlet) cost more than the event's statements (docs/performance.md).
             writer = await self._sqlite_writer()
             try:
-                await writer.inline.when_free(_begin_immediate(writer.inline.raw))
+                raw = writer.inline.raw
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    await writer.inline.after_refusal(exc, _begin_immediate(raw))
                 try:
                     tx = await _open_call(writer, call_sid, create, request_key, log_only)
                     yield tx
                     await tx.write()
-                    await writer.inline.commit()
+                    try:
+                        raw.commit()
+                    except sqlite3.OperationalError as exc:
+                        # A COMMIT refused with SQLITE_BUSY leaves the transaction open: again once free.
+                        await writer.inline.after_refusal(exc, raw.commit)
                     if self._checkpointer is not None:
                         self._checkpointer.committed()
                 except BaseException:

@@ -21,6 +21,10 @@ class FifoLock:
     def __init__(self) -> None:
         self._held = False
         self._waiters: deque[asyncio.Future[None]] = deque()
+        # The loop of the first wait, kept: on Python 3.11 each ``get_running_loop`` (and an
+        # ``asyncio.timeout``'s three of them) is a getpid() system call, and under load every
+        # call event waits here. A lock serves one loop (the server's), as asyncio's own do.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def locked(self) -> bool:
         return self._held
@@ -34,16 +38,19 @@ class FifoLock:
         if not self._held:
             self._held = True
             return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
         if next_in_line:
             self._waiters.appendleft(waiter)
         else:
             self._waiters.append(waiter)
+        timer = None if at_most is None else loop.call_later(at_most, _give_up, waiter)
         try:
-            async with asyncio.timeout(at_most):
-                await waiter
+            await waiter
         except BaseException:
-            if waiter.done() and not waiter.cancelled():
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 self.release()  # handed over just as the wait ended: pass it on
             else:
                 try:
@@ -51,6 +58,9 @@ class FifoLock:
                 except ValueError:
                     pass
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     def release(self) -> None:
         while self._waiters:
@@ -66,6 +76,11 @@ class FifoLock:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         self.release()
+
+
+def _give_up(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
 __all__ = ["FifoLock"]

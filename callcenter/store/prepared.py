@@ -19,6 +19,7 @@ a SQLAlchemy connection to PostgreSQL, they hand the statement to SQLAlchemy unc
 
 from __future__ import annotations
 
+import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -207,7 +208,10 @@ async def rows(conn: Connection, statement: ClauseElement, values: Mapping[str, 
         return list(await conn.execute(statement, dict(values) if values else None))  # type: ignore[arg-type]
     prepared = _prepared(statement, conn.dialect, None)
     parameters = prepared.parameters(values)
-    cursor = await inline.when_free(lambda: inline.raw.execute(prepared.sql, parameters))
+    try:
+        cursor = inline.raw.execute(prepared.sql, parameters)
+    except sqlite3.OperationalError as exc:
+        cursor = await inline.after_refusal(exc, lambda: inline.raw.execute(prepared.sql, parameters))
     return prepared.convert(cursor.fetchall())
 
 
@@ -241,7 +245,10 @@ async def rows_made(conn: Connection, statement: ClauseElement, cache: RowCache[
         return [cache.make(row) for row in await rows(conn, statement)]
     prepared = _prepared(statement, conn.dialect, None)
     parameters = prepared.parameters(None)
-    cursor = await inline.when_free(lambda: inline.raw.execute(prepared.sql, parameters))
+    try:
+        cursor = inline.raw.execute(prepared.sql, parameters)
+    except sqlite3.OperationalError as exc:
+        cursor = await inline.after_refusal(exc, lambda: inline.raw.execute(prepared.sql, parameters))
     return [cache.get(raw, prepared) for raw in cursor.fetchall()]
 
 
@@ -276,10 +283,16 @@ async def run(conn: Connection, statement: ClauseElement,
     # The columns named by the parameters are the statement's, as SQLAlchemy takes them.
     prepared = _prepared(statement, conn.dialect, tuple(many[0]))
     parameters = [prepared.parameters(v) for v in many]
-    if len(parameters) == 1:
-        await inline.when_free(lambda: inline.raw.execute(prepared.sql, parameters[0]))
-    else:
-        await inline.when_free(lambda: inline.raw.executemany(prepared.sql, parameters))
+    raw = inline.raw
+    try:
+        if len(parameters) == 1:
+            raw.execute(prepared.sql, parameters[0])
+        else:
+            raw.executemany(prepared.sql, parameters)
+    except sqlite3.OperationalError as exc:
+        # As when_free would: the same again once the lock is free.
+        await inline.after_refusal(exc, (lambda: raw.execute(prepared.sql, parameters[0])) if len(parameters) == 1
+                                   else (lambda: raw.executemany(prepared.sql, parameters)))
 
 
 # The text of each set of statements run together, by their shapes (store/database.py's writes).

@@ -36,7 +36,8 @@ _FIRST_PAUSE = 0.001
 _LONGEST_PAUSE = 0.05
 
 
-def _busy(exc: sqlite3.OperationalError) -> bool:
+def busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused for a lock another connection holds (worth waiting for)."""
     code = getattr(exc, "sqlite_errorcode", None)
     if code is None:  # an older sqlite3 module: only the message says it
         return "database is locked" in str(exc)
@@ -126,6 +127,15 @@ class InlineConnection:
         # SQLAlchemy's adapter checks this attribute of aiosqlite's connection to know it is open.
         self._connection: sqlite3.Connection | None = raw
 
+    async def after_refusal(self, exc: sqlite3.OperationalError, operation: Callable[[], T]) -> T:
+        """``operation`` again once the lock that made it fail with ``exc`` is free (as
+        :meth:`when_free`); ``exc`` itself when it is not a lock held elsewhere. The hot statements
+        run ``operation`` first themselves and call this only when it failed: a coroutine for
+        each of a call event's dozen statements cost more than the statement's own Python."""
+        if not busy(exc):
+            raise exc
+        return await self.when_free(operation)
+
     async def when_free(self, operation: Callable[[], T]) -> T:
         """Run ``operation``; while the database is locked by another connection, wait for it
         without blocking the loop, at most ``lock_timeout`` seconds (then SQLite's error)."""
@@ -135,7 +145,7 @@ class InlineConnection:
             try:
                 return operation()
             except sqlite3.OperationalError as exc:
-                if not _busy(exc):
+                if not busy(exc):
                     raise
                 now = time.monotonic()
                 deadline = now + self.lock_timeout if deadline is None else deadline

@@ -67,3 +67,46 @@ async def test_other_errors_are_raised_at_once(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         await connection.cursor().execute("SELECT * FROM missing")
     await connection.close()
+
+
+async def test_a_call_transaction_waits_for_a_lock_held_elsewhere_while_the_loop_runs(
+        database_url: str, tmp_path: Path) -> None:
+    # The call path runs its statements without a coroutine each (store/prepared.py,
+    # Database.call_transaction) and falls back to the same wait only when SQLite refuses.
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's lock")
+    from datetime import UTC, datetime
+
+    from sqlalchemy.engine import make_url
+
+    from callcenter.store import Database, upgrade
+
+    upgrade(database_url)
+    at = datetime(2026, 12, 6, 16, 0, tzinfo=UTC)
+    create = {"flow_id": "caf", "flow_version": 1, "caller": None, "caller_hash": None, "called": None,
+              "status": "in_ivr", "state": {}, "next_seq": 0, "created_at": at, "updated_at": at}
+    db = Database(database_url)
+    holder = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    try:
+        async with db.call_transaction("CA-first", create=create):
+            pass                                 # the store's connections are open, as in a server
+        holder.execute("BEGIN IMMEDIATE")        # a command-line tool holds the write lock
+        ticks = 0
+
+        async def other_work() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                if ticks == 20:
+                    holder.execute("COMMIT")
+                await asyncio.sleep(0.001)
+
+        worker = asyncio.create_task(other_work())
+        async with db.call_transaction("CA-waits", create=create) as tx:
+            tx.append(at, "event", "digits", {"digits": "1"})
+        worker.cancel()
+        assert ticks >= 20                       # the loop ran while the call waited
+        assert [entry.kind for entry in await db.call_log("CA-waits")] == ["digits"]
+    finally:
+        holder.close()
+        await db.close()
