@@ -203,13 +203,16 @@ class CallService:
 
     async def step(self, call_sid: str, event: Event, *, render: Renderer, request_key: str | None,
                    turn: int | None = None, source: str = "twilio",
-                   said_before: Sequence[Command] = (), within: WithinStep | None = None) -> Step:
+                   said_before: Sequence[Command] = (), within: WithinStep | None = None,
+                   in_order: bool = False) -> Step:
         """Apply ``event`` to the call once, even if the same request arrives again; the commands
         are stored in the call's log and returned, for the dispatcher to carry out.
 
         ``said_before``: what the step that asked a port (an SMS, the appointment book) had to say
         first; the answer to the webhook is that, then what the port's answer leads to.
-        ``within``: run in the step's transaction after its log entries, before the commit."""
+        ``within``: run in the step's transaction after its log entries, before the commit.
+        ``in_order``: the request is one the telephony asks only once the call's previous one is
+        answered (``CallTx.remember``: its receipt is kept in the call's row)."""
         now = self.clock()
         create = None
         made: Kept | None = None
@@ -330,7 +333,7 @@ class CallService:
             if new_state.status == "ended" and call.ended_at is None:
                 call.ended_at = now
             if request_key is not None and port is None:
-                tx.remember(request_key, call_sid, response, now)
+                tx.remember(request_key, call_sid, response, now, in_order=in_order)
         if known is not None:
             # Committed: the next event of the call may start from this state without parsing it.
             self.texts.keep(call_sid, known)

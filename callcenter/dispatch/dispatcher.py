@@ -115,10 +115,10 @@ class Dispatcher:
     # -- call events (the IVR) ----------------------------------------------------------------------
 
     async def call_event(self, call_sid: str, event: Event, *, render: Renderer, request_key: str | None,
-                         turn: int | None = None, source: str = "twilio") -> Outcome:
+                         turn: int | None = None, source: str = "twilio", in_order: bool = False) -> Outcome:
         """Step ``event`` once (a retried request is answered from storage), carry out its commands
         and step the answer of the port the caller waits on; the answer to the request is what
-        every step said, in order."""
+        every step said, in order. ``in_order``: see ``CallService.step``."""
         said: tuple[Command, ...] = ()
         while True:
             # The desk's steps this step causes (a hand-over, a hang-up) are stored in its own
@@ -126,7 +126,8 @@ class Dispatcher:
             async with self.desk.in_call_steps() as desk_steps:
                 in_call = _InCall(call_sid, desk_steps)
                 step = await self.calls.step(call_sid, event, render=render, request_key=request_key, turn=turn,
-                                             source=source, said_before=said, within=in_call.store)
+                                             source=source, said_before=said, within=in_call.store,
+                                             in_order=in_order)
             outcome = step.outcome
             if outcome.replayed:
                 return outcome

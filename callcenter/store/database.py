@@ -120,15 +120,16 @@ class CallRow:
     parses it only when needed); written back as either (a text as ``json_text.Encoded``)."""
 
     __slots__ = ("call_sid", "flow_id", "flow_version", "status", "state", "last_response", "next_seq",
-                 "updated_at", "ended_at", "_loaded")
-    WRITABLE: ClassVar[tuple[str, ...]] = ("status", "state", "last_response", "next_seq", "updated_at", "ended_at")
+                 "updated_at", "ended_at", "last_request_key", "_loaded")
+    WRITABLE: ClassVar[tuple[str, ...]] = ("status", "state", "last_response", "next_seq", "updated_at", "ended_at",
+                                           "last_request_key")
 
     def __init__(self, call_sid: str, flow_id: str, flow_version: int, status: str, state: dict[str, Any] | str,
                  last_response: str | None, next_seq: int, updated_at: datetime | None,
-                 ended_at: datetime | None) -> None:
+                 ended_at: datetime | None, last_request_key: str | None = None) -> None:
         self.call_sid, self.flow_id, self.flow_version = call_sid, flow_id, flow_version
         self.status, self.state, self.last_response, self.next_seq = status, state, last_response, next_seq
-        self.updated_at, self.ended_at = updated_at, ended_at
+        self.updated_at, self.ended_at, self.last_request_key = updated_at, ended_at, last_request_key
         self._loaded = tuple(getattr(self, name) for name in self.WRITABLE)
 
     def changes(self) -> dict[str, Any]:
@@ -154,7 +155,7 @@ _CALLS = Call.__table__
 _LOG = CallLogEntry.__table__
 _RECEIPTS = WebhookReceipt.__table__
 _ROW = (_CALLS.c.call_sid, _CALLS.c.flow_id, _CALLS.c.flow_version, _CALLS.c.status, _CALLS.c.state,
-        _CALLS.c.last_response, _CALLS.c.next_seq, _CALLS.c.updated_at, _CALLS.c.ended_at)
+        _CALLS.c.last_response, _CALLS.c.next_seq, _CALLS.c.updated_at, _CALLS.c.ended_at, _CALLS.c.last_request_key)
 
 
 class CallTx:
@@ -182,9 +183,12 @@ class CallTx:
         self.deferred: dict[int, tuple[ClauseElement, list[dict[str, Any]]]] = {}
 
     async def receipt(self, key: str) -> str | None:
+        """The answer already given to the request ``key`` of this call, if any."""
+        assert self.call is not None
+        if key == self.call.last_request_key:
+            return self.call.last_response
         if key == self.prefetched:
             return self.previous
-        assert self.call is not None
         row = await prepared.first(self.connection, _SELECT_RECEIPT, {"sid": self.call.call_sid, "key": key})
         return None if row is None else row[0]
 
@@ -201,7 +205,20 @@ class CallTx:
         The rows of one statement keep their order."""
         self.deferred.setdefault(id(statement), (statement, []))[1].append(values)
 
-    def remember(self, key: str, call_sid: str, response: str, at: datetime) -> None:
+    def remember(self, key: str, call_sid: str, response: str, at: datetime, *, in_order: bool = False) -> None:
+        """Keep ``response`` as the answer to the request ``key``, for a retry of it.
+
+        ``in_order``: a request Twilio asks only once it has the answer to the call's previous one
+        (the voice webhooks: the call goes no further until its TwiML is read). A retry of it can
+        then only come before the call's next such request, so the call's row keeps its receipt:
+        the key beside ``last_response`` when that is the answer, in the UPDATE the event makes
+        anyway. A receipt of its own (another table's row and index entry, 2.9 of the 12.5 pages
+        a webhook wrote, and a statement) is written only for the others (status callbacks, SMS
+        reports: asked whenever, retried whenever) and for an answer that is not ``last_response``."""
+        call = self.call
+        if in_order and call is not None and (response is call.last_response or response == call.last_response):
+            call.last_request_key = key
+            return
         self.receipts.append({"key": key, "call_sid": call_sid, "response": response, "created_at": at})
 
     async def write(self) -> None:

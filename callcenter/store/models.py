@@ -57,6 +57,9 @@ class Call(Base):
     status: Mapped[str] = mapped_column(String(16))
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     last_response: Mapped[str | None] = mapped_column(Text)
+    # The key of the request ``last_response`` answered, when that request is one Twilio asks in
+    # order (the call's voice webhooks: see store/database.py, ``CallTx.remember``): its receipt.
+    last_request_key: Mapped[str | None] = mapped_column(String(128))
     next_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -102,9 +102,12 @@ async def _run(request: web.Request, sid: str, event: Event, turn: int | None = 
     dispatcher = request.app[TELEPHONY].dispatcher
     voice = voice or _voice(request)
     try:
+        # The call's TwiML requests (its start, a <Gather>'s or <Dial>'s action): Twilio asks the
+        # next only once it has read this one's answer, so a retry is always of the call's latest.
         outcome = await dispatcher.call_event(sid, event,
                                               render=lambda c, s: twiml.render(c, voice, s.call_sid, stream),
-                                              request_key=request_key(request, _form(request)), turn=turn)
+                                              request_key=request_key(request, _form(request)), turn=turn,
+                                              in_order=True)
         return _xml(outcome.response)
     except Exception as exc:  # noqa: BLE001 - the caller must never hear dead air
         if isinstance(exc, UnknownCall):
@@ -299,8 +302,9 @@ async def hold(request: web.Request) -> web.Response:
         return _xml(answer)
     dispatcher = request.app[TELEPHONY].dispatcher
     try:
+        # The wait URL's TwiML, asked again only once the last has played: in order as well.
         await dispatcher.call_event(sid, Waiting(position), render=lambda _c, _s: answer,
-                                    request_key=request_key(request, form))
+                                    request_key=request_key(request, form), in_order=True)
     except UnknownCall:
         _LOGGER.info("hold for unknown call %s", sid)
     except Exception:  # noqa: BLE001 - a waiting caller must keep waiting, whatever fails

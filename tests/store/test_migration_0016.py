@@ -69,8 +69,13 @@ async def test_an_upgraded_database_answers_retries_goes_on_and_purges(
     assert {"ix_calls_status", "ix_webhook_receipts_call_sid"} <= indexes and key == ["key"]
     _rows(database_url, "INSERT INTO webhook_receipts (key, call_sid, response, created_at) "
                         "VALUES ('stream:CA-x:t', 'CA-x', '', :at)", at=clock.now - timedelta(days=3))
+    # The gather's receipt as 0015's code wrote it (today's keeps it in the call's row, 0019,
+    # which the downgrade took away).
+    _rows(database_url, "INSERT INTO webhook_receipts (key, call_sid, response, created_at) "
+                        "VALUES ('tok:tok-upgrade-1', :sid, :answer, :at)", sid=going.call_sid, answer=answer,
+          at=clock.now)
     receipts = _rows(database_url, "SELECT call_sid, key, response FROM webhook_receipts ORDER BY call_sid, key")
-    assert len(receipts) >= 4
+    assert len(receipts) >= 3
 
     # The server upgrades on start: the same rows, keyed anew.
     clock.advance(60)
@@ -94,7 +99,7 @@ async def test_an_upgraded_database_answers_retries_goes_on_and_purges(
     counts = await purge(db, retention, settings.caller_hash_key, clock.now + timedelta(days=1))
     assert counts["webhook_receipts"] == 1 and counts["calls"] == 0
     counts = await purge(db, retention, settings.caller_hash_key, clock.now + timedelta(days=3))
-    assert counts["webhook_receipts"] >= 4 and counts["calls"] == 0
+    assert counts["webhook_receipts"] >= 2 and counts["calls"] == 0
     assert _rows(database_url, "SELECT count(*) FROM webhook_receipts") == [(0,)]
     # Past the calls' retention the calls go with their log.
     logged = len(after) + len(await _log(second, ended.call_sid))

@@ -194,7 +194,9 @@ async def test_a_call_through_the_app_logs_what_the_sqlalchemy_path_logs(client:
         text = json.dumps(await _stored(pg_url, table, sid), sort_keys=True)
         for own, common in ((sid, "CA"), (caller, "+336"), (hashed, "hash")):
             text = text.replace(own, common)
-        return [{k: v for k, v in row.items() if k != "created_at"} for row in json.loads(text)]
+        # The request keys hash each request's fields, the call's sid among them: set alike, not equal.
+        return [{k: (v is not None if k == "last_request_key" else v) for k, v in row.items() if k != "created_at"}
+                for row in json.loads(text)]
 
     assert db._pg is not None
     ours = await play("+33611111199")

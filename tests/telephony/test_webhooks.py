@@ -326,3 +326,50 @@ async def test_every_step_is_published_on_the_bus(new_call: Any) -> None:
     assert message.data["call_sid"] == call.call_sid
     assert message.data["event"] == "call_started" and message.data["node"] == "objet"
     assert "caller" not in message.data
+
+
+async def _receipts(client: TestClient, sid: str) -> list[str]:  # type: ignore[type-arg]
+    async with client.app[keys.DATABASE].engine.connect() as conn:
+        rows = await conn.execute(sa.text("SELECT key FROM webhook_receipts WHERE call_sid = :sid ORDER BY key"),
+                                  {"sid": sid})
+        return [r[0] for r in rows]
+
+
+async def test_a_twiml_request_keeps_its_receipt_in_the_calls_row_and_a_status_callback_its_own(
+        new_call: Any) -> None:
+    # Twilio asks a call's TwiML requests one after the other: a retry is of the latest, which the
+    # call's row answers; a status callback can come whenever, and keeps a receipt of its own.
+    call: TwilioCall = new_call()
+    await call.start()
+    headers = {"I-Twilio-Idempotency-Token": "tok-row-1"}
+    one = await (await call.post("/twilio/gather?turn=1", call.params(Digits="1"), headers=headers)).text()
+    assert await _receipts(call.client, call.call_sid) == []
+    row = await call.client.app[keys.DATABASE].get_call(call.call_sid)
+    assert row.last_request_key == "tok:tok-row-1" and row.last_response == one
+    log_before = await log_of(call.client, call.call_sid)
+    again = await (await call.post("/twilio/gather?turn=1", call.params(Digits="1"), headers=headers)).text()
+    assert again == one and await log_of(call.client, call.call_sid) == log_before
+
+    status = {"I-Twilio-Idempotency-Token": "tok-status-1"}
+    ended = await call.post("/twilio/status", call.params(CallStatus="completed"), headers=status)
+    assert ended.status == 204
+    assert await _receipts(call.client, call.call_sid) == ["tok:tok-status-1"]
+    log_after = await log_of(call.client, call.call_sid)
+    retried = await call.post("/twilio/status", call.params(CallStatus="completed"), headers=status)
+    assert retried.status == 204 and await log_of(call.client, call.call_sid) == log_after
+
+
+async def test_a_twiml_requests_retry_after_a_status_callback_is_still_answered_from_the_row(
+        new_call: Any) -> None:
+    # An SMS report or a status callback between the request and its retry leaves the call's
+    # row's receipt alone.
+    call: TwilioCall = new_call()
+    await call.start()
+    headers = {"I-Twilio-Idempotency-Token": "tok-row-2"}
+    one = await (await call.post("/twilio/gather?turn=1", call.params(Digits="1"), headers=headers)).text()
+    report = await call.post(f"/twilio/sms-status?call={call.call_sid}",
+                             call.params(MessageSid="SM" + "a" * 32, MessageStatus="delivered"))
+    assert report.status == 204
+    log_before = await log_of(call.client, call.call_sid)
+    again = await (await call.post("/twilio/gather?turn=1", call.params(Digits="1"), headers=headers)).text()
+    assert again == one and await log_of(call.client, call.call_sid) == log_before
