@@ -38,6 +38,7 @@ from callcenter.ivr import (
 from callcenter.ivr.commands import AppointmentRequest, RecordSurvey, SendSms, Transfer
 from callcenter.privacy import caller_key, stored_caller
 from callcenter.store import CallTx, Database
+from callcenter.store.prepared import Reading
 from callcenter.store.surveys import save_survey
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,8 +61,9 @@ class HandOverSeen(Protocol):
     def position(self) -> int: ...
 
 
-# (call_sid, transfer) -> both the count of agents on duty and the wait estimate, from one read.
-HandOverLooker = Callable[[str, Transfer], Awaitable[HandOverSeen]]
+# (call_sid, transfer, the step's connection) -> both the count of agents on duty and the wait
+# estimate, from one read on that connection.
+HandOverLooker = Callable[[str, Transfer, Reading], Awaitable[HandOverSeen]]
 # call_sid -> the agent who talked with that caller (None: nobody was ever connected).
 ServedBy = Callable[[str], Awaitable[int | None]]
 # What the dispatcher stores in a step's own transaction once the step's log entries are appended
@@ -177,7 +179,7 @@ class CallService:
             return None
         return None if agent is None else AgentHandled(agent)
 
-    async def _look(self, call_sid: str, before: CallState, commands: Sequence[Command]
+    async def _look(self, call_sid: str, before: CallState, commands: Sequence[Command], connection: Reading
                     ) -> tuple[Transfer, HandOverSeen] | None:
         """At a hand-over that asks both the agents on duty and the wait, the desk's answer to
         both from one read, with the transfer it was read for; ``None``: each is asked as before."""
@@ -186,7 +188,7 @@ class CallService:
                 or self.count_on_duty is None or self.estimate_wait is None):
             return None
         try:
-            return transfer, await self.look_at_hand_over(call_sid, transfer)
+            return transfer, await self.look_at_hand_over(call_sid, transfer, connection)
         except Exception:  # noqa: BLE001 - asked again apart, each failing as it always did
             _LOGGER.info("call %s: the hand-over's look failed; on duty and the wait read apart", call_sid)
             return None
@@ -271,7 +273,7 @@ class CallService:
             early: tuple[Transfer, asyncio.Task[tuple[float | None, int]]] | None = None
             observed: OnDuty | None = None
             if any(isinstance(c, Transfer) for c in commands):  # most events hand nobody over
-                looked = await self._look(call_sid, state, commands)
+                looked = await self._look(call_sid, state, commands, tx.connection)
                 early = None if looked is not None else self._early_estimate(call_sid, commands)
                 observed = (OnDuty(looked[0].queue, looked[1].on_duty) if looked is not None
                             else await self._on_duty(call_sid, state, commands))
