@@ -20,28 +20,35 @@ def _file(tmp_path: Path) -> str:
     return path
 
 
+class _OtherWork:
+    """Work the loop goes on doing while a statement waits; its twentieth turn commits ``holder``'s
+    transaction (the lock is released by the loop's own work)."""
+
+    def __init__(self, holder: sqlite3.Connection) -> None:
+        self.holder = holder
+        self.ticks = 0
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.ticks += 1
+            if self.ticks == 20:
+                self.holder.execute("COMMIT")
+            await asyncio.sleep(0.001)
+
+
 async def test_a_locked_database_is_waited_for_while_the_loop_runs(tmp_path: Path) -> None:
     path = _file(tmp_path)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")            # another connection holds the write lock
     holder.execute("INSERT INTO t VALUES (1)")
     connection = await inline_connector(path, lock_timeout=30.0)()
-    ticks = 0
-
-    async def other_work() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            if ticks == 20:
-                holder.execute("COMMIT")         # released by work the loop goes on doing
-            await asyncio.sleep(0.001)
-
-    worker = asyncio.create_task(other_work())
+    other = _OtherWork(holder)
     cursor = connection.cursor()
     await cursor.execute("INSERT INTO t VALUES (2)")
     await connection.commit()
-    worker.cancel()
-    assert ticks >= 20                           # the loop ran while the statement waited
+    other.task.cancel()
+    assert other.ticks >= 20                     # the loop ran while the statement waited
     await cursor.execute("SELECT n FROM t ORDER BY n")
     assert await cursor.fetchall() == [(1,), (2,)]
     await connection.close()
@@ -91,21 +98,11 @@ async def test_a_call_transaction_waits_for_a_lock_held_elsewhere_while_the_loop
         async with db.call_transaction("CA-first", create=create):
             pass                                 # the store's connections are open, as in a server
         holder.execute("BEGIN IMMEDIATE")        # a command-line tool holds the write lock
-        ticks = 0
-
-        async def other_work() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                if ticks == 20:
-                    holder.execute("COMMIT")
-                await asyncio.sleep(0.001)
-
-        worker = asyncio.create_task(other_work())
+        other = _OtherWork(holder)
         async with db.call_transaction("CA-waits", create=create) as tx:
             tx.append(at, "event", "digits", {"digits": "1"})
-        worker.cancel()
-        assert ticks >= 20                       # the loop ran while the call waited
+        other.task.cancel()
+        assert other.ticks >= 20                 # the loop ran while the call waited
         assert [entry.kind for entry in await db.call_log("CA-waits")] == ["digits"]
     finally:
         holder.close()
