@@ -123,6 +123,7 @@ class CallRow:
                  "updated_at", "ended_at", "last_request_key", "_loaded")
     WRITABLE: ClassVar[tuple[str, ...]] = ("status", "state", "last_response", "next_seq", "updated_at", "ended_at",
                                            "last_request_key")
+    _ANSWER: ClassVar[int] = WRITABLE.index("last_response")
 
     def __init__(self, call_sid: str, flow_id: str, flow_version: int, status: str, state: dict[str, Any] | str,
                  last_response: str | None, next_seq: int, updated_at: datetime | None,
@@ -131,6 +132,10 @@ class CallRow:
         self.status, self.state, self.last_response, self.next_seq = status, state, last_response, next_seq
         self.updated_at, self.ended_at, self.last_request_key = updated_at, ended_at, last_request_key
         self._loaded = tuple(getattr(self, name) for name in self.WRITABLE)
+
+    def answer_changed(self) -> bool:
+        """Whether ``last_response`` was given another value since the row was read."""
+        return self.last_response != self._loaded[self._ANSWER]
 
     def changes(self) -> dict[str, Any]:
         """The columns given a new value since the row was read (the state by identity: a new
@@ -181,6 +186,7 @@ class CallTx:
         self.receipts: list[dict[str, Any]] = []
         # Writes nothing in the transaction reads back, by statement: made with the event's own.
         self.deferred: dict[int, tuple[ClauseElement, list[dict[str, Any]]]] = {}
+        self._keyed = False  # this event's request key was put in the call's row (``remember``)
 
     async def receipt(self, key: str) -> str | None:
         """The answer already given to the request ``key`` of this call, if any."""
@@ -218,12 +224,19 @@ class CallTx:
         call = self.call
         if in_order and call is not None and (response is call.last_response or response == call.last_response):
             call.last_request_key = key
+            self._keyed = True
             return
         self.receipts.append({"key": key, "call_sid": call_sid, "response": response, "created_at": at})
 
     async def write(self) -> None:
         connection = self.connection
-        changes = {} if self.call is None else self.call.changes()
+        call = self.call
+        if (call is not None and not self._keyed and not isinstance(call, LogPosition)
+                and call.last_request_key is not None and call.answer_changed()):
+            # The call's last answer is now another request's (or no request's: speech recognised
+            # here): the key beside it no longer names the request it answered.
+            call.last_request_key = None
+        changes = {} if call is None else call.changes()
         if type(connection) is prepared.RawPostgres:
             # One statement for the three (they touch different tables; the UPDATE is a single
             # row's, as below), sent with the COMMIT: one round trip.

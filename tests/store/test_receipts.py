@@ -60,3 +60,26 @@ async def test_receipts_in_the_calls_row_and_apart(database_url: str) -> None:
         assert await _step(db, "k4", "x", in_order=True, last=True) == "<Response>4</Response>"
     finally:
         await db.close()
+
+
+async def test_another_answer_in_the_row_takes_the_key_away(database_url: str) -> None:
+    # A step with no request (speech recognised here, its answer pushed to Twilio) changes the
+    # call's last answer: the key beside it no longer names the request that answer was for.
+    upgrade(database_url)
+    db = Database(database_url)
+    try:
+        assert await _step(db, "k1", "<Response>1</Response>", in_order=True, last=True) is None
+        async with db.call_transaction("CA-r") as tx:    # an event that says nothing new
+            tx.append(AT, "event", "waiting", {})
+        assert (await db.get_call("CA-r")).last_request_key == "k1"  # type: ignore[union-attr]
+        async with db.call_transaction("CA-r") as tx:    # speech: a new answer, no request
+            assert tx.call is not None
+            tx.call.last_response = "<Response>2</Response>"
+            tx.append(AT, "event", "speech", {})
+        call = await db.get_call("CA-r")
+        assert call is not None and call.last_request_key is None and call.last_response == "<Response>2</Response>"
+        # A retry of k1 would now be stepped again (the engine repeats the current question for
+        # a stale turn), never answered with the newer answer.
+        assert await _step(db, "k1", "<Response>3</Response>", in_order=True, last=True) is None
+    finally:
+        await db.close()
