@@ -40,6 +40,7 @@ from callcenter.flows.model import (
     Survey,
     Transfer,
 )
+from callcenter.parsed_texts import ParsedTexts
 from callcenter.yamlfile import LinedDocument, YamlSyntaxError, load_with_lines
 
 SCHEMA_PATH = Path(__file__).with_name("flow.schema.json")
@@ -334,24 +335,13 @@ def _with_builtins(translations: dict[str, dict[str, str]],
     return out
 
 
-# Flows parsed in this process, by text, name and expected id: parsing is pure (YAML with line
-# marks, the schema, the checks: 30-80 ms a flow) and a server parses every file at each start and
-# each reload, and every stored version it reads back, nearly always unchanged. A flow is immutable
-# once made; texts with faults are parsed again (their error is raised each time).
-_PARSED: dict[tuple[str, str, str | None], Flow] = {}
-_PARSED_KEPT = 256
+# Flows parsed in this process, by text, name and expected id (30-80 ms a flow; parsed_texts.py).
+_PARSED: ParsedTexts[tuple[str, str, str | None], Flow] = ParsedTexts(256)
 
 
 def parse_flow(text: str, name: str, expected_id: str | None = None) -> Flow:
     """Parse and check flow text; ``name`` is used in messages. Raises :class:`FlowError`."""
-    key = (text, name, expected_id)
-    flow = _PARSED.get(key)
-    if flow is None:
-        flow = _parse_flow(text, name, expected_id)
-        if len(_PARSED) >= _PARSED_KEPT:
-            _PARSED.clear()
-        _PARSED[key] = flow
-    return flow
+    return _PARSED.get((text, name, expected_id), lambda: _parse_flow(text, name, expected_id))
 
 
 def _parse_flow(text: str, name: str, expected_id: str | None) -> Flow:

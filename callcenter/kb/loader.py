@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -16,6 +16,7 @@ from callcenter.kb.errors import Fault, KnowledgeBaseError
 from callcenter.kb.lint import duplicate_ids
 from callcenter.kb.parse import ParsedEntry, parse_entry
 from callcenter.kb.spec import SpecTopic, parse_spec
+from callcenter.parsed_texts import ParsedTexts
 
 SCHEMA_PATH = Path(__file__).with_name("entry.schema.json")
 SUFFIXES = (".yaml", ".yml")
@@ -67,21 +68,13 @@ def read_entry_texts(root: Path) -> list[tuple[ParsedEntry, str | None]]:
             parsed.append((ParsedEntry(source, None, (Fault(source, 1, f"cannot read: {exc}"),),
                                        relative=path.relative_to(root).as_posix()), None))
             continue
-        known = _PARSED.get((source, text))
-        if known is None:
-            known = parse_entry(text, source, validator)
-            if len(_PARSED) >= _PARSED_KEPT:
-                _PARSED.clear()
-            _PARSED[(source, text)] = known
+        known = _PARSED.get((source, text), partial(parse_entry, text, source, validator))
         parsed.append((replace(known, relative=path.relative_to(root).as_posix()), text))
     return parsed
 
 
-# Entry files parsed in this process, by name and text: parsing is pure (the YAML composed with
-# its line marks, then validated: ~8 ms a file) and a server reads every file at each start and
-# each reload, nearly always unchanged. The outcome is immutable; a changed file is parsed again.
-_PARSED: dict[tuple[str, str], ParsedEntry] = {}
-_PARSED_KEPT = 2048
+# Entry files parsed in this process, by name and text (~8 ms a file; parsed_texts.py).
+_PARSED: ParsedTexts[tuple[str, str], ParsedEntry] = ParsedTexts(2048)
 
 
 def parse_text(text: str, source: str, relative: str = "") -> ParsedEntry:
